@@ -1,0 +1,24 @@
+// Registers every edgestream element in one plugin, libgstedgestream.
+#include <gst/gst.h>
+
+#include "plugins/common/edgemeta.h"
+// INCLUDES (one line per element header, keep sorted)
+
+#ifndef PACKAGE
+#define PACKAGE "edgestream"
+#endif
+
+static gboolean plugin_init(GstPlugin* plugin) {
+  // Register the metas up front so their GTypes exist before any element runs.
+  edge_clip_meta_get_info();
+  edge_class_meta_get_info();
+  gboolean ok = TRUE;
+  // REGISTER (one gst_element_register line per element, keep sorted)
+  return ok;
+}
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, edgestream,
+                  "Audio and sensor machine learning for edge devices: sources, windowing, "
+                  "normalization, features, TFLite inference and sinks",
+                  plugin_init, EDGESTREAM_VERSION, "MIT/X11", "edgestream",
+                  "https://github.com/edgestream/edgestream")
