@@ -91,9 +91,21 @@ gboolean class_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer*, GQuark
   return TRUE;
 }
 
+// The plugin and a program that links this code too (a test, the command line) each
+// carry their own statics, so register by name only once per process.
 GType register_api(const char* name) {
+  GType existing = g_type_from_name(name);
+  if (existing) return existing;
   static const gchar* tags[] = {nullptr};  // untagged: survives stock transforms
   return gst_meta_api_type_register(name, tags);
+}
+
+const GstMetaInfo* register_meta(GType api, const char* name, gsize size, GstMetaInitFunction init,
+                                 GstMetaFreeFunction free_func,
+                                 GstMetaTransformFunction transform) {
+  const GstMetaInfo* existing = gst_meta_get_info(name);
+  if (existing) return existing;
+  return gst_meta_register(api, name, size, init, free_func, transform);
 }
 
 }  // namespace
@@ -112,8 +124,8 @@ const GstMetaInfo* edge_clip_meta_get_info(void) {
   static const GstMetaInfo* info = nullptr;
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    info = gst_meta_register(EDGE_CLIP_META_API_TYPE, "EdgeClipMeta", sizeof(EdgeClipMeta),
-                             clip_meta_init, clip_meta_free, clip_meta_transform);
+    info = register_meta(EDGE_CLIP_META_API_TYPE, "EdgeClipMeta", sizeof(EdgeClipMeta),
+                         clip_meta_init, clip_meta_free, clip_meta_transform);
     g_once_init_leave(&once, 1);
   }
   return info;
@@ -133,8 +145,8 @@ const GstMetaInfo* edge_class_meta_get_info(void) {
   static const GstMetaInfo* info = nullptr;
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    info = gst_meta_register(EDGE_CLASS_META_API_TYPE, "EdgeClassMeta", sizeof(EdgeClassMeta),
-                             class_meta_init, class_meta_free, class_meta_transform);
+    info = register_meta(EDGE_CLASS_META_API_TYPE, "EdgeClassMeta", sizeof(EdgeClassMeta),
+                         class_meta_init, class_meta_free, class_meta_transform);
     g_once_init_leave(&once, 1);
   }
   return info;

@@ -15,6 +15,24 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return parts;
 }
 
+// A field as text: gst-launch parses unquoted "dimensions=4" as an int (and "4:0" as
+// something else again), so anything that is not a string is read back serialized.
+bool field_text(const GstStructure* s, const char* field, std::string* out) {
+  const GValue* value = gst_structure_get_value(s, field);
+  if (!value) return false;
+  if (G_VALUE_HOLDS_STRING(value)) {
+    const gchar* text = g_value_get_string(value);
+    if (!text) return false;
+    *out = text;
+    return true;
+  }
+  gchar* text = gst_value_serialize(value);
+  if (!text) return false;
+  *out = text;
+  g_free(text);
+  return true;
+}
+
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t");
   size_t e = s.find_last_not_of(" \t");
@@ -88,9 +106,9 @@ bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* err
     return false;
   }
   int num = 0;
-  const gchar* types = gst_structure_get_string(s, "types");
-  const gchar* dims = gst_structure_get_string(s, "dimensions");
-  if (!gst_structure_get_int(s, "num_tensors", &num) || !types || !dims) {
+  std::string types, dims;
+  if (!gst_structure_get_int(s, "num_tensors", &num) || !field_text(s, "types", &types) ||
+      !field_text(s, "dimensions", &dims)) {
     *error = "other/tensors caps need num_tensors, types and dimensions";
     return false;
   }

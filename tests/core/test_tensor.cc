@@ -1,0 +1,43 @@
+#include "core/tensor/tensor.h"
+
+#include <gtest/gtest.h>
+
+#include "core/common/error.h"
+
+namespace edge {
+namespace {
+
+TEST(DType, NamesRoundTripAndSizes) {
+  const DType all[] = {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kUInt8,
+                       DType::kInt16,   DType::kInt32,   DType::kInt64, DType::kBool};
+  const size_t sizes[] = {4, 2, 1, 1, 2, 4, 8, 1};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) {
+    DType parsed;
+    ASSERT_TRUE(dtype_from_name(dtype_name(all[i]), &parsed)) << dtype_name(all[i]);
+    EXPECT_EQ(parsed, all[i]);
+    EXPECT_EQ(dtype_size(all[i]), sizes[i]) << dtype_name(all[i]);
+  }
+  EXPECT_STREQ(dtype_name(DType::kFloat32), "float32");
+  DType unused;
+  EXPECT_FALSE(dtype_from_name("float", &unused));
+  EXPECT_FALSE(dtype_from_name("", &unused));
+}
+
+TEST(Shape, ElementsAndText) {
+  EXPECT_EQ(shape_elements({}), 1);  // a scalar
+  EXPECT_EQ(shape_elements({1, 173, 173, 1}), 173 * 173);
+  EXPECT_EQ(shape_elements({0, 5}), 0);
+  EXPECT_EQ(shape_to_string({1, 96, 96, 1}), "[1, 96, 96, 1]");
+  EXPECT_EQ(shape_to_string({}), "[]");
+}
+
+TEST(Error, MessageIsBuiltFromParts) {
+  try {
+    throw Error(msg("file ", "a.wav", ": expected ", 16, " bits, found ", 12.5));
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "file a.wav: expected 16 bits, found 12.5");
+  }
+}
+
+}  // namespace
+}  // namespace edge
