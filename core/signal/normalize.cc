@@ -62,8 +62,7 @@ std::vector<Range> parse_range_list(const std::string& text, const std::string& 
       throw Error(msg(what, ": expected min:max, got \"", part, "\""));
     Range r{parse_number(trim(part.substr(0, colon)), what),
             parse_number(trim(part.substr(colon + 1)), what)};
-    if (!(r.min < r.max))
-      throw Error(msg(what, ": range \"", part, "\" needs min < max"));
+    if (!(r.min < r.max)) throw Error(msg(what, ": range \"", part, "\" needs min < max"));
     ranges.push_back(r);
   }
   return ranges;
@@ -93,8 +92,8 @@ Normalizer Normalizer::minmax(const std::vector<Range>& ranges, int channels, bo
   for (int c = 0; c < channels; ++c) {
     const Range& r = ranges.size() == 1 ? ranges[0] : ranges[static_cast<size_t>(c)];
     if (!std::isfinite(r.min) || !std::isfinite(r.max) || !(r.min < r.max))
-      throw Error(msg("min-max range of channel ", c, " must be finite with min < max, got ",
-                      r.min, ":", r.max));
+      throw Error(msg("min-max range of channel ", c, " must be finite with min < max, got ", r.min,
+                      ":", r.max));
     const double width = r.max - r.min;
     n.scale_.push_back(static_cast<float>(1.0 / width));
     n.offset_.push_back(static_cast<float>(-r.min / width));

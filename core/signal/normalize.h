@@ -43,8 +43,8 @@ class Normalizer {
   static Normalizer zscore_from_stats(const StatsAccumulator& stats, int channels,
                                       bool per_channel);
   // Min-max ranges from the min/max recorded in a statistics file.
-  static Normalizer minmax_from_stats(const StatsAccumulator& stats, int channels,
-                                      bool per_channel, bool clamp);
+  static Normalizer minmax_from_stats(const StatsAccumulator& stats, int channels, bool per_channel,
+                                      bool clamp);
 
   int channels() const { return static_cast<int>(scale_.size()); }
   // Normalizes `frames` interleaved frames (frames * channels() floats) in place.

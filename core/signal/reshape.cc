@@ -64,7 +64,8 @@ void reshape_apply(const ReshapePlan& plan, const float* in, float* out) {
   const int64_t copied = plan.is_prefix() ? plan.output_elements : plan.input_elements;
   if (in != out) std::memcpy(out, in, static_cast<size_t>(copied) * sizeof(float));
   if (plan.output_elements > copied)
-    std::memset(out + copied, 0, static_cast<size_t>(plan.output_elements - copied) * sizeof(float));
+    std::memset(out + copied, 0,
+                static_cast<size_t>(plan.output_elements - copied) * sizeof(float));
 }
 
 }  // namespace edge::signal

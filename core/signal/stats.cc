@@ -168,7 +168,8 @@ StatsAccumulator StatsAccumulator::from_json(const std::string& text, const std:
   if (per->size() > 65536) throw Error(msg("statistics file ", name, ": too many channels"));
   StatsAccumulator acc(static_cast<int>(per->size()));
   for (size_t c = 0; c < per->size(); ++c)
-    acc.per_channel_[c] = moments_from_json((*per)[c], msg("statistics file ", name, ": per_channel[", c, "]"));
+    acc.per_channel_[c] =
+        moments_from_json((*per)[c], msg("statistics file ", name, ": per_channel[", c, "]"));
   if (j.contains("nonfinite") && j["nonfinite"].is_number_unsigned())
     acc.nonfinite_ = j["nonfinite"].get<uint64_t>();
   return acc;

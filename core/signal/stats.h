@@ -39,7 +39,7 @@ namespace edge::signal {
 struct Moments {
   uint64_t count = 0;
   double mean = 0.0;
-  double m2 = 0.0;  // sum of squared deviations from the mean
+  double m2 = 0.0;   // sum of squared deviations from the mean
   double min = 0.0;  // valid when count > 0
   double max = 0.0;
 

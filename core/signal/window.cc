@@ -82,7 +82,8 @@ void SlidingWindower::copy_window(float* dst) {
   const size_t valid = static_cast<size_t>(ready_info_.valid_frames);
   size_t first = std::min(valid, static_cast<size_t>(size - ring_head_));
   std::memcpy(dst, ring_.data() + static_cast<size_t>(ring_head_) * ch, first * ch * sizeof(float));
-  if (valid > first) std::memcpy(dst + first * ch, ring_.data(), (valid - first) * ch * sizeof(float));
+  if (valid > first)
+    std::memcpy(dst + first * ch, ring_.data(), (valid - first) * ch * sizeof(float));
   if (valid < static_cast<size_t>(size))
     std::memset(dst + valid * ch, 0, (static_cast<size_t>(size) - valid) * ch * sizeof(float));
 }

@@ -121,10 +121,10 @@ class SlidingWindower : public Windower {
   // Ring of the last `size` frames; ring_head_ is the frame slot of the oldest frame.
   std::vector<float> ring_;
   int64_t ring_head_ = 0;
-  int64_t filled_ = 0;      // frames of the current window present in the ring
-  int64_t skip_ = 0;        // frames still to drop before the next window (hop > size)
-  int64_t next_start_ = 0;  // run frame at which the window being filled starts
-  int64_t covered_end_ = 0;     // end frame (exclusive) of the last emitted window
+  int64_t filled_ = 0;       // frames of the current window present in the ring
+  int64_t skip_ = 0;         // frames still to drop before the next window (hop > size)
+  int64_t next_start_ = 0;   // run frame at which the window being filled starts
+  int64_t covered_end_ = 0;  // end frame (exclusive) of the last emitted window
 };
 
 struct TriggeredWindowConfig {

@@ -1,0 +1,377 @@
+// Sliding and triggered windowers: hand-checkable goldens, the window-count rule, chunking
+// independence, clip restarts and invalid configurations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/signal/window.h"
+
+using edge::signal::SlidingWindowConfig;
+using edge::signal::SlidingWindower;
+using edge::signal::TailPolicy;
+using edge::signal::TriggeredWindowConfig;
+using edge::signal::TriggeredWindower;
+using edge::signal::TriggerMeasure;
+using edge::signal::Windower;
+using edge::signal::WindowInfo;
+
+namespace {
+
+struct Window {
+  WindowInfo info;
+  std::vector<float> data;
+};
+
+// Pushes `data` (interleaved) in chunks of `chunk` frames, then finishes the run.
+std::vector<Window> run(Windower& w, const std::vector<float>& data, size_t chunk) {
+  const size_t ch = static_cast<size_t>(w.channels());
+  const size_t frames = data.size() / ch;
+  std::vector<Window> out;
+  std::vector<float> buf(static_cast<size_t>(w.window_frames()) * ch);
+  size_t pos = 0;
+  while (pos < frames) {
+    size_t n = std::min(chunk, frames - pos);
+    const float* p = data.data() + pos * ch;
+    while (n > 0) {
+      size_t used = w.push(p, n);
+      p += used * ch;
+      n -= used;
+      pos += used;
+      if (w.window_ready()) {
+        WindowInfo info = w.pop(buf.data());
+        out.push_back({info, buf});
+      }
+    }
+  }
+  while (w.finish()) {
+    WindowInfo info = w.pop(buf.data());
+    out.push_back({info, buf});
+  }
+  return out;
+}
+
+std::vector<float> ramp(size_t n, float first = 1.0f) {
+  std::vector<float> v(n);
+  std::iota(v.begin(), v.end(), first);
+  return v;
+}
+
+SlidingWindower sliding(int64_t size, int64_t hop, TailPolicy tail = TailPolicy::kPad,
+                        int channels = 1) {
+  SlidingWindowConfig c;
+  c.channels = channels;
+  c.size = size;
+  c.hop = hop;
+  c.tail = tail;
+  return SlidingWindower(c);
+}
+
+// The documented rule, written independently of the implementation.
+int64_t expected_count(int64_t n, int64_t size, int64_t hop, TailPolicy tail) {
+  int64_t full = n >= size ? (n - size) / hop + 1 : 0;
+  int64_t covered = full ? (full - 1) * hop + size : 0;
+  bool tail_window = tail == TailPolicy::kPad && n > covered && full * hop < n;
+  return full + (tail_window ? 1 : 0);
+}
+
+}  // namespace
+
+TEST(SlidingWindow, ExactFitGolden) {
+  auto w = sliding(4, 2);
+  auto windows = run(w, ramp(10), 10);
+  ASSERT_EQ(windows.size(), 4u);  // starts 0,2,4,6; the last ends at 10: no padding window
+  EXPECT_EQ(windows[0].data, (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(windows[1].data, (std::vector<float>{3, 4, 5, 6}));
+  EXPECT_EQ(windows[3].data, (std::vector<float>{7, 8, 9, 10}));
+  for (size_t i = 0; i < windows.size(); ++i) {
+    EXPECT_EQ(windows[i].info.start_frame, static_cast<int64_t>(2 * i));
+    EXPECT_EQ(windows[i].info.valid_frames, 4);
+    EXPECT_EQ(windows[i].info.index, static_cast<int64_t>(i));
+  }
+}
+
+TEST(SlidingWindow, TailIsZeroPaddedOnce) {
+  auto w = sliding(4, 2);
+  auto windows = run(w, ramp(11), 11);
+  ASSERT_EQ(windows.size(), 5u);
+  EXPECT_EQ(windows[4].data, (std::vector<float>{9, 10, 11, 0}));
+  EXPECT_EQ(windows[4].info.start_frame, 8);
+  EXPECT_EQ(windows[4].info.valid_frames, 3);
+  EXPECT_EQ(windows[4].info.index, 4);
+}
+
+TEST(SlidingWindow, TailDropped) {
+  auto w = sliding(4, 2, TailPolicy::kDrop);
+  EXPECT_EQ(run(w, ramp(11), 11).size(), 4u);
+}
+
+TEST(SlidingWindow, ThesisFourSecondClip) {
+  // 4 s at 30 kHz, 1 s windows every 0.5 s: 7 windows starting at 0, 0.5, ... 3.0 s.
+  auto w = sliding(30000, 15000);
+  auto windows = run(w, ramp(120000, 0.0f), 4096);
+  ASSERT_EQ(windows.size(), 7u);
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(windows[i].info.start_frame, static_cast<int64_t>(15000 * i));
+    EXPECT_EQ(windows[i].info.valid_frames, 30000);
+    EXPECT_EQ(windows[i].data.front(), 15000.0f * i);
+    EXPECT_EQ(windows[i].data.back(), 15000.0f * i + 29999.0f);
+  }
+  // One frame short: the 7th window is padded with one zero; one frame long: an 8th.
+  w.reset();
+  auto shorter = run(w, ramp(119999, 0.0f), 1000);
+  ASSERT_EQ(shorter.size(), 7u);
+  EXPECT_EQ(shorter[6].info.valid_frames, 29999);
+  EXPECT_EQ(shorter[6].data.back(), 0.0f);
+  w.reset();
+  auto longer = run(w, ramp(120001, 0.0f), 1000);
+  ASSERT_EQ(longer.size(), 8u);
+  EXPECT_EQ(longer[7].info.start_frame, 105000);
+  EXPECT_EQ(longer[7].info.valid_frames, 15001);
+}
+
+TEST(SlidingWindow, CountRuleForManyLengths) {
+  for (TailPolicy tail : {TailPolicy::kPad, TailPolicy::kDrop}) {
+    for (auto [size, hop] : {std::pair<int64_t, int64_t>{7, 3}, {5, 5}, {4, 1}, {2, 3}, {3, 7}}) {
+      for (int64_t n = 0; n <= 40; ++n) {
+        auto w = sliding(size, hop, tail);
+        auto windows = run(w, ramp(static_cast<size_t>(n)), 5);
+        EXPECT_EQ(static_cast<int64_t>(windows.size()), expected_count(n, size, hop, tail))
+            << "n=" << n << " size=" << size << " hop=" << hop;
+        for (const Window& win : windows) {
+          EXPECT_GT(win.info.valid_frames, 0);  // never a window made only of padding
+          EXPECT_EQ(win.data[0], static_cast<float>(win.info.start_frame + 1));
+        }
+      }
+    }
+  }
+}
+
+TEST(SlidingWindow, EmptyRunGivesNothing) {
+  auto w = sliding(4, 2);
+  EXPECT_FALSE(w.finish());
+  EXPECT_FALSE(w.window_ready());
+}
+
+TEST(SlidingWindow, ShorterThanOneWindow) {
+  auto pad = sliding(4, 2);
+  auto windows = run(pad, {5, 6, 7}, 1);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].data, (std::vector<float>{5, 6, 7, 0}));
+  EXPECT_EQ(windows[0].info.valid_frames, 3);
+  auto drop = sliding(4, 2, TailPolicy::kDrop);
+  EXPECT_TRUE(run(drop, {5, 6, 7}, 1).empty());
+}
+
+TEST(SlidingWindow, OneSample) {
+  auto w = sliding(1, 1);
+  auto windows = run(w, {42}, 1);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].data, (std::vector<float>{42}));
+}
+
+TEST(SlidingWindow, ChunkSizeDoesNotMatter) {
+  const auto data = ramp(3 * 101);  // 3 channels, 101 frames: odd lengths everywhere
+  auto reference_w = sliding(17, 5, TailPolicy::kPad, 3);
+  auto reference = run(reference_w, data, 101);
+  for (size_t chunk : {1u, 2u, 3u, 16u, 17u, 18u, 64u}) {
+    auto w = sliding(17, 5, TailPolicy::kPad, 3);
+    auto windows = run(w, data, chunk);
+    ASSERT_EQ(windows.size(), reference.size()) << "chunk " << chunk;
+    for (size_t i = 0; i < windows.size(); ++i) {
+      EXPECT_EQ(windows[i].data, reference[i].data) << "chunk " << chunk << " window " << i;
+      EXPECT_EQ(windows[i].info.start_frame, reference[i].info.start_frame);
+    }
+  }
+}
+
+TEST(SlidingWindow, InterleavedChannelsStayTogether) {
+  auto w = sliding(2, 1, TailPolicy::kDrop, 2);
+  auto windows = run(w, {1, -1, 2, -2, 3, -3}, 1);
+  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(windows[0].data, (std::vector<float>{1, -1, 2, -2}));
+  EXPECT_EQ(windows[1].data, (std::vector<float>{2, -2, 3, -3}));
+}
+
+TEST(SlidingWindow, HopLargerThanSizeSkipsFrames) {
+  auto w = sliding(2, 3);
+  auto windows = run(w, ramp(10), 4);
+  // Full windows at 0, 3, 6; frames 8 and 9 are after the last full window: frame 8 falls in
+  // the gap, frame 9 starts the padded window at 9.
+  ASSERT_EQ(windows.size(), 4u);
+  EXPECT_EQ(windows[1].data, (std::vector<float>{4, 5}));
+  EXPECT_EQ(windows[3].data, (std::vector<float>{10, 0}));
+  EXPECT_EQ(windows[3].info.start_frame, 9);
+}
+
+TEST(SlidingWindow, ResetRestartsTheClip) {
+  auto w = sliding(3, 3);
+  auto first = run(w, ramp(4), 4);
+  ASSERT_EQ(first.size(), 2u);
+  w.reset();
+  auto second = run(w, ramp(3, 100.0f), 1);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].info.start_frame, 0);
+  EXPECT_EQ(second[0].info.index, 0);
+  EXPECT_EQ(second[0].data, (std::vector<float>{100, 101, 102}));
+}
+
+TEST(SlidingWindow, NonFiniteValuesAreCopiedUnchanged) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  auto w = sliding(3, 3);
+  auto windows = run(w, {nan, inf, -inf}, 1);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_TRUE(std::isnan(windows[0].data[0]));
+  EXPECT_EQ(windows[0].data[1], inf);
+  EXPECT_EQ(windows[0].data[2], -inf);
+}
+
+TEST(SlidingWindow, MisuseIsRefused) {
+  auto w = sliding(2, 1);
+  std::vector<float> dst(2);
+  EXPECT_THROW(w.pop(dst.data()), edge::Error);
+  EXPECT_FALSE(w.finish());
+  float x = 1;
+  EXPECT_THROW(w.push(&x, 1), edge::Error);  // after finish, needs reset
+  w.reset();
+  EXPECT_EQ(w.push(&x, 1), 1u);
+}
+
+TEST(SlidingWindow, InvalidConfig) {
+  EXPECT_THROW(sliding(0, 1), edge::Error);
+  EXPECT_THROW(sliding(4, 0), edge::Error);
+  EXPECT_THROW(sliding(4, -1), edge::Error);
+  EXPECT_THROW(sliding(4, 2, TailPolicy::kPad, 0), edge::Error);
+  EXPECT_THROW(sliding(int64_t{1} << 40, 1), edge::Error);
+  try {
+    sliding(4, 0);
+  } catch (const edge::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("hop"), std::string::npos) << e.what();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+namespace {
+TriggeredWindower triggered(int64_t length, double threshold, int64_t pre = 0, int channels = 1,
+                            std::vector<int> trig = {},
+                            TriggerMeasure measure = TriggerMeasure::kSumAbs,
+                            TailPolicy tail = TailPolicy::kPad) {
+  TriggeredWindowConfig c;
+  c.channels = channels;
+  c.length = length;
+  c.pre_trigger = pre;
+  c.threshold = threshold;
+  c.trigger_channels = trig;
+  c.measure = measure;
+  c.tail = tail;
+  return TriggeredWindower(c);
+}
+}  // namespace
+
+TEST(TriggeredWindow, GoldenWithRearmAndPaddedTail) {
+  auto w = triggered(3, 5.0);
+  auto windows = run(w, {0, 1, 6, 2, 3, 7, 1, 0, 9, 1}, 1);
+  ASSERT_EQ(windows.size(), 3u);
+  EXPECT_EQ(windows[0].data, (std::vector<float>{6, 2, 3}));
+  EXPECT_EQ(windows[0].info.start_frame, 2);
+  EXPECT_EQ(windows[1].data,
+            (std::vector<float>{7, 1, 0}));  // frames inside a window never trigger
+  EXPECT_EQ(windows[1].info.start_frame, 5);
+  EXPECT_EQ(windows[2].data, (std::vector<float>{9, 1, 0}));
+  EXPECT_EQ(windows[2].info.valid_frames, 2);
+  EXPECT_EQ(windows[2].info.index, 2);
+  auto drop = triggered(3, 5.0, 0, 1, {}, TriggerMeasure::kSumAbs, TailPolicy::kDrop);
+  EXPECT_EQ(run(drop, {0, 1, 6, 2, 3, 7, 1, 0, 9, 1}, 1).size(), 2u);
+}
+
+TEST(TriggeredWindow, PreTriggerHistory) {
+  auto w = triggered(4, 5.0, 2);
+  auto windows = run(w, {1, 2, 3, 6, 4, 1, 0}, 3);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].data, (std::vector<float>{2, 3, 6, 4}));
+  EXPECT_EQ(windows[0].info.start_frame, 1);
+}
+
+TEST(TriggeredWindow, ArmsOnlyWithFullHistory) {
+  auto w = triggered(3, 5.0, 1);
+  auto windows = run(w, {6, 0, 0, 6, 0, 0}, 1);
+  ASSERT_EQ(windows.size(), 1u);  // frame 0 has no history yet and cannot trigger
+  EXPECT_EQ(windows[0].data, (std::vector<float>{0, 6, 0}));
+  EXPECT_EQ(windows[0].info.start_frame, 2);
+}
+
+TEST(TriggeredWindow, PreTriggerReachesIntoThePreviousWindow) {
+  auto w = triggered(2, 5.0, 1);
+  auto windows = run(w, {0, 6, 7, 8, 0}, 1);
+  // Window [0,6] at frame 0; frame 2 is outside it, triggers, and takes frame 1 as history;
+  // frame 3 then does the same with frame 2.
+  ASSERT_EQ(windows.size(), 3u);
+  EXPECT_EQ(windows[1].data, (std::vector<float>{6, 7}));
+  EXPECT_EQ(windows[1].info.start_frame, 1);
+  EXPECT_EQ(windows[2].data, (std::vector<float>{7, 8}));
+  EXPECT_EQ(windows[2].info.start_frame, 2);
+}
+
+TEST(TriggeredWindow, MeasureAndChannels) {
+  // Frame (3, -4, 100): sum of |.| over channels 0,1 is 7, Euclidean norm 5.
+  std::vector<float> frame = {3, -4, 100, 0, 0, 0};
+  auto sum_abs = triggered(2, 6.0, 0, 3, {0, 1}, TriggerMeasure::kSumAbs);
+  EXPECT_DOUBLE_EQ(sum_abs.magnitude(frame.data()), 7.0);
+  EXPECT_EQ(run(sum_abs, frame, 1).size(), 1u);
+  auto euclid = triggered(2, 6.0, 0, 3, {0, 1}, TriggerMeasure::kEuclidean);
+  EXPECT_DOUBLE_EQ(euclid.magnitude(frame.data()), 5.0);
+  EXPECT_EQ(run(euclid, frame, 1).size(), 0u);
+  auto all = triggered(2, 6.0, 0, 3, {}, TriggerMeasure::kEuclidean);
+  EXPECT_EQ(run(all, frame, 1).size(), 1u);  // channel 2 counts too
+}
+
+TEST(TriggeredWindow, NaNNeverTriggers) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto w = triggered(2, 1.0);
+  auto windows = run(w, {nan, nan, 0, 2, nan}, 1);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].info.start_frame, 3);
+}
+
+TEST(TriggeredWindow, ChunkSizeDoesNotMatter) {
+  std::vector<float> data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<float>((i * 37) % 11));  // 2 channels
+  auto ref_w = triggered(7, 15.0, 3, 2);
+  auto reference = run(ref_w, data, 150);
+  ASSERT_GT(reference.size(), 3u);
+  for (size_t chunk : {1u, 2u, 7u, 8u, 149u}) {
+    auto w = triggered(7, 15.0, 3, 2);
+    auto windows = run(w, data, chunk);
+    ASSERT_EQ(windows.size(), reference.size());
+    for (size_t i = 0; i < windows.size(); ++i) {
+      EXPECT_EQ(windows[i].data, reference[i].data);
+      EXPECT_EQ(windows[i].info.start_frame, reference[i].info.start_frame);
+    }
+  }
+}
+
+TEST(TriggeredWindow, ResetForgetsHistoryAndPartialWindow) {
+  auto w = triggered(3, 5.0, 1);
+  std::vector<float> buf(3);
+  std::vector<float> first = {0, 9, 1};
+  EXPECT_EQ(w.push(first.data(), 2), 2u);  // window in progress
+  w.reset();
+  auto windows = run(w, {9, 0, 9, 1, 2}, 1);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].data, (std::vector<float>{0, 9, 1}));
+  EXPECT_EQ(windows[0].info.index, 0);
+}
+
+TEST(TriggeredWindow, InvalidConfig) {
+  EXPECT_THROW(triggered(0, 1.0), edge::Error);
+  EXPECT_THROW(triggered(3, 1.0, 3), edge::Error);
+  EXPECT_THROW(triggered(3, 1.0, -1), edge::Error);
+  EXPECT_THROW(triggered(3, std::nan("")), edge::Error);
+  EXPECT_THROW(triggered(3, 1.0, 0, 2, {2}), edge::Error);
+  EXPECT_THROW(triggered(3, 1.0, 0, 2, {-1}), edge::Error);
+}
