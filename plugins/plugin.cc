@@ -2,6 +2,7 @@
 #include <gst/gst.h>
 
 #include "plugins/common/edgemeta.h"
+#include "plugins/gstedgelabelsink.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -13,6 +14,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   edge_clip_meta_get_info();
   edge_class_meta_get_info();
   gboolean ok = TRUE;
+  ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }

@@ -26,13 +26,13 @@ enum class DType : uint8_t {
   kBool,
 };
 
-const char* dtype_name(DType type);          // "float32", "int8", ...
+const char* dtype_name(DType type);  // "float32", "int8", ...
 bool dtype_from_name(const std::string& name, DType* out);
-size_t dtype_size(DType type);               // bytes per element
+size_t dtype_size(DType type);  // bytes per element
 
 using Shape = std::vector<int32_t>;  // outermost first
 
-int64_t shape_elements(const Shape& shape);  // 1 for a scalar (empty shape)
+int64_t shape_elements(const Shape& shape);       // 1 for a scalar (empty shape)
 std::string shape_to_string(const Shape& shape);  // "[1, 173, 173, 1]"
 
 // Affine quantization: real = scale * (q - zero_point). Per-tensor when

@@ -85,7 +85,8 @@ gboolean class_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer*, GQuark
   auto* src = reinterpret_cast<EdgeClassMeta*>(meta);
   auto* dst = edge_buffer_get_class_meta(dest);
   if (!dst)
-    dst = reinterpret_cast<EdgeClassMeta*>(gst_buffer_add_meta(dest, EDGE_CLASS_META_INFO, nullptr));
+    dst =
+        reinterpret_cast<EdgeClassMeta*>(gst_buffer_add_meta(dest, EDGE_CLASS_META_INFO, nullptr));
   if (!dst) return FALSE;
   fill_class_meta(dst, src->entries, src->n_entries, src->latency_ns);
   return TRUE;
@@ -156,7 +157,8 @@ namespace edge::gst {
 
 EdgeClipMeta* clip_meta_set(GstBuffer* buffer, const ClipInfo& info, gint64 window_index) {
   auto* m = edge_buffer_get_clip_meta(buffer);
-  if (!m) m = reinterpret_cast<EdgeClipMeta*>(gst_buffer_add_meta(buffer, EDGE_CLIP_META_INFO, nullptr));
+  if (!m)
+    m = reinterpret_cast<EdgeClipMeta*>(gst_buffer_add_meta(buffer, EDGE_CLIP_META_INFO, nullptr));
   fill_clip_meta(m, info.clip_id.c_str(), info.label.c_str(), info.label_index, info.fold,
                  info.source.c_str(), window_index);
   return m;
@@ -188,7 +190,9 @@ EdgeClassMeta* class_meta_set(GstBuffer* buffer, const std::vector<ClassEntry>& 
     raw[i].score = entries[i].score;
   }
   auto* m = edge_buffer_get_class_meta(buffer);
-  if (!m) m = reinterpret_cast<EdgeClassMeta*>(gst_buffer_add_meta(buffer, EDGE_CLASS_META_INFO, nullptr));
+  if (!m)
+    m = reinterpret_cast<EdgeClassMeta*>(
+        gst_buffer_add_meta(buffer, EDGE_CLASS_META_INFO, nullptr));
   fill_class_meta(m, raw.data(), static_cast<guint>(raw.size()), latency_ns);
   return m;
 }
@@ -198,17 +202,17 @@ bool class_meta_get(GstBuffer* buffer, std::vector<ClassEntry>* entries, guint64
   if (!m) return false;
   entries->clear();
   for (guint i = 0; i < m->n_entries; ++i)
-    entries->push_back({m->entries[i].label ? m->entries[i].label : "", m->entries[i].index,
-                        m->entries[i].score});
+    entries->push_back(
+        {m->entries[i].label ? m->entries[i].label : "", m->entries[i].index, m->entries[i].score});
   if (latency_ns) *latency_ns = m->latency_ns;
   return true;
 }
 
 GstEvent* clip_event_new(const ClipInfo& info) {
-  GstStructure* s = gst_structure_new(kClipEventName, "clip-id", G_TYPE_STRING, info.clip_id.c_str(),
-                                      "label", G_TYPE_STRING, info.label.c_str(), "label-index",
-                                      G_TYPE_INT, info.label_index, "fold", G_TYPE_INT, info.fold,
-                                      "source", G_TYPE_STRING, info.source.c_str(), nullptr);
+  GstStructure* s = gst_structure_new(
+      kClipEventName, "clip-id", G_TYPE_STRING, info.clip_id.c_str(), "label", G_TYPE_STRING,
+      info.label.c_str(), "label-index", G_TYPE_INT, info.label_index, "fold", G_TYPE_INT,
+      info.fold, "source", G_TYPE_STRING, info.source.c_str(), nullptr);
   return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s);
 }
 

@@ -86,8 +86,8 @@ GstCaps* tensors_caps_new(const TensorsInfo& info) {
   return gst_caps_new_simple(EDGE_TENSORS_MIME, "format", G_TYPE_STRING, "static", "num_tensors",
                              G_TYPE_INT, static_cast<int>(info.tensors.size()), "types",
                              G_TYPE_STRING, types.c_str(), "dimensions", G_TYPE_STRING,
-                             dims.c_str(), "framerate", GST_TYPE_FRACTION, info.rate_n,
-                             info.rate_d, nullptr);
+                             dims.c_str(), "framerate", GST_TYPE_FRACTION, info.rate_n, info.rate_d,
+                             nullptr);
 }
 
 bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* error) {
@@ -116,8 +116,8 @@ bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* err
   std::vector<std::string> dim_list = split(dims, ',');
   if (num < 1 || static_cast<size_t>(num) != type_list.size() ||
       static_cast<size_t>(num) != dim_list.size()) {
-    *error = "num_tensors=" + std::to_string(num) + " but types=\"" + types + "\" and dimensions=\"" +
-             dims + "\"";
+    *error = "num_tensors=" + std::to_string(num) + " but types=\"" + types +
+             "\" and dimensions=\"" + dims + "\"";
     return false;
   }
   TensorsInfo parsed;

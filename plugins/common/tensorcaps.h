@@ -19,8 +19,9 @@
 
 #define EDGE_TENSORS_MIME "other/tensors"
 // Pad template caps for any static tensor stream.
-#define EDGE_TENSORS_TEMPLATE_CAPS \
-  "other/tensors, format=(string)static, num_tensors=(int)[1,16], framerate=(fraction)[0/1,2147483647/1]"
+#define EDGE_TENSORS_TEMPLATE_CAPS                                  \
+  "other/tensors, format=(string)static, num_tensors=(int)[1,16], " \
+  "framerate=(fraction)[0/1,2147483647/1]"
 
 namespace edge::gst {
 

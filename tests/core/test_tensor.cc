@@ -1,14 +1,13 @@
-#include "core/tensor/tensor.h"
-
 #include <gtest/gtest.h>
 
 #include "core/common/error.h"
+#include "core/tensor/tensor.h"
 
 namespace edge {
 namespace {
 
 TEST(DType, NamesRoundTripAndSizes) {
-  const DType all[] = {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kUInt8,
+  const DType all[] = {DType::kFloat32, DType::kFloat16, DType::kInt8,  DType::kUInt8,
                        DType::kInt16,   DType::kInt32,   DType::kInt64, DType::kBool};
   const size_t sizes[] = {4, 2, 1, 1, 2, 4, 8, 1};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) {

@@ -139,8 +139,10 @@ TEST(ClipMeta, SetGetAndCopy) {
 // Stock elements must keep the meta: that is why it is registered without tags.
 TEST(ClipMeta, SurvivesAudioconvert) {
   GstHarness* h = gst_harness_new_parse("audioconvert");
-  gst_harness_set_src_caps_str(h, "audio/x-raw, format=S16LE, rate=16000, channels=1, layout=interleaved");
-  gst_harness_set_sink_caps_str(h, "audio/x-raw, format=F32LE, rate=16000, channels=1, layout=interleaved");
+  gst_harness_set_src_caps_str(
+      h, "audio/x-raw, format=S16LE, rate=16000, channels=1, layout=interleaved");
+  gst_harness_set_sink_caps_str(
+      h, "audio/x-raw, format=F32LE, rate=16000, channels=1, layout=interleaved");
   GstBuffer* in = gst_buffer_new_allocate(nullptr, 320, nullptr);
   gst_buffer_memset(in, 0, 0, 320);
   clip_meta_set(in, sample_clip());

@@ -1,0 +1,456 @@
+// edgelabelsink: the end of a real-time classification graph.
+//
+// Reads the EdgeClassMeta that edgeinfer attaches (or, from other producers such as
+// NNStreamer's tensor_filter, the scores in a float32 tensor with labels from a file),
+// smooths scores over the last `smoothing` windows, applies the confidence threshold, and
+// writes JSON lines. Latency from the window's last sample to its line is measured against
+// the pipeline clock when the stream is live.
+#include "plugins/gstedgelabelsink.h"
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/post/label_record.h"
+#include "core/post/label_smoother.h"
+#include "plugins/common/edgemeta.h"
+#include "plugins/common/tensorcaps.h"
+
+GST_DEBUG_CATEGORY_STATIC(edge_label_sink_debug);
+#define GST_CAT_DEFAULT edge_label_sink_debug
+
+namespace {
+
+constexpr guint kDefaultSmoothing = 1;
+constexpr gfloat kDefaultThreshold = 0.0f;
+constexpr guint kDefaultTopK = 3;
+
+enum {
+  PROP_0,
+  PROP_LOCATION,
+  PROP_SMOOTHING,
+  PROP_THRESHOLD,
+  PROP_TOP_K,
+  PROP_LABELS,
+  PROP_POST_MESSAGES,
+  PROP_ONLY_ACCEPTED,
+  PROP_RESULTS,
+  PROP_ACCEPTED,
+};
+
+// Property values, guarded by the object lock.
+struct Settings {
+  std::string location;  // empty: stdout
+  guint smoothing = kDefaultSmoothing;
+  gfloat threshold = kDefaultThreshold;
+  guint top_k = kDefaultTopK;
+  std::string labels_path;
+  bool post_messages = true;
+  bool only_accepted = false;
+};
+
+// Runtime state, built in start() and dropped in stop(); used from the streaming thread.
+struct State {
+  FILE* out = nullptr;
+  bool owns_out = false;
+  std::unique_ptr<edge::post::LabelSmoother> smoother;
+  std::vector<std::string> file_labels;  // for buffers without EdgeClassMeta
+  bool scores_from_tensor = false;       // set_caps: a float32 tensor we can read
+  std::vector<float> scores;
+  std::vector<std::string> labels;
+  bool post_messages = true;
+  bool only_accepted = false;
+  int upstream_live = -1;  // -1: not asked yet (asked once, on the first buffer)
+  guint64 results = 0;
+  guint64 accepted = 0;
+};
+
+}  // namespace
+
+struct _GstEdgeLabelSink {
+  GstBaseSink parent;
+  Settings* settings;
+  State* state;
+};
+
+G_DEFINE_TYPE(GstEdgeLabelSink, gst_edge_label_sink, GST_TYPE_BASE_SINK)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS));
+
+static std::vector<std::string> read_labels_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw edge::Error(edge::msg("labels file ", path, ": cannot be opened"));
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (labels.empty()) throw edge::Error(edge::msg("labels file ", path, ": has no labels"));
+  return labels;
+}
+
+static void gst_edge_label_sink_set_property(GObject* object, guint prop_id, const GValue* value,
+                                             GParamSpec* pspec) {
+  auto* self = GST_EDGE_LABEL_SINK(object);
+  GST_OBJECT_LOCK(self);
+  Settings& s = *self->settings;
+  switch (prop_id) {
+    case PROP_LOCATION: {
+      const gchar* v = g_value_get_string(value);
+      s.location = v ? v : "";
+      break;
+    }
+    case PROP_SMOOTHING:
+      s.smoothing = g_value_get_uint(value);
+      break;
+    case PROP_THRESHOLD:
+      s.threshold = g_value_get_float(value);
+      break;
+    case PROP_TOP_K:
+      s.top_k = g_value_get_uint(value);
+      break;
+    case PROP_LABELS: {
+      const gchar* v = g_value_get_string(value);
+      s.labels_path = v ? v : "";
+      break;
+    }
+    case PROP_POST_MESSAGES:
+      s.post_messages = g_value_get_boolean(value);
+      break;
+    case PROP_ONLY_ACCEPTED:
+      s.only_accepted = g_value_get_boolean(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_edge_label_sink_get_property(GObject* object, guint prop_id, GValue* value,
+                                             GParamSpec* pspec) {
+  auto* self = GST_EDGE_LABEL_SINK(object);
+  GST_OBJECT_LOCK(self);
+  const Settings& s = *self->settings;
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string(value, s.location.empty() ? nullptr : s.location.c_str());
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_uint(value, s.smoothing);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_float(value, s.threshold);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint(value, s.top_k);
+      break;
+    case PROP_LABELS:
+      g_value_set_string(value, s.labels_path.empty() ? nullptr : s.labels_path.c_str());
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean(value, s.post_messages);
+      break;
+    case PROP_ONLY_ACCEPTED:
+      g_value_set_boolean(value, s.only_accepted);
+      break;
+    case PROP_RESULTS:
+      g_value_set_uint64(value, self->state ? self->state->results : 0);
+      break;
+    case PROP_ACCEPTED:
+      g_value_set_uint64(value, self->state ? self->state->accepted : 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
+  auto* self = GST_EDGE_LABEL_SINK(sink);
+  GST_OBJECT_LOCK(self);
+  Settings settings = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+
+  auto state = std::make_unique<State>();
+  try {
+    state->smoother = std::make_unique<edge::post::LabelSmoother>(
+        settings.smoothing, settings.threshold, settings.top_k);
+    if (!settings.labels_path.empty()) state->file_labels = read_labels_file(settings.labels_path);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
+    return FALSE;
+  }
+  if (settings.location.empty()) {
+    state->out = stdout;
+  } else {
+    state->out = std::fopen(settings.location.c_str(), "w");
+    if (!state->out) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
+                        ("Could not open \"%s\" to write labels: %s", settings.location.c_str(),
+                         g_strerror(errno)),
+                        (nullptr));
+      return FALSE;
+    }
+    state->owns_out = true;
+  }
+  state->post_messages = settings.post_messages;
+  state->only_accepted = settings.only_accepted;
+  GST_OBJECT_LOCK(self);
+  self->state = state.release();
+  GST_OBJECT_UNLOCK(self);
+  return TRUE;
+}
+
+static gboolean gst_edge_label_sink_stop(GstBaseSink* sink) {
+  auto* self = GST_EDGE_LABEL_SINK(sink);
+  GST_OBJECT_LOCK(self);
+  State* state = self->state;
+  self->state = nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (!state) return TRUE;
+  gboolean ok = TRUE;
+  if (state->owns_out && std::fclose(state->out) != 0) {
+    GST_ELEMENT_ERROR(self, RESOURCE, CLOSE,
+                      ("Could not finish writing labels: %s", g_strerror(errno)), (nullptr));
+    ok = FALSE;
+  }
+  delete state;
+  return ok;
+}
+
+static gboolean gst_edge_label_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
+  auto* self = GST_EDGE_LABEL_SINK(sink);
+  edge::gst::TensorsInfo info;
+  std::string error;
+  if (!edge::gst::tensors_caps_parse(caps, &info, &error)) {
+    GST_ERROR_OBJECT(self, "cannot take these caps: %s", error.c_str());
+    return FALSE;
+  }
+  // Scores can also come straight from a float32 tensor when no edgeinfer put them in a meta.
+  self->state->scores_from_tensor = info.tensors[0].type == edge::DType::kFloat32;
+  return TRUE;
+}
+
+// Scores and labels of one buffer, from its EdgeClassMeta or from its first tensor.
+static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invoke_ns) {
+  State& st = *self->state;
+  EdgeClassMeta* meta = edge_buffer_get_class_meta(buffer);
+  if (meta && meta->n_entries > 0) {
+    // The meta holds the top entries; rebuild a dense score vector over their indices.
+    gint max_index = 0;
+    for (guint i = 0; i < meta->n_entries; ++i) max_index = MAX(max_index, meta->entries[i].index);
+    st.scores.assign(static_cast<size_t>(max_index) + 1, 0.0f);
+    st.labels.assign(st.scores.size(), std::string());
+    for (guint i = 0; i < meta->n_entries; ++i) {
+      const EdgeClassEntry& e = meta->entries[i];
+      if (e.index < 0) continue;
+      st.scores[e.index] = e.score;
+      st.labels[e.index] = e.label ? e.label : std::to_string(e.index);
+    }
+    for (size_t i = 0; i < st.labels.size(); ++i)
+      if (st.labels[i].empty())
+        st.labels[i] = i < st.file_labels.size() ? st.file_labels[i] : std::to_string(i);
+    *invoke_ns = meta->latency_ns;
+    return true;
+  }
+  if (!st.scores_from_tensor || gst_buffer_n_memory(buffer) < 1) return false;
+  GstMapInfo map;
+  GstMemory* mem = gst_buffer_peek_memory(buffer, 0);
+  if (!gst_memory_map(mem, &map, GST_MAP_READ)) return false;
+  const auto* values = reinterpret_cast<const float*>(map.data);
+  st.scores.assign(values, values + map.size / sizeof(float));
+  gst_memory_unmap(mem, &map);
+  st.labels = st.file_labels;
+  *invoke_ns = 0;
+  return true;
+}
+
+static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
+  auto* self = GST_EDGE_LABEL_SINK(sink);
+  State& st = *self->state;
+  guint64 invoke_ns = 0;
+  if (!read_scores(self, buffer, &invoke_ns)) {
+    GST_ELEMENT_ERROR(
+        self, STREAM, FORMAT,
+        ("edgelabelsink got a buffer with no classification: put edgeinfer before it, "
+         "or feed it a float32 score tensor"),
+        (nullptr));
+    return GST_FLOW_ERROR;
+  }
+
+  edge::post::LabelRecord record;
+  try {
+    record.decision = &st.smoother->push(st.scores, st.labels);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", e.what()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  const GstClockTime duration = GST_BUFFER_DURATION(buffer);
+  if (GST_CLOCK_TIME_IS_VALID(pts)) record.pts_s = gst_guint64_to_gdouble(pts) / GST_SECOND;
+  if (GST_CLOCK_TIME_IS_VALID(duration))
+    record.duration_s = gst_guint64_to_gdouble(duration) / GST_SECOND;
+  edge::gst::ClipInfo clip;
+  gint64 window_index = -1;
+  if (edge::gst::clip_meta_get(buffer, &clip, &window_index)) {
+    record.clip_id = clip.clip_id;
+    record.truth = clip.label;
+    record.window_index = window_index;
+  }
+  if (invoke_ns) record.invoke_ms = gst_guint64_to_gdouble(invoke_ns) / 1e6;
+
+  // Last sample to this line, on the pipeline clock, when the stream runs against one.
+  if (st.upstream_live < 0) {
+    gboolean live = FALSE, upstream_live = FALSE;
+    st.upstream_live =
+        gst_base_sink_query_latency(sink, &live, &upstream_live, nullptr, nullptr) && upstream_live;
+  }
+  GstClock* clock = st.upstream_live ? gst_element_get_clock(GST_ELEMENT(self)) : nullptr;
+  if (clock && GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(duration)) {
+    const GstSegment* segment = &sink->segment;
+    GstClockTime end_running =
+        gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts + duration);
+    GstClockTime now = gst_clock_get_time(clock);
+    GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+    if (GST_CLOCK_TIME_IS_VALID(end_running) && now >= base) {
+      GstClockTimeDiff late = GST_CLOCK_DIFF(end_running, GST_CLOCK_DIFF(base, now));
+      // Negative means the window's timestamps run ahead of the clock (nominal stamping):
+      // no meaningful latency then.
+      if (late >= 0) record.pipeline_ms = static_cast<double>(late) / 1e6;
+    }
+  }
+  if (clock) gst_object_unref(clock);
+
+  const bool accepted = record.decision->accepted;
+  GST_OBJECT_LOCK(self);  // the counters are read from other threads as properties
+  ++st.results;
+  if (accepted) ++st.accepted;
+  GST_OBJECT_UNLOCK(self);
+  if (st.only_accepted && !accepted) return GST_FLOW_OK;
+
+  std::string line;
+  try {
+    line = edge::post::format_label_record(record);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("%s", e.what()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), st.out) != line.size() || std::fflush(st.out) != 0) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
+                      ("Could not write a label line: %s", g_strerror(errno)), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+
+  if (st.post_messages) {
+    const edge::post::RankedClass& best = record.decision->top[0];
+    GstStructure* s = gst_structure_new(
+        "edgestream-label", "label", G_TYPE_STRING, accepted ? best.label.c_str() : nullptr, "best",
+        G_TYPE_STRING, best.label.c_str(), "index", G_TYPE_INT, best.index, "score", G_TYPE_FLOAT,
+        best.score, "accepted", G_TYPE_BOOLEAN, accepted, "pts", G_TYPE_UINT64, pts, "clip-id",
+        G_TYPE_STRING, record.clip_id.c_str(), "json", G_TYPE_STRING,
+        line.substr(0, line.size() - 1).c_str(), nullptr);
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  }
+  return GST_FLOW_OK;
+}
+
+static gboolean gst_edge_label_sink_event(GstBaseSink* sink, GstEvent* event) {
+  auto* self = GST_EDGE_LABEL_SINK(sink);
+  // Smoothing never mixes two clips or two streams.
+  if (edge::gst::clip_event_parse(event, nullptr) ||
+      GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP ||
+      GST_EVENT_TYPE(event) == GST_EVENT_STREAM_START) {
+    if (self->state && self->state->smoother) self->state->smoother->reset();
+  }
+  return GST_BASE_SINK_CLASS(gst_edge_label_sink_parent_class)->event(sink, event);
+}
+
+static void gst_edge_label_sink_finalize(GObject* object) {
+  auto* self = GST_EDGE_LABEL_SINK(object);
+  delete self->state;
+  delete self->settings;
+  G_OBJECT_CLASS(gst_edge_label_sink_parent_class)->finalize(object);
+}
+
+static void gst_edge_label_sink_class_init(GstEdgeLabelSinkClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseSinkClass* sink_class = GST_BASE_SINK_CLASS(klass);
+  gobject_class->set_property = gst_edge_label_sink_set_property;
+  gobject_class->get_property = gst_edge_label_sink_get_property;
+  gobject_class->finalize = gst_edge_label_sink_finalize;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_READY);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_LOCATION,
+      g_param_spec_string("location", "Location",
+                          "File to write JSON lines to (unset: standard output)", nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SMOOTHING,
+      g_param_spec_uint("smoothing", "Smoothing",
+                        "Average class scores over the last N windows (1: no smoothing)", 1, 1000,
+                        kDefaultSmoothing, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_THRESHOLD,
+      g_param_spec_float("threshold", "Threshold",
+                         "Smoothed score the best class needs to be reported as the label "
+                         "(below it the line's label is null)",
+                         0.0f, 1.0f, kDefaultThreshold, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TOP_K,
+      g_param_spec_uint("top-k", "Top k", "Classes listed in each line's \"top\"", 1, 1000,
+                        kDefaultTopK, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LABELS,
+      g_param_spec_string("labels", "Labels file",
+                          "One label per line, for buffers that carry scores but no labels "
+                          "(e.g. from NNStreamer's tensor_filter)",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean("post-messages", "Post messages",
+                           "Post an \"edgestream-label\" element message for every window", TRUE,
+                           rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ONLY_ACCEPTED,
+      g_param_spec_boolean("only-accepted", "Only accepted",
+                           "Write only lines whose best class reaches the threshold", FALSE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RESULTS,
+      g_param_spec_uint64("results", "Results", "Windows classified so far", 0, G_MAXUINT64, 0,
+                          ro));
+  g_object_class_install_property(
+      gobject_class, PROP_ACCEPTED,
+      g_param_spec_uint64("accepted", "Accepted", "Windows whose best class reached the threshold",
+                          0, G_MAXUINT64, 0, ro));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_set_static_metadata(
+      element_class, "edgestream label sink", "Sink/Tensor",
+      "Writes smoothed, thresholded classification results as JSON lines and bus messages",
+      "edgestream developers");
+  sink_class->start = gst_edge_label_sink_start;
+  sink_class->stop = gst_edge_label_sink_stop;
+  sink_class->set_caps = gst_edge_label_sink_set_caps;
+  sink_class->render = gst_edge_label_sink_render;
+  sink_class->event = gst_edge_label_sink_event;
+  GST_DEBUG_CATEGORY_INIT(edge_label_sink_debug, "edgelabelsink", 0, "edgestream label sink");
+}
+
+static void gst_edge_label_sink_init(GstEdgeLabelSink* self) {
+  self->settings = new Settings();
+  self->state = nullptr;
+  // Results go out as soon as they exist; waiting for the clock only adds latency.
+  gst_base_sink_set_sync(GST_BASE_SINK(self), FALSE);
+}
