@@ -282,14 +282,19 @@ size_t Model::parameter_bytes() const {
   return total;
 }
 
-const uint8_t* Model::adopt_bytes(const void* bytes, size_t size) {
+uint8_t* Model::allocate_bytes(size_t size) {
   if (!storage_) storage_ = std::make_unique<Storage>();
   const size_t chunks = (size + sizeof(Storage::Chunk) - 1) / sizeof(Storage::Chunk);
   // At least one chunk, so an empty block still has a distinct, valid address.
-  std::unique_ptr<Storage::Chunk[]> block(new Storage::Chunk[chunks > 0 ? chunks : 1]);
-  auto* dest = reinterpret_cast<uint8_t*>(block.get());
-  if (size > 0) std::memcpy(dest, bytes, size);
+  std::unique_ptr<Storage::Chunk[]> block(new Storage::Chunk[chunks > 0 ? chunks : 1]());
+  auto* bytes = reinterpret_cast<uint8_t*>(block.get());
   storage_->blocks.push_back(std::move(block));
+  return bytes;
+}
+
+const uint8_t* Model::adopt_bytes(const void* bytes, size_t size) {
+  uint8_t* dest = allocate_bytes(size);
+  if (size > 0) std::memcpy(dest, bytes, size);
   return dest;
 }
 

@@ -58,6 +58,7 @@ enum class Op : int32_t {
   kRelu6 = 21,
   kReshape = 22,
   kSoftmax = 25,
+  kSvdf = 27,
   kTanh = 28,
   kCustom = 32,
   kPad = 34,
@@ -174,12 +175,20 @@ struct ReducerOptions {  // MEAN, SUM, ...
   bool keep_dims = false;
 };
 
+// SVDF (keyword_scrambled): rank of the decomposition, fused activation,
+// hybrid input quantization mode. Its state input is a variable tensor.
+struct SvdfOptions {
+  int32_t rank = 1;
+  Activation activation = Activation::kNone;
+  bool asymmetric_quantize_inputs = false;
+};
+
 // PAD, QUANTIZE, DEQUANTIZE, LOGISTIC, TANH, RELU, RELU6 and the like carry no
 // options: std::monostate.
 using OpOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions,
                  Pool2DOptions, SoftmaxOptions, ConcatenationOptions, ReshapeOptions,
-                 SqueezeOptions, AddOptions, SubOptions, MulOptions, ReducerOptions>;
+                 SqueezeOptions, AddOptions, SubOptions, MulOptions, ReducerOptions, SvdfOptions>;
 
 struct Tensor {
   std::string name;
@@ -268,6 +277,9 @@ class Model {
   // model) and returns where they now live; pointers into it stay valid for the
   // model's lifetime.
   const uint8_t* adopt_bytes(const void* bytes, size_t size);
+  // Allocates size bytes of 16-byte aligned, zero-filled storage owned by the
+  // model (the reader reads a file straight into it).
+  uint8_t* allocate_bytes(size_t size);
   // Adds a tensor and returns its index. For a constant, use add_constant.
   int32_t add_tensor(Tensor tensor);
   // Adds a constant tensor whose data (exactly tensor.byte_size() bytes) is
