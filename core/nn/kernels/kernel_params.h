@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/nn/model.h"  // Padding
+
 namespace edge {
 namespace nn {
 
@@ -97,8 +99,8 @@ struct FullyConnectedParams {
   HybridWeights hybrid;
 };
 
-// TFLite's Padding enum values.
-enum class Padding : int8_t { kSame = 0, kValid = 1 };
+// Padding (TFLite's values) is the model IR's enum, core/nn/model.h: one definition,
+// so the op layer can include both headers.
 
 // Output size of one spatial dimension, as TFLite's ComputeOutSize; 0 when the
 // (dilated) filter does not fit (the op layer refuses that).
