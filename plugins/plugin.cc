@@ -3,6 +3,7 @@
 
 #include "plugins/common/edgemeta.h"
 #include "plugins/gstedgelabelsink.h"
+#include "plugins/gstedgeimusrc.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -15,6 +16,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   edge_class_meta_get_info();
   gboolean ok = TRUE;
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
+  ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }

@@ -109,10 +109,14 @@ bool parse_float(std::string_view field, float* value, const char** why) {
 
 const char* bad_reason_name(BadReason reason) {
   switch (reason) {
-    case BadReason::kNone: return "none";
-    case BadReason::kFieldCount: return "wrong field count";
-    case BadReason::kNotANumber: return "not a number";
-    case BadReason::kTooLong: return "line too long";
+    case BadReason::kNone:
+      return "none";
+    case BadReason::kFieldCount:
+      return "wrong field count";
+    case BadReason::kNotANumber:
+      return "not a number";
+    case BadReason::kTooLong:
+      return "line too long";
   }
   return "unknown";
 }
@@ -218,11 +222,10 @@ void ImuLineParser::classify(ParsedLine* out) {
   const size_t limit = ImuLineConfig::kMaxChannels + 1;
   while (true) {
     size_t comma = line.find(',', start);
-    std::string_view field = line.substr(start, comma == std::string_view::npos ? line.npos
-                                                                                 : comma - start);
+    std::string_view field =
+        line.substr(start, comma == std::string_view::npos ? line.npos : comma - start);
     if (fields_.size() == limit) {
-      bad(out, BadReason::kFieldCount,
-          msg("more than ", ImuLineConfig::kMaxChannels, " fields"));
+      bad(out, BadReason::kFieldCount, msg("more than ", ImuLineConfig::kMaxChannels, " fields"));
       return;
     }
     fields_.push_back(trim(field));
@@ -268,8 +271,8 @@ void ImuLineParser::classify(ParsedLine* out) {
   for (int i = 0; i < count; ++i) {
     const char* why = "";
     if (!parse_float(fields_[i], &values_[i], &why)) {
-      bad(out, BadReason::kNotANumber, msg("field ", i + 1, " '", escape_for_message(fields_[i], 24),
-                                           "' ", why));
+      bad(out, BadReason::kNotANumber,
+          msg("field ", i + 1, " '", escape_for_message(fields_[i], 24), "' ", why));
       return;
     }
   }

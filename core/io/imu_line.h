@@ -42,8 +42,8 @@
 namespace edge::io {
 
 struct ImuLineConfig {
-  int channels = 0;                // frame size N; 0 = from the header or first good line
-  size_t max_line_length = 1024;   // bytes, without the line end
+  int channels = 0;               // frame size N; 0 = from the header or first good line
+  size_t max_line_length = 1024;  // bytes, without the line end
   static constexpr int kMaxChannels = 64;
 };
 
@@ -69,15 +69,15 @@ const char* bad_reason_name(BadReason reason);
 struct ParsedLine {
   LineKind kind = LineKind::kNone;
   BadReason reason = BadReason::kNone;
-  uint64_t line_number = 0;  // 1-based count of lines seen since construction
-  std::string_view text;     // the raw line without its line end (a prefix for kTooLong)
-  std::string detail;        // for kBad: what was wrong, for a person (small; see note)
+  uint64_t line_number = 0;       // 1-based count of lines seen since construction
+  std::string_view text;          // the raw line without its line end (a prefix for kTooLong)
+  std::string detail;             // for kBad: what was wrong, for a person (small; see note)
   const float* values = nullptr;  // kFrame: channels() values
 };
 
 struct ImuLineCounters {
-  uint64_t lines = 0;       // every complete line (and every overlong one)
-  uint64_t frames = 0;      // good sample lines
+  uint64_t lines = 0;   // every complete line (and every overlong one)
+  uint64_t frames = 0;  // good sample lines
   uint64_t headers = 0;
   uint64_t separators = 0;
   uint64_t bad_lines = 0;
@@ -115,10 +115,10 @@ class ImuLineParser {
   ImuLineConfig config_;
   int channels_ = 0;
   std::vector<std::string> names_;
-  std::vector<char> line_;     // current line, capacity max_line_length + 1
+  std::vector<char> line_;  // current line, capacity max_line_length + 1
   size_t line_size_ = 0;
-  bool discarding_ = false;    // dropping the tail of an overlong line
-  std::vector<float> values_;  // kMaxChannels
+  bool discarding_ = false;               // dropping the tail of an overlong line
+  std::vector<float> values_;             // kMaxChannels
   std::vector<std::string_view> fields_;  // kMaxChannels + 1
   ImuLineCounters counters_;
 };

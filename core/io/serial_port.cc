@@ -21,11 +21,10 @@ struct BaudEntry {
 };
 
 const BaudEntry kBauds[] = {
-    {50, B50},         {75, B75},           {110, B110},         {134, B134},
-    {150, B150},       {200, B200},         {300, B300},         {600, B600},
-    {1200, B1200},     {1800, B1800},       {2400, B2400},       {4800, B4800},
-    {9600, B9600},     {19200, B19200},     {38400, B38400},     {57600, B57600},
-    {115200, B115200}, {230400, B230400},
+    {50, B50},           {75, B75},         {110, B110},       {134, B134},     {150, B150},
+    {200, B200},         {300, B300},       {600, B600},       {1200, B1200},   {1800, B1800},
+    {2400, B2400},       {4800, B4800},     {9600, B9600},     {19200, B19200}, {38400, B38400},
+    {57600, B57600},     {115200, B115200}, {230400, B230400},
 #ifdef B460800
     {460800, B460800},
 #endif
@@ -184,14 +183,14 @@ void SerialPort::open(const std::string& device, int baud) {
   if (::tcgetattr(fd, &tio) != 0) {
     const int err = errno;
     ::close(fd);
-    throw Error(msg("serial device ", device, ": not a serial port (tcgetattr: ",
-                    errno_text(err), ")"));
+    throw Error(
+        msg("serial device ", device, ": not a serial port (tcgetattr: ", errno_text(err), ")"));
   }
-  ::cfmakeraw(&tio);                       // no echo, no line editing, no CR/LF mapping
+  ::cfmakeraw(&tio);  // no echo, no line editing, no CR/LF mapping
   tio.c_cflag &= ~(CSIZE | PARENB | CSTOPB);
-  tio.c_cflag |= CS8 | CLOCAL | CREAD;     // 8N1, ignore modem lines, enable receiver
+  tio.c_cflag |= CS8 | CLOCAL | CREAD;  // 8N1, ignore modem lines, enable receiver
 #ifdef CRTSCTS
-  tio.c_cflag &= ~CRTSCTS;                 // no hardware flow control
+  tio.c_cflag &= ~CRTSCTS;  // no hardware flow control
 #endif
   tio.c_iflag &= ~(IXON | IXOFF | IXANY);  // no software flow control
   tio.c_cc[VMIN] = 0;                      // reads never block: poll() waits
@@ -303,7 +302,8 @@ void Backoff::reset() {
 // --- Pacer ---
 
 Pacer::Pacer(double rate_hz) : rate_hz_(rate_hz) {
-  if (!(rate_hz > 0.0) || rate_hz > 1e9) throw Error(msg("pacing rate must be > 0 Hz, got ", rate_hz));
+  if (!(rate_hz > 0.0) || rate_hz > 1e9)
+    throw Error(msg("pacing rate must be > 0 Hz, got ", rate_hz));
   restart();
 }
 
@@ -318,7 +318,8 @@ bool Pacer::wait_for(uint64_t frame, const Canceller* cancel) {
     if (cancel) {
       if (!cancel->sleep_ms(ms)) return false;
     } else {
-      struct timespec ts = {static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
+      struct timespec ts = {static_cast<time_t>(left / 1000000000),
+                            static_cast<long>(left % 1000000000)};
       nanosleep(&ts, nullptr);
     }
   }

@@ -121,8 +121,8 @@ class Backoff {
 // until then (no sleep when late; never accumulates rounding).
 class Pacer {
  public:
-  explicit Pacer(double rate_hz);  // throws edge::Error unless rate > 0
-  void restart();                  // frame 0 is due now
+  explicit Pacer(double rate_hz);                          // throws edge::Error unless rate > 0
+  void restart();                                          // frame 0 is due now
   bool wait_for(uint64_t frame, const Canceller* cancel);  // false when cancelled
 
  private:

@@ -1,7 +1,5 @@
 // IMU CSV line parser: chunking, line ends, header, separators, garbage kinds,
 // long lines, counters; plus the rate limiter and rate meter.
-#include "core/io/imu_line.h"
-
 #include <gtest/gtest.h>
 
 #include <clocale>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/io/imu_line.h"
 #include "tests/common/test_util.h"
 
 namespace edge::io {
@@ -166,14 +165,17 @@ TEST(ImuLine, NumberGrammar) {
     float value;
   };
   const Case cases[] = {
-      {"0", true, 0.0f},        {"+1.5", true, 1.5f},       {"-.5", true, -0.5f},
-      {"5.", true, 5.0f},       {"1e3", true, 1000.0f},     {"1.5E-2", true, 0.015f},
-      {"1e-400", true, 0.0f},   {"1e400", false, 0},        {"nan", false, 0},
-      {"NaN", false, 0},        {"inf", false, 0},          {"-inf", false, 0},
-      {"1.2.3", false, 0},      {"", false, 0},             {"0x10", false, 0},
-      {"1e", false, 0},         {".", false, 0},            {"-", false, 0},
-      {"1,5", false, 0},        {"12abc", false, 0},        {"1 2", false, 0},
-      {"3.4028235e38", true, 3.4028235e38f},
+      {"0", true, 0.0f},      {"+1.5", true, 1.5f},
+      {"-.5", true, -0.5f},   {"5.", true, 5.0f},
+      {"1e3", true, 1000.0f}, {"1.5E-2", true, 0.015f},
+      {"1e-400", true, 0.0f}, {"1e400", false, 0},
+      {"nan", false, 0},      {"NaN", false, 0},
+      {"inf", false, 0},      {"-inf", false, 0},
+      {"1.2.3", false, 0},    {"", false, 0},
+      {"0x10", false, 0},     {"1e", false, 0},
+      {".", false, 0},        {"-", false, 0},
+      {"1,5", false, 0},      {"12abc", false, 0},
+      {"1 2", false, 0},      {"3.4028235e38", true, 3.4028235e38f},
   };
   for (const auto& c : cases) {
     // Two channels so that a lone field is never taken for a header.
@@ -320,8 +322,8 @@ TEST(ImuLine, RealRecordingGivesThirtyFramesPerGesture) {
   EXPECT_EQ(parser.counters().bad_lines, 0u);
   // First sample line: 0.017,-1.430,-0.000,126.771,463.763,-37.985
   ASSERT_EQ(seen[1].kind, LineKind::kFrame);
-  EXPECT_EQ(seen[1].values, (std::vector<float>{0.017f, -1.430f, -0.0f, 126.771f, 463.763f,
-                                                -37.985f}));
+  EXPECT_EQ(seen[1].values,
+            (std::vector<float>{0.017f, -1.430f, -0.0f, 126.771f, 463.763f, -37.985f}));
   // Gestures: 30 frames then one separator.
   int frames_in_gesture = 0;
   for (size_t i = 1; i < seen.size(); ++i) {
@@ -351,7 +353,7 @@ TEST(RateLimiter, OnePerIntervalAndCountsSuppressed) {
 TEST(RateMeter, FramesPerSecondOverWindow) {
   RateMeter meter(1000000000ull);
   EXPECT_EQ(meter.rate(), 0.0);
-  meter.add(0, 1);  // opens the window
+  meter.add(0, 1);                                                         // opens the window
   for (int i = 1; i <= 100; ++i) meter.add(uint64_t(i) * 10000000ull, 1);  // 100 Hz for 1 s
   EXPECT_DOUBLE_EQ(meter.rate(), 100.0);
   meter.reset();

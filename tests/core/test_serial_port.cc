@@ -1,7 +1,5 @@
 // Serial port on pseudo-terminal pairs: raw mode, baud, reads, hang-up,
 // cancellation; file input; backoff and pacing arithmetic.
-#include "core/io/serial_port.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "core/common/error.h"
+#include "core/io/serial_port.h"
 
 namespace edge::io {
 namespace {
