@@ -1,0 +1,166 @@
+// libsndfile reader: formats, scaling, chunked reads, truncated and corrupt files.
+#include <gtest/gtest.h>
+#include <sndfile.h>
+
+#include <cmath>
+
+#include "core/common/error.h"
+#include "core/io/audio_file.h"
+#include "tests/core/test_dataset_util.h"
+
+using edge::io::AudioFileReader;
+using edge::io::AudioInfo;
+using edge::test::TempDir;
+
+namespace {
+
+// Writes a WAV whose integer samples are known exactly.
+void write_pcm16(const std::string& path, const std::vector<short>& samples, int channels,
+                 int rate) {
+  SF_INFO info = {};
+  info.samplerate = rate;
+  info.channels = channels;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  ASSERT_NE(f, nullptr) << sf_strerror(nullptr);
+  sf_writef_short(f, samples.data(), static_cast<sf_count_t>(samples.size() / channels));
+  sf_close(f);
+}
+
+std::string error_of(const std::string& path) {
+  try {
+    AudioInfo info;
+    edge::io::read_audio_file(path, &info);
+  } catch (const edge::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(AudioFile, Pcm16ScalesToFullScaleOneInterleaved) {
+  TempDir dir;
+  // Stereo frames: (0, 16384), (-32768, 32767), (1, -1).
+  write_pcm16(dir / "s.wav", {0, 16384, -32768, 32767, 1, -1}, 2, 8000);
+  AudioInfo info;
+  std::vector<float> s = edge::io::read_audio_file(dir / "s.wav", &info);
+  EXPECT_EQ(info.rate, 8000);
+  EXPECT_EQ(info.channels, 2);
+  EXPECT_EQ(info.frames, 3);
+  EXPECT_EQ(info.format, "WAV Signed 16 bit PCM");
+  ASSERT_EQ(s.size(), 6u);
+  EXPECT_FLOAT_EQ(s[0], 0.0f);
+  EXPECT_FLOAT_EQ(s[1], 0.5f);
+  EXPECT_FLOAT_EQ(s[2], -1.0f);
+  EXPECT_FLOAT_EQ(s[3], 32767.0f / 32768.0f);
+  EXPECT_FLOAT_EQ(s[4], 1.0f / 32768.0f);
+  EXPECT_FLOAT_EQ(s[5], -1.0f / 32768.0f);
+}
+
+TEST(AudioFile, OneFrameAndEmptyFile) {
+  TempDir dir;
+  write_pcm16(dir / "one.wav", {123}, 1, 16000);
+  AudioInfo info;
+  EXPECT_EQ(edge::io::read_audio_file(dir / "one.wav", &info).size(), 1u);
+  write_pcm16(dir / "empty.wav", {}, 1, 16000);
+  AudioFileReader empty(dir / "empty.wav");
+  EXPECT_EQ(empty.info().frames, 0);
+  float buf[4];
+  EXPECT_EQ(empty.read(buf, 4), 0u);
+}
+
+TEST(AudioFile, ChunkedReadsCoverEveryFrameOnce) {
+  TempDir dir;
+  std::vector<short> samples(3 * 1001);
+  for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<short>(i);
+  write_pcm16(dir / "c.wav", samples, 3, 44100);
+  AudioFileReader reader(dir / "c.wav");
+  std::vector<float> chunk(3 * 256);
+  size_t total = 0, calls = 0;
+  while (size_t got = reader.read(chunk.data(), 256)) {
+    EXPECT_FLOAT_EQ(chunk[0], static_cast<float>(3 * total) / 32768.0f);
+    total += got;
+    ++calls;
+  }
+  EXPECT_EQ(total, 1001u);
+  EXPECT_EQ(calls, 4u);  // 256 + 256 + 256 + 233
+  EXPECT_EQ(reader.position(), 1001);
+}
+
+TEST(AudioFile, FixtureFormats) {
+  const std::string root = edge::test::dataset_fixture("");
+  struct Case {
+    const char* rel;
+    int rate, channels;
+    int64_t frames;
+    const char* format;
+  } cases[] = {
+      {"folders/yes/b.flac", 16000, 1, 800, "FLAC Signed 16 bit PCM"},
+      {"folders/no/c.ogg", 16000, 1, 1600, "OGG Vorbis"},
+      {"urbansound8k/audio/fold1/100032-3-0-0.wav", 48000, 2, 1000, "WAV Signed 24 bit PCM"},
+      {"urbansound8k/audio/fold1/100263-2-0-117.wav", 11025, 1, 1000, "WAV Unsigned 8 bit PCM"},
+      {"urbansound8k/audio/fold2/102305-6-0-0.wav", 44100, 1, 1000, "WAV 32 bit float"},
+  };
+  for (const Case& c : cases) {
+    AudioInfo info;
+    std::vector<float> s = edge::io::read_audio_file(root + c.rel, &info);
+    EXPECT_EQ(info.rate, c.rate) << c.rel;
+    EXPECT_EQ(info.channels, c.channels) << c.rel;
+    EXPECT_EQ(info.frames, c.frames) << c.rel;
+    EXPECT_EQ(info.format, c.format) << c.rel;
+    float peak = 0;
+    for (float v : s) {
+      ASSERT_TRUE(std::isfinite(v));
+      peak = std::max(peak, std::fabs(v));
+    }
+    EXPECT_GT(peak, 0.0f) << c.rel << " is silent";
+    EXPECT_LE(peak, 1.0f) << c.rel;
+  }
+}
+
+TEST(AudioFile, TruncatedWavIsAnErrorNamingTheFile) {
+  TempDir dir;
+  std::vector<short> samples(4000, 1000);
+  write_pcm16(dir / "full.wav", samples, 1, 16000);
+  dir.copy(dir / "full.wav", "cut.wav", 44 + 2000);  // header + 1000 of 4000 frames
+  std::string e = error_of(dir / "cut.wav");
+  EXPECT_NE(e.find(dir / "cut.wav"), std::string::npos) << e;
+  EXPECT_NE(e.find("truncated"), std::string::npos) << e;
+}
+
+TEST(AudioFile, TruncatedFlacIsAnError) {
+  TempDir dir;
+  dir.copy(edge::test::dataset_fixture("folders/yes/b.flac"), "cut.flac", 300);
+  std::string e = error_of(dir / "cut.flac");
+  EXPECT_NE(e.find("cut.flac"), std::string::npos) << e;
+}
+
+TEST(AudioFile, GarbageMissingAndHeaderOnlyFiles) {
+  TempDir dir;
+  dir.write("garbage.wav", std::string(500, 'x'));
+  dir.copy(edge::test::dataset_fixture("folders/yes/a.wav"), "header.wav", 30);
+  dir.write("empty.wav", "");
+  for (const char* name : {"garbage.wav", "header.wav", "empty.wav", "missing.wav"}) {
+    std::string e = error_of(dir / name);
+    EXPECT_NE(e.find(name), std::string::npos) << name << ": " << e;
+    EXPECT_NE(e.find("cannot read audio"), std::string::npos) << name << ": " << e;
+  }
+}
+
+TEST(AudioFile, DisplayNameInErrors) {
+  try {
+    AudioFileReader reader("/nonexistent/x.wav", "audio/fold1/x.wav");
+    FAIL();
+  } catch (const edge::Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("audio/fold1/x.wav: cannot read audio"), 0u);
+  }
+}
+
+TEST(AudioFile, RealStereoSceneClip) {
+  EDGE_REQUIRE_SHARED(path, "sound/dcase-example/acoustic_scene.wav");
+  AudioFileReader reader(path);
+  EXPECT_EQ(reader.info().rate, 44100);
+  EXPECT_EQ(reader.info().channels, 2);
+  EXPECT_EQ(reader.info().frames, 441001);  // 10 s and one frame
+}
