@@ -92,7 +92,8 @@ struct State {
 
   gint negotiated_channels = 0;
   bool connected = false;
-  bool disconnected = false;  // saw a hang-up, reconnect (or EOS) next
+  bool ever_connected = false;  // a late first open is not a reconnect
+  bool disconnected = false;    // saw a hang-up, reconnect (or EOS) next
   bool end_of_input = false;
   bool discont = true;
   bool clip_pending = true;
@@ -233,6 +234,7 @@ GstFlowReturn reconnect(GstEdgeImuSrc* self, State& st) {
   EdgeImuSrcPrivate* priv = priv_of(self);
   std::string why;
   bool warned = false;
+  const bool first_open = !st.ever_connected;
   while (true) {
     const int64_t delay = st.backoff->next_ms();
     GST_DEBUG_OBJECT(self, "reopening %s in %" G_GINT64_FORMAT " ms (attempt %d)", st.name.c_str(),
@@ -246,9 +248,12 @@ GstFlowReturn reconnect(GstEdgeImuSrc* self, State& st) {
   }
   const int attempts = st.backoff->attempts();
   st.backoff->reset();
-  priv->reconnects.fetch_add(1, std::memory_order_relaxed);
+  st.ever_connected = true;
+  if (!first_open) priv->reconnects.fetch_add(1, std::memory_order_relaxed);
   GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ,
-                   ("Reconnected to %s after %d attempt(s)", st.name.c_str(), attempts), (nullptr));
+                   ("%s %s after %d attempt(s)", first_open ? "Opened" : "Reconnected to",
+                    st.name.c_str(), attempts),
+                   (nullptr));
   // Bytes before the hang-up are stale; time restarts; windows restart.
   st.parser->drop_partial();
   st.read_pos = st.read_len = 0;
@@ -552,7 +557,8 @@ gboolean edge_imu_src_start(GstBaseSrc* base) {
   priv->caps_channels = 0;
 
   std::string why;
-  if (!open_input(*st, &why)) {
+  st->ever_connected = open_input(*st, &why);
+  if (!st->ever_connected) {
     if (!st->live) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", why.c_str()),
                         ("location=%s", s.location.c_str()));
