@@ -4,6 +4,7 @@
 #include "plugins/common/edgemeta.h"
 #include "plugins/gstedgelabelsink.h"
 #include "plugins/gstedgeimusrc.h"
+#include "plugins/gstedgespectrum.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -17,6 +18,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   gboolean ok = TRUE;
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
+  ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }

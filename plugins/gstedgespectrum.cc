@@ -1,0 +1,831 @@
+// edgespectrum: spectrogram, log-mel and MFCC frames. A thin adapter: caps in, a
+// core edge::Spectrogram (tensor windows) or edge::SpectrogramStream (audio) built in
+// set_caps, buffers mapped and handed to it. See gstedgespectrum.h for the data layout and
+// core/signal/spectrum.h for the definitions.
+#include "plugins/gstedgespectrum.h"
+
+#include <gst/audio/audio.h>
+
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/signal/spectrum.h"
+#include "plugins/common/edgemeta.h"
+#include "plugins/common/tensorcaps.h"
+
+GST_DEBUG_CATEGORY_STATIC(edge_spectrum_debug);
+#define GST_CAT_DEFAULT edge_spectrum_debug
+
+namespace {
+
+enum {
+  PROP_0,
+  PROP_MODE,
+  PROP_FRAME_SIZE,
+  PROP_FRAME_SIZE_SAMPLES,
+  PROP_HOP_SIZE,
+  PROP_HOP_SIZE_SAMPLES,
+  PROP_N_FFT,
+  PROP_WINDOW,
+  PROP_CENTER,
+  PROP_MEL_BANDS,
+  PROP_FMIN,
+  PROP_FMAX,
+  PROP_MEL_SCALE,
+  PROP_MEL_NORM,
+  PROP_LOG_SCALE,
+  PROP_TOP_DB,
+  PROP_LOG_OFFSET,
+  PROP_N_MFCC,
+  PROP_SAMPLE_RATE,
+  PROP_PATCH_FRAMES,
+  PROP_PATCH_HOP,
+  PROP_MIXDOWN,
+};
+
+constexpr int kMaxSamples = 1 << 20;  // frame, hop and FFT sizes
+constexpr size_t kMixChunkFrames = 4096;
+
+// Property values, guarded by the object lock; read into a State at set_caps.
+struct Settings {
+  edge::SpectrumMode mode = edge::SpectrumMode::kLogMel;
+  double frame_seconds = 0.03;
+  int frame_samples = 0;  // > 0 overrides frame_seconds
+  double hop_seconds = 0.02;
+  int hop_samples = 0;  // > 0 overrides hop_seconds
+  int n_fft = 0;
+  edge::WindowFunction window = edge::WindowFunction::kHann;
+  edge::CenterPadding center = edge::CenterPadding::kNone;
+  int mel_bands = 40;
+  double fmin = 0.0;
+  double fmax = 0.0;
+  edge::MelScale mel_scale = edge::MelScale::kSlaney;
+  edge::MelNorm mel_norm = edge::MelNorm::kSlaney;
+  edge::LogScale log_scale = edge::LogScale::kDecibel;
+  double top_db = 80.0;
+  double log_offset = 1e-6;
+  int n_mfcc = 13;
+  int sample_rate = 16000;  // of tensor input; audio caps carry their own
+  int patch_frames = 49;
+  int patch_hop = 0;  // 0: patch_frames
+  bool mixdown = false;
+};
+
+// Runtime state, built in set_caps and used only by the streaming thread.
+struct State {
+  bool audio = false;  // audio/x-raw input (else other/tensors windows)
+  int rate = 0;
+  int channels = 1;
+  int64_t window_samples = 0;                       // tensor input: samples per window
+  std::unique_ptr<edge::Spectrogram> spectrogram;   // tensor input
+  std::unique_ptr<edge::SpectrogramStream> stream;  // audio input
+  edge::gst::TensorsInfo out_info;
+  std::vector<float> mix;  // mixdown scratch
+  // Audio timing: stream sample 0 is at base_pts (GST_CLOCK_TIME_NONE when unknown).
+  bool have_base = false;
+  GstClockTime base_pts = GST_CLOCK_TIME_NONE;
+  gint64 patch_index = 0;  // patches since the last clip boundary or reset
+
+  bool negotiated() const { return spectrogram || stream; }
+  void restart() {
+    if (stream) stream->reset();
+    have_base = false;
+    base_pts = GST_CLOCK_TIME_NONE;
+    patch_index = 0;
+  }
+};
+
+}  // namespace
+
+struct _GstEdgeSpectrum {
+  GstElement parent;
+  GstPad* sinkpad;
+  GstPad* srcpad;
+  Settings* settings;  // object lock
+  State* state;        // streaming thread (and state changes, when it is stopped)
+};
+
+G_DEFINE_TYPE(GstEdgeSpectrum, gst_edge_spectrum, GST_TYPE_ELEMENT)
+
+// ------------------------------------------------------------------ enums
+
+#define EDGE_TYPE_SPECTRUM_MODE (edge_spectrum_mode_get_type())
+static GType edge_spectrum_mode_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(edge::SpectrumMode::kMagnitude), "Magnitude spectrogram |X|", "magnitude"},
+      {static_cast<gint>(edge::SpectrumMode::kPower), "Power spectrogram |X|^2", "power"},
+      {static_cast<gint>(edge::SpectrumMode::kLogMel), "Log-mel spectrogram", "logmel"},
+      {static_cast<gint>(edge::SpectrumMode::kMfcc), "MFCC (DCT-II orthonormal of log-mel)",
+       "mfcc"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumMode", values));
+  return type;
+}
+
+#define EDGE_TYPE_SPECTRUM_WINDOW (edge_spectrum_window_get_type())
+static GType edge_spectrum_window_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(edge::WindowFunction::kHann), "Periodic Hann", "hann"},
+      {static_cast<gint>(edge::WindowFunction::kHamming), "Periodic Hamming", "hamming"},
+      {static_cast<gint>(edge::WindowFunction::kRectangular), "Rectangular (none)", "rect"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumWindow", values));
+  return type;
+}
+
+#define EDGE_TYPE_SPECTRUM_CENTER (edge_spectrum_center_get_type())
+static GType edge_spectrum_center_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(edge::CenterPadding::kNone), "No padding: frames start at sample 0",
+       "none"},
+      {static_cast<gint>(edge::CenterPadding::kReflect),
+       "Pad frame/2 mirrored samples each side (librosa center=True)", "reflect"},
+      {static_cast<gint>(edge::CenterPadding::kConstant), "Pad frame/2 zeros each side",
+       "constant"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumCenter", values));
+  return type;
+}
+
+#define EDGE_TYPE_SPECTRUM_MEL_SCALE (edge_spectrum_mel_scale_get_type())
+static GType edge_spectrum_mel_scale_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(edge::MelScale::kSlaney), "Slaney (linear below 1 kHz, log above)",
+       "slaney"},
+      {static_cast<gint>(edge::MelScale::kHtk), "HTK 2595 log10(1 + f/700)", "htk"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumMelScale", values));
+  return type;
+}
+
+#define EDGE_TYPE_SPECTRUM_MEL_NORM (edge_spectrum_mel_norm_get_type())
+static GType edge_spectrum_mel_norm_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(edge::MelNorm::kSlaney), "Equal-area filters (librosa norm=slaney)",
+       "slaney"},
+      {static_cast<gint>(edge::MelNorm::kNone), "Filters peak at 1", "none"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumMelNorm", values));
+  return type;
+}
+
+#define EDGE_TYPE_SPECTRUM_LOG_SCALE (edge_spectrum_log_scale_get_type())
+static GType edge_spectrum_log_scale_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(edge::LogScale::kDecibel),
+       "10 log10(max(1e-10, mel)), clamped top-db below the peak (librosa power_to_db)", "db"},
+      {static_cast<gint>(edge::LogScale::kNatural), "ln(mel + log-offset)", "natural"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumLogScale", values));
+  return type;
+}
+
+// ------------------------------------------------------------------ pads
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string)F32LE, layout=(string)interleaved, "
+                    "rate=(int)[1,2147483647], channels=(int)[1,2147483647]; " EDGE_TENSORS_MIME
+                    ", format=(string)static, num_tensors=(int)1, types=(string)float32, "
+                    "framerate=(fraction)[0/1,2147483647/1]"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS(EDGE_TENSORS_MIME ", format=(string)static, num_tensors=(int)1, "
+                                      "types=(string)float32, "
+                                      "framerate=(fraction)[0/1,2147483647/1]"));
+
+// ------------------------------------------------------------------ setup
+
+// Builds the state for `caps` from a snapshot of the settings. Throws edge::Error with a
+// message for a person.
+static std::unique_ptr<State> build_state(const Settings& s, GstCaps* caps) {
+  auto state = std::make_unique<State>();
+  const GstStructure* structure = gst_caps_get_structure(caps, 0);
+  if (gst_structure_has_name(structure, "audio/x-raw")) {
+    GstAudioInfo info;
+    if (!gst_audio_info_from_caps(&info, caps))
+      throw edge::Error(edge::msg("cannot parse audio caps"));
+    state->audio = true;
+    state->rate = GST_AUDIO_INFO_RATE(&info);
+    state->channels = GST_AUDIO_INFO_CHANNELS(&info);
+  } else {
+    edge::gst::TensorsInfo in;
+    std::string why;
+    if (!edge::gst::tensors_caps_parse(caps, &in, &why)) throw edge::Error(why);
+    if (in.tensors.size() != 1 || in.tensors[0].type != edge::DType::kFloat32)
+      throw edge::Error(
+          edge::msg("expected one float32 tensor, got ", edge::gst::tensors_info_to_string(in)));
+    edge::Shape shape = in.tensors[0].shape;
+    while (shape.size() > 1 && shape.front() == 1) shape.erase(shape.begin());
+    if (shape.size() > 2)
+      throw edge::Error(
+          edge::msg("expected a window of samples, dimensions \"C:N\" or \"N\", got \"",
+                    edge::gst::dims_to_string(in.tensors[0].shape), "\""));
+    state->window_samples = shape[0];
+    state->channels = shape.size() == 2 ? shape[1] : 1;
+    state->rate = s.sample_rate;
+    state->out_info.rate_n = in.rate_n;
+    state->out_info.rate_d = in.rate_d;
+  }
+  if (state->channels > 1 && !s.mixdown)
+    throw edge::Error(edge::msg("the input has ", state->channels,
+                                " channels; spectra are computed on mono audio: set mixdown=true "
+                                "to average the channels, or convert to mono upstream"));
+
+  auto samples = [&](int explicit_samples, double seconds, const char* name) {
+    if (explicit_samples > 0) return explicit_samples;
+    const double n = std::round(seconds * state->rate);
+    if (n < 1 || n > kMaxSamples)
+      throw edge::Error(edge::msg(name, "=", seconds, " s at ", state->rate, " Hz is ", n,
+                                  " samples; expected 1..", kMaxSamples));
+    return static_cast<int>(n);
+  };
+  edge::SpectrumConfig c;
+  c.sample_rate = state->rate;
+  c.frame_size = samples(s.frame_samples, s.frame_seconds, "frame-size");
+  c.hop_size = samples(s.hop_samples, s.hop_seconds, "hop-size");
+  c.n_fft = s.n_fft;
+  c.window = s.window;
+  c.center = s.center;
+  c.mode = s.mode;
+  c.mel_bands = s.mel_bands;
+  c.fmin = s.fmin;
+  c.fmax = s.fmax;
+  c.mel_scale = s.mel_scale;
+  c.mel_norm = s.mel_norm;
+  c.log_scale = s.log_scale;
+  c.top_db = static_cast<float>(s.top_db);
+  c.log_offset = static_cast<float>(s.log_offset);
+  c.n_mfcc = s.n_mfcc;
+
+  int frames = 0, bins = 0;
+  if (state->audio) {
+    const int patch_hop = s.patch_hop > 0 ? s.patch_hop : s.patch_frames;
+    state->stream = std::make_unique<edge::SpectrogramStream>(c, s.patch_frames, patch_hop);
+    frames = s.patch_frames;
+    bins = state->stream->spectrogram().bins();
+    // One tensor per patch_hop * hop samples.
+    const gint64 den = static_cast<gint64>(patch_hop) * c.hop_size;
+    const gint64 g = std::gcd(static_cast<gint64>(state->rate), den);
+    if (den / g > G_MAXINT) throw edge::Error("patch-hop x hop-size is too long for a framerate");
+    state->out_info.rate_n = static_cast<int>(state->rate / g);
+    state->out_info.rate_d = static_cast<int>(den / g);
+    state->mix.resize(state->channels > 1 ? kMixChunkFrames : 0);
+  } else {
+    state->spectrogram = std::make_unique<edge::Spectrogram>(c);
+    const int64_t n = state->spectrogram->frames_for(state->window_samples);
+    if (n < 1)
+      throw edge::Error(edge::msg(
+          "windows of ", state->window_samples, " samples are shorter than frame-size (",
+          state->spectrogram->config().frame_size, " samples) and center=none: no frame fits"));
+    if (n > G_MAXINT32) throw edge::Error("too many frames per window");
+    frames = static_cast<int>(n);
+    bins = state->spectrogram->bins();
+    state->spectrogram->reserve(state->window_samples);
+    state->mix.resize(state->channels > 1 ? static_cast<size_t>(state->window_samples) : 0);
+  }
+  edge::gst::TensorDesc out;
+  out.type = edge::DType::kFloat32;
+  out.shape = {frames, bins};
+  state->out_info.tensors = {out};
+  return state;
+}
+
+static gboolean gst_edge_spectrum_set_caps(GstEdgeSpectrum* self, GstCaps* caps) {
+  GST_OBJECT_LOCK(self);
+  const Settings settings = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  std::unique_ptr<State> state;
+  try {
+    state = build_state(settings, caps);
+  } catch (const std::exception& e) {
+    gchar* text = gst_caps_to_string(caps);
+    GST_ERROR_OBJECT(self, "cannot configure for caps %s: %s", text, e.what());
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgespectrum: %s", e.what()),
+                      ("input caps: %s", text));
+    g_free(text);
+    return FALSE;
+  }
+  GstCaps* out_caps = edge::gst::tensors_caps_new(state->out_info);
+  const edge::SpectrumConfig& c =
+      state->stream ? state->stream->spectrogram().config() : state->spectrogram->config();
+  GST_INFO_OBJECT(
+      self, "%s input at %d Hz: frame %d, hop %d, n-fft %d samples -> %s (%d empty mel bands)",
+      state->audio ? "audio" : "tensor", state->rate, c.frame_size, c.hop_size, c.n_fft,
+      edge::gst::tensors_info_to_string(state->out_info).c_str(),
+      state->stream ? state->stream->spectrogram().filterbank().empty_bands()
+                    : state->spectrogram->filterbank().empty_bands());
+  const int empty = state->stream ? state->stream->spectrogram().filterbank().empty_bands()
+                                  : state->spectrogram->filterbank().empty_bands();
+  if (empty > 0)
+    GST_WARNING_OBJECT(self, "%d of %d mel bands cover no FFT bin (raise n-fft or lower mel-bands)",
+                       empty, c.mel_bands);
+  delete self->state;
+  self->state = state.release();
+  gboolean ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(out_caps));
+  gst_caps_unref(out_caps);
+  return ok;
+}
+
+// ------------------------------------------------------------------ streaming
+
+static void copy_clip_meta(GstBuffer* from, GstBuffer* to, bool keep_index, gint64 index) {
+  edge::gst::ClipInfo info;
+  gint64 window_index = -1;
+  if (!edge::gst::clip_meta_get(from, &info, &window_index)) return;
+  edge::gst::clip_meta_set(to, info, keep_index ? window_index : index);
+}
+
+static GstFlowReturn chain_tensor(GstEdgeSpectrum* self, State* state, GstBuffer* in_buf) {
+  GstMapInfo in;
+  if (!gst_buffer_map(in_buf, &in, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("edgespectrum: cannot map the input buffer"),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  const size_t expected =
+      static_cast<size_t>(state->window_samples) * state->channels * sizeof(float);
+  if (in.size != expected) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                      ("edgespectrum: an input tensor has %" G_GSIZE_FORMAT
+                       " bytes, but its caps say %" G_GINT64_FORMAT
+                       " samples x %d channels of float32 (%" G_GSIZE_FORMAT " bytes)",
+                       in.size, state->window_samples, state->channels, expected),
+                      (nullptr));
+    gst_buffer_unmap(in_buf, &in);
+    return GST_FLOW_ERROR;
+  }
+  const float* samples = reinterpret_cast<const float*>(in.data);
+  if (state->channels > 1) {  // mixdown (refused at caps otherwise)
+    const int channels = state->channels;
+    for (int64_t i = 0; i < state->window_samples; ++i) {
+      float sum = 0.0f;
+      for (int ch = 0; ch < channels; ++ch) sum += samples[i * channels + ch];
+      state->mix[i] = sum / channels;
+    }
+    samples = state->mix.data();
+  }
+  GstBuffer* out_buf = edge::gst::tensors_buffer_new(state->out_info);
+  GstMapInfo out;
+  gst_buffer_map(out_buf, &out, GST_MAP_WRITE);
+  state->spectrogram->compute(samples, state->window_samples, reinterpret_cast<float*>(out.data));
+  gst_buffer_unmap(out_buf, &out);
+  gst_buffer_unmap(in_buf, &in);
+  gst_buffer_copy_into(out_buf, in_buf, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  if (GST_BUFFER_IS_DISCONT(in_buf)) GST_BUFFER_FLAG_SET(out_buf, GST_BUFFER_FLAG_DISCONT);
+  copy_clip_meta(in_buf, out_buf, true, -1);
+  return gst_pad_push(self->srcpad, out_buf);
+}
+
+static GstFlowReturn push_patch(GstEdgeSpectrum* self, State* state, GstBuffer* in_buf) {
+  GstBuffer* out_buf = edge::gst::tensors_buffer_new(state->out_info);
+  GstMapInfo out;
+  gst_buffer_map(out_buf, &out, GST_MAP_WRITE);
+  const int64_t start = state->stream->take(reinterpret_cast<float*>(out.data));
+  gst_buffer_unmap(out_buf, &out);
+  const edge::SpectrumConfig& c = state->stream->spectrogram().config();
+  if (GST_CLOCK_TIME_IS_VALID(state->base_pts))
+    GST_BUFFER_PTS(out_buf) =
+        state->base_pts +
+        gst_util_uint64_scale_int(static_cast<guint64>(start), GST_SECOND, state->rate);
+  GST_BUFFER_DURATION(out_buf) = gst_util_uint64_scale_int(
+      static_cast<guint64>(state->stream->patch_hop()) * c.hop_size, GST_SECOND, state->rate);
+  GST_BUFFER_OFFSET(out_buf) = static_cast<guint64>(start);  // first sample, stream position
+  if (state->patch_index == 0) GST_BUFFER_FLAG_SET(out_buf, GST_BUFFER_FLAG_DISCONT);
+  copy_clip_meta(in_buf, out_buf, false, state->patch_index);
+  ++state->patch_index;
+  return gst_pad_push(self->srcpad, out_buf);
+}
+
+static GstFlowReturn chain_audio(GstEdgeSpectrum* self, State* state, GstBuffer* in_buf) {
+  if (GST_BUFFER_IS_DISCONT(in_buf) && state->have_base) {
+    GST_DEBUG_OBJECT(self, "discontinuity: restarting framing");
+    state->restart();
+  }
+  if (!state->have_base) {
+    state->have_base = true;
+    state->base_pts = GST_BUFFER_PTS(in_buf);
+  }
+  GstMapInfo in;
+  if (!gst_buffer_map(in_buf, &in, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("edgespectrum: cannot map the input buffer"),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  const size_t frame_bytes = sizeof(float) * static_cast<size_t>(state->channels);
+  if (in.size % frame_bytes != 0) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                      ("edgespectrum: an audio buffer of %" G_GSIZE_FORMAT
+                       " bytes is not a whole number of %d-channel float32 frames",
+                       in.size, state->channels),
+                      (nullptr));
+    gst_buffer_unmap(in_buf, &in);
+    return GST_FLOW_ERROR;
+  }
+  const float* data = reinterpret_cast<const float*>(in.data);
+  size_t remaining = in.size / frame_bytes;
+  GstFlowReturn flow = GST_FLOW_OK;
+  while (remaining > 0 && flow == GST_FLOW_OK) {
+    const float* mono = data;
+    size_t n = remaining;
+    if (state->channels > 1) {
+      n = std::min(remaining, kMixChunkFrames);
+      const int channels = state->channels;
+      for (size_t i = 0; i < n; ++i) {
+        float sum = 0.0f;
+        for (int ch = 0; ch < channels; ++ch) sum += data[i * channels + ch];
+        state->mix[i] = sum / channels;
+      }
+      mono = state->mix.data();
+    }
+    size_t done = 0;
+    while (done < n && flow == GST_FLOW_OK) {
+      done += state->stream->push(mono + done, n - done);
+      if (state->stream->ready()) flow = push_patch(self, state, in_buf);
+    }
+    data += n * state->channels;
+    remaining -= n;
+  }
+  gst_buffer_unmap(in_buf, &in);
+  return flow;
+}
+
+static GstFlowReturn gst_edge_spectrum_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(parent);
+  State* state = self->state;
+  if (!state || !state->negotiated()) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgespectrum: received data before caps"),
+                      (nullptr));
+    gst_buffer_unref(buffer);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  GstFlowReturn flow;
+  try {
+    flow = state->audio ? chain_audio(self, state, buffer) : chain_tensor(self, state, buffer);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("edgespectrum: %s", e.what()), (nullptr));
+    flow = GST_FLOW_ERROR;
+  }
+  gst_buffer_unref(buffer);
+  return flow;
+}
+
+static gboolean gst_edge_spectrum_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(parent);
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      gboolean ok = gst_edge_spectrum_set_caps(self, caps);
+      gst_event_unref(event);
+      return ok;
+    }
+    case GST_EVENT_SEGMENT:
+    case GST_EVENT_FLUSH_STOP:
+      // A new segment (sources start one per clip) or a flush: frame afresh.
+      if (self->state) self->state->restart();
+      break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM:
+      if (edge::gst::clip_event_parse(event, nullptr) && self->state) {
+        GST_DEBUG_OBJECT(self, "clip boundary: restarting framing");
+        self->state->restart();
+      }
+      break;
+    default:
+      break;
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+// ------------------------------------------------------------------ GObject
+
+static void gst_edge_spectrum_set_property(GObject* object, guint id, const GValue* value,
+                                           GParamSpec* pspec) {
+  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(object);
+  GST_OBJECT_LOCK(self);
+  Settings& s = *self->settings;
+  switch (id) {
+    case PROP_MODE:
+      s.mode = static_cast<edge::SpectrumMode>(g_value_get_enum(value));
+      break;
+    case PROP_FRAME_SIZE:
+      s.frame_seconds = g_value_get_double(value);
+      break;
+    case PROP_FRAME_SIZE_SAMPLES:
+      s.frame_samples = g_value_get_int(value);
+      break;
+    case PROP_HOP_SIZE:
+      s.hop_seconds = g_value_get_double(value);
+      break;
+    case PROP_HOP_SIZE_SAMPLES:
+      s.hop_samples = g_value_get_int(value);
+      break;
+    case PROP_N_FFT: {
+      const int n = g_value_get_int(value);
+      if (n % 2 != 0)
+        g_warning("edgespectrum: n-fft must be even (or 0 for automatic), refusing %d", n);
+      else
+        s.n_fft = n;
+      break;
+    }
+    case PROP_WINDOW:
+      s.window = static_cast<edge::WindowFunction>(g_value_get_enum(value));
+      break;
+    case PROP_CENTER:
+      s.center = static_cast<edge::CenterPadding>(g_value_get_enum(value));
+      break;
+    case PROP_MEL_BANDS:
+      s.mel_bands = g_value_get_int(value);
+      break;
+    case PROP_FMIN:
+      s.fmin = g_value_get_double(value);
+      break;
+    case PROP_FMAX:
+      s.fmax = g_value_get_double(value);
+      break;
+    case PROP_MEL_SCALE:
+      s.mel_scale = static_cast<edge::MelScale>(g_value_get_enum(value));
+      break;
+    case PROP_MEL_NORM:
+      s.mel_norm = static_cast<edge::MelNorm>(g_value_get_enum(value));
+      break;
+    case PROP_LOG_SCALE:
+      s.log_scale = static_cast<edge::LogScale>(g_value_get_enum(value));
+      break;
+    case PROP_TOP_DB:
+      s.top_db = g_value_get_double(value);
+      break;
+    case PROP_LOG_OFFSET:
+      s.log_offset = g_value_get_double(value);
+      break;
+    case PROP_N_MFCC:
+      s.n_mfcc = g_value_get_int(value);
+      break;
+    case PROP_SAMPLE_RATE:
+      s.sample_rate = g_value_get_int(value);
+      break;
+    case PROP_PATCH_FRAMES:
+      s.patch_frames = g_value_get_int(value);
+      break;
+    case PROP_PATCH_HOP:
+      s.patch_hop = g_value_get_int(value);
+      break;
+    case PROP_MIXDOWN:
+      s.mixdown = g_value_get_boolean(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_edge_spectrum_get_property(GObject* object, guint id, GValue* value,
+                                           GParamSpec* pspec) {
+  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(object);
+  GST_OBJECT_LOCK(self);
+  const Settings& s = *self->settings;
+  switch (id) {
+    case PROP_MODE:
+      g_value_set_enum(value, static_cast<gint>(s.mode));
+      break;
+    case PROP_FRAME_SIZE:
+      g_value_set_double(value, s.frame_seconds);
+      break;
+    case PROP_FRAME_SIZE_SAMPLES:
+      g_value_set_int(value, s.frame_samples);
+      break;
+    case PROP_HOP_SIZE:
+      g_value_set_double(value, s.hop_seconds);
+      break;
+    case PROP_HOP_SIZE_SAMPLES:
+      g_value_set_int(value, s.hop_samples);
+      break;
+    case PROP_N_FFT:
+      g_value_set_int(value, s.n_fft);
+      break;
+    case PROP_WINDOW:
+      g_value_set_enum(value, static_cast<gint>(s.window));
+      break;
+    case PROP_CENTER:
+      g_value_set_enum(value, static_cast<gint>(s.center));
+      break;
+    case PROP_MEL_BANDS:
+      g_value_set_int(value, s.mel_bands);
+      break;
+    case PROP_FMIN:
+      g_value_set_double(value, s.fmin);
+      break;
+    case PROP_FMAX:
+      g_value_set_double(value, s.fmax);
+      break;
+    case PROP_MEL_SCALE:
+      g_value_set_enum(value, static_cast<gint>(s.mel_scale));
+      break;
+    case PROP_MEL_NORM:
+      g_value_set_enum(value, static_cast<gint>(s.mel_norm));
+      break;
+    case PROP_LOG_SCALE:
+      g_value_set_enum(value, static_cast<gint>(s.log_scale));
+      break;
+    case PROP_TOP_DB:
+      g_value_set_double(value, s.top_db);
+      break;
+    case PROP_LOG_OFFSET:
+      g_value_set_double(value, s.log_offset);
+      break;
+    case PROP_N_MFCC:
+      g_value_set_int(value, s.n_mfcc);
+      break;
+    case PROP_SAMPLE_RATE:
+      g_value_set_int(value, s.sample_rate);
+      break;
+    case PROP_PATCH_FRAMES:
+      g_value_set_int(value, s.patch_frames);
+      break;
+    case PROP_PATCH_HOP:
+      g_value_set_int(value, s.patch_hop);
+      break;
+    case PROP_MIXDOWN:
+      g_value_set_boolean(value, s.mixdown);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static GstStateChangeReturn gst_edge_spectrum_change_state(GstElement* element,
+                                                           GstStateChange transition) {
+  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(element);
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_edge_spectrum_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // Streaming has stopped: drop the runtime state; the next caps build it again.
+    delete self->state;
+    self->state = nullptr;
+  }
+  return ret;
+}
+
+static void gst_edge_spectrum_finalize(GObject* object) {
+  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(object);
+  delete self->state;
+  delete self->settings;
+  G_OBJECT_CLASS(gst_edge_spectrum_parent_class)->finalize(object);
+}
+
+static void gst_edge_spectrum_class_init(GstEdgeSpectrumClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_edge_spectrum_set_property;
+  gobject_class->get_property = gst_edge_spectrum_get_property;
+  gobject_class->finalize = gst_edge_spectrum_finalize;
+  element_class->change_state = gst_edge_spectrum_change_state;
+
+  const GParamFlags flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                     GST_PARAM_MUTABLE_READY);
+  const Settings d;
+  g_object_class_install_property(
+      gobject_class, PROP_MODE,
+      g_param_spec_enum("mode", "Mode", "What each frame holds", EDGE_TYPE_SPECTRUM_MODE,
+                        static_cast<gint>(d.mode), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FRAME_SIZE,
+      g_param_spec_double("frame-size", "Frame size",
+                          "Frame (analysis window) length in seconds; frame-size-samples "
+                          "overrides it",
+                          1e-6, 60.0, d.frame_seconds, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FRAME_SIZE_SAMPLES,
+      g_param_spec_int("frame-size-samples", "Frame size in samples",
+                       "Frame length in samples (0: use frame-size in seconds)", 0, kMaxSamples,
+                       d.frame_samples, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_HOP_SIZE,
+      g_param_spec_double("hop-size", "Hop size",
+                          "Seconds between frame starts; hop-size-samples overrides it", 1e-6, 60.0,
+                          d.hop_seconds, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_HOP_SIZE_SAMPLES,
+      g_param_spec_int("hop-size-samples", "Hop size in samples",
+                       "Samples between frame starts (0: use hop-size in seconds)", 0, kMaxSamples,
+                       d.hop_samples, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_N_FFT,
+      g_param_spec_int("n-fft", "FFT size",
+                       "FFT length in samples, even and >= the frame (zero padded); 0: the next "
+                       "power of two. Powers of two are fastest",
+                       0, kMaxSamples, d.n_fft, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_WINDOW,
+      g_param_spec_enum("window", "Window function", "Window applied to each frame (periodic)",
+                        EDGE_TYPE_SPECTRUM_WINDOW, static_cast<gint>(d.window), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CENTER,
+      g_param_spec_enum("center", "Centre padding",
+                        "Padding of each tensor window so frame t is centred on sample t*hop "
+                        "(tensor input only; audio streams are never padded)",
+                        EDGE_TYPE_SPECTRUM_CENTER, static_cast<gint>(d.center), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MEL_BANDS,
+      g_param_spec_int("mel-bands", "Mel bands", "Number of mel filters (logmel, mfcc)", 1, 4096,
+                       d.mel_bands, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FMIN,
+      g_param_spec_double("fmin", "Lowest frequency", "Lower edge of the first mel filter, Hz", 0.0,
+                          1e6, d.fmin, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FMAX,
+      g_param_spec_double("fmax", "Highest frequency",
+                          "Upper edge of the last mel filter, Hz (0: sample rate / 2)", 0.0, 1e6,
+                          d.fmax, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MEL_SCALE,
+      g_param_spec_enum("mel-scale", "Mel scale", "Hz to mel conversion",
+                        EDGE_TYPE_SPECTRUM_MEL_SCALE, static_cast<gint>(d.mel_scale), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MEL_NORM,
+      g_param_spec_enum("mel-norm", "Mel filter normalisation", "Scaling of each mel filter",
+                        EDGE_TYPE_SPECTRUM_MEL_NORM, static_cast<gint>(d.mel_norm), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LOG_SCALE,
+      g_param_spec_enum("log-scale", "Log scale", "Logarithm applied to the mel energies",
+                        EDGE_TYPE_SPECTRUM_LOG_SCALE, static_cast<gint>(d.log_scale), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TOP_DB,
+      g_param_spec_double("top-db", "Top dB",
+                          "log-scale=db: raise values to at least (peak - top-db) dB over each "
+                          "output tensor; 0: no clamp",
+                          0.0, 1000.0, d.top_db, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LOG_OFFSET,
+      g_param_spec_double("log-offset", "Log offset",
+                          "log-scale=natural: added to the mel energy before ln()", 1e-30, 1e6,
+                          d.log_offset, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_N_MFCC,
+      g_param_spec_int("n-mfcc", "MFCC coefficients",
+                       "Number of MFCC coefficients kept (mode=mfcc), at most mel-bands", 1, 4096,
+                       d.n_mfcc, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SAMPLE_RATE,
+      g_param_spec_int("sample-rate", "Sample rate",
+                       "Sample rate of other/tensors input in Hz (tensor caps do not carry it; "
+                       "audio caps do and override it)",
+                       1, G_MAXINT, d.sample_rate, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_PATCH_FRAMES,
+      g_param_spec_int("patch-frames", "Frames per patch",
+                       "Audio input: frames per output tensor (49: 1 s of 20 ms hops, as "
+                       "micro_speech)",
+                       1, 1 << 20, d.patch_frames, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_PATCH_HOP,
+      g_param_spec_int("patch-hop", "Frames between patches",
+                       "Audio input: new frames between output tensors (0: patch-frames, back "
+                       "to back; fewer: overlapping)",
+                       0, 1 << 20, d.patch_hop, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MIXDOWN,
+      g_param_spec_boolean("mixdown", "Mix down",
+                           "Average multi-channel input to mono (otherwise it is refused)",
+                           d.mixdown, flags));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Spectrum features", "Filter/Analyzer/Audio",
+      "Magnitude/power spectrogram, log-mel and MFCC frames of mono audio (KissFFT)", "edgestream");
+  GST_DEBUG_CATEGORY_INIT(edge_spectrum_debug, "edgespectrum", 0, "edgestream spectrum");
+}
+
+static void gst_edge_spectrum_init(GstEdgeSpectrum* self) {
+  self->settings = new Settings();
+  self->state = nullptr;
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, gst_edge_spectrum_chain);
+  gst_pad_set_event_function(self->sinkpad, gst_edge_spectrum_sink_event);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
