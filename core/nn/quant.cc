@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "core/common/error.h"
@@ -56,7 +55,8 @@ void quantize_multiplier(double real_multiplier, int32_t* quantized_multiplier, 
   }
   int exponent = 0;
   const double mantissa = std::frexp(real_multiplier, &exponent);
-  int64_t fixed = static_cast<int64_t>(std::round(mantissa * static_cast<double>(int64_t{1} << 31)));
+  int64_t fixed =
+      static_cast<int64_t>(std::round(mantissa * static_cast<double>(int64_t{1} << 31)));
   if (fixed == (int64_t{1} << 31)) {  // mantissa rounded up to 1.0
     fixed /= 2;
     ++exponent;
@@ -79,14 +79,13 @@ int32_t multiply_by_quantized_multiplier(int32_t x, int32_t quantized_multiplier
   // TFLite computes x * (1 << left_shift) in int32; wrap the same way without UB.
   const int32_t shifted =
       static_cast<int32_t>(static_cast<uint32_t>(x) * (uint32_t{1} << left_shift));
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, quantized_multiplier),
-                                right_shift);
+  return rounding_divide_by_pot(
+      saturating_rounding_doubling_high_mul(shifted, quantized_multiplier), right_shift);
 }
 
 int32_t multiply_by_quantized_multiplier(int64_t x, int32_t quantized_multiplier, int shift) {
-  const int32_t reduced_multiplier = quantized_multiplier < 0x7FFF0000
-                                         ? ((quantized_multiplier + (1 << 15)) >> 16)
-                                         : 0x7FFF;
+  const int32_t reduced_multiplier =
+      quantized_multiplier < 0x7FFF0000 ? ((quantized_multiplier + (1 << 15)) >> 16) : 0x7FFF;
   const int total_shift = 15 - shift;
   const int64_t rounded = x * int64_t{reduced_multiplier} + (int64_t{1} << (total_shift - 1));
   return static_cast<int32_t>(rounded >> total_shift);
@@ -139,8 +138,7 @@ void calculate_activation_range_int16(FusedActivation activation, float output_s
                                        act_min, act_max);
 }
 
-void calculate_activation_range_float(FusedActivation activation, float* act_min,
-                                      float* act_max) {
+void calculate_activation_range_float(FusedActivation activation, float* act_min, float* act_max) {
   switch (activation) {
     case FusedActivation::kNone:
       *act_min = std::numeric_limits<float>::lowest();
@@ -182,8 +180,7 @@ void compute_output_multipliers(float input_scale, const float* weight_scales,
   for (int c = 0; c < channels; ++c) {
     const float weight_scale = weight_scales[weight_scale_count == 1 ? 0 : c];
     check("weight", weight_scale);
-    const double effective = static_cast<double>(input_scale) *
-                             static_cast<double>(weight_scale) /
+    const double effective = static_cast<double>(input_scale) * static_cast<double>(weight_scale) /
                              static_cast<double>(output_scale);
     int shift = 0;
     quantize_multiplier(effective, &multipliers[c], &shift);
@@ -191,45 +188,24 @@ void compute_output_multipliers(float input_scale, const float* weight_scales,
   }
 }
 
-void symmetric_quantize_floats(const float* values, int size, int8_t* quantized, float* scale) {
-  if (size <= 0) {
-    *scale = 1.0f;
-    return;
-  }
+HybridRowQuant hybrid_row_params(const float* values, int64_t size, bool asymmetric) {
+  HybridRowQuant row;
+  row.qmin = asymmetric ? -128 : -127;
+  if (size <= 0) return row;
   const auto minmax = std::minmax_element(values, values + size);
-  const float range = std::max(std::abs(*minmax.first), std::abs(*minmax.second));
-  if (range == 0.0f) {
-    std::memset(quantized, 0, static_cast<size_t>(size));
-    *scale = 1.0f;
-    return;
+  if (!asymmetric) {
+    const float range = std::max(std::abs(*minmax.first), std::abs(*minmax.second));
+    if (range == 0.0f) return row;
+    constexpr int32_t kScale = 127;
+    row.scale = range / kScale;
+    row.inverse = kScale / range;
+    return row;
   }
-  constexpr int32_t kScale = 127;
-  *scale = range / kScale;
-  const float inverse = kScale / range;
-  for (int i = 0; i < size; ++i) {
-    const float scaled = std::round(values[i] * inverse);
-    // Clamp in float first: a NaN or huge value must not overflow the int conversion.
-    const float clamped = std::min(127.0f, std::max(-127.0f, scaled));
-    quantized[i] = static_cast<int8_t>(clamped == clamped ? static_cast<int32_t>(clamped) : 0);
-  }
-}
-
-void asymmetric_quantize_floats(const float* values, int size, int8_t* quantized, float* scale,
-                                int32_t* offset) {
-  constexpr int32_t kMin = -128;
-  constexpr int32_t kMax = 127;
-  *scale = 1.0f;
-  *offset = 0;
-  if (size <= 0) return;
-  const auto minmax = std::minmax_element(values, values + size);
+  const double qmin = -128.0;
+  const double qmax = 127.0;
   const double rmin = static_cast<double>(std::min(0.0f, *minmax.first));
   const double rmax = static_cast<double>(std::max(0.0f, *minmax.second));
-  if (rmin == rmax) {
-    std::memset(quantized, 0, static_cast<size_t>(size));
-    return;
-  }
-  const double qmin = kMin;
-  const double qmax = kMax;
+  if (rmin == rmax) return row;
   const double real_scale = (rmax - rmin) / (qmax - qmin);
   const double zero_point_from_min = qmin - rmin / real_scale;
   const double zero_point_from_max = qmax - rmax / real_scale;
@@ -238,22 +214,39 @@ void asymmetric_quantize_floats(const float* values, int size, int8_t* quantized
   const double zero_point = zero_point_from_min_error < zero_point_from_max_error
                                 ? zero_point_from_min
                                 : zero_point_from_max;
-  int32_t nudged = 0;
   if (zero_point <= qmin) {
-    nudged = kMin;
+    row.offset = -128;
   } else if (zero_point >= qmax) {
-    nudged = kMax;
+    row.offset = 127;
   } else {
-    nudged = static_cast<int32_t>(std::round(zero_point));
+    row.offset = static_cast<int32_t>(std::round(zero_point));
   }
-  *scale = static_cast<float>(real_scale);
-  *offset = nudged;
-  const float inverse = 1.0f / *scale;
-  for (int i = 0; i < size; ++i) {
-    const float scaled = std::round(static_cast<float>(nudged) + values[i] * inverse);
-    const float clamped = std::min(127.0f, std::max(-128.0f, scaled));
-    quantized[i] = static_cast<int8_t>(clamped == clamped ? static_cast<int32_t>(clamped) : 0);
-  }
+  row.scale = static_cast<float>(real_scale);
+  row.inverse = 1.0f / row.scale;
+  return row;
+}
+
+int8_t hybrid_quantize(const HybridRowQuant& row, float value) {
+  const float scaled = std::round(static_cast<float>(row.offset) + value * row.inverse);
+  // Clamp in float before converting: NaN or huge values must not overflow the int
+  // conversion (TFLite converts first; for finite in-range values the result is equal).
+  if (!(scaled >= static_cast<float>(row.qmin))) return static_cast<int8_t>(row.qmin);
+  if (scaled > 127.0f) return 127;
+  return static_cast<int8_t>(static_cast<int32_t>(scaled));
+}
+
+void symmetric_quantize_floats(const float* values, int size, int8_t* quantized, float* scale) {
+  const HybridRowQuant row = hybrid_row_params(values, size, false);
+  for (int i = 0; i < size; ++i) quantized[i] = hybrid_quantize(row, values[i]);
+  *scale = row.scale;
+}
+
+void asymmetric_quantize_floats(const float* values, int size, int8_t* quantized, float* scale,
+                                int32_t* offset) {
+  const HybridRowQuant row = hybrid_row_params(values, size, true);
+  for (int i = 0; i < size; ++i) quantized[i] = hybrid_quantize(row, values[i]);
+  *scale = row.scale;
+  *offset = row.offset;
 }
 
 }  // namespace nn

@@ -8,7 +8,8 @@
 //   [2^30, 2^31) and an exponent `shift` (positive = left shift), M ~= m * 2^(shift-31).
 //   Requantization of an int32 accumulator (TFLite's default, non-single-rounding path):
 //     MultiplyByQuantizedMultiplier(x, m, shift) =
-//       RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^max(shift,0), m), max(-shift,0))
+//       RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^max(shift,0), m),
+//       max(-shift,0))
 //
 // All functions are pure and thread-safe. Functions that can meet invalid
 // configuration (a negative or non-finite scale, an unsupported fused activation)
@@ -66,8 +67,7 @@ void calculate_activation_range_quantized(FusedActivation activation, float outp
                                           int32_t output_zero_point, int32_t qmin, int32_t qmax,
                                           int32_t* act_min, int32_t* act_max);
 void calculate_activation_range_int8(FusedActivation activation, float output_scale,
-                                     int32_t output_zero_point, int32_t* act_min,
-                                     int32_t* act_max);
+                                     int32_t output_zero_point, int32_t* act_min, int32_t* act_max);
 void calculate_activation_range_int16(FusedActivation activation, float output_scale,
                                       int32_t output_zero_point, int32_t* act_min,
                                       int32_t* act_max);
@@ -97,6 +97,18 @@ void compute_output_multipliers(float input_scale, const float* weight_scales,
 void symmetric_quantize_floats(const float* values, int size, int8_t* quantized, float* scale);
 void asymmetric_quantize_floats(const float* values, int size, int8_t* quantized, float* scale,
                                 int32_t* offset);
+
+// The per-row parameters behind the two functions above, for kernels that quantize
+// element by element: q = clamp(round(float(offset) + x * inverse), qmin, 127)
+// (symmetric: offset 0, qmin -127; asymmetric: qmin -128; degenerate rows: inverse 0).
+struct HybridRowQuant {
+  float scale = 1.0f;
+  int32_t offset = 0;
+  float inverse = 0.0f;
+  int32_t qmin = -127;
+};
+HybridRowQuant hybrid_row_params(const float* values, int64_t size, bool asymmetric);
+int8_t hybrid_quantize(const HybridRowQuant& row, float value);
 
 }  // namespace nn
 }  // namespace edge
