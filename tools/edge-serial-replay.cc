@@ -21,7 +21,7 @@
 // Each is exactly one bad line for a reader with max-line-length < long-bytes.
 //
 // Before a simulated unplug and at the end, the tool waits until the reader
-// has taken every byte (up to 5 s), so a test can count exactly. At the end it
+// has taken every byte (up to --drain-ms, 5 s), so a test can count exactly. At the end it
 // prints one summary line and exits 0; SIGINT/SIGTERM stop it cleanly (link
 // removed, summary printed). Exit 2 on bad usage, 1 on an I/O failure.
 #include <errno.h>
@@ -76,6 +76,7 @@ struct Options {
   long disconnect_ms = 300;
   long max_disconnects = 1;
   long hold_ms = 0;
+  long drain_ms = 5000;
   std::vector<std::string> files;
 };
 
@@ -103,7 +104,9 @@ void usage(FILE* out) {
       "  --disconnect-after N   simulate an unplug after every N sample lines (default 0: never)\n"
       "  --disconnect-ms D      how long the device stays away (default 300)\n"
       "  --max-disconnects K    at most K unplugs (default 1)\n"
-      "  --hold-ms MS           keep the port open MS after the last line (default 0)\n",
+      "  --hold-ms MS           keep the port open MS after the last line (default 0)\n"
+      "  --drain-ms MS          wait at most MS for the reader to take every byte before an\n"
+      "                         unplug and at the end (default 5000)\n",
       out);
 }
 
@@ -186,6 +189,8 @@ int parse_args(int argc, char** argv, Options* o) {
       if (!number("--disconnect-ms", 0, &o->disconnect_ms)) return 2;
     } else if (a == "--max-disconnects") {
       if (!number("--max-disconnects", 0, &o->max_disconnects)) return 2;
+    } else if (a == "--drain-ms") {
+      if (!number("--drain-ms", 0, &o->drain_ms)) return 2;
     } else if (a == "--hold-ms") {
       if (!number("--hold-ms", 0, &o->hold_ms)) return 2;
     } else if (!a.empty() && a[0] == '-') {
@@ -389,7 +394,7 @@ int main(int argc, char** argv) {
     return send(line);
   };
   auto unplug = [&]() {
-    port.drain(5000);
+    port.drain(opt.drain_ms);
     ::unlink(opt.link.c_str());
     port.close();
     ++counts.disconnects;
@@ -439,7 +444,7 @@ int main(int argc, char** argv) {
   }
 
   if (ok && !g_stop) {
-    port.drain(5000);
+    port.drain(opt.drain_ms);
     sleep_until(now_ns() + opt.hold_ms * 1000000);
   }
   ::unlink(opt.link.c_str());
