@@ -5,6 +5,7 @@
 #include "plugins/gstedgelabelsink.h"
 #include "plugins/gstedgeimusrc.h"
 #include "plugins/gstedgespectrum.h"
+#include "plugins/gstedgedatasetsrc.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -19,6 +20,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
+  ok &= gst_element_register(plugin, "edgedatasetsrc", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SRC);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }
