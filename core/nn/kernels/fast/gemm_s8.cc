@@ -29,6 +29,10 @@ const char* isa_name(Isa isa) {
 }
 
 bool isa_supported(Isa isa) {
+#if defined(EDGE_NN_X86)
+  // Safe even when called from a static initializer before libgcc's own.
+  __builtin_cpu_init();
+#endif
   switch (isa) {
     case Isa::kPortable:
       return true;
