@@ -6,6 +6,9 @@
 #include "plugins/gstedgeimusrc.h"
 #include "plugins/gstedgespectrum.h"
 #include "plugins/gstedgedatasetsrc.h"
+#include "plugins/gstedgenormalize.h"
+#include "plugins/gstedgereshape.h"
+#include "plugins/gstedgewindow.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -21,6 +24,9 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
   ok &= gst_element_register(plugin, "edgedatasetsrc", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SRC);
+  ok &= gst_element_register(plugin, "edgenormalize", GST_RANK_NONE, GST_TYPE_EDGE_NORMALIZE);
+  ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);
+  ok &= gst_element_register(plugin, "edgewindow", GST_RANK_NONE, GST_TYPE_EDGE_WINDOW);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }

@@ -1,0 +1,716 @@
+// edgewindow: the element over core/signal/window.h.
+//
+// Sink: audio/x-raw F32LE interleaved (any rate and channel count), or other/tensors with one
+// float32 tensor whose innermost dimension is the channel count (frames of C values at a
+// known framerate). Src: other/tensors float32 "C:size", framerate rate/hop (sliding) or
+// 0/1 (triggered). One output buffer per window, from an own buffer pool (the hot path does
+// not allocate), with:
+//   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
+//             the PTS of the run's first buffer (else the segment start);
+//   DURATION  window length / rate, as the difference of two such computed times;
+//   OFFSET    the window's index in its clip;
+//   meta      the input's EdgeClipMeta (or the clip event's info) with window_index set.
+// A run ends (tail window padded or dropped per `tail`) at a clip-boundary event, a
+// SEGMENT, EOS and a DISCONT buffer whose PTS is more than one frame away from the expected
+// one; FLUSH_STOP drops it. Settings are read when caps are set.
+#include "plugins/gstedgewindow.h"
+
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/signal/normalize.h"
+#include "core/signal/window.h"
+#include "plugins/common/edgemeta.h"
+#include "plugins/common/tensorcaps.h"
+
+GST_DEBUG_CATEGORY_STATIC(edge_window_debug);
+#define GST_CAT_DEFAULT edge_window_debug
+
+using edge::signal::TailPolicy;
+using edge::signal::TriggerMeasure;
+
+namespace {
+
+enum EdgeWindowMode { MODE_SLIDING, MODE_TRIGGERED };
+
+constexpr double kDefaultSize = 1.0;
+constexpr double kDefaultHop = 0.5;
+constexpr guint kDefaultLength = 30;       // the paper's sketch: 30 samples per gesture
+constexpr double kDefaultThreshold = 2.5;  // g, summed |aX|+|aY|+|aZ| as in the sketch
+constexpr double kMaxSeconds = 3600.0;
+
+enum {
+  PROP_0,
+  PROP_MODE,
+  PROP_SIZE,
+  PROP_HOP,
+  PROP_SIZE_SAMPLES,
+  PROP_HOP_SAMPLES,
+  PROP_TAIL,
+  PROP_LENGTH,
+  PROP_THRESHOLD,
+  PROP_TRIGGER_CHANNELS,
+  PROP_PRE_TRIGGER,
+  PROP_TRIGGER_MEASURE,
+};
+
+GType mode_get_type() {
+  static GType type = 0;
+  static gsize once = 0;
+  static const GEnumValue values[] = {
+      {MODE_SLIDING, "Windows of size every hop", "sliding"},
+      {MODE_TRIGGERED, "A window of length when the magnitude reaches threshold", "triggered"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&once)) {
+    type = g_enum_register_static("GstEdgeWindowMode", values);
+    g_once_init_leave(&once, 1);
+  }
+  return type;
+}
+
+GType tail_get_type() {
+  static GType type = 0;
+  static gsize once = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(TailPolicy::kPad), "Zero-pad the last partial window of a clip", "pad"},
+      {static_cast<gint>(TailPolicy::kDrop), "Drop the last partial window of a clip", "drop"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&once)) {
+    type = g_enum_register_static("GstEdgeWindowTail", values);
+    g_once_init_leave(&once, 1);
+  }
+  return type;
+}
+
+GType measure_get_type() {
+  static GType type = 0;
+  static gsize once = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(TriggerMeasure::kSumAbs),
+       "Sum of absolute values (the paper's Arduino sketch)", "sum-abs"},
+      {static_cast<gint>(TriggerMeasure::kEuclidean), "Euclidean norm", "euclidean"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&once)) {
+    type = g_enum_register_static("GstEdgeTriggerMeasure", values);
+    g_once_init_leave(&once, 1);
+  }
+  return type;
+}
+
+// Property values, guarded by the object lock.
+struct Settings {
+  EdgeWindowMode mode = MODE_SLIDING;
+  double size = kDefaultSize;
+  double hop = kDefaultHop;
+  guint size_samples = 0;
+  guint hop_samples = 0;
+  TailPolicy tail = TailPolicy::kPad;
+  guint length = kDefaultLength;
+  double threshold = kDefaultThreshold;
+  std::string trigger_channels;  // "" = all
+  std::vector<int> trigger_channel_list;
+  guint pre_trigger = 0;
+  TriggerMeasure measure = TriggerMeasure::kSumAbs;
+};
+
+// Runtime state of the streaming thread, built from caps and settings in set_caps.
+struct State {
+  std::unique_ptr<edge::signal::Windower> windower;
+  int channels = 0;
+  int rate = 0;  // frames per second
+  GstBufferPool* pool = nullptr;
+  gsize window_bytes = 0;
+  GstSegment segment;
+  // Timing of the current run (reset at clip boundaries, segments and discontinuities).
+  bool have_anchor = false;
+  GstClockTime anchor = 0;
+  bool discont = true;  // mark the next output buffer DISCONT
+  // Clip of the current data.
+  bool have_clip = false;
+  edge::gst::ClipInfo clip;
+  gint64 clip_windows = 0;  // windows pushed in this clip
+
+  State() { gst_segment_init(&segment, GST_FORMAT_TIME); }
+  ~State() { drop_pool(); }
+  void drop_pool() {
+    if (pool) {
+      gst_buffer_pool_set_active(pool, FALSE);
+      gst_object_unref(pool);
+      pool = nullptr;
+    }
+  }
+};
+
+bool parse_channel_list(const std::string& text, std::vector<int>* out, std::string* error) {
+  out->clear();
+  if (text.find_first_not_of(" \t") == std::string::npos) return true;
+  try {
+    for (double v : edge::signal::parse_number_list(text, "trigger-channels")) {
+      if (v < 0 || v > 65535 || v != std::floor(v)) {
+        *error = edge::msg("trigger-channels: \"", v, "\" is not a channel number (0, 1, ...)");
+        return false;
+      }
+      out->push_back(static_cast<int>(v));
+    }
+  } catch (const edge::Error& e) {
+    *error = e.what();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct _GstEdgeWindow {
+  GstElement parent;
+  GstPad* sinkpad;
+  GstPad* srcpad;
+  Settings* settings;
+  State* state;
+};
+
+G_DEFINE_TYPE(GstEdgeWindow, gst_edge_window, GST_TYPE_ELEMENT)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string)F32LE, layout=(string)interleaved, "
+                    "rate=(int)[1,2147483647], channels=(int)[1,65535]; "
+                    "other/tensors, format=(string)static, num_tensors=(int)1, "
+                    "types=(string)float32, framerate=(fraction)[0/1,2147483647/1]"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("other/tensors, format=(string)static, num_tensors=(int)1, "
+                    "types=(string)float32, framerate=(fraction)[0/1,2147483647/1]"));
+
+// Reads channels and frame rate from the sink caps. False with *error on failure.
+static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* error) {
+  GstStructure* s = gst_caps_get_structure(caps, 0);
+  if (gst_structure_has_name(s, "audio/x-raw")) {
+    if (!gst_structure_get_int(s, "channels", channels) ||
+        !gst_structure_get_int(s, "rate", rate)) {
+      *error = "audio caps without rate or channels";
+      return false;
+    }
+    return true;
+  }
+  edge::gst::TensorsInfo info;
+  if (!edge::gst::tensors_caps_parse(caps, &info, error)) return false;
+  const edge::Shape& shape = info.tensors[0].shape;
+  if (info.tensors[0].type != edge::DType::kFloat32 || shape.empty()) {
+    *error = "expected one float32 tensor";
+    return false;
+  }
+  *channels = shape.back();
+  const int64_t frames_per_tensor = edge::shape_elements(shape) / shape.back();
+  if (info.rate_n <= 0 || (static_cast<int64_t>(info.rate_n) * frames_per_tensor) % info.rate_d) {
+    *error = edge::msg(
+        "edgewindow needs a known integer frame rate; tensor caps have framerate=", info.rate_n,
+        "/", info.rate_d, " with ", frames_per_tensor, " frame(s) per tensor");
+    return false;
+  }
+  const int64_t r = static_cast<int64_t>(info.rate_n) * frames_per_tensor / info.rate_d;
+  if (r < 1 || r > G_MAXINT) {
+    *error = edge::msg("tensor frame rate ", r, " is out of range");
+    return false;
+  }
+  *rate = static_cast<int>(r);
+  return true;
+}
+
+static int64_t seconds_to_frames(double seconds, int rate) {
+  return static_cast<int64_t>(std::llround(seconds * rate));
+}
+
+static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
+  State* st = self->state;
+  int channels = 0, rate = 0;
+  std::string error;
+  if (!input_format(caps, &channels, &rate, &error)) {
+    GST_ERROR_OBJECT(self, "cannot window caps %" GST_PTR_FORMAT ": %s", caps, error.c_str());
+    return FALSE;
+  }
+  GST_OBJECT_LOCK(self);
+  Settings s = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+
+  std::unique_ptr<edge::signal::Windower> windower;
+  edge::gst::TensorsInfo out;
+  try {
+    if (s.mode == MODE_SLIDING) {
+      edge::signal::SlidingWindowConfig c;
+      c.channels = channels;
+      c.size = s.size_samples ? s.size_samples : seconds_to_frames(s.size, rate);
+      c.hop = s.hop_samples ? s.hop_samples : seconds_to_frames(s.hop, rate);
+      c.tail = s.tail;
+      if (c.size < 1)
+        throw edge::Error(edge::msg("size=", s.size, " s is less than one frame at ", rate, " Hz"));
+      if (c.hop < 1)
+        throw edge::Error(edge::msg("hop=", s.hop, " s is less than one frame at ", rate, " Hz"));
+      windower = std::make_unique<edge::signal::SlidingWindower>(c);
+      const int64_t g = std::gcd(static_cast<int64_t>(rate), c.hop);
+      out.rate_n = static_cast<int>(rate / g);
+      out.rate_d = static_cast<int>(std::min<int64_t>(c.hop / g, G_MAXINT));
+    } else {
+      edge::signal::TriggeredWindowConfig c;
+      c.channels = channels;
+      c.length = s.length;
+      c.pre_trigger = s.pre_trigger;
+      c.threshold = s.threshold;
+      c.trigger_channels = s.trigger_channel_list;
+      c.measure = s.measure;
+      c.tail = s.tail;
+      windower = std::make_unique<edge::signal::TriggeredWindower>(c);
+      out.rate_n = 0;
+      out.rate_d = 1;
+    }
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid edgewindow settings: %s", e.what()),
+                      ("input %d channels at %d Hz", channels, rate));
+    return FALSE;
+  }
+  if (windower->window_frames() > G_MAXINT32) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("edgewindow: window too long"), (nullptr));
+    return FALSE;
+  }
+  out.tensors.push_back(
+      {edge::DType::kFloat32, {static_cast<int32_t>(windower->window_frames()), channels}});
+  GstCaps* out_caps = edge::gst::tensors_caps_new(out);
+
+  st->drop_pool();
+  st->window_bytes = out.tensors[0].byte_size();
+  st->pool = gst_buffer_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(st->pool);
+  gst_buffer_pool_config_set_params(config, out_caps, static_cast<guint>(st->window_bytes), 2, 0);
+  if (!gst_buffer_pool_set_config(st->pool, config) ||
+      !gst_buffer_pool_set_active(st->pool, TRUE)) {
+    GST_ERROR_OBJECT(self, "cannot set up a buffer pool of %" G_GSIZE_FORMAT " bytes",
+                     st->window_bytes);
+    gst_caps_unref(out_caps);
+    st->drop_pool();
+    return FALSE;
+  }
+  st->windower = std::move(windower);
+  st->channels = channels;
+  st->rate = rate;
+  st->have_anchor = false;
+  st->discont = true;
+  GST_INFO_OBJECT(self, "%d channels at %d Hz -> %s", channels, rate,
+                  edge::gst::tensors_info_to_string(out).c_str());
+  gboolean ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(out_caps));
+  gst_caps_unref(out_caps);
+  return ok;
+}
+
+// Pushes the ready window. Returns the downstream flow.
+static GstFlowReturn push_window(GstEdgeWindow* self) {
+  State* st = self->state;
+  GstBuffer* out = nullptr;
+  GstFlowReturn ret = gst_buffer_pool_acquire_buffer(st->pool, &out, nullptr);
+  if (ret != GST_FLOW_OK) return ret;
+  GstMapInfo map;
+  if (!gst_buffer_map(out, &map, GST_MAP_WRITE)) {
+    gst_buffer_unref(out);
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("edgewindow: cannot map an output buffer"),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  edge::signal::WindowInfo info = st->windower->pop(reinterpret_cast<float*>(map.data));
+  gst_buffer_unmap(out, &map);
+  const GstClockTime start =
+      st->anchor +
+      gst_util_uint64_scale_int(static_cast<guint64>(info.start_frame), GST_SECOND, st->rate);
+  const GstClockTime end =
+      st->anchor + gst_util_uint64_scale_int(
+                       static_cast<guint64>(info.start_frame + st->windower->window_frames()),
+                       GST_SECOND, st->rate);
+  GST_BUFFER_PTS(out) = start;
+  GST_BUFFER_DTS(out) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION(out) = end - start;
+  GST_BUFFER_OFFSET(out) = static_cast<guint64>(st->clip_windows);
+  GST_BUFFER_OFFSET_END(out) = GST_BUFFER_OFFSET_NONE;
+  if (st->discont) {
+    GST_BUFFER_FLAG_SET(out, GST_BUFFER_FLAG_DISCONT);
+    st->discont = false;
+  }
+  if (st->have_clip) edge::gst::clip_meta_set(out, st->clip, st->clip_windows);
+  ++st->clip_windows;
+  GST_LOG_OBJECT(self,
+                 "window %" G_GINT64_FORMAT " at frame %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT
+                 " real frames) pts %" GST_TIME_FORMAT,
+                 st->clip_windows - 1, info.start_frame, info.valid_frames, GST_TIME_ARGS(start));
+  return gst_pad_push(self->srcpad, out);
+}
+
+// Ends the current run: pushes any ready and tail window, then restarts the windower.
+static GstFlowReturn drain(GstEdgeWindow* self) {
+  State* st = self->state;
+  GstFlowReturn ret = GST_FLOW_OK;
+  if (!st->windower) return ret;
+  try {
+    while (ret == GST_FLOW_OK && st->windower->finish()) ret = push_window(self);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("edgewindow: %s", e.what()), (nullptr));
+    ret = GST_FLOW_ERROR;
+  }
+  st->windower->reset();
+  st->have_anchor = false;
+  st->discont = true;
+  return ret;
+}
+
+static void new_clip(State* st) {
+  st->clip_windows = 0;
+  st->have_clip = false;
+  st->clip = edge::gst::ClipInfo();
+}
+
+static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  GstEdgeWindow* self = GST_EDGE_WINDOW(parent);
+  State* st = self->state;
+  if (!st->windower) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgewindow received data before caps"), (nullptr));
+    gst_buffer_unref(buffer);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  GstFlowReturn ret = GST_FLOW_OK;
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  // A discontinuity that really moves time ends the run; one at the expected time does not.
+  if (GST_BUFFER_IS_DISCONT(buffer) && st->windower->frames_seen() > 0) {
+    const GstClockTime expected =
+        st->anchor + gst_util_uint64_scale_int(static_cast<guint64>(st->windower->frames_seen()),
+                                               GST_SECOND, st->rate);
+    const GstClockTime frame = gst_util_uint64_scale_int(1, GST_SECOND, st->rate);
+    if (GST_CLOCK_TIME_IS_VALID(pts) && (pts + frame < expected || pts > expected + frame)) {
+      GST_DEBUG_OBJECT(self, "discontinuity: expected %" GST_TIME_FORMAT ", got %" GST_TIME_FORMAT,
+                       GST_TIME_ARGS(expected), GST_TIME_ARGS(pts));
+      ret = drain(self);
+      if (ret != GST_FLOW_OK) {
+        gst_buffer_unref(buffer);
+        return ret;
+      }
+    }
+  }
+  if (!st->have_anchor) {
+    if (GST_CLOCK_TIME_IS_VALID(pts))
+      st->anchor = pts;
+    else if (st->segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID(st->segment.start))
+      st->anchor = st->segment.start;
+    else
+      st->anchor = 0;
+    st->have_anchor = true;
+  }
+  // The input's clip meta; compared by id so the per-buffer cost is a string compare.
+  EdgeClipMeta* meta = edge_buffer_get_clip_meta(buffer);
+  if (meta && (!st->have_clip || g_strcmp0(meta->clip_id, st->clip.clip_id.c_str()) != 0)) {
+    edge::gst::clip_meta_get(buffer, &st->clip);
+    st->have_clip = true;
+  }
+
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgewindow: cannot map an input buffer"), (nullptr));
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
+  const gsize frame_bytes = static_cast<gsize>(st->channels) * sizeof(float);
+  if (map.size % frame_bytes != 0) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                      ("edgewindow: a buffer of %" G_GSIZE_FORMAT
+                       " bytes is not a whole number of frames (%d channels x 4 bytes)",
+                       map.size, st->channels),
+                      ("caps promise float32 frames of %d channels", st->channels));
+    gst_buffer_unmap(buffer, &map);
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
+  const float* data = reinterpret_cast<const float*>(map.data);
+  size_t frames = map.size / frame_bytes;
+  try {
+    while (ret == GST_FLOW_OK) {
+      if (st->windower->window_ready()) {
+        ret = push_window(self);
+        continue;
+      }
+      if (frames == 0) break;
+      const size_t used = st->windower->push(data, frames);
+      data += used * static_cast<size_t>(st->channels);
+      frames -= used;
+    }
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("edgewindow: %s", e.what()), (nullptr));
+    ret = GST_FLOW_ERROR;
+  }
+  gst_buffer_unmap(buffer, &map);
+  gst_buffer_unref(buffer);
+  return ret;
+}
+
+static gboolean gst_edge_window_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  GstEdgeWindow* self = GST_EDGE_WINDOW(parent);
+  State* st = self->state;
+  edge::gst::ClipInfo clip;
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      drain(self);  // caps change mid-stream: finish windows of the old format first
+      gboolean ok = configure(self, caps);
+      gst_event_unref(event);
+      return ok;
+    }
+    case GST_EVENT_SEGMENT: {
+      drain(self);
+      new_clip(st);
+      gst_event_copy_segment(event, &st->segment);
+      break;
+    }
+    case GST_EVENT_EOS:
+      drain(self);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      if (st->windower) st->windower->reset();
+      st->have_anchor = false;
+      st->discont = true;
+      gst_segment_init(&st->segment, GST_FORMAT_TIME);
+      break;
+    case GST_EVENT_STREAM_START:
+      drain(self);
+      new_clip(st);
+      break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM:
+      if (edge::gst::clip_event_parse(event, &clip)) {
+        drain(self);
+        new_clip(st);
+        st->clip = clip;
+        st->have_clip = true;
+      }
+      break;
+    default:
+      break;
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+static void gst_edge_window_set_property(GObject* object, guint id, const GValue* value,
+                                         GParamSpec* pspec) {
+  GstEdgeWindow* self = GST_EDGE_WINDOW(object);
+  Settings* s = self->settings;
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_MODE:
+      s->mode = static_cast<EdgeWindowMode>(g_value_get_enum(value));
+      break;
+    case PROP_SIZE:
+      s->size = g_value_get_double(value);
+      break;
+    case PROP_HOP:
+      s->hop = g_value_get_double(value);
+      break;
+    case PROP_SIZE_SAMPLES:
+      s->size_samples = g_value_get_uint(value);
+      break;
+    case PROP_HOP_SAMPLES:
+      s->hop_samples = g_value_get_uint(value);
+      break;
+    case PROP_TAIL:
+      s->tail = static_cast<TailPolicy>(g_value_get_enum(value));
+      break;
+    case PROP_LENGTH:
+      s->length = g_value_get_uint(value);
+      break;
+    case PROP_THRESHOLD:
+      s->threshold = g_value_get_double(value);
+      break;
+    case PROP_TRIGGER_CHANNELS: {
+      const gchar* text = g_value_get_string(value);
+      std::vector<int> list;
+      std::string error;
+      if (parse_channel_list(text ? text : "", &list, &error)) {
+        s->trigger_channels = text ? text : "";
+        s->trigger_channel_list = list;
+      } else {
+        g_warning("edgewindow: refusing trigger-channels=\"%s\": %s (expected e.g. \"0,1,2\")",
+                  text ? text : "", error.c_str());
+      }
+      break;
+    }
+    case PROP_PRE_TRIGGER:
+      s->pre_trigger = g_value_get_uint(value);
+      break;
+    case PROP_TRIGGER_MEASURE:
+      s->measure = static_cast<TriggerMeasure>(g_value_get_enum(value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_edge_window_get_property(GObject* object, guint id, GValue* value,
+                                         GParamSpec* pspec) {
+  GstEdgeWindow* self = GST_EDGE_WINDOW(object);
+  const Settings* s = self->settings;
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_MODE:
+      g_value_set_enum(value, s->mode);
+      break;
+    case PROP_SIZE:
+      g_value_set_double(value, s->size);
+      break;
+    case PROP_HOP:
+      g_value_set_double(value, s->hop);
+      break;
+    case PROP_SIZE_SAMPLES:
+      g_value_set_uint(value, s->size_samples);
+      break;
+    case PROP_HOP_SAMPLES:
+      g_value_set_uint(value, s->hop_samples);
+      break;
+    case PROP_TAIL:
+      g_value_set_enum(value, static_cast<gint>(s->tail));
+      break;
+    case PROP_LENGTH:
+      g_value_set_uint(value, s->length);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double(value, s->threshold);
+      break;
+    case PROP_TRIGGER_CHANNELS:
+      g_value_set_string(value, s->trigger_channels.c_str());
+      break;
+    case PROP_PRE_TRIGGER:
+      g_value_set_uint(value, s->pre_trigger);
+      break;
+    case PROP_TRIGGER_MEASURE:
+      g_value_set_enum(value, static_cast<gint>(s->measure));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static GstStateChangeReturn gst_edge_window_change_state(GstElement* element,
+                                                         GstStateChange transition) {
+  GstEdgeWindow* self = GST_EDGE_WINDOW(element);
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_edge_window_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // Streaming has stopped (pads deactivated): drop the runtime state.
+    delete self->state;
+    self->state = new State();
+  }
+  return ret;
+}
+
+static void gst_edge_window_finalize(GObject* object) {
+  GstEdgeWindow* self = GST_EDGE_WINDOW(object);
+  delete self->state;
+  delete self->settings;
+  G_OBJECT_CLASS(gst_edge_window_parent_class)->finalize(object);
+}
+
+static void gst_edge_window_class_init(GstEdgeWindowClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_edge_window_set_property;
+  gobject_class->get_property = gst_edge_window_get_property;
+  gobject_class->finalize = gst_edge_window_finalize;
+  element_class->change_state = gst_edge_window_change_state;
+
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                              GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      gobject_class, PROP_MODE,
+      g_param_spec_enum("mode", "Mode",
+                        "sliding: windows of size every hop; triggered: one window of length "
+                        "frames each time the magnitude reaches threshold",
+                        mode_get_type(), MODE_SLIDING, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SIZE,
+      g_param_spec_double("size", "Size (s)",
+                          "Sliding window length in seconds (rounded to whole frames); "
+                          "size-samples overrides it",
+                          1e-6, kMaxSeconds, kDefaultSize, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_HOP,
+      g_param_spec_double("hop", "Hop (s)",
+                          "Seconds between the starts of two sliding windows (rounded to whole "
+                          "frames); hop-samples overrides it",
+                          1e-6, kMaxSeconds, kDefaultHop, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SIZE_SAMPLES,
+      g_param_spec_uint("size-samples", "Size (frames)",
+                        "Sliding window length in frames; 0 = use size (seconds)", 0, G_MAXINT32, 0,
+                        flags));
+  g_object_class_install_property(
+      gobject_class, PROP_HOP_SAMPLES,
+      g_param_spec_uint("hop-samples", "Hop (frames)",
+                        "Frames between the starts of two sliding windows; 0 = use hop "
+                        "(seconds)",
+                        0, G_MAXINT32, 0, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TAIL,
+      g_param_spec_enum("tail", "Tail policy",
+                        "Last partial window of a clip: pad (zero-padded, only when it holds "
+                        "frames no full window covered) or drop",
+                        tail_get_type(), static_cast<gint>(TailPolicy::kPad), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LENGTH,
+      g_param_spec_uint("length", "Length (frames)",
+                        "Triggered window length in frames, pre-trigger frames included", 1,
+                        G_MAXINT32, kDefaultLength, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_THRESHOLD,
+      g_param_spec_double("threshold", "Threshold",
+                          "Triggered mode: a window starts at the first frame whose magnitude "
+                          "(trigger-measure over trigger-channels, in the input's units, e.g. g) "
+                          "is >= threshold",
+                          -G_MAXDOUBLE, G_MAXDOUBLE, kDefaultThreshold, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TRIGGER_CHANNELS,
+      g_param_spec_string("trigger-channels", "Trigger channels",
+                          "Comma-separated channel numbers (from 0) in the trigger magnitude, "
+                          "e.g. \"0,1,2\" for an IMU's accelerometer; empty = all channels",
+                          "", flags));
+  g_object_class_install_property(
+      gobject_class, PROP_PRE_TRIGGER,
+      g_param_spec_uint("pre-trigger", "Pre-trigger (frames)",
+                        "Triggered mode: frames before the trigger frame kept at the start of "
+                        "the window (must be < length)",
+                        0, G_MAXINT32, 0, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TRIGGER_MEASURE,
+      g_param_spec_enum("trigger-measure", "Trigger measure",
+                        "Magnitude compared with threshold: sum-abs (sum of |x|, as the "
+                        "paper's sketch) or euclidean (sqrt of the sum of squares)",
+                        measure_get_type(), static_cast<gint>(TriggerMeasure::kSumAbs), flags));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Edge window", "Filter/Converter/Audio",
+      "Cuts interleaved audio or sensor frames into sliding or triggered float32 tensor windows",
+      "edgestream developers");
+  GST_DEBUG_CATEGORY_INIT(edge_window_debug, "edgewindow", 0, "edgestream windowing");
+}
+
+static void gst_edge_window_init(GstEdgeWindow* self) {
+  self->settings = new Settings();
+  self->state = new State();
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_edge_window_chain));
+  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_edge_window_sink_event));
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
