@@ -2,6 +2,7 @@
 #include <gst/gst.h>
 
 #include "plugins/common/edgemeta.h"
+#include "plugins/gstedgedatasetsink.h"
 #include "plugins/gstedgelabelsink.h"
 #include "plugins/gstedgeimusrc.h"
 #include "plugins/gstedgespectrum.h"
@@ -20,6 +21,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   edge_clip_meta_get_info();
   edge_class_meta_get_info();
   gboolean ok = TRUE;
+  ok &= gst_element_register(plugin, "edgedatasetsink", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SINK);
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
