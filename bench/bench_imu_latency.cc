@@ -2,8 +2,9 @@
 // that window leaving edgenormalize.
 //
 // Method: a writer thread plays the paper's gesture lines into a
-// pseudo-terminal at 100 Hz and notes CLOCK_MONOTONIC right after each
-// write() returns (the bytes are then in the tty, readable by edgeimusrc).
+// pseudo-terminal at 100 Hz and notes CLOCK_MONOTONIC right before each
+// write() (so the figure includes the write and the pty transfer: an upper
+// bound of the time from the bytes being readable by edgeimusrc).
 // The pipeline
 //   edgeimusrc device=<pty> timestamp-mode=arrival ! edgewindow size-samples=30
 //     hop-samples=30 ! edgenormalize mode=minmax ranges=<paper's +-4 g, +-2000 dps>
@@ -192,8 +193,11 @@ int main(int argc, char** argv) {
       sleep_until(due);
       due += period;
       const std::string& s = samples[static_cast<size_t>(i) % samples.size()];
+      // Noted before write(): the latency includes the write itself, an upper
+      // bound that a preempted writer cannot make negative.
+      const int64_t before = now_ns();
       if (write(master, s.data(), s.size()) != static_cast<ssize_t>(s.size())) break;
-      times.written.add(now_ns());
+      times.written.add(before);
     }
   });
   writer.join();
