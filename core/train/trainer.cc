@@ -4,6 +4,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/train/denormal.h"
 #include "core/train/loss.h"
 
 namespace edge::train {
@@ -79,6 +80,7 @@ void Trainer::check_dataset(const Dataset& data, const char* what) const {
 }
 
 void Trainer::run_shard(int s, const Dataset& data, const int* indices, int count, int64_t step) {
+  ScopedFlushDenormals flush;  // this may be a pool thread
   ShardState& shard = shards_[size_t(s)];
   Model& model = s == 0 ? model_ : *replicas_[size_t(s - 1)];
   model.zero_grad();
@@ -107,6 +109,7 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
 double Trainer::train_step(const Dataset& data, const int* indices, int count, int64_t step,
                            int* correct) {
   if (count < 1) throw Error("train_step: empty batch");
+  ScopedFlushDenormals flush;
   const int used = std::min(options_.shards, count);
   for (int s = 0; s < used; ++s) {
     shards_[size_t(s)].begin = int(int64_t(count) * s / used);

@@ -20,6 +20,8 @@
 // improvement; with restore_best_weights the best epoch's parameter values
 // (including BatchNorm statistics) are restored at the end.
 //
+// Subnormal floats are flushed to zero during training steps (denormal.h).
+//
 // Memory: after the first step the training loop does not allocate (batch
 // buffers, activations and optimizer slots are reused).
 #pragma once

@@ -1,0 +1,301 @@
+// Model graph (shape inference, errors, branches), trainer determinism,
+// convergence on small learnable tasks, early stopping and input validation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/train/activation.h"
+#include "core/train/batchnorm.h"
+#include "core/train/conv.h"
+#include "core/train/dense.h"
+#include "core/train/gesture_experiment.h"
+#include "core/train/loss.h"
+#include "core/train/pool.h"
+#include "core/train/shape_ops.h"
+#include "core/train/trainer.h"
+
+namespace edge::train {
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+#define EXPECT_ERROR_HAS(statement, text)                              \
+  do {                                                                 \
+    const std::string error_text = error_of([&] { statement; });       \
+    EXPECT_NE(error_text.find(text), std::string::npos) << error_text; \
+  } while (0)
+
+// squeeze 1x1 -> (expand 1x1, expand 3x3 SAME) -> concatenate, optionally with ReLUs.
+NodeId fire(Model& m, NodeId x, int squeeze, int expand, bool relu, const std::string& name) {
+  NodeId s = m.add(std::make_unique<Conv2D>(squeeze, 1), x, name + "_squeeze");
+  if (relu) s = m.add(std::make_unique<ReLU>(), s);
+  NodeId e1 = m.add(std::make_unique<Conv2D>(expand, 1), s, name + "_expand1x1");
+  NodeId e3 = m.add(std::make_unique<Conv2D>(expand, 3, 1, Padding::kSame), s, name + "_expand3x3");
+  if (relu) {
+    e1 = m.add(std::make_unique<ReLU>(), e1);
+    e3 = m.add(std::make_unique<ReLU>(), e3);
+  }
+  return m.add(std::make_unique<Concatenate>(), {e1, e3}, name + "_concat");
+}
+
+TEST(TrainModel, ShapeInferenceThroughFireModules) {
+  Model m;
+  NodeId x = m.input({17, 17, 1});
+  x = m.add(std::make_unique<Conv2D>(8, 3, 2), x, "conv1");
+  EXPECT_EQ(m.node_shape(x), (Shape{8, 8, 8}));
+  x = fire(m, x, 4, 6, true, "fire2");
+  EXPECT_EQ(m.node_shape(x), (Shape{8, 8, 12}));
+  x = m.add(std::make_unique<MaxPool2D>(3, 2, Padding::kSame), x);
+  EXPECT_EQ(m.node_shape(x), (Shape{4, 4, 12}));
+  x = m.add(std::make_unique<Conv2D>(5, 1), x);
+  x = m.add(std::make_unique<GlobalAveragePool>(), x);
+  EXPECT_EQ(m.output_shape(), (Shape{5}));
+  EXPECT_EQ(m.layer("conv1").param("kernel").value->shape(), (Shape{8, 3, 3, 1}));
+  EXPECT_NE(m.summary().find("fire2_concat (Concatenate) <- relu_"), std::string::npos)
+      << m.summary();
+  // 9847 = 180*50+50 + 50*15+15 + 15*2+2, the paper's network.
+  EXPECT_EQ(make_gesture_dense_model(180, 2).parameter_count(), 9847);
+}
+
+TEST(TrainModel, ShapeErrorsNameTheLayer) {
+  Model m;
+  const NodeId in = m.input({8, 8, 3});
+  EXPECT_ERROR_HAS(m.add(std::make_unique<Dense>(4), in, "fc"),
+                   "layer 'fc' (Dense): expects a rank-1 input [features] per sample, got [8, 8, 3]"
+                   " (add a Flatten layer before it)");
+  const NodeId a = m.add(std::make_unique<Conv2D>(2, 3), in, "a");  // 6x6
+  const NodeId b = m.add(std::make_unique<Conv2D>(2, 1), in, "b");  // 8x8
+  EXPECT_ERROR_HAS(m.add(std::make_unique<Concatenate>(), {a, b}, "cat"),
+                   "layer 'cat' (Concatenate): input 1 has shape [8, 8, 2] but input 0 has "
+                   "[6, 6, 2]");
+  EXPECT_ERROR_HAS(m.add(std::make_unique<ReLU>(), 42, "r"), "input node 42 does not exist");
+  EXPECT_ERROR_HAS(m.add(std::make_unique<ReLU>(), a, "a"), "a layer named 'a' already exists");
+  EXPECT_ERROR_HAS(m.add(std::make_unique<Conv2D>(2, 9), a, "big"),
+                   "layer 'big' (Conv2D): input 6x6 is smaller than the 9x9 window");
+  EXPECT_ERROR_HAS(m.add(std::make_unique<Concatenate>(), {a}, "one"), "takes 2 or more inputs");
+  Model empty;
+  EXPECT_ERROR_HAS(empty.input({0, 4}), "every dimension must be >= 1");
+  EXPECT_ERROR_HAS(empty.add(std::make_unique<ReLU>(), 0), "declare the input first");
+  Tensor wrong({2, 8, 8, 4});
+  EXPECT_ERROR_HAS(m.forward(wrong, Context{}),
+                   "model input: expected [batch] + [8, 8, 3], got [2, 8, 8, 4]");
+}
+
+// Gradient of the mean cross-entropy through a graph with a branch (the
+// squeeze output feeds two convolutions), BatchNorm and a concatenation,
+// checked against central differences for the input and every parameter.
+TEST(TrainModel, GraphGradientMatchesFiniteDifferences) {
+  Model m;
+  NodeId x = m.input({5, 5, 2});
+  x = m.add(std::make_unique<Conv2D>(3, 3, 2, Padding::kSame), x);
+  x = m.add(std::make_unique<BatchNorm>(), x);
+  x = fire(m, x, 2, 2, false, "fire");
+  x = m.add(std::make_unique<GlobalAveragePool>(), x);
+  m.add(std::make_unique<Dense>(3), x);
+  m.initialize(5);
+  Tensor input({3, 5, 5, 2});
+  Rng rng(9);
+  for (int64_t i = 0; i < input.size(); ++i) input[i] = float(rng.normal());
+  const int32_t labels[] = {0, 2, 1};
+  const Context ctx{true, 1, 1.0f};
+  auto loss = [&]() {
+    return softmax_cross_entropy(m.forward(input, ctx), labels, 1.0f, nullptr).loss_sum / 3;
+  };
+  Tensor grad_logits, grad_input;
+  m.zero_grad();
+  softmax_cross_entropy(m.forward(input, ctx), labels, 1.0f / 3, &grad_logits);
+  m.backward(grad_logits, &grad_input);
+  const double h = 3e-3, rtol = 2e-3, atol = 3e-4;  // as the smooth layers in test_train_layers
+  auto check = [&](float* value, double analytic, const std::string& what) {
+    const float saved = *value;
+    *value = float(saved + h);
+    const double plus = loss();
+    *value = float(saved - h);
+    const double minus = loss();
+    *value = saved;
+    const double numeric = (plus - minus) / (2 * h);
+    EXPECT_NEAR(analytic, numeric, atol + rtol * std::fabs(numeric)) << what;
+  };
+  for (int64_t i = 0; i < input.size(); ++i) check(&input[i], grad_input[i], msg("input ", i));
+  for (Param* p : m.parameters())
+    if (p->trainable)
+      for (int64_t i = 0; i < p->value->size(); ++i)
+        check(&(*p->value)[i], p->grad[i], msg(p->name, " ", i));
+}
+
+// Bars: class 0 a horizontal line, class 1 a vertical line, on noise.
+Dataset bars(int count, uint64_t seed) {
+  Dataset d;
+  d.x.resize({count, 8, 8, 1});
+  Rng rng(seed);
+  for (int i = 0; i < count; ++i) {
+    const int label = i % 2;
+    const int where = int(rng.below(8));
+    float* image = d.x.data() + i * 64;
+    for (int p = 0; p < 64; ++p) image[p] = float(0.2 * rng.normal());
+    for (int k = 0; k < 8; ++k) image[label == 0 ? where * 8 + k : k * 8 + where] += 1.0f;
+    d.labels.push_back(label);
+  }
+  return d;
+}
+
+Model bar_model() {
+  Model m;
+  NodeId x = m.input({8, 8, 1});
+  x = m.add(std::make_unique<Conv2D>(4, 3, 1, Padding::kSame), x);
+  x = m.add(std::make_unique<BatchNorm>(), x);
+  x = m.add(std::make_unique<ReLU>(), x);
+  x = m.add(std::make_unique<MaxPool2D>(2, 2), x);
+  x = m.add(std::make_unique<Dropout>(0.2f), x);
+  x = m.add(std::make_unique<Flatten>(), x);
+  m.add(std::make_unique<Dense>(2), x);
+  return m;
+}
+
+std::vector<float> trained_weights(int threads, int shards, uint64_t seed) {
+  Model m = bar_model();
+  m.initialize(seed);
+  Adam adam(AdamOptions{0.01f});
+  FitOptions options;
+  options.epochs = 2;
+  options.batch_size = 10;  // 64 samples: a last batch of 4
+  options.threads = threads;
+  options.shards = shards;
+  options.seed = seed;
+  Trainer trainer(m, adam, options);
+  trainer.fit(bars(64, 3));
+  std::vector<float> values;
+  m.save_values(&values);
+  return values;
+}
+
+TEST(TrainDeterminism, SameSeedSameBitsWhateverTheThreadCount) {
+  const std::vector<float> one_thread = trained_weights(1, 2, 11);
+  const std::vector<float> two_threads = trained_weights(2, 2, 11);
+  ASSERT_EQ(one_thread.size(), two_threads.size());
+  EXPECT_EQ(0,
+            std::memcmp(one_thread.data(), two_threads.data(), one_thread.size() * sizeof(float)))
+      << "1 vs 2 threads";
+  EXPECT_EQ(trained_weights(2, 2, 11), two_threads) << "repeat run";
+  EXPECT_NE(trained_weights(2, 2, 12), two_threads) << "another seed";
+  const std::vector<float> four_shards_1 = trained_weights(1, 4, 11);
+  EXPECT_EQ(trained_weights(2, 4, 11), four_shards_1) << "4 shards, 1 vs 2 threads";
+}
+
+TEST(TrainConvergence, SmallCnnLearnsBars) {
+  Model m = bar_model();
+  m.initialize(1);
+  Adam adam(AdamOptions{0.01f});
+  FitOptions options;
+  options.epochs = 15;
+  options.batch_size = 16;
+  options.threads = 2;
+  Trainer trainer(m, adam, options);
+  const Dataset test = bars(100, 77);
+  const double before = trainer.evaluate(test).loss;
+  const History history = trainer.fit(bars(128, 5));
+  const Evaluation after = trainer.evaluate(test);
+  EXPECT_LT(history.epochs.back().loss, history.epochs.front().loss);
+  EXPECT_LT(after.loss, before * 0.5);
+  EXPECT_GE(after.accuracy, 0.95);
+  // BatchNorm's moving statistics have moved from their initial 0 / 1.
+  EXPECT_NE((*m.layer("batchnorm_2").param("moving_mean").value)[0], 0.0f);
+}
+
+TEST(TrainConvergence, DenseXorWithSgdMomentumAndOneCycle) {
+  Dataset xor_data;
+  xor_data.x.resize({4, 2});
+  const float points[] = {0, 0, 0, 1, 1, 0, 1, 1};
+  std::copy(points, points + 8, xor_data.x.data());
+  xor_data.labels = {0, 1, 1, 0};
+  Model m;
+  NodeId x = m.input({2});
+  x = m.add(std::make_unique<Dense>(16), x);
+  x = m.add(std::make_unique<ReLU>(), x);
+  m.add(std::make_unique<Dense>(2), x);
+  m.initialize(3);
+  Sgd sgd(SgdOptions{0.1f, 0.9f, true});
+  OneCycleLr schedule(OneCycleOptions{0.2f, 300});
+  FitOptions options;
+  options.epochs = 300;
+  options.batch_size = 4;
+  options.schedule = &schedule;
+  Trainer trainer(m, sgd, options);
+  const History history = trainer.fit(xor_data);
+  EXPECT_FLOAT_EQ(history.epochs.front().learning_rate, 0.2f / 25);
+  EXPECT_EQ(trainer.evaluate(xor_data).accuracy, 1.0);
+  EXPECT_EQ(trainer.predict(xor_data), (std::vector<int32_t>{0, 1, 1, 0}));
+}
+
+TEST(TrainEarlyStopping, StopsAndRestoresBestWeights) {
+  // Few noisy training samples and a big network: validation loss rises.
+  Dataset train = bars(12, 21), validation = bars(40, 22);
+  for (int64_t i = 0; i < train.x.size(); ++i) train.x[i] *= 0.3f;
+  Model m;
+  NodeId x = m.input({8, 8, 1});
+  x = m.add(std::make_unique<Flatten>(), x);
+  x = m.add(std::make_unique<Dense>(64), x);
+  x = m.add(std::make_unique<ReLU>(), x);
+  m.add(std::make_unique<Dense>(2), x);
+  m.initialize(4);
+  Adam adam(AdamOptions{0.05f});
+  FitOptions options;
+  options.epochs = 200;
+  options.batch_size = 4;
+  options.early_stopping.patience = 5;
+  Trainer trainer(m, adam, options);
+  const History history = trainer.fit(train, &validation);
+  ASSERT_TRUE(history.stopped_early);
+  ASSERT_GE(history.best_epoch, 0);
+  EXPECT_EQ(int(history.epochs.size()), history.best_epoch + 1 + 5);
+  EXPECT_NEAR(trainer.evaluate(validation).loss,
+              history.epochs[size_t(history.best_epoch)].val_loss, 1e-6);
+}
+
+TEST(TrainTrainer, BadDataAndOptionsAreRefused) {
+  Model m = make_gesture_dense_model(4, 2);
+  m.initialize(1);
+  RmsProp rms;
+  Dataset d;
+  d.x.resize({3, 4});
+  d.x.set_zero();
+  d.labels = {0, 1, 2};
+  FitOptions options;
+  Trainer trainer(m, rms, options);
+  EXPECT_ERROR_HAS(trainer.fit(d), "label of sample 2 is 2, expected a class index in [0, 2)");
+  d.labels = {0, 1};
+  EXPECT_ERROR_HAS(trainer.fit(d), "3 samples but 2 labels");
+  d.labels = {0, 1, 1};
+  d.x[5] = NAN;
+  EXPECT_ERROR_HAS(trainer.fit(d), "sample 1 has a non-finite value (nan) at element 1");
+  d.x[5] = 0.0f;
+  Dataset wrong;
+  wrong.x.resize({3, 5});
+  wrong.labels = {0, 0, 0};
+  EXPECT_ERROR_HAS(trainer.fit(wrong),
+                   "samples must be [4] (the model input), got x of shape [3, 5]");
+  EXPECT_ERROR_HAS(Trainer(m, rms, FitOptions{0}), "epochs must be >= 1");
+  FitOptions stopping;
+  stopping.early_stopping.patience = 3;
+  Trainer needs_validation(m, rms, stopping);
+  EXPECT_ERROR_HAS(needs_validation.fit(d), "give validation data");
+  // A learning rate that blows up is reported, not trained on silently.
+  Dataset big = d;
+  big.x.vector().setConstant(1e30f);
+  Sgd wild(SgdOptions{1e30f});
+  FitOptions two_steps;
+  two_steps.epochs = 2;
+  Trainer diverging(m, wild, two_steps);
+  EXPECT_ERROR_HAS(diverging.fit(big), "training diverged at step 1: the loss is");
+}
+
+}  // namespace
+}  // namespace edge::train
