@@ -46,7 +46,7 @@ SlidingWindower::SlidingWindower(const SlidingWindowConfig& config)
 
 size_t SlidingWindower::push(const float* data, size_t frames) {
   if (finished_) throw Error("SlidingWindower::push after finish() without reset()");
-  if (ready_) return 0;
+  if (ready_ || frames == 0) return 0;
   const int64_t size = config_.size;
   const size_t ch = static_cast<size_t>(channels_);
   size_t used = 0;
@@ -181,10 +181,12 @@ size_t TriggeredWindower::push(const float* data, size_t frames) {
       ++filled_;
     } else if (frames_seen_ >= pre && magnitude(frame) >= config_.threshold) {
       // History ring is full here: oldest frame at history_head_.
-      const size_t head = static_cast<size_t>(history_head_);
-      const size_t older = static_cast<size_t>(pre) - head;
-      std::memcpy(window_.data(), history_.data() + head * ch, older * frame_bytes);
-      std::memcpy(window_.data() + older * ch, history_.data(), head * frame_bytes);
+      if (pre > 0) {  // (an empty history has no storage to copy from)
+        const size_t head = static_cast<size_t>(history_head_);
+        const size_t older = static_cast<size_t>(pre) - head;
+        std::memcpy(window_.data(), history_.data() + head * ch, older * frame_bytes);
+        if (head > 0) std::memcpy(window_.data() + older * ch, history_.data(), head * frame_bytes);
+      }
       std::memcpy(window_.data() + static_cast<size_t>(pre) * ch, frame, frame_bytes);
       filled_ = pre + 1;
       start_frame_ = frames_seen_ - pre;
