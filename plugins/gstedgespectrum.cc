@@ -252,7 +252,7 @@ static std::unique_ptr<State> build_state(const Settings& s, GstCaps* caps) {
   auto samples = [&](int explicit_samples, double seconds, const char* name) {
     if (explicit_samples > 0) return explicit_samples;
     const double n = std::round(seconds * state->rate);
-    if (n < 1 || n > kMaxSamples)
+    if (!(n >= 1 && n <= kMaxSamples))  // also catches NaN, which GLib's range check lets in
       throw edge::Error(edge::msg(name, "=", seconds, " s at ", state->rate, " Hz is ", n,
                                   " samples; expected 1..", kMaxSamples));
     return static_cast<int>(n);

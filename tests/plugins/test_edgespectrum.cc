@@ -236,6 +236,7 @@ TEST(EdgeSpectrum, InconsistentPropertiesFailAtCapsNamingTheProperty) {
       {"fmin=9000", "fmin"},
       {"fmax=8001", "fmax"},
       {"frame-size-samples=20000", "shorter than frame-size"},
+      {"frame-size=0.00001", "frame-size=1e-05 s at 16000 Hz is 0 samples"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.properties);
