@@ -1,7 +1,8 @@
 // edgestream-inspect MODEL [--json]: describes a .tflite model as edgestream's
-// engine sees it: inputs, outputs, operators with their operand shapes,
-// parameter bytes, and (once the interpreter is built for it) MACs per invoke
-// and the planned arena size. Later the `inspect` subcommand of `edgestream`.
+// engine sees it: inputs, outputs, operators with their operand shapes and
+// MACs, parameter bytes, MACs per invoke and the planned arena size (from the
+// interpreter, which prepares every operator; nothing is invoked). Later the
+// `inspect` subcommand of `edgestream`.
 //
 // Exit status: 0 on success, 1 when the model is refused (the reason goes to
 // stderr), 2 on a usage error.
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/nn/interpreter.h"
 #include "core/nn/model.h"
 #include "core/nn/tflite_reader.h"
 
@@ -23,11 +25,43 @@ using edge::nn::Model;
 using edge::nn::Operator;
 using edge::nn::Tensor;
 
+// What preparing the model for the engine tells: arena, MACs (total and per
+// operator), or why the engine cannot run it.
+struct EngineFacts {
+  bool runnable = false;
+  std::string error;
+  size_t arena_bytes = 0;
+  size_t arena_lower_bound = 0;
+  size_t kernel_bytes = 0;
+  int64_t macs = 0;
+  std::vector<int64_t> op_macs;
+};
+
+EngineFacts engine_facts(const Model& model, edge::nn::KernelSet kernels) {
+  EngineFacts facts;
+  try {
+    edge::nn::InterpreterOptions options;
+    options.kernels = kernels;
+    options.profile = true;  // per-operator MACs
+    const edge::nn::Interpreter interpreter(model, options);
+    facts.runnable = true;
+    facts.arena_bytes = interpreter.arena_bytes();
+    facts.arena_lower_bound = interpreter.arena_lower_bound();
+    facts.kernel_bytes = interpreter.kernel_bytes();
+    facts.macs = interpreter.macs();
+    for (const auto& p : interpreter.profile()) facts.op_macs.push_back(p.macs);
+  } catch (const std::exception& e) {
+    facts.error = e.what();
+  }
+  return facts;
+}
+
 void usage(std::ostream& out) {
-  out << "usage: edgestream-inspect [--json] MODEL.tflite\n"
-         "Prints the inputs, outputs, operators, parameter bytes of a TFLite model\n"
-         "after verifying it as edgeinfer would.\n"
-         "  --json   machine-readable output\n";
+  out << "usage: edgestream-inspect [--json] [--kernels=fast|ref] MODEL.tflite\n"
+         "Verifies a TFLite model as edgeinfer would and prints its inputs, outputs,\n"
+         "operators, parameter bytes, MACs per invoke and arena size.\n"
+         "  --json           machine-readable output\n"
+         "  --kernels=SET    kernel set whose extra memory is reported (default fast)\n";
 }
 
 std::string quant_text(const Tensor& t) {
@@ -76,7 +110,7 @@ std::string operand_list(const Model& model, const std::vector<int32_t>& indices
   return out.str();
 }
 
-nlohmann::json to_json(const Model& model) {
+nlohmann::json to_json(const Model& model, const EngineFacts& facts) {
   nlohmann::json j;
   j["model"] = model.source();
   j["schema_version"] = model.version();
@@ -96,10 +130,20 @@ nlohmann::json to_json(const Model& model) {
     jo["supported"] = edge::nn::op_supported(op.op);
     jo["inputs"] = op.inputs;
     jo["outputs"] = op.outputs;
+    if (o < facts.op_macs.size()) jo["macs"] = facts.op_macs[o];
     j["operators"].push_back(jo);
   }
   j["tensors"] = model.tensors().size();
   j["parameter_bytes"] = model.parameter_bytes();
+  j["runnable"] = facts.runnable;
+  if (facts.runnable) {
+    j["macs_per_invoke"] = facts.macs;
+    j["arena_bytes"] = facts.arena_bytes;
+    j["arena_lower_bound_bytes"] = facts.arena_lower_bound;
+    j["kernel_bytes"] = facts.kernel_bytes;
+  } else {
+    j["engine_error"] = facts.error;
+  }
   j["labels"] = model.labels();
   j["metadata"] = nlohmann::json::array();
   for (const auto& entry : model.metadata())
@@ -107,7 +151,7 @@ nlohmann::json to_json(const Model& model) {
   return j;
 }
 
-void print_text(const Model& model, std::ostream& out) {
+void print_text(const Model& model, const EngineFacts& facts, std::ostream& out) {
   out << "model: " << model.source() << "\n";
   out << "schema version " << model.version();
   if (!model.description().empty()) out << ", description \"" << model.description() << "\"";
@@ -131,11 +175,21 @@ void print_text(const Model& model, std::ostream& out) {
     const Operator& op = model.operators()[o];
     out << "  " << o << ": " << edge::nn::op_name(op.op) << " v" << op.version;
     if (!edge::nn::op_supported(op.op)) out << " (not supported)";
-    out << "  " << operand_list(model, op.inputs) << " -> " << operand_list(model, op.outputs)
-        << "\n";
+    out << "  " << operand_list(model, op.inputs) << " -> " << operand_list(model, op.outputs);
+    if (o < facts.op_macs.size() && facts.op_macs[o] > 0)
+      out << "  " << facts.op_macs[o] << " MACs";
+    out << "\n";
   }
   out << "tensors: " << model.tensors().size() << "\n";
   out << "parameter bytes: " << model.parameter_bytes() << "\n";
+  if (facts.runnable) {
+    out << "MACs per invoke: " << facts.macs << "\n";
+    out << "arena bytes: " << facts.arena_bytes
+        << " (largest set of live tensors: " << facts.arena_lower_bound << ")\n";
+    out << "kernel bytes outside the arena: " << facts.kernel_bytes << "\n";
+  } else {
+    out << "engine: cannot run this model: " << facts.error << "\n";
+  }
   const auto labels = model.labels();
   if (!labels.empty()) {
     out << "labels (" << labels.size() << "):";
@@ -154,11 +208,16 @@ void print_text(const Model& model, std::ostream& out) {
 
 int main(int argc, char** argv) {
   bool json = false;
+  edge::nn::KernelSet kernels = edge::nn::KernelSet::kFast;
   std::string path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--json") {
       json = true;
+    } else if (arg == "--kernels=fast") {
+      kernels = edge::nn::KernelSet::kFast;
+    } else if (arg == "--kernels=ref") {
+      kernels = edge::nn::KernelSet::kReference;
     } else if (arg == "-h" || arg == "--help") {
       usage(std::cout);
       return 0;
@@ -182,10 +241,11 @@ int main(int argc, char** argv) {
     edge::nn::ReadOptions options;
     options.allow_unsupported = true;  // describe any model; unsupported ops are marked
     const Model model = edge::nn::read_tflite_file(path, options);
+    const EngineFacts facts = engine_facts(model, kernels);
     if (json) {
-      std::cout << to_json(model).dump(2) << "\n";
+      std::cout << to_json(model, facts).dump(2) << "\n";
     } else {
-      print_text(model, std::cout);
+      print_text(model, facts, std::cout);
     }
   } catch (const std::exception& e) {
     std::cerr << "edgestream-inspect: " << e.what() << "\n";
