@@ -2,7 +2,9 @@
 
 #include <gst/audio/audio.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,10 +84,10 @@ struct State {
   GstClockTime clip_start = 0;
   guint64 stream_frames = 0;  // frames emitted since start (buffer offsets)
   std::unique_ptr<edge::io::AudioFileReader> reader;
-  // Gesture CSV: the parsed file of the current recording, kept while the
-  // next entries come from the same file.
-  std::string gesture_path;
-  edge::datasets::GestureFile gesture;
+  // Gesture CSV: every class file parsed once (a shuffled order alternates
+  // between files), by resolved path; `gesture` points into the cache.
+  std::map<std::string, edge::datasets::GestureFile> gesture_files;
+  const edge::datasets::GestureFile* gesture = nullptr;
   int64_t gesture_row = 0;
   GstCaps* caps = nullptr;  // caps of the current clip
 };
@@ -172,18 +174,20 @@ GstCaps* make_caps(int rate, int channels) {
 void open_clip(State& st, const Entry& e) {
   st.reader.reset();
   if (st.dataset.layout == Layout::kGestureCsv) {
-    if (st.gesture_path != e.resolved) {
-      st.gesture = edge::datasets::read_gesture_csv(e.resolved, e.path,
-                                                    static_cast<int>(st.settings.gesture_rows));
-      st.gesture_path = e.resolved;
+    auto cached = st.gesture_files.find(e.resolved);
+    if (cached == st.gesture_files.end()) {
+      edge::datasets::GestureFile parsed = edge::datasets::read_gesture_csv(
+          e.resolved, e.path, static_cast<int>(st.settings.gesture_rows));
+      cached = st.gesture_files.emplace(e.resolved, std::move(parsed)).first;
     }
-    if (e.first_row < 0 || e.first_row + e.row_count > st.gesture.rows()) {
+    st.gesture = &cached->second;
+    if (e.first_row < 0 || e.first_row + e.row_count > st.gesture->rows()) {
       throw edge::Error(edge::msg(e.origin, ": recording rows ", e.first_row, "..",
                                   e.first_row + e.row_count, " are not in the file (it has ",
-                                  st.gesture.rows(), " rows); did the file change?"));
+                                  st.gesture->rows(), " rows); did the file change?"));
     }
     st.rate = static_cast<int>(st.settings.gesture_rate);
-    st.channels = static_cast<int>(st.gesture.channels.size());
+    st.channels = static_cast<int>(st.gesture->channels.size());
     st.clip_frames = static_cast<guint64>(e.row_count);
     st.gesture_row = e.first_row;
   } else {
@@ -315,7 +319,8 @@ GstFlowReturn edge_dataset_src_create(GstPushSrc* push, GstBuffer** out) {
       }
     } else {
       const size_t values = static_cast<size_t>(frames) * st.channels;
-      std::copy(st.gesture.row(st.gesture_row), st.gesture.row(st.gesture_row) + values, samples);
+      const float* rows = st.gesture->row(st.gesture_row);
+      std::copy(rows, rows + values, samples);
       st.gesture_row += static_cast<int64_t>(frames);
     }
   } catch (const std::exception& err) {

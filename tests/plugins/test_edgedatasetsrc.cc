@@ -5,6 +5,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <sndfile.h>
 #include <unistd.h>
 
 #include <mutex>
@@ -231,13 +232,45 @@ TEST(EdgeDatasetSrc, UrbanSoundClipsWithVaryingFormats) {
   gst_harness_teardown(h);
 }
 
+TEST(EdgeDatasetSrc, MultichannelFloatWavIsUnpositionedAndExact) {
+  TempDir dir;
+  dir.mkdirs("quad");
+  SF_INFO info = {};
+  info.samplerate = 8000;
+  info.channels = 4;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  SNDFILE* f = sf_open((dir / "quad/x.wav").c_str(), SFM_WRITE, &info);
+  ASSERT_NE(f, nullptr);
+  std::vector<float> frames(4 * 5);
+  for (size_t i = 0; i < frames.size(); ++i) frames[i] = 0.25f * static_cast<float>(i) - 2.0f;
+  sf_writef_float(f, frames.data(), 5);
+  sf_close(f);
+  GstHarness* h = gst_harness_new("edgedatasetsrc");
+  g_object_set(h->element, "location", dir.path().c_str(), "chunk-frames", 2, nullptr);
+  std::vector<Item> items = run_to_eos(h);
+  std::vector<Item> caps = only(items, "caps");
+  ASSERT_EQ(caps.size(), 1u);
+  EXPECT_EQ(caps[0].channels, 4);
+  EXPECT_NE(caps[0].caps.find("channel-mask=(bitmask)0x0000000000000000"), std::string::npos)
+      << caps[0].caps;
+  std::vector<Item> bufs = only(items, "buffer");
+  ASSERT_EQ(bufs.size(), 3u);  // 2 + 2 + 1 frames
+  EXPECT_EQ(bufs[2].bytes, 4u * sizeof(float));
+  EXPECT_EQ(bufs[0].clip.clip_id, "quad/x.wav");
+  ASSERT_EQ(bufs[1].first_frame.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(bufs[1].first_frame[i], frames[8 + i]);  // float: exact
+  EXPECT_EQ(bufs[2].pts, 4 * GST_SECOND / 8000);
+  EXPECT_EQ(bufs[2].duration, GST_SECOND / 8000);
+  gst_harness_teardown(h);
+}
+
 TEST(EdgeDatasetSrc, GestureRecordingsAsImuFrames) {
   const char* source_root = std::getenv("EDGE_SOURCE_ROOT");
   const std::string root =
       std::string(source_root ? source_root : ".") + "/datasets/gesture-punch-flex";
   GstHarness* h = gst_harness_new("edgedatasetsrc");
-  g_object_set(h->element, "location", root.c_str(), "layout", 5 /* gesture-csv */, "gesture-rate",
-               50, nullptr);
+  gst_util_set_object_arg(G_OBJECT(h->element), "layout", "gesture-csv");
+  g_object_set(h->element, "location", root.c_str(), "gesture-rate", 50, nullptr);
   std::vector<Item> items = run_to_eos(h);
   std::vector<Item> caps = only(items, "caps");
   ASSERT_EQ(caps.size(), 1u);  // every recording has the same format
