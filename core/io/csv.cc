@@ -221,13 +221,10 @@ bool parse_float(const std::string& text, float* out) {
   static locale_t c_locale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(0));
   std::string t = trim(text);
   if (t.empty() || c_locale == static_cast<locale_t>(0)) return false;
-  errno = 0;
   char* end = nullptr;
-  double value = strtod_l(t.c_str(), &end, c_locale);
-  if (end != t.c_str() + t.size() || !std::isfinite(value) || errno == ERANGE) {
-    // ERANGE on underflow still gives a usable (tiny) value; overflow is not finite.
-    if (!(errno == ERANGE && std::isfinite(value) && end == t.c_str() + t.size())) return false;
-  }
+  const double value = strtod_l(t.c_str(), &end, c_locale);
+  // Overflow gives +-HUGE_VAL (not finite); underflow a tiny value, which is fine.
+  if (end != t.c_str() + t.size() || !std::isfinite(value)) return false;
   if (std::fabs(value) > 3.4028234663852886e38) return false;  // does not fit a float
   *out = static_cast<float>(value);
   return true;
