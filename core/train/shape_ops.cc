@@ -44,9 +44,9 @@ Shape Concatenate::build(const std::vector<Shape>& input_shapes) {
 
 void Concatenate::forward(const std::vector<const Tensor*>& inputs, Tensor* output,
                           const Context&) {
-  Shape shape = inputs[0]->shape();
-  shape.back() = total_width_;
-  output->resize(shape);
+  out_shape_ = inputs[0]->shape();  // assignment reuses the storage
+  out_shape_.back() = total_width_;
+  output->resize(out_shape_);
   const int64_t rows = output->size() / total_width_;
   auto out = output->matrix(rows, total_width_);
   int column = 0;

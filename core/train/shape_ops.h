@@ -36,6 +36,7 @@ class Concatenate : public LayerBase<Concatenate> {
  private:
   std::vector<int> widths_;  // last-axis size of each input
   int total_width_ = 0;
+  Shape out_shape_;
 };
 
 }  // namespace edge::train

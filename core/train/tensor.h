@@ -13,6 +13,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "core/tensor/tensor.h"
@@ -34,6 +35,11 @@ class Tensor {
   void resize(const Shape& shape) {
     shape_ = shape;
     data_.resize(size_t(shape_elements(shape)));
+  }
+  // Same, for a literal shape ({n, h, w, c}): reuses the shape's storage too.
+  void resize(std::initializer_list<int32_t> shape) {
+    shape_.assign(shape);
+    data_.resize(size_t(shape_elements(shape_)));
   }
   void set_zero() { std::fill(data_.begin(), data_.end(), 0.0f); }
 

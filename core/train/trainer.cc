@@ -85,9 +85,9 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
   Model& model = s == 0 ? model_ : *replicas_[size_t(s - 1)];
   model.zero_grad();
   const int n = shard.end - shard.begin;
-  Shape shape = data.x.shape();
-  shape[0] = n;
-  shard.x.resize(shape);
+  shard.shape = data.x.shape();  // assignment reuses the storage
+  shard.shape[0] = n;
+  shard.x.resize(shard.shape);
   shard.labels.resize(size_t(n));
   for (int i = 0; i < n; ++i) {
     const int index = indices[shard.begin + i];
@@ -115,7 +115,10 @@ double Trainer::train_step(const Dataset& data, const int* indices, int count, i
     shards_[size_t(s)].begin = int(int64_t(count) * s / used);
     shards_[size_t(s)].end = int(int64_t(count) * (s + 1) / used);
   }
-  pool_.run(used, [&](int s) { run_shard(s, data, indices, count, step); });
+  // The task captures only `this` so std::function needs no allocation.
+  step_ = StepArgs{&data, indices, count, step};
+  pool_.run(used,
+            [this](int s) { run_shard(s, *step_.data, step_.indices, step_.count, step_.step); });
   // Fixed-order reduction: identical sums whatever ran where.
   std::vector<Param*>& master = shard_params_[0];
   for (int s = 1; s < used; ++s) {
@@ -211,9 +214,9 @@ Evaluation Trainer::evaluate(const Dataset& data, int batch_size) {
   const int n = data.size();
   for (int begin = 0; begin < n; begin += batch_size) {
     const int count = std::min(batch_size, n - begin);
-    Shape shape = data.x.shape();
-    shape[0] = count;
-    eval_x_.resize(shape);
+    eval_shape_ = data.x.shape();
+    eval_shape_[0] = count;
+    eval_x_.resize(eval_shape_);
     std::memcpy(eval_x_.data(), data.x.data() + int64_t(begin) * data.x.inner_size(),
                 sizeof(float) * size_t(eval_x_.size()));
     const Tensor& logits = model_.forward(eval_x_, ctx);
@@ -235,9 +238,9 @@ std::vector<int32_t> Trainer::predict(const Dataset& data, int batch_size) {
   const int n = data.size();
   for (int begin = 0; begin < n; begin += std::max(batch_size, 1)) {
     const int count = std::min(std::max(batch_size, 1), n - begin);
-    Shape shape = data.x.shape();
-    shape[0] = count;
-    eval_x_.resize(shape);
+    eval_shape_ = data.x.shape();
+    eval_shape_[0] = count;
+    eval_x_.resize(eval_shape_);
     std::memcpy(eval_x_.data(), data.x.data() + int64_t(begin) * data.x.inner_size(),
                 sizeof(float) * size_t(eval_x_.size()));
     const Tensor& logits = model_.forward(eval_x_, ctx);

@@ -119,15 +119,23 @@ class Trainer {
   std::vector<std::vector<Param*>> shard_params_;
   struct ShardState {
     Tensor x, grad;
+    Shape shape;
     std::vector<int32_t> labels;
     double loss = 0.0;
     int correct = 0;
     int begin = 0, end = 0;
   };
   std::vector<ShardState> shards_;
+  struct StepArgs {
+    const Dataset* data = nullptr;
+    const int* indices = nullptr;
+    int count = 0;
+    int64_t step = 0;
+  } step_;
   std::vector<int> order_;
   std::vector<float> best_values_;
   Tensor eval_x_;
+  Shape eval_shape_;
 };
 
 }  // namespace edge::train

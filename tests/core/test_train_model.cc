@@ -2,8 +2,11 @@
 // convergence on small learnable tasks, early stopping and input validation.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "core/train/activation.h"
 #include "core/train/batchnorm.h"
@@ -295,6 +298,66 @@ TEST(TrainTrainer, BadDataAndOptionsAreRefused) {
   two_steps.epochs = 2;
   Trainer diverging(m, wild, two_steps);
   EXPECT_ERROR_HAS(diverging.fit(big), "training diverged at step 1: the loss is");
+}
+
+}  // namespace
+}  // namespace edge::train
+
+// ---- The training hot path does not allocate --------------------------------
+// Counts global operator new calls; the test reads the counter around steps.
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+// GCC sees malloc behind operator new and free behind operator delete and
+// warns about the pair; they are matched here on purpose.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace edge::train {
+namespace {
+
+TEST(TrainTrainer, StepsAfterTheFirstDoNotAllocate) {
+  Model m;
+  NodeId x = m.input({9, 9, 2});
+  x = m.add(std::make_unique<Conv2D>(4, 3, 2, Padding::kSame), x);
+  x = m.add(std::make_unique<BatchNorm>(), x);
+  x = m.add(std::make_unique<ReLU6>(), x);
+  x = m.add(std::make_unique<DepthwiseConv2D>(Window2D{3, 3, 1, 1, 1, 1, Padding::kSame}), x);
+  x = m.add(std::make_unique<MaxPool2D>(2, 1), x);
+  x = fire(m, x, 2, 3, true, "fire");
+  x = m.add(std::make_unique<AveragePool2D>(2, 2, Padding::kSame), x);
+  x = m.add(std::make_unique<Dropout>(0.3f), x);
+  x = m.add(std::make_unique<Flatten>(), x);
+  m.add(std::make_unique<Dense>(3), x);
+  m.initialize(1);
+  Dataset data;
+  data.x.resize({10, 9, 9, 2});
+  Rng rng(1);
+  for (int64_t i = 0; i < data.x.size(); ++i) data.x[i] = float(rng.normal());
+  for (int i = 0; i < 10; ++i) data.labels.push_back(i % 3);
+  Adam adam;
+  FitOptions options;
+  options.threads = 2;
+  Trainer trainer(m, adam, options);
+  const int order[] = {3, 1, 4, 0, 5, 9, 2, 6, 8, 7};
+  trainer.train_step(data, order, 10, 0);  // first step sizes everything
+  trainer.train_step(data, order, 7, 1);   // a smaller (last) batch
+  const long before = g_allocations.load();
+  for (int64_t step = 2; step < 6; ++step) trainer.train_step(data, order, step % 2 ? 7 : 10, step);
+  EXPECT_EQ(g_allocations.load() - before, 0);
 }
 
 }  // namespace
