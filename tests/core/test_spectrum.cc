@@ -453,6 +453,29 @@ TEST(SpectrogramStream, HopLongerThanFrameAndReset) {
   expect_error_naming([&] { SpectrogramStream bad(c, 1, 0); }, "patch hop");
 }
 
+// patch_hop > patch_frames: frames between patches are skipped, starts stay on the grid.
+TEST(SpectrogramStream, SparsePatches) {
+  SpectrumConfig c = linear_config(SpectrumMode::kMagnitude, WindowFunction::kRectangular, 4);
+  c.hop_size = 2;
+  SpectrogramStream stream(c, 2, 3);
+  std::vector<float> x(40);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+  std::vector<float> patch(stream.patch_values());
+  std::vector<int64_t> starts;
+  size_t at = 0;
+  while (at < x.size()) {
+    at += stream.push(x.data() + at, x.size() - at);
+    if (stream.ready()) {
+      starts.push_back(stream.take(patch.data()));
+      // DC bin of the first frame = sum of its 4 samples.
+      const float first = static_cast<float>(starts.back());
+      EXPECT_NEAR(patch[0], 4 * first + 6, 1e-4);
+    }
+  }
+  // 1 + (40 - 4) / 2 = 19 frames; patches end at frames 2, 5, 8, ..., 17.
+  EXPECT_EQ(starts, (std::vector<int64_t>{0, 6, 12, 18, 24, 30}));
+}
+
 // ---------------------------------------------------------------- goldens
 
 struct Golden {
