@@ -186,6 +186,9 @@ def read_wav(path):
 def main():
     shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")
+    if not os.path.isdir(os.path.join(shared, "speech", "speech-commands-sample")):
+        raise SystemExit(f"shared real data not found under {shared}: "
+                         "pass the shared data folder as the first argument")
     os.makedirs(OUT_DIR, exist_ok=True)
     synthetic = synthetic_input()
     synthetic.astype("<f4").tofile(os.path.join(OUT_DIR, "synthetic_input.f32"))
