@@ -23,7 +23,8 @@
 // Subnormal floats are flushed to zero during training steps (denormal.h).
 //
 // Memory: after the first step the training loop does not allocate (batch
-// buffers, activations and optimizer slots are reused).
+// buffers, activations and optimizer slots are reused; test_train_model
+// counts operator new calls to check it).
 #pragma once
 
 #include <cstdint>
