@@ -10,6 +10,7 @@
 #include "plugins/gstedgenormalize.h"
 #include "plugins/gstedgereshape.h"
 #include "plugins/gstedgewindow.h"
+#include "plugins/gstedgeinfer.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -29,6 +30,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok &= gst_element_register(plugin, "edgenormalize", GST_RANK_NONE, GST_TYPE_EDGE_NORMALIZE);
   ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);
   ok &= gst_element_register(plugin, "edgewindow", GST_RANK_NONE, GST_TYPE_EDGE_WINDOW);
+  ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }

@@ -1,0 +1,713 @@
+// edgeinfer: the element over core/nn (reader, interpreter, stream adapter).
+//
+// start()     reads and verifies the model, its labels (labels file, or the
+//             model's "edgestream.labels" metadata) and builds the interpreter
+//             (every operator prepared, the arena planned) from the settings.
+// caps        the sink takes one static tensor that fits the model input
+//             (core/nn/stream_adapter.h: equal shapes modulo leading 1s, or any
+//             shape of the same count for a flat input; the model's type, or
+//             float32 into a quantized int8/int16 input); the src gives the
+//             model's outputs, native or dequantized to float32. Upstream caps
+//             that do not fit fail set_caps with an element error stating both
+//             shapes and types.
+// transform() converts the input into the interpreter's input tensor, invokes,
+//             copies the outputs into one GstMemory each and attaches an
+//             EdgeClassMeta (top-k of output 0, scores dequantized to float,
+//             invoke latency). Timestamps and the clip meta are kept; clip
+//             boundary events pass through as every serialized event does.
+#include "plugins/gstedgeinfer.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/nn/interpreter.h"
+#include "core/nn/model.h"
+#include "core/nn/stream_adapter.h"
+#include "core/nn/tflite_reader.h"
+#include "plugins/common/edgemeta.h"
+#include "plugins/common/tensorcaps.h"
+
+GST_DEBUG_CATEGORY_STATIC(edge_infer_debug);
+#define GST_CAT_DEFAULT edge_infer_debug
+
+namespace {
+
+enum EdgeInferKernels { KERNELS_FAST, KERNELS_REFERENCE };
+enum EdgeInferOutputType { OUTPUT_NATIVE, OUTPUT_FLOAT32 };
+
+constexpr guint kDefaultTopK = 5;
+constexpr guint kMaxTopK = 1000;
+constexpr gint kDefaultThreads = 1;
+constexpr gint kMaxThreads = 64;
+// Latencies kept for the p99 statistic: the most recent invokes.
+constexpr size_t kLatencyWindow = 1024;
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_LABELS,
+  PROP_TOP_K,
+  PROP_KERNELS,
+  PROP_THREADS,
+  PROP_OUTPUT_TYPE,
+  PROP_LATENCY_LAST,
+  PROP_LATENCY_MEAN,
+  PROP_LATENCY_P99,
+  PROP_LATENCY_MAX,
+  PROP_INVOKES,
+  PROP_ARENA_BYTES,
+  PROP_MACS,
+};
+
+GType kernels_get_type() {
+  static gsize once = 0;
+  static const GEnumValue values[] = {
+      {KERNELS_FAST, "Fast kernels (Eigen GEMM for float, vectorized int8), bit-exact with ref",
+       "fast"},
+      {KERNELS_REFERENCE, "Reference kernels (plain loops, the truth)", "ref"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&once)) {
+    g_once_init_leave(&once, g_enum_register_static("GstEdgeInferKernels", values));
+  }
+  return static_cast<GType>(once);
+}
+
+GType output_type_get_type() {
+  static gsize once = 0;
+  static const GEnumValue values[] = {
+      {OUTPUT_NATIVE, "The model's output types as they are (e.g. int8)", "native"},
+      {OUTPUT_FLOAT32, "Every output dequantized to float32", "float32"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&once)) {
+    g_once_init_leave(&once, g_enum_register_static("GstEdgeInferOutputType", values));
+  }
+  return static_cast<GType>(once);
+}
+
+// Property values, guarded by the object lock.
+struct Settings {
+  std::string model;
+  std::string labels;
+  guint top_k = kDefaultTopK;
+  EdgeInferKernels kernels = KERNELS_FAST;
+  gint threads = kDefaultThreads;
+  EdgeInferOutputType output_type = OUTPUT_NATIVE;
+};
+
+// Latency statistics, guarded by the object lock (written once per buffer,
+// read by property getters from any thread).
+struct Stats {
+  guint64 invokes = 0;
+  guint64 last_ns = 0;
+  guint64 max_ns = 0;
+  long double sum_ns = 0;
+  std::vector<guint64> recent;  // ring of the last kLatencyWindow latencies
+  size_t next = 0;
+
+  void reset() {
+    invokes = last_ns = max_ns = 0;
+    sum_ns = 0;
+    recent.assign(kLatencyWindow, 0);
+    next = 0;
+  }
+  void add(guint64 ns) {
+    ++invokes;
+    last_ns = ns;
+    max_ns = std::max(max_ns, ns);
+    sum_ns += ns;
+    recent[next] = ns;
+    next = (next + 1) % recent.size();
+  }
+  double p99_us() const {
+    const size_t n = static_cast<size_t>(std::min<guint64>(invokes, recent.size()));
+    if (n == 0) return 0.0;
+    std::vector<guint64> sorted(recent.begin(), recent.begin() + static_cast<long>(n));
+    // Nearest-rank percentile: the smallest value with >= 99 % at or below it.
+    const size_t rank = (99 * n + 99) / 100;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(rank - 1), sorted.end());
+    return sorted[rank - 1] / 1000.0;
+  }
+};
+
+// Runtime state, built in start()/set_caps(), used from the streaming thread.
+struct State {
+  // The model outlives the interpreter (declared first, destroyed last).
+  std::unique_ptr<edge::nn::Model> model;
+  std::unique_ptr<edge::nn::Interpreter> interpreter;
+  std::vector<std::string> labels;
+  guint top_k = kDefaultTopK;
+  EdgeInferOutputType output_type = OUTPUT_NATIVE;
+  edge::gst::TensorsInfo out_info;  // rate filled in set_caps
+
+  bool negotiated = false;
+  edge::nn::InputConversion conversion = edge::nn::InputConversion::kCopy;
+  edge::DType stream_type = edge::DType::kFloat32;
+  size_t stream_bytes = 0;
+
+  // Preallocated for the hot path.
+  std::vector<float> scores;  // output 0 as floats
+  std::vector<edge::nn::ScoredClass> best;
+  std::vector<edge::gst::ClassEntry> entries;
+};
+
+}  // namespace
+
+struct _GstEdgeInfer {
+  GstBaseTransform parent;
+  Settings* settings;
+  State* state;
+  Stats* stats;
+};
+
+G_DEFINE_TYPE(GstEdgeInfer, gst_edge_infer, GST_TYPE_BASE_TRANSFORM)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("other/tensors, format=(string)static, num_tensors=(int)1, "
+                    "framerate=(fraction)[0/1,2147483647/1]"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS));
+
+// ---------------------------------------------------------------------------
+// Setup
+
+static edge::gst::TensorsInfo output_info(const edge::nn::Model& model,
+                                          EdgeInferOutputType output_type) {
+  edge::gst::TensorsInfo info;
+  for (int32_t index : model.outputs()) {
+    const edge::nn::Tensor& t = model.tensor(index);
+    edge::gst::TensorDesc desc;
+    desc.type = output_type == OUTPUT_FLOAT32 ? edge::DType::kFloat32 : t.type;
+    desc.shape = t.shape.empty() ? edge::Shape{1} : t.shape;
+    info.tensors.push_back(desc);
+  }
+  return info;
+}
+
+static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  GST_OBJECT_LOCK(self);
+  const Settings s = *self->settings;
+  self->stats->reset();
+  GST_OBJECT_UNLOCK(self);
+
+  auto st = std::make_unique<State>();
+  st->top_k = s.top_k;
+  st->output_type = s.output_type;
+  if (s.model.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                      ("edgeinfer: property model is not set; give the path of a .tflite file"),
+                      (nullptr));
+    return FALSE;
+  }
+  struct stat info;
+  if (::stat(s.model.c_str(), &info) != 0) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                      ("edgeinfer model=\"%s\": no such file", s.model.c_str()), (nullptr));
+    return FALSE;
+  }
+  try {
+    st->model = std::make_unique<edge::nn::Model>(edge::nn::read_tflite_file(s.model));
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer model: %s", e.what()), (nullptr));
+    return FALSE;
+  }
+  const edge::nn::Model& model = *st->model;
+  if (model.inputs().size() != 1) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                      ("edgeinfer model=\"%s\": the model has %zu inputs; edgeinfer feeds one "
+                       "tensor stream into a one-input model",
+                       s.model.c_str(), model.inputs().size()),
+                      (nullptr));
+    return FALSE;
+  }
+  for (size_t i = 0; i < model.outputs().size(); ++i) {
+    const edge::nn::Tensor& t = model.output(i);
+    if (!edge::nn::float_readable(t.type) || t.quant.per_channel()) {
+      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                        ("edgeinfer model=\"%s\": output %zu %s cannot be read as scores "
+                         "(per-channel quantized outputs are not supported)",
+                         s.model.c_str(), i, t.describe().c_str()),
+                        (nullptr));
+      return FALSE;
+    }
+  }
+  if (!s.labels.empty()) {
+    try {
+      st->labels = edge::nn::read_labels_file(s.labels);
+    } catch (const edge::Error& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer labels: %s", e.what()), (nullptr));
+      return FALSE;
+    }
+  } else {
+    st->labels = model.labels();
+  }
+  const auto classes = static_cast<size_t>(model.output(0).elements());
+  if (!st->labels.empty() && st->labels.size() != classes) {
+    const std::string from =
+        s.labels.empty() ? std::string("the model's edgestream.labels metadata") : s.labels;
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                      ("edgeinfer: %s has %zu labels but output 0 of model %s has %zu values",
+                       from.c_str(), st->labels.size(), s.model.c_str(), classes),
+                      (nullptr));
+    return FALSE;
+  }
+  try {
+    edge::nn::InterpreterOptions options;
+    options.kernels =
+        s.kernels == KERNELS_FAST ? edge::nn::KernelSet::kFast : edge::nn::KernelSet::kReference;
+    options.threads = s.threads;
+    st->interpreter = std::make_unique<edge::nn::Interpreter>(model, options);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, LIBRARY, INIT,
+                      ("edgeinfer: the engine cannot run the model: %s", e.what()), (nullptr));
+    return FALSE;
+  }
+  st->out_info = output_info(model, s.output_type);
+  st->scores.resize(classes);
+  st->best.reserve(std::min<size_t>(s.top_k, classes));
+  st->entries.reserve(std::min<size_t>(s.top_k, classes));
+  GST_INFO_OBJECT(self, "model %s: %zu operators, arena %zu bytes, %lld MACs per invoke",
+                  s.model.c_str(), model.operators().size(), st->interpreter->arena_bytes(),
+                  static_cast<long long>(st->interpreter->macs()));
+  GST_OBJECT_LOCK(self);
+  delete self->state;
+  self->state = st.release();
+  GST_OBJECT_UNLOCK(self);
+  return TRUE;
+}
+
+static gboolean gst_edge_infer_stop(GstBaseTransform* trans) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  GST_OBJECT_LOCK(self);
+  State* old = self->state;
+  self->state = new State();
+  GST_OBJECT_UNLOCK(self);
+  delete old;
+  return TRUE;
+}
+
+// ---------------------------------------------------------------------------
+// Caps
+
+// Copies the framerate of `from` (fixed or a range) onto every structure of caps.
+static void copy_framerate(GstCaps* caps, const GstStructure* from) {
+  const GValue* rate = from ? gst_structure_get_value(from, "framerate") : nullptr;
+  if (!rate) return;
+  for (guint i = 0; i < gst_caps_get_size(caps); ++i)
+    gst_structure_set_value(gst_caps_get_structure(caps, i), "framerate", rate);
+}
+
+static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDirection direction,
+                                              GstCaps* caps, GstCaps* filter) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  GstCaps* result = nullptr;
+  GST_OBJECT_LOCK(self);
+  const State* st = self->state;
+  const bool loaded = st && st->model;
+  if (loaded) {
+    result = gst_caps_new_empty();
+    for (guint i = 0; i < gst_caps_get_size(caps); ++i) {
+      const GstStructure* s = gst_caps_get_structure(caps, i);
+      GstCaps* one = nullptr;
+      if (direction == GST_PAD_SINK) {
+        one = edge::gst::tensors_caps_new(st->out_info);
+      } else {
+        // Preferred: the model input's own type and shape (and float32 for a
+        // quantized input); then any tensor, so that a stream that does not
+        // fit reaches set_caps and gets a message stating both shapes.
+        const edge::nn::Tensor& in = st->model->input(0);
+        edge::gst::TensorsInfo want;
+        edge::gst::TensorDesc desc;
+        desc.type = in.type;
+        desc.shape = in.shape.empty() ? edge::Shape{1} : in.shape;
+        want.tensors.push_back(desc);
+        one = edge::gst::tensors_caps_new(want);
+        if ((in.type == edge::DType::kInt8 || in.type == edge::DType::kInt16) &&
+            !in.quant.empty() && !in.quant.per_channel()) {
+          want.tensors[0].type = edge::DType::kFloat32;
+          gst_caps_append(one, edge::gst::tensors_caps_new(want));
+        }
+        copy_framerate(one, s);
+        gst_caps_append(one, gst_static_pad_template_get_caps(&sink_template));
+      }
+      if (direction == GST_PAD_SINK) copy_framerate(one, s);
+      result = gst_caps_merge(result, one);
+    }
+  }
+  GST_OBJECT_UNLOCK(self);
+  if (!loaded) {
+    result = gst_static_pad_template_get_caps(direction == GST_PAD_SINK ? &src_template
+                                                                        : &sink_template);
+  }
+  if (filter) {
+    GstCaps* filtered = gst_caps_intersect_full(filter, result, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref(result);
+    result = filtered;
+  }
+  GST_DEBUG_OBJECT(self, "transformed %" GST_PTR_FORMAT " into %" GST_PTR_FORMAT, caps, result);
+  return result;
+}
+
+static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps,
+                                        GstCaps* outcaps) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  State* st = self->state;
+  st->negotiated = false;
+  if (!st->model) {
+    GST_ERROR_OBJECT(self, "caps before the model was loaded");
+    return FALSE;
+  }
+  edge::gst::TensorsInfo in_info;
+  std::string error;
+  if (!edge::gst::tensors_caps_parse(incaps, &in_info, &error)) {
+    GST_ERROR_OBJECT(self, "cannot use caps %" GST_PTR_FORMAT ": %s", incaps, error.c_str());
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("edgeinfer: unusable input caps: %s", error.c_str()), (nullptr));
+    return FALSE;
+  }
+  if (in_info.tensors.size() != 1) {
+    GST_ERROR_OBJECT(self, "%zu tensors per buffer, expected 1", in_info.tensors.size());
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("edgeinfer: the stream carries %zu tensors per buffer; the model takes one",
+                       in_info.tensors.size()),
+                      (nullptr));
+    return FALSE;
+  }
+  const edge::gst::TensorDesc& desc = in_info.tensors[0];
+  try {
+    st->conversion =
+        edge::nn::fit_input(desc.type, desc.shape, st->model->input(0), 0, st->model->source());
+  } catch (const edge::Error& e) {
+    GST_ERROR_OBJECT(self, "%s", e.what());
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgeinfer: %s", e.what()),
+                      ("input caps %s", edge::gst::tensors_info_to_string(in_info).c_str()));
+    return FALSE;
+  }
+  st->stream_type = desc.type;
+  st->stream_bytes = edge::nn::stream_bytes(desc.type, st->model->input(0));
+  edge::gst::TensorsInfo out_info;
+  if (!edge::gst::tensors_caps_parse(outcaps, &out_info, &error) ||
+      out_info.tensors.size() != st->out_info.tensors.size()) {
+    GST_ERROR_OBJECT(self, "unexpected output caps %" GST_PTR_FORMAT ": %s", outcaps,
+                     error.c_str());
+    return FALSE;
+  }
+  st->out_info.rate_n = in_info.rate_n;
+  st->out_info.rate_d = in_info.rate_d;
+  st->negotiated = true;
+  GST_INFO_OBJECT(self, "input %s (%s), output %s",
+                  edge::gst::tensors_info_to_string(in_info).c_str(),
+                  st->conversion == edge::nn::InputConversion::kQuantize ? "quantized" : "copied",
+                  edge::gst::tensors_info_to_string(st->out_info).c_str());
+  return TRUE;
+}
+
+// ---------------------------------------------------------------------------
+// Streaming
+
+static GstFlowReturn gst_edge_infer_prepare_output_buffer(GstBaseTransform* trans, GstBuffer* input,
+                                                          GstBuffer** outbuf) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  State* st = self->state;
+  if (!st->negotiated) return GST_FLOW_NOT_NEGOTIATED;
+  *outbuf = edge::gst::tensors_buffer_new(st->out_info);
+  if (!*outbuf) {
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("edgeinfer: cannot allocate an output buffer"),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  // Timestamps, flags and the untagged metas (EdgeClipMeta among them).
+  GstBaseTransformClass* klass = GST_BASE_TRANSFORM_GET_CLASS(trans);
+  if (klass->copy_metadata && !klass->copy_metadata(trans, input, *outbuf)) {
+    GST_WARNING_OBJECT(self, "could not copy the metadata of the input buffer");
+  }
+  if (!edge_buffer_get_clip_meta(*outbuf)) edge::gst::clip_meta_copy(input, *outbuf);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer* inbuf,
+                                              GstBuffer* outbuf) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  State* st = self->state;
+  if (!st->negotiated) return GST_FLOW_NOT_NEGOTIATED;
+  edge::nn::Interpreter& interpreter = *st->interpreter;
+  const edge::nn::Tensor& input = st->model->input(0);
+
+  GstMapInfo in_map;
+  if (!gst_buffer_map(inbuf, &in_map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer: cannot map an input buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  if (in_map.size != st->stream_bytes) {
+    GST_ELEMENT_ERROR(
+        self, STREAM, FORMAT,
+        ("edgeinfer: an input buffer of %" G_GSIZE_FORMAT
+         " bytes does not hold one %s tensor of %lld elements (%zu bytes) for "
+         "model input \"%s\"",
+         in_map.size, edge::dtype_name(st->stream_type), static_cast<long long>(input.elements()),
+         st->stream_bytes, input.name.c_str()),
+        ("buffer %" GST_TIME_FORMAT, GST_TIME_ARGS(GST_BUFFER_PTS(inbuf))));
+    gst_buffer_unmap(inbuf, &in_map);
+    return GST_FLOW_ERROR;
+  }
+  edge::nn::write_input(st->conversion, in_map.data, input, interpreter.input(0).raw());
+  gst_buffer_unmap(inbuf, &in_map);
+
+  const auto start = std::chrono::steady_clock::now();
+  interpreter.invoke();
+  const auto latency_ns = static_cast<guint64>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count());
+
+  const guint n_out = gst_buffer_n_memory(outbuf);
+  for (guint i = 0; i < n_out && i < interpreter.output_count(); ++i) {
+    const edge::nn::TensorView view = interpreter.output(i);
+    const edge::nn::Tensor& tensor = st->model->output(i);
+    GstMemory* memory = gst_buffer_peek_memory(outbuf, i);
+    GstMapInfo out_map;
+    if (!gst_memory_map(memory, &out_map, GST_MAP_WRITE)) {
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("edgeinfer: cannot map output tensor %u", i),
+                        (nullptr));
+      return GST_FLOW_ERROR;
+    }
+    if (st->output_type == OUTPUT_FLOAT32) {
+      edge::nn::tensor_to_float(tensor, view.raw(), reinterpret_cast<float*>(out_map.data));
+    } else {
+      std::memcpy(out_map.data, view.raw(), std::min(out_map.size, view.bytes()));
+    }
+    gst_memory_unmap(memory, &out_map);
+  }
+
+  // Output 0 as a classification: dequantized scores, best first.
+  edge::nn::tensor_to_float(st->model->output(0), interpreter.output(0).raw(), st->scores.data());
+  edge::nn::top_k(st->scores.data(), st->scores.size(), st->top_k, &st->best);
+  st->entries.resize(st->best.size());
+  for (size_t k = 0; k < st->best.size(); ++k) {
+    const auto index = static_cast<size_t>(st->best[k].index);
+    st->entries[k].index = st->best[k].index;
+    st->entries[k].score = st->best[k].score;
+    st->entries[k].label = index < st->labels.size() ? st->labels[index] : std::string();
+  }
+  edge::gst::class_meta_set(outbuf, st->entries, latency_ns);
+
+  GST_OBJECT_LOCK(self);
+  self->stats->add(latency_ns);
+  GST_OBJECT_UNLOCK(self);
+  GST_LOG_OBJECT(self, "invoke %" G_GUINT64_FORMAT " ns, best %d (%f)", latency_ns,
+                 st->best.empty() ? -1 : st->best[0].index,
+                 st->best.empty() ? 0.0 : st->best[0].score);
+  return GST_FLOW_OK;
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+
+static void gst_edge_infer_set_property(GObject* object, guint id, const GValue* value,
+                                        GParamSpec* pspec) {
+  GstEdgeInfer* self = GST_EDGE_INFER(object);
+  Settings* s = self->settings;
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_MODEL: {
+      const gchar* text = g_value_get_string(value);
+      s->model = text ? text : "";
+      break;
+    }
+    case PROP_LABELS: {
+      const gchar* text = g_value_get_string(value);
+      s->labels = text ? text : "";
+      break;
+    }
+    case PROP_TOP_K:
+      s->top_k = g_value_get_uint(value);
+      break;
+    case PROP_KERNELS:
+      s->kernels = static_cast<EdgeInferKernels>(g_value_get_enum(value));
+      break;
+    case PROP_THREADS:
+      s->threads = g_value_get_int(value);
+      break;
+    case PROP_OUTPUT_TYPE:
+      s->output_type = static_cast<EdgeInferOutputType>(g_value_get_enum(value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_edge_infer_get_property(GObject* object, guint id, GValue* value,
+                                        GParamSpec* pspec) {
+  GstEdgeInfer* self = GST_EDGE_INFER(object);
+  const Settings* s = self->settings;
+  const Stats* stats = self->stats;
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_MODEL:
+      g_value_set_string(value, s->model.c_str());
+      break;
+    case PROP_LABELS:
+      g_value_set_string(value, s->labels.c_str());
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint(value, s->top_k);
+      break;
+    case PROP_KERNELS:
+      g_value_set_enum(value, s->kernels);
+      break;
+    case PROP_THREADS:
+      g_value_set_int(value, s->threads);
+      break;
+    case PROP_OUTPUT_TYPE:
+      g_value_set_enum(value, s->output_type);
+      break;
+    case PROP_LATENCY_LAST:
+      g_value_set_double(value, stats->last_ns / 1000.0);
+      break;
+    case PROP_LATENCY_MEAN:
+      g_value_set_double(value, stats->invokes
+                                    ? static_cast<double>(stats->sum_ns / stats->invokes) / 1000.0
+                                    : 0.0);
+      break;
+    case PROP_LATENCY_P99:
+      g_value_set_double(value, stats->p99_us());
+      break;
+    case PROP_LATENCY_MAX:
+      g_value_set_double(value, stats->max_ns / 1000.0);
+      break;
+    case PROP_INVOKES:
+      g_value_set_uint64(value, stats->invokes);
+      break;
+    case PROP_ARENA_BYTES:
+      g_value_set_uint64(value, self->state && self->state->interpreter
+                                    ? self->state->interpreter->arena_bytes()
+                                    : 0);
+      break;
+    case PROP_MACS:
+      g_value_set_uint64(value, self->state && self->state->interpreter
+                                    ? static_cast<guint64>(self->state->interpreter->macs())
+                                    : 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_edge_infer_finalize(GObject* object) {
+  GstEdgeInfer* self = GST_EDGE_INFER(object);
+  delete self->state;
+  delete self->stats;
+  delete self->settings;
+  G_OBJECT_CLASS(gst_edge_infer_parent_class)->finalize(object);
+}
+
+static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+  gobject_class->set_property = gst_edge_infer_set_property;
+  gobject_class->get_property = gst_edge_infer_get_property;
+  gobject_class->finalize = gst_edge_infer_finalize;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_READY);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model",
+                          "Path of the .tflite model (read and verified at start)", "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LABELS,
+      g_param_spec_string("labels", "Labels file",
+                          "Labels, one per line, for the values of output 0; empty: the model's "
+                          "edgestream.labels metadata (or no labels)",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TOP_K,
+      g_param_spec_uint("top-k", "Top k",
+                        "Number of best classes of output 0 in the classification meta", 1,
+                        kMaxTopK, kDefaultTopK, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_KERNELS,
+      g_param_spec_enum("kernels", "Kernels", "Kernel set of the engine", kernels_get_type(),
+                        KERNELS_FAST, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_THREADS,
+      g_param_spec_int("threads", "Threads",
+                       "Threads the convolution and fully connected kernels split their work "
+                       "over, per invoke",
+                       1, kMaxThreads, kDefaultThreads, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_OUTPUT_TYPE,
+      g_param_spec_enum("output-type", "Output type",
+                        "Type of the output tensors: as the model gives them, or float32",
+                        output_type_get_type(), OUTPUT_NATIVE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY_LAST,
+      g_param_spec_double("latency-last", "Last latency",
+                          "Duration of the last invoke, in microseconds", 0, G_MAXDOUBLE, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY_MEAN,
+      g_param_spec_double("latency-mean", "Mean latency",
+                          "Mean invoke duration since start, in microseconds", 0, G_MAXDOUBLE, 0,
+                          ro));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY_P99,
+      g_param_spec_double("latency-p99", "99th percentile latency",
+                          "99th percentile of the last 1024 invoke durations, in microseconds", 0,
+                          G_MAXDOUBLE, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY_MAX,
+      g_param_spec_double("latency-max", "Maximum latency",
+                          "Longest invoke since start, in microseconds", 0, G_MAXDOUBLE, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_INVOKES,
+      g_param_spec_uint64("invokes", "Invokes", "Invokes since start", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_ARENA_BYTES,
+      g_param_spec_uint64("arena-bytes", "Arena bytes",
+                          "Bytes of the planned tensor arena (0 before start)", 0, G_MAXUINT64, 0,
+                          ro));
+  g_object_class_install_property(
+      gobject_class, PROP_MACS,
+      g_param_spec_uint64("macs", "MACs", "Multiply-accumulates per invoke (0 before start)", 0,
+                          G_MAXUINT64, 0, ro));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "edgestream TFLite inference", "Filter/Tensor",
+      "Runs a .tflite model (float32, float16 weights, int8, 16x8) on a tensor stream with "
+      "edgestream's own engine; outputs the model's tensors and a top-k classification meta",
+      "edgestream");
+
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_edge_infer_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_edge_infer_stop);
+  trans_class->transform_caps = GST_DEBUG_FUNCPTR(gst_edge_infer_transform_caps);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR(gst_edge_infer_set_caps);
+  trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_edge_infer_prepare_output_buffer);
+  trans_class->transform = GST_DEBUG_FUNCPTR(gst_edge_infer_transform);
+  trans_class->passthrough_on_same_caps = FALSE;
+
+  GST_DEBUG_CATEGORY_INIT(edge_infer_debug, "edgeinfer", 0, "edgestream TFLite inference");
+}
+
+static void gst_edge_infer_init(GstEdgeInfer* self) {
+  self->settings = new Settings();
+  self->state = new State();
+  self->stats = new Stats();
+  self->stats->reset();
+  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), FALSE);
+  gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), FALSE);
+}
