@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# edgestream-inspect on real models: the text and JSON reports state the
+# inputs, outputs, operators, parameter bytes, MACs per invoke and arena size;
+# a file that is not a model is refused with its name (exit 1); usage errors
+# exit 2.
+set -u
+
+inspect="${EDGE_BUILD_ROOT:?run through meson test}/tools/edgestream-inspect"
+[ -x "$inspect" ] || { echo "FAIL: $inspect not built"; exit 1; }
+tmp=$(mktemp -d /tmp/edge_inspect_e2e.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+  echo "FAIL: $*"
+  [ -f "$tmp/out" ] && { echo "--- output (head)"; head -n 30 "$tmp/out"; }
+  exit 1
+}
+
+# Refusals and usage first: they need no shared data.
+printf 'not a model' >"$tmp/bad.tflite"
+"$inspect" "$tmp/bad.tflite" >"$tmp/out" 2>&1
+[ $? -eq 1 ] || fail "a non-model should exit 1"
+grep -q "$tmp/bad.tflite: not a TFLite model: file identifier is \"a mo\"" "$tmp/out" || fail "refusal does not name the file"
+"$inspect" >"$tmp/out" 2>&1
+[ $? -eq 2 ] || fail "no argument should exit 2"
+"$inspect" --bogus x >"$tmp/out" 2>&1
+[ $? -eq 2 ] || fail "an unknown option should exit 2"
+echo "ok: refusals and usage"
+
+models="${EDGE_SHARED_DATA:-}/models/tflm"
+if [ -z "${EDGE_SHARED_DATA:-}" ] || [ ! -f "$models/person_detect.tflite" ]; then
+  echo "SKIPPED: real models not found in ${EDGE_SHARED_DATA:-../shared/data}/models/tflm"
+  exit 77
+fi
+
+"$inspect" "$models/person_detect.tflite" >"$tmp/out" 2>&1 || fail "inspect person_detect"
+grep -q '^  0: tensor 88 "input" int8 \[1, 96, 96, 1\] scale 0.00784314 zero_point -1$' "$tmp/out" \
+  || fail "person_detect input line"
+grep -q '^  0: tensor 87 "MobilenetV1/Predictions/Reshape_1" int8 \[1, 2\] scale 0.00390625 zero_point -128$' "$tmp/out" \
+  || fail "person_detect output line"
+grep -q '^operators (31;' "$tmp/out" || fail "person_detect operator count"
+grep -q '^  30: SOFTMAX v2  31:int8\[1, 2\] -> 87:int8\[1, 2\]$' "$tmp/out" || fail "last operator line"
+grep -q '^parameter bytes: 218928$' "$tmp/out" || fail "parameter bytes"
+grep -q '^MACs per invoke: 7157888$' "$tmp/out" || fail "MACs per invoke"
+grep -qE '^arena bytes: [0-9]+ ' "$tmp/out" || fail "arena bytes"
+echo "ok: person_detect text report"
+
+"$inspect" --json "$models/keyword_scrambled.tflite" >"$tmp/out" 2>&1 || fail "inspect --json"
+if [ -x /usr/bin/python3 ]; then
+  /usr/bin/python3 - "$tmp/out" <<'PY' || fail "keyword_scrambled JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["inputs"][0]["type"] == "int16" and j["inputs"][0]["shape"] == [1, 96], j["inputs"]
+assert j["outputs"][0]["type"] == "int32" and j["outputs"][0]["shape"] == [1, 2], j["outputs"]
+ops = [o["op"] for o in j["operators"]]
+assert ops.count("SVDF") == 7 and len(ops) == 15, ops
+assert j["parameter_bytes"] == 27848, j["parameter_bytes"]
+assert j["runnable"] and j["macs_per_invoke"] > 0 and j["arena_bytes"] > 0, j
+PY
+fi
+echo "ok: keyword_scrambled JSON report"
