@@ -49,17 +49,28 @@ enum class Kernel {
 
 const char* kernel_name(Kernel k) {
   switch (k) {
-    case Kernel::kConvF32: return "ConvF32";
-    case Kernel::kConvS8: return "ConvS8";
-    case Kernel::kConvS16x8: return "ConvS16x8";
-    case Kernel::kConvHybrid: return "ConvHybrid";
-    case Kernel::kDepthwiseF32: return "DepthwiseF32";
-    case Kernel::kDepthwiseS8: return "DepthwiseS8";
-    case Kernel::kDepthwiseS16x8: return "DepthwiseS16x8";
-    case Kernel::kFcF32: return "FcF32";
-    case Kernel::kFcS8: return "FcS8";
-    case Kernel::kFcS16x8: return "FcS16x8";
-    case Kernel::kFcHybrid: return "FcHybrid";
+    case Kernel::kConvF32:
+      return "ConvF32";
+    case Kernel::kConvS8:
+      return "ConvS8";
+    case Kernel::kConvS16x8:
+      return "ConvS16x8";
+    case Kernel::kConvHybrid:
+      return "ConvHybrid";
+    case Kernel::kDepthwiseF32:
+      return "DepthwiseF32";
+    case Kernel::kDepthwiseS8:
+      return "DepthwiseS8";
+    case Kernel::kDepthwiseS16x8:
+      return "DepthwiseS16x8";
+    case Kernel::kFcF32:
+      return "FcF32";
+    case Kernel::kFcS8:
+      return "FcS8";
+    case Kernel::kFcS16x8:
+      return "FcS16x8";
+    case Kernel::kFcHybrid:
+      return "FcHybrid";
   }
   return "?";
 }
@@ -86,13 +97,13 @@ struct Variant {
 
 std::vector<Variant> variants() {
   std::vector<Variant> out;
-  const Kernel all[] = {Kernel::kConvF32,      Kernel::kConvS8,       Kernel::kConvS16x8,
-                        Kernel::kConvHybrid,   Kernel::kDepthwiseF32, Kernel::kDepthwiseS8,
-                        Kernel::kDepthwiseS16x8, Kernel::kFcF32,      Kernel::kFcS8,
-                        Kernel::kFcS16x8,      Kernel::kFcHybrid};
+  const Kernel all[] = {Kernel::kConvF32,        Kernel::kConvS8,       Kernel::kConvS16x8,
+                        Kernel::kConvHybrid,     Kernel::kDepthwiseF32, Kernel::kDepthwiseS8,
+                        Kernel::kDepthwiseS16x8, Kernel::kFcF32,        Kernel::kFcS8,
+                        Kernel::kFcS16x8,        Kernel::kFcHybrid};
   for (Kernel k : all) {
-    const std::vector<Isa> isas = uses_isa(k) ? fast::supported_isas()
-                                              : std::vector<Isa>{Isa::kPortable};
+    const std::vector<Isa> isas =
+        uses_isa(k) ? fast::supported_isas() : std::vector<Isa>{Isa::kPortable};
     for (Isa isa : isas) {
       for (int threads : {1, 3}) {
         if (is_hybrid(k)) {
@@ -109,7 +120,8 @@ std::vector<Variant> variants() {
 
 struct Case {
   const char* name;
-  int n, h, w, in_c, out_c;  // out_c: filters (conv), depth multiplier x in_c (depthwise), units (FC)
+  int n, h, w, in_c,
+      out_c;  // out_c: filters (conv), depth multiplier x in_c (depthwise), units (FC)
   int fh, fw;
   int stride_h, stride_w;
   int dilation;
@@ -147,6 +159,8 @@ std::vector<Case> cases() {
       {"person_first_conv", 1, 96, 96, 1, 8, 3, 3, 2, 2, 1, S, 1, R6, true},
       {"person_pointwise_128_256", 1, 3, 3, 128, 256, 1, 1, 1, 1, 1, S, 1, R6, true},
       {"micro_speech_conv", 1, 49, 40, 1, 8, 10, 8, 2, 2, 1, S, 1, R, false},
+      {"micro_speech_depthwise_dm8", 1, 49, 40, 1, 8, 10, 8, 2, 2, 1, S, 8, R, true},
+      {"depth_multiplier16_c3", 1, 5, 4, 3, 48, 3, 3, 1, 1, 1, V, 16, N, true},
       {"big_filter_taps", 1, 10, 10, 4, 4, 9, 9, 1, 1, 1, S, 1, N, true},
   };
 }
@@ -227,8 +241,8 @@ TEST_P(KernelConformance, FastMatchesReference) {
   const int units = c.out_c;
 
   const size_t in_count = static_cast<size_t>(in_shape.elements());
-  const size_t filter_count =
-      is_fc(v.kernel) ? static_cast<size_t>(units) * depth : static_cast<size_t>(filter_shape.elements());
+  const size_t filter_count = is_fc(v.kernel) ? static_cast<size_t>(units) * depth
+                                              : static_cast<size_t>(filter_shape.elements());
   const int channels = is_fc(v.kernel) ? units : out_c;
   const size_t out_count = is_fc(v.kernel) ? static_cast<size_t>(batches) * units
                                            : static_cast<size_t>(out_shape.elements());
@@ -236,7 +250,8 @@ TEST_P(KernelConformance, FastMatchesReference) {
 
   // Quantization: scales that spread outputs over the int8/int16 range.
   const float in_scale = 0.02f;
-  std::vector<float> weight_scales = random_floats(rng, c.per_channel ? channels : 1, 0.004f, 0.02f);
+  std::vector<float> weight_scales =
+      random_floats(rng, c.per_channel ? channels : 1, 0.004f, 0.02f);
   const float typical = in_scale * 0.012f * 64.0f * std::sqrt(static_cast<float>(reduction));
   std::vector<int32_t> mult(channels), shift(channels);
   QuantizedOutput q;
@@ -297,8 +312,8 @@ TEST_P(KernelConformance, FastMatchesReference) {
   switch (v.kernel) {
     case Kernel::kConvF32: {
       std::vector<float> r(out_count), f(out_count);
-      ref::conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(), bias_f.data(),
-                      out_shape, r.data());
+      ref::conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(), bias_f.data(), out_shape,
+                      r.data());
       void* s = make_scratch(
           fast::conv2d_f32_scratch_bytes(cp, in_shape, filter_shape, out_shape, v.threads));
       fast::conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(), bias_f.data(),
@@ -314,8 +329,8 @@ TEST_P(KernelConformance, FastMatchesReference) {
                      r.data());
       const auto packed = fast::pack_conv2d_s8(cp, filter_shape, w8.data(), bias32.data(), v.isa);
       ASSERT_EQ(packed.isa, v.isa);
-      void* s = make_scratch(fast::conv2d_s8_scratch_bytes(cp, packed, in_shape, filter_shape,
-                                                           out_shape, v.threads));
+      void* s = make_scratch(
+          fast::conv2d_s8_scratch_bytes(cp, packed, in_shape, filter_shape, out_shape, v.threads));
       fast::conv2d_s8(cp, packed, in_shape, in8.data(), filter_shape, out_shape, f.data(), s,
                       v.threads);
       expect_exact(f, r);
@@ -337,22 +352,21 @@ TEST_P(KernelConformance, FastMatchesReference) {
       ref::conv2d_hybrid(cp, in_shape, in_f.data(), filter_shape, w8.data(), bias_f.data(),
                          out_shape, r.data());
       const auto packed = fast::pack_conv2d_hybrid(cp, filter_shape, w8.data(), v.isa);
-      void* s = make_scratch(fast::conv2d_hybrid_scratch_bytes(cp, packed, in_shape,
-                                                               filter_shape, out_shape,
-                                                               v.threads));
-      fast::conv2d_hybrid(cp, packed, in_shape, in_f.data(), filter_shape, bias_f.data(),
-                          out_shape, f.data(), s, v.threads);
+      void* s = make_scratch(fast::conv2d_hybrid_scratch_bytes(cp, packed, in_shape, filter_shape,
+                                                               out_shape, v.threads));
+      fast::conv2d_hybrid(cp, packed, in_shape, in_f.data(), filter_shape, bias_f.data(), out_shape,
+                          f.data(), s, v.threads);
       expect_exact(f, r);
       break;
     }
     case Kernel::kDepthwiseF32: {
       std::vector<float> r(out_count), f(out_count);
-      ref::depthwise_conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(),
-                                bias_f.data(), out_shape, r.data());
-      void* s = make_scratch(fast::depthwise_conv2d_f32_scratch_bytes(
-          cp, in_shape, filter_shape, out_shape, v.threads));
-      fast::depthwise_conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(),
-                                 bias_f.data(), out_shape, f.data(), s, v.threads);
+      ref::depthwise_conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(), bias_f.data(),
+                                out_shape, r.data());
+      void* s = make_scratch(fast::depthwise_conv2d_f32_scratch_bytes(cp, in_shape, filter_shape,
+                                                                      out_shape, v.threads));
+      fast::depthwise_conv2d_f32(cp, in_shape, in_f.data(), filter_shape, w_f.data(), bias_f.data(),
+                                 out_shape, f.data(), s, v.threads);
       ref::depthwise_conv2d_f32(cp_abs, in_shape, in_abs.data(), filter_shape, w_abs.data(),
                                 nullptr, out_shape, magnitude.data());
       expect_float_close(f, r, magnitude);
@@ -366,17 +380,17 @@ TEST_P(KernelConformance, FastMatchesReference) {
           fast::pack_depthwise_conv2d_s8(cp, filter_shape, w8.data(), bias32.data(), v.isa);
       void* s = make_scratch(fast::depthwise_conv2d_s8_scratch_bytes(
           cp, packed, in_shape, filter_shape, out_shape, v.threads));
-      fast::depthwise_conv2d_s8(cp, packed, in_shape, in8.data(), filter_shape, out_shape,
-                                f.data(), s, v.threads);
+      fast::depthwise_conv2d_s8(cp, packed, in_shape, in8.data(), filter_shape, out_shape, f.data(),
+                                s, v.threads);
       expect_exact(f, r);
       break;
     }
     case Kernel::kDepthwiseS16x8: {
       std::vector<int16_t> r(out_count), f(out_count);
-      ref::depthwise_conv2d_s16x8(cp, in_shape, in16.data(), filter_shape, w8.data(),
-                                  bias64.data(), out_shape, r.data());
-      void* s = make_scratch(fast::depthwise_conv2d_s16x8_scratch_bytes(
-          cp, in_shape, filter_shape, out_shape, v.threads));
+      ref::depthwise_conv2d_s16x8(cp, in_shape, in16.data(), filter_shape, w8.data(), bias64.data(),
+                                  out_shape, r.data());
+      void* s = make_scratch(fast::depthwise_conv2d_s16x8_scratch_bytes(cp, in_shape, filter_shape,
+                                                                        out_shape, v.threads));
       fast::depthwise_conv2d_s16x8(cp, in_shape, in16.data(), filter_shape, w8.data(),
                                    bias64.data(), out_shape, f.data(), s, v.threads);
       expect_exact(f, r);
@@ -386,12 +400,12 @@ TEST_P(KernelConformance, FastMatchesReference) {
       std::vector<float> r(out_count), f(out_count);
       ref::fully_connected_f32(fp, batches, depth, units, in_f.data(), w_f.data(), bias_f.data(),
                                r.data());
-      void* s = make_scratch(
-          fast::fully_connected_f32_scratch_bytes(batches, depth, units, v.threads));
-      fast::fully_connected_f32(fp, batches, depth, units, in_f.data(), w_f.data(),
-                                bias_f.data(), f.data(), s, v.threads);
-      ref::fully_connected_f32(fp_abs, batches, depth, units, in_abs.data(), w_abs.data(),
-                               nullptr, magnitude.data());
+      void* s =
+          make_scratch(fast::fully_connected_f32_scratch_bytes(batches, depth, units, v.threads));
+      fast::fully_connected_f32(fp, batches, depth, units, in_f.data(), w_f.data(), bias_f.data(),
+                                f.data(), s, v.threads);
+      ref::fully_connected_f32(fp_abs, batches, depth, units, in_abs.data(), w_abs.data(), nullptr,
+                               magnitude.data());
       expect_float_close(f, r, magnitude);
       break;
     }
@@ -408,19 +422,19 @@ TEST_P(KernelConformance, FastMatchesReference) {
     }
     case Kernel::kFcS16x8: {
       std::vector<int16_t> r(out_count), f(out_count);
-      ref::fully_connected_s16x8(fp, batches, depth, units, in16.data(), w8.data(),
-                                 bias64.data(), r.data());
-      void* s = make_scratch(
-          fast::fully_connected_s16x8_scratch_bytes(batches, depth, units, v.threads));
-      fast::fully_connected_s16x8(fp, batches, depth, units, in16.data(), w8.data(),
-                                  bias64.data(), f.data(), s, v.threads);
+      ref::fully_connected_s16x8(fp, batches, depth, units, in16.data(), w8.data(), bias64.data(),
+                                 r.data());
+      void* s =
+          make_scratch(fast::fully_connected_s16x8_scratch_bytes(batches, depth, units, v.threads));
+      fast::fully_connected_s16x8(fp, batches, depth, units, in16.data(), w8.data(), bias64.data(),
+                                  f.data(), s, v.threads);
       expect_exact(f, r);
       break;
     }
     case Kernel::kFcHybrid: {
       std::vector<float> r(out_count), f(out_count);
-      ref::fully_connected_hybrid(fp, batches, depth, units, in_f.data(), w8.data(),
-                                  bias_f.data(), r.data());
+      ref::fully_connected_hybrid(fp, batches, depth, units, in_f.data(), w8.data(), bias_f.data(),
+                                  r.data());
       const auto packed = fast::pack_fully_connected_hybrid(fp, depth, units, w8.data(), v.isa);
       void* s =
           make_scratch(fast::fully_connected_hybrid_scratch_bytes(packed, batches, v.threads));

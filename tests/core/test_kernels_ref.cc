@@ -159,8 +159,7 @@ TEST(RefConv, Int16x8Int64Bias) {
   EXPECT_EQ(out[0], 25250);
   // int32 bias: int32 accumulator and the int32 rule: 101000 * 0.25 = 25250 exactly.
   const int32_t bias32[1] = {100000};
-  ref::conv2d_s16x8_bias32(p, {1, 1, 1, 2}, in, {1, 1, 1, 2}, filter, bias32, {1, 1, 1, 1},
-                           out);
+  ref::conv2d_s16x8_bias32(p, {1, 1, 1, 2}, in, {1, 1, 1, 2}, filter, bias32, {1, 1, 1, 1}, out);
   EXPECT_EQ(out[0], 25250);
 }
 
@@ -188,8 +187,7 @@ TEST(RefDepthwise, FloatDepthMultiplier2) {
   float out[4] = {};
   ConvParams p;
   p.depth_multiplier = 2;
-  ref::depthwise_conv2d_f32(p, {1, 1, 1, 2}, in, {1, 1, 1, 4}, filter, nullptr, {1, 1, 1, 4},
-                            out);
+  ref::depthwise_conv2d_f32(p, {1, 1, 1, 2}, in, {1, 1, 1, 4}, filter, nullptr, {1, 1, 1, 4}, out);
   EXPECT_FLOAT_EQ(out[0], 2);
   EXPECT_FLOAT_EQ(out[1], 4);
   EXPECT_FLOAT_EQ(out[2], 9);

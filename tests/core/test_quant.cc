@@ -1,6 +1,4 @@
 // Quantization arithmetic against hand-computed values of TFLite's definitions.
-#include "core/nn/quant.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +6,7 @@
 #include <limits>
 
 #include "core/common/error.h"
+#include "core/nn/quant.h"
 
 namespace edge::nn {
 namespace {
@@ -102,8 +101,8 @@ TEST(MultiplyByQuantizedMultiplier, Int32EdgeValues) {
 TEST(MultiplyByQuantizedMultiplier, Int64VariantFor16x8) {
   // m = 2^30 reduces to 2^14; x * 2^14 / 2^15 with the +2^14 rounding: ties go up.
   EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{1000}, kHalf, 0), 500);
-  EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{1001}, kHalf, 0), 501);    // 500.5
-  EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{-1001}, kHalf, 0), -500);  // -500.5
+  EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{1001}, kHalf, 0), 501);       // 500.5
+  EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{-1001}, kHalf, 0), -500);     // -500.5
   EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{101000}, kHalf, -1), 25250);  // 25250.5
   // Large accumulator beyond int32.
   EXPECT_EQ(multiply_by_quantized_multiplier(int64_t{1} << 40, kHalf, -20),
@@ -155,8 +154,7 @@ TEST(ActivationRange, FloatAndRefusals) {
   EXPECT_THROW(calculate_activation_range_float(FusedActivation::kTanh, &lo, &hi), Error);
   EXPECT_THROW(calculate_activation_range_int8(FusedActivation::kSignBit, 0.1f, 0, &qlo, &qhi),
                Error);
-  EXPECT_THROW(calculate_activation_range_int8(FusedActivation::kRelu, 0.0f, 0, &qlo, &qhi),
-               Error);
+  EXPECT_THROW(calculate_activation_range_int8(FusedActivation::kRelu, 0.0f, 0, &qlo, &qhi), Error);
   try {
     calculate_activation_range_float(FusedActivation::kTanh, &lo, &hi);
   } catch (const Error& e) {

@@ -14,7 +14,7 @@ namespace nn {
 namespace fast {
 namespace {
 
-constexpr int kRowBlock = 32;     // GEMM rows (output pixels) per im2col block
+constexpr int kRowBlock = 32;  // GEMM rows (output pixels) per im2col block
 constexpr size_t kAlign = 64;
 
 inline size_t align_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
@@ -42,9 +42,23 @@ void im2col_row(const ConvParams& p, const Dims4& in_shape, const Dims4& filter_
   const int in_y0 = oy * p.stride_h - p.pad_top;
   const int in_x0 = ox * p.stride_w - p.pad_left;
   T* out = dst;
+  const int fw = filter_shape.w;
+  // Whole filter rows inside the image with dilation 1 are one contiguous run.
+  const bool row_inside = p.dilation_w == 1 && in_x0 >= 0 && in_x0 + fw <= in_shape.w;
   for (int fy = 0; fy < filter_shape.h; ++fy) {
     const int in_y = in_y0 + p.dilation_h * fy;
-    for (int fx = 0; fx < filter_shape.w; ++fx, out += in_c) {
+    if (row_inside && in_y >= 0 && in_y < in_shape.h) {
+      const int run = fw * in_c;
+      const int8_t* src = in + ((int64_t{b} * in_shape.h + in_y) * in_shape.w + in_x0) * in_c;
+      if (add_offset) {
+        for (int i = 0; i < run; ++i) out[i] = static_cast<T>(src[i] + input_offset);
+      } else {
+        std::memcpy(out, src, static_cast<size_t>(run));
+      }
+      out += run;
+      continue;
+    }
+    for (int fx = 0; fx < fw; ++fx, out += in_c) {
       const int in_x = in_x0 + p.dilation_w * fx;
       if (in_y < 0 || in_y >= in_shape.h || in_x < 0 || in_x >= in_shape.w) {
         std::fill(out, out + in_c, pad);
@@ -110,8 +124,8 @@ struct ThreadScratch {
 };
 
 ThreadScratch thread_scratch(void* scratch, const PackedWeights& packed, int thread) {
-  uint8_t* base = aligned(scratch) + static_cast<size_t>(thread) *
-                                         (a_block_bytes(packed) + c_block_bytes(packed));
+  uint8_t* base = aligned(scratch) +
+                  static_cast<size_t>(thread) * (a_block_bytes(packed) + c_block_bytes(packed));
   return {base, reinterpret_cast<int32_t*>(base + a_block_bytes(packed))};
 }
 
@@ -126,9 +140,8 @@ size_t gemm_scratch_bytes(const PackedWeights& packed, int threads) {
 
 PackedWeights pack_conv2d_s8(const ConvParams& params, const Dims4& filter_shape,
                              const int8_t* filter, const int32_t* bias, Isa isa) {
-  PackedWeights packed =
-      pack_gemm(PackedWeights::Kind::kConvS8, filter_shape.n,
-                filter_shape.h * filter_shape.w * filter_shape.c, filter, isa);
+  PackedWeights packed = pack_gemm(PackedWeights::Kind::kConvS8, filter_shape.n,
+                                   filter_shape.h * filter_shape.w * filter_shape.c, filter, isa);
   detail::fold_bias(bias, params.quant.input_offset, &packed);
   return packed;
 }
@@ -170,8 +183,8 @@ void conv2d_s8(const ConvParams& params, const PackedWeights& packed, const Dims
 
 // ---- hybrid CONV_2D -------------------------------------------------------------
 
-PackedWeights pack_conv2d_hybrid(const ConvParams&, const Dims4& filter_shape,
-                                 const int8_t* filter, Isa isa) {
+PackedWeights pack_conv2d_hybrid(const ConvParams&, const Dims4& filter_shape, const int8_t* filter,
+                                 Isa isa) {
   return pack_gemm(PackedWeights::Kind::kConvHybrid, filter_shape.n,
                    filter_shape.h * filter_shape.w * filter_shape.c, filter, isa);
 }
@@ -195,16 +208,14 @@ HybridLayout hybrid_layout(const PackedWeights& packed, int batches, int64_t inp
 }  // namespace
 
 size_t conv2d_hybrid_scratch_bytes(const ConvParams&, const PackedWeights& packed,
-                                   const Dims4& in_shape, const Dims4&, const Dims4&,
-                                   int threads) {
+                                   const Dims4& in_shape, const Dims4&, const Dims4&, int threads) {
   const HybridLayout l = hybrid_layout(packed, in_shape.n, in_shape.elements());
   return l.quantized + l.init + l.rows + gemm_scratch_bytes(packed, threads);
 }
 
-void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed,
-                   const Dims4& in_shape, const float* in, const Dims4& filter_shape,
-                   const float* bias, const Dims4& out_shape, float* out, void* scratch,
-                   int threads) {
+void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed, const Dims4& in_shape,
+                   const float* in, const Dims4& filter_shape, const float* bias,
+                   const Dims4& out_shape, float* out, void* scratch, int threads) {
   const HybridLayout l = hybrid_layout(packed, in_shape.n, in_shape.elements());
   uint8_t* base = aligned(scratch);
   int8_t* quantized = reinterpret_cast<int8_t*>(base);
@@ -236,8 +247,8 @@ void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed,
       const int64_t batch_end = std::min(end, (b + 1) * pixels);
       const int rows = static_cast<int>(std::min<int64_t>(kRowBlock, batch_end - row0));
       const HybridRowQuant& row = row_params[b];
-      im2col_rows(params, packed, in_shape, filter_shape, out_shape, quantized, -row.offset,
-                  row0, rows, s.a);
+      im2col_rows(params, packed, in_shape, filter_shape, out_shape, quantized, -row.offset, row0,
+                  rows, s.a);
       detail::gemm(packed, s.a, rows, static_cast<size_t>(packed.padded_depth),
                    init + int64_t{b} * channels, s.c);
       for (int r = 0; r < rows; ++r) {
@@ -277,7 +288,8 @@ void fc_rows_to_a(const PackedWeights& packed, const int8_t* in, int64_t row0, i
     const int8_t* src = in + (row0 + r) * packed.depth;
     if (packed.isa == Isa::kAvx2) {
       int16_t* dst = static_cast<int16_t*>(a) + int64_t{r} * kp;
-      for (int32_t k = 0; k < packed.depth; ++k) dst[k] = static_cast<int16_t>(src[k] + input_offset);
+      for (int32_t k = 0; k < packed.depth; ++k)
+        dst[k] = static_cast<int16_t>(src[k] + input_offset);
       std::fill(dst + packed.depth, dst + kp, int16_t{0});
     } else {
       int8_t* dst = static_cast<int8_t*>(a) + int64_t{r} * kp;
@@ -294,8 +306,7 @@ size_t fully_connected_s8_scratch_bytes(const PackedWeights& packed, int, int th
 }
 
 void fully_connected_s8(const FullyConnectedParams& params, const PackedWeights& packed,
-                        int batches, const int8_t* in, int8_t* out, void* scratch,
-                        int threads) {
+                        int batches, const int8_t* in, int8_t* out, void* scratch, int threads) {
   const QuantizedOutput& q = params.quant;
   const int32_t units = packed.out_channels;
   const bool direct = fc_is_direct(packed);
@@ -337,8 +348,8 @@ size_t fc_hybrid_thread_bytes(const PackedWeights& packed) {
 }  // namespace
 
 size_t fully_connected_hybrid_scratch_bytes(const PackedWeights& packed, int, int threads) {
-  return kAlign + static_cast<size_t>(detail::effective_threads(threads)) *
-                      fc_hybrid_thread_bytes(packed);
+  return kAlign +
+         static_cast<size_t>(detail::effective_threads(threads)) * fc_hybrid_thread_bytes(packed);
 }
 
 void fully_connected_hybrid(const FullyConnectedParams& params, const PackedWeights& packed,

@@ -39,9 +39,9 @@ namespace fast {
 // Instruction sets with int8 micro-kernels. kNeon is reserved for the ARM issue.
 enum class Isa : uint8_t { kPortable = 0, kAvx2 = 1, kAvx512Vnni = 2 };
 
-const char* isa_name(Isa isa);  // "portable", "avx2", "avx512vnni"
-bool isa_supported(Isa isa);    // this CPU can run it (portable: always)
-Isa best_isa();                 // the fastest supported one (detected once)
+const char* isa_name(Isa isa);      // "portable", "avx2", "avx512vnni"
+bool isa_supported(Isa isa);        // this CPU can run it (portable: always)
+Isa best_isa();                     // the fastest supported one (detected once)
 std::vector<Isa> supported_isas();  // portable first
 
 // Weights packed for one kernel, one parameter set and one Isa. Produced by a
@@ -51,12 +51,12 @@ struct PackedWeights {
   enum class Kind : uint8_t { kNone, kConvS8, kConvHybrid, kFcS8, kFcHybrid, kDepthwiseS8 };
   Kind kind = Kind::kNone;
   Isa isa = Isa::kPortable;
-  int32_t out_channels = 0;   // columns of the GEMM (units for FC)
-  int32_t depth = 0;          // reduction length K (filter_h * filter_w * in_c, or FC depth)
-  int32_t padded_depth = 0;   // K rounded up for the micro-kernel
-  std::vector<int8_t> w8;     // int8 weights, micro-kernel layout
-  std::vector<int16_t> w16;   // int16 weights (AVX2 and depthwise paths)
-  std::vector<int32_t> bias;  // int32 initial accumulator per channel (offsets folded in)
+  int32_t out_channels = 0;       // columns of the GEMM (units for FC)
+  int32_t depth = 0;              // reduction length K (filter_h * filter_w * in_c, or FC depth)
+  int32_t padded_depth = 0;       // K rounded up for the micro-kernel
+  std::vector<int8_t> w8;         // int8 weights, micro-kernel layout
+  std::vector<int16_t> w16;       // int16 weights (AVX2 and depthwise paths)
+  std::vector<int32_t> bias;      // int32 initial accumulator per channel (offsets folded in)
   std::vector<int32_t> row_sums;  // sum of each output channel's weights
 
   size_t bytes() const;  // heap bytes held (for memory reports)
@@ -96,10 +96,9 @@ PackedWeights pack_conv2d_hybrid(const ConvParams& params, const Dims4& filter_s
 size_t conv2d_hybrid_scratch_bytes(const ConvParams& params, const PackedWeights& packed,
                                    const Dims4& in_shape, const Dims4& filter_shape,
                                    const Dims4& out_shape, int threads);
-void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed,
-                   const Dims4& in_shape, const float* in, const Dims4& filter_shape,
-                   const float* bias, const Dims4& out_shape, float* out, void* scratch,
-                   int threads = 1);
+void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed, const Dims4& in_shape,
+                   const float* in, const Dims4& filter_shape, const float* bias,
+                   const Dims4& out_shape, float* out, void* scratch, int threads = 1);
 
 // ---- DEPTHWISE_CONV_2D -------------------------------------------------------
 size_t depthwise_conv2d_f32_scratch_bytes(const ConvParams& params, const Dims4& in_shape,
@@ -123,9 +122,8 @@ size_t depthwise_conv2d_s16x8_scratch_bytes(const ConvParams& params, const Dims
                                             const Dims4& filter_shape, const Dims4& out_shape,
                                             int threads);
 void depthwise_conv2d_s16x8(const ConvParams& params, const Dims4& in_shape, const int16_t* in,
-                            const Dims4& filter_shape, const int8_t* filter,
-                            const int64_t* bias, const Dims4& out_shape, int16_t* out,
-                            void* scratch, int threads = 1);
+                            const Dims4& filter_shape, const int8_t* filter, const int64_t* bias,
+                            const Dims4& out_shape, int16_t* out, void* scratch, int threads = 1);
 
 // ---- FULLY_CONNECTED ---------------------------------------------------------
 size_t fully_connected_f32_scratch_bytes(int batches, int depth, int units, int threads);
@@ -138,19 +136,16 @@ PackedWeights pack_fully_connected_s8(const FullyConnectedParams& params, int de
                                       Isa isa = best_isa());
 size_t fully_connected_s8_scratch_bytes(const PackedWeights& packed, int batches, int threads);
 void fully_connected_s8(const FullyConnectedParams& params, const PackedWeights& packed,
-                        int batches, const int8_t* in, int8_t* out, void* scratch,
-                        int threads = 1);
+                        int batches, const int8_t* in, int8_t* out, void* scratch, int threads = 1);
 
 size_t fully_connected_s16x8_scratch_bytes(int batches, int depth, int units, int threads);
 void fully_connected_s16x8(const FullyConnectedParams& params, int batches, int depth, int units,
                            const int16_t* in, const int8_t* weights, const int64_t* bias,
                            int16_t* out, void* scratch, int threads = 1);
 
-PackedWeights pack_fully_connected_hybrid(const FullyConnectedParams& params, int depth,
-                                          int units, const int8_t* weights,
-                                          Isa isa = best_isa());
-size_t fully_connected_hybrid_scratch_bytes(const PackedWeights& packed, int batches,
-                                            int threads);
+PackedWeights pack_fully_connected_hybrid(const FullyConnectedParams& params, int depth, int units,
+                                          const int8_t* weights, Isa isa = best_isa());
+size_t fully_connected_hybrid_scratch_bytes(const PackedWeights& packed, int batches, int threads);
 void fully_connected_hybrid(const FullyConnectedParams& params, const PackedWeights& packed,
                             int batches, const float* in, const float* bias, float* out,
                             void* scratch, int threads = 1);

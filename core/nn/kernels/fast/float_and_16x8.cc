@@ -5,10 +5,9 @@
 // Eigen note: its GEMM keeps packing buffers on the stack up to
 // EIGEN_STACK_ALLOCATION_LIMIT (128 KB) and on the heap beyond; the row blocks
 // below keep the A side small, very large weight matrices may still make it allocate.
+#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
-
-#include <Eigen/Core>
 
 #include "core/nn/kernels/fast/fast_kernels.h"
 #include "core/nn/kernels/fast/parallel.h"
@@ -156,8 +155,7 @@ inline int16_t requantize_s16(const QuantizedOutput& q, int64_t acc, int channel
 // int64 dot product of int16 activations and int8 weights. Products fit int32 and
 // 2^9 of them fit an int32 partial sum, so blocks of 256 are summed in int32 first
 // (vectorizable) and then widened: the same integer value as the reference.
-inline __attribute__((always_inline)) int64_t dot_s16x8(const int16_t* x, const int8_t* w,
-                                                        int n) {
+inline __attribute__((always_inline)) int64_t dot_s16x8(const int16_t* x, const int8_t* w, int n) {
   int64_t total = 0;
   for (int k0 = 0; k0 < n; k0 += 256) {
     const int k1 = std::min(n, k0 + 256);
@@ -171,8 +169,8 @@ inline __attribute__((always_inline)) int64_t dot_s16x8(const int16_t* x, const 
 template <typename Dummy = void>
 inline __attribute__((always_inline)) void conv_s16x8_rows(
     const ConvParams& p, const Dims4& in_shape, const int16_t* in, const Dims4& filter_shape,
-    const int8_t* filter, const int64_t* bias, const Dims4& out_shape, int16_t* out,
-    int64_t begin, int64_t end) {
+    const int8_t* filter, const int64_t* bias, const Dims4& out_shape, int16_t* out, int64_t begin,
+    int64_t end) {
   const int in_c = in_shape.c;
   for (int64_t row = begin; row < end; ++row) {
     const Pixel px = pixel_of(out_shape, row);
@@ -182,8 +180,8 @@ inline __attribute__((always_inline)) void conv_s16x8_rows(
         for (int fx = 0; fx < filter_shape.w; ++fx) {
           int64_t in_pixel = 0;
           if (!tap_input(p, in_shape, px, fy, fx, &in_pixel)) continue;
-          const int8_t* w = filter + ((int64_t{oc} * filter_shape.h + fy) * filter_shape.w + fx) *
-                                         in_c;
+          const int8_t* w =
+              filter + ((int64_t{oc} * filter_shape.h + fy) * filter_shape.w + fx) * in_c;
           acc += dot_s16x8(in + in_pixel * in_c, w, in_c);
         }
       }
@@ -202,9 +200,8 @@ void conv_s16x8_portable(const ConvParams& p, const Dims4& in_shape, const int16
 template <typename Dummy = void>
 inline __attribute__((always_inline)) void fc_s16x8_rows(const FullyConnectedParams& p, int depth,
                                                          int units, const int16_t* in,
-                                                         const int8_t* weights,
-                                                         const int64_t* bias, int16_t* out,
-                                                         int64_t begin, int64_t end) {
+                                                         const int8_t* weights, const int64_t* bias,
+                                                         int16_t* out, int64_t begin, int64_t end) {
   for (int64_t b = begin; b < end; ++b) {
     for (int u = 0; u < units; ++u) {
       int64_t acc = dot_s16x8(in + b * depth, weights + int64_t{u} * depth, depth);
@@ -221,17 +218,18 @@ void fc_s16x8_portable(const FullyConnectedParams& p, int depth, int units, cons
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("avx2"))) void conv_s16x8_avx2(
-    const ConvParams& p, const Dims4& in_shape, const int16_t* in, const Dims4& filter_shape,
-    const int8_t* filter, const int64_t* bias, const Dims4& out_shape, int16_t* out,
-    int64_t begin, int64_t end) {
+__attribute__((target("avx2"))) void conv_s16x8_avx2(const ConvParams& p, const Dims4& in_shape,
+                                                     const int16_t* in, const Dims4& filter_shape,
+                                                     const int8_t* filter, const int64_t* bias,
+                                                     const Dims4& out_shape, int16_t* out,
+                                                     int64_t begin, int64_t end) {
   conv_s16x8_rows(p, in_shape, in, filter_shape, filter, bias, out_shape, out, begin, end);
 }
 
 __attribute__((target("avx2"))) void fc_s16x8_avx2(const FullyConnectedParams& p, int depth,
-                                                    int units, const int16_t* in,
-                                                    const int8_t* weights, const int64_t* bias,
-                                                    int16_t* out, int64_t begin, int64_t end) {
+                                                   int units, const int16_t* in,
+                                                   const int8_t* weights, const int64_t* bias,
+                                                   int16_t* out, int64_t begin, int64_t end) {
   fc_s16x8_rows(p, depth, units, in, weights, bias, out, begin, end);
 }
 #endif
@@ -250,8 +248,7 @@ void conv2d_s16x8(const ConvParams& params, const Dims4& in_shape, const int16_t
   detail::parallel_for(threads, rows, [&](int64_t begin, int64_t end, int) {
 #if defined(__x86_64__) || defined(__i386__)
     if (isa_supported(Isa::kAvx2)) {
-      conv_s16x8_avx2(params, in_shape, in, filter_shape, filter, bias, out_shape, out, begin,
-                      end);
+      conv_s16x8_avx2(params, in_shape, in, filter_shape, filter, bias, out_shape, out, begin, end);
       return;
     }
 #endif
@@ -282,9 +279,8 @@ size_t depthwise_conv2d_s16x8_scratch_bytes(const ConvParams&, const Dims4&, con
 }
 
 void depthwise_conv2d_s16x8(const ConvParams& params, const Dims4& in_shape, const int16_t* in,
-                            const Dims4& filter_shape, const int8_t* filter,
-                            const int64_t* bias, const Dims4& out_shape, int16_t* out, void*,
-                            int threads) {
+                            const Dims4& filter_shape, const int8_t* filter, const int64_t* bias,
+                            const Dims4& out_shape, int16_t* out, void*, int threads) {
   const int dm = params.depth_multiplier;
   const int out_c = out_shape.c;
   const int64_t rows = int64_t{out_shape.n} * out_shape.h * out_shape.w;

@@ -102,7 +102,8 @@ void gemm_portable(const PackedWeights& packed, const int8_t* a, int rows, size_
       int32_t acc = 0;
       for (int32_t k = 0; k < depth; ++k) acc += int32_t{a_row[k]} * int32_t{w[k]};
       // Unsigned add: wraps like TFLite's int32 accumulator on real hardware.
-      c_row[ch] = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(init[ch]));
+      c_row[ch] =
+          static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(init[ch]));
     }
   }
 }
@@ -125,8 +126,8 @@ __attribute__((target("avx2"))) inline void store_lanes(int32_t* dst, __m256i v,
 // group (32 for both).
 template <int ROWS, int NB, bool kVnni>
 __attribute__((target("avx2,avx512vl,avx512vnni"))) inline void tile_vnni_or_avx2(
-    const uint8_t* const* a_rows, const uint8_t* const* b_blocks, int groups,
-    const int32_t* init, int32_t* const* c_rows, int channels_left) {
+    const uint8_t* const* a_rows, const uint8_t* const* b_blocks, int groups, const int32_t* init,
+    int32_t* const* c_rows, int channels_left) {
   __m256i acc[ROWS][NB];
   for (int j = 0; j < NB; ++j) {
     const int n = std::min(kBlock, channels_left - j * kBlock);
@@ -136,7 +137,27 @@ __attribute__((target("avx2,avx512vl,avx512vnni"))) inline void tile_vnni_or_avx
     for (int r = 0; r < ROWS; ++r) acc[r][j] = v;
   }
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (int g = 0; g < groups; ++g) {
+  int g = 0;
+  if (ROWS == 1) {
+    // One row: two independent accumulator chains (even/odd groups) hide the
+    // dot-product latency; summed below (integer addition: same result).
+    __m256i odd[NB];
+    for (int j = 0; j < NB; ++j) odd[j] = _mm256_setzero_si256();
+    for (; g + 2 <= groups; g += 2) {
+      const __m256i a0 = _mm256_xor_si256(_mm256_set1_epi32(load_i32(a_rows[0] + g * 4)), flip);
+      const __m256i a1 = _mm256_xor_si256(_mm256_set1_epi32(load_i32(a_rows[0] + g * 4 + 4)), flip);
+      for (int j = 0; j < NB; ++j) {
+        acc[0][j] = _mm256_dpbusd_epi32(
+            acc[0][j], a0,
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_blocks[j] + g * 32)));
+        odd[j] = _mm256_dpbusd_epi32(
+            odd[j], a1,
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_blocks[j] + g * 32 + 32)));
+      }
+    }
+    for (int j = 0; j < NB; ++j) acc[0][j] = _mm256_add_epi32(acc[0][j], odd[j]);
+  }
+  for (; g < groups; ++g) {
     __m256i b[NB];
     for (int j = 0; j < NB; ++j) {
       b[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_blocks[j] + g * 32));
@@ -164,10 +185,9 @@ __attribute__((target("avx2,avx512vl,avx512vnni"))) inline void tile_vnni_or_avx
 // target. (The template above is instantiated only with kVnni = true.)
 template <int ROWS, int NB>
 __attribute__((target("avx2"))) inline void tile_avx2(const uint8_t* const* a_rows,
-                                                       const uint8_t* const* b_blocks, int groups,
-                                                       const int32_t* init,
-                                                       int32_t* const* c_rows,
-                                                       int channels_left) {
+                                                      const uint8_t* const* b_blocks, int groups,
+                                                      const int32_t* init, int32_t* const* c_rows,
+                                                      int channels_left) {
   __m256i acc[ROWS][NB];
   for (int j = 0; j < NB; ++j) {
     const int n = std::min(kBlock, channels_left - j * kBlock);
@@ -176,7 +196,26 @@ __attribute__((target("avx2"))) inline void tile_avx2(const uint8_t* const* a_ro
     const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(init_lanes));
     for (int r = 0; r < ROWS; ++r) acc[r][j] = v;
   }
-  for (int g = 0; g < groups; ++g) {
+  int g = 0;
+  if (ROWS == 1) {
+    __m256i odd[NB];
+    for (int j = 0; j < NB; ++j) odd[j] = _mm256_setzero_si256();
+    for (; g + 2 <= groups; g += 2) {
+      const __m256i a0 = _mm256_set1_epi32(load_i32(a_rows[0] + g * 4));
+      const __m256i a1 = _mm256_set1_epi32(load_i32(a_rows[0] + g * 4 + 4));
+      for (int j = 0; j < NB; ++j) {
+        acc[0][j] = _mm256_add_epi32(
+            acc[0][j],
+            _mm256_madd_epi16(
+                a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_blocks[j] + g * 32))));
+        odd[j] = _mm256_add_epi32(
+            odd[j], _mm256_madd_epi16(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                                              b_blocks[j] + g * 32 + 32))));
+      }
+    }
+    for (int j = 0; j < NB; ++j) acc[0][j] = _mm256_add_epi32(acc[0][j], odd[j]);
+  }
+  for (; g < groups; ++g) {
     __m256i b[NB];
     for (int j = 0; j < NB; ++j) {
       b[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b_blocks[j] + g * 32));
@@ -197,53 +236,53 @@ __attribute__((target("avx2"))) inline void tile_avx2(const uint8_t* const* a_ro
 
 // Drives the tiles over rows (4 at a time) and channel blocks (2 at a time), with
 // tails. Both ISAs read A in 4-byte groups (2 int16 or 4 int8) against 32-byte B groups.
-#define EDGE_NN_DEFINE_GEMM(NAME, VNNI, TARGET)                                                 \
-  template <int ROWS, int NB>                                                                    \
-  __attribute__((target(TARGET))) inline void NAME##_tile(                                       \
-      const uint8_t* const* a_rows, const uint8_t* const* b_blocks, int groups,                 \
-      const int32_t* init, int32_t* const* c_rows, int channels_left) {                         \
-    if constexpr (VNNI) {                                                                        \
-      tile_vnni_or_avx2<ROWS, NB, true>(a_rows, b_blocks, groups, init, c_rows, channels_left);  \
-    } else {                                                                                     \
-      tile_avx2<ROWS, NB>(a_rows, b_blocks, groups, init, c_rows, channels_left);                \
-    }                                                                                            \
-  }                                                                                              \
-  template <int ROWS>                                                                            \
-  __attribute__((target(TARGET))) inline void NAME##_rows(                                       \
-      const PackedWeights& packed, const uint8_t* a, size_t a_stride_bytes, int row0,           \
-      const int32_t* init, int32_t* c) {                                                         \
-    const int channels = packed.out_channels;                                                    \
-    const int groups = packed.padded_depth / (VNNI ? 4 : 2);                                     \
-    const size_t block_bytes = static_cast<size_t>(groups) * 32;                                 \
-    const uint8_t* b = VNNI ? reinterpret_cast<const uint8_t*>(packed.w8.data())                \
-                            : reinterpret_cast<const uint8_t*>(packed.w16.data());              \
-    const uint8_t* a_rows[ROWS];                                                                 \
-    int32_t* c_rows[ROWS];                                                                       \
-    for (int r = 0; r < ROWS; ++r) {                                                             \
-      a_rows[r] = a + (row0 + r) * a_stride_bytes;                                               \
-      c_rows[r] = c + int64_t{row0 + r} * channels;                                              \
-    }                                                                                            \
-    int ch = 0;                                                                                  \
-    for (; ch + 2 * kBlock <= channels || (ch + kBlock < channels); ch += 2 * kBlock) {          \
-      const uint8_t* blocks[2] = {b + (ch / kBlock) * block_bytes,                               \
-                                  b + (ch / kBlock + 1) * block_bytes};                          \
-      int32_t* cr[ROWS];                                                                         \
-      for (int r = 0; r < ROWS; ++r) cr[r] = c_rows[r] + ch;                                     \
-      NAME##_tile<ROWS, 2>(a_rows, blocks, groups, init + ch, cr, channels - ch);                \
-    }                                                                                            \
-    if (ch < channels) {                                                                         \
-      const uint8_t* blocks[1] = {b + (ch / kBlock) * block_bytes};                              \
-      int32_t* cr[ROWS];                                                                         \
-      for (int r = 0; r < ROWS; ++r) cr[r] = c_rows[r] + ch;                                     \
-      NAME##_tile<ROWS, 1>(a_rows, blocks, groups, init + ch, cr, channels - ch);                \
-    }                                                                                            \
-  }                                                                                              \
-  __attribute__((target(TARGET))) void NAME(const PackedWeights& packed, const uint8_t* a,      \
-                                            int rows, size_t a_stride_bytes,                     \
-                                            const int32_t* init, int32_t* c) {                   \
-    int r = 0;                                                                                   \
-    for (; r + 4 <= rows; r += 4) NAME##_rows<4>(packed, a, a_stride_bytes, r, init, c);         \
-    for (; r < rows; ++r) NAME##_rows<1>(packed, a, a_stride_bytes, r, init, c);                 \
+#define EDGE_NN_DEFINE_GEMM(NAME, VNNI, TARGET)                                                   \
+  template <int ROWS, int NB>                                                                     \
+  __attribute__((target(TARGET))) inline void NAME##_tile(                                        \
+      const uint8_t* const* a_rows, const uint8_t* const* b_blocks, int groups,                   \
+      const int32_t* init, int32_t* const* c_rows, int channels_left) {                           \
+    if constexpr (VNNI) {                                                                         \
+      tile_vnni_or_avx2<ROWS, NB, true>(a_rows, b_blocks, groups, init, c_rows, channels_left);   \
+    } else {                                                                                      \
+      tile_avx2<ROWS, NB>(a_rows, b_blocks, groups, init, c_rows, channels_left);                 \
+    }                                                                                             \
+  }                                                                                               \
+  template <int ROWS>                                                                             \
+  __attribute__((target(TARGET))) inline void NAME##_rows(                                        \
+      const PackedWeights& packed, const uint8_t* a, size_t a_stride_bytes, int row0,             \
+      const int32_t* init, int32_t* c) {                                                          \
+    const int channels = packed.out_channels;                                                     \
+    const int groups = packed.padded_depth / (VNNI ? 4 : 2);                                      \
+    const size_t block_bytes = static_cast<size_t>(groups) * 32;                                  \
+    const uint8_t* b = VNNI ? reinterpret_cast<const uint8_t*>(packed.w8.data())                  \
+                            : reinterpret_cast<const uint8_t*>(packed.w16.data());                \
+    const uint8_t* a_rows[ROWS];                                                                  \
+    int32_t* c_rows[ROWS];                                                                        \
+    for (int r = 0; r < ROWS; ++r) {                                                              \
+      a_rows[r] = a + (row0 + r) * a_stride_bytes;                                                \
+      c_rows[r] = c + int64_t{row0 + r} * channels;                                               \
+    }                                                                                             \
+    int ch = 0;                                                                                   \
+    for (; ch + 2 * kBlock <= channels || (ch + kBlock < channels); ch += 2 * kBlock) {           \
+      const uint8_t* blocks[2] = {b + (ch / kBlock) * block_bytes,                                \
+                                  b + (ch / kBlock + 1) * block_bytes};                           \
+      int32_t* cr[ROWS];                                                                          \
+      for (int r = 0; r < ROWS; ++r) cr[r] = c_rows[r] + ch;                                      \
+      NAME##_tile<ROWS, 2>(a_rows, blocks, groups, init + ch, cr, channels - ch);                 \
+    }                                                                                             \
+    if (ch < channels) {                                                                          \
+      const uint8_t* blocks[1] = {b + (ch / kBlock) * block_bytes};                               \
+      int32_t* cr[ROWS];                                                                          \
+      for (int r = 0; r < ROWS; ++r) cr[r] = c_rows[r] + ch;                                      \
+      NAME##_tile<ROWS, 1>(a_rows, blocks, groups, init + ch, cr, channels - ch);                 \
+    }                                                                                             \
+  }                                                                                               \
+  __attribute__((target(TARGET))) void NAME(const PackedWeights& packed, const uint8_t* a,        \
+                                            int rows, size_t a_stride_bytes, const int32_t* init, \
+                                            int32_t* c) {                                         \
+    int r = 0;                                                                                    \
+    for (; r + 4 <= rows; r += 4) NAME##_rows<4>(packed, a, a_stride_bytes, r, init, c);          \
+    for (; r < rows; ++r) NAME##_rows<1>(packed, a, a_stride_bytes, r, init, c);                  \
   }
 
 EDGE_NN_DEFINE_GEMM(gemm_avx2, false, "avx2")
@@ -253,9 +292,9 @@ EDGE_NN_DEFINE_GEMM(gemm_vnni, true, "avx2,avx512vl,avx512vnni")
 
 __attribute__((target("avx2"))) void requantize_s8_avx2(const int32_t* acc, int count,
                                                         const int32_t* multiplier,
-                                                        const int32_t* shift,
-                                                        int32_t output_offset, int32_t act_min,
-                                                        int32_t act_max, int8_t* out) {
+                                                        const int32_t* shift, int32_t output_offset,
+                                                        int32_t act_min, int32_t act_max,
+                                                        int8_t* out) {
   const __m256i zero = _mm256_setzero_si256();
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
@@ -274,8 +313,8 @@ __attribute__((target("avx2"))) void requantize_s8_avx2(const int32_t* acc, int 
     // (gemmlowp's truncating division with its sign-dependent nudge reduces to this).
     const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
     const __m256i odd = _mm256_srli_epi64(
-        _mm256_add_epi64(
-            _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge),
+        _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)),
+                         nudge),
         31);
     __m256i y = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
     // RoundingDivideByPOT(y, right).
@@ -356,7 +395,7 @@ void pack_b(const int8_t* weights, PackedWeights* packed) {
 
 void init_for_offset(const PackedWeights& packed, int32_t input_offset, int32_t* init) {
   // AVX2 adds the offset to A itself; VNNI reads A as uint8 (a + 128).
-  const int32_t folded = packed.isa == Isa::kAvx2        ? 0
+  const int32_t folded = packed.isa == Isa::kAvx2         ? 0
                          : packed.isa == Isa::kAvx512Vnni ? input_offset - 128
                                                           : input_offset;
   for (int32_t ch = 0; ch < packed.out_channels; ++ch) {
@@ -406,8 +445,8 @@ void gemm(const PackedWeights& packed, const void* a, int rows, size_t a_stride_
 }
 
 void requantize_s8(Isa isa, const int32_t* acc, int count, const int32_t* multiplier,
-                   const int32_t* shift, int32_t output_offset, int32_t act_min,
-                   int32_t act_max, int8_t* out) {
+                   const int32_t* shift, int32_t output_offset, int32_t act_min, int32_t act_max,
+                   int8_t* out) {
 #if defined(EDGE_NN_X86)
   if (isa != Isa::kPortable) {
     requantize_s8_avx2(acc, count, multiplier, shift, output_offset, act_min, act_max, out);

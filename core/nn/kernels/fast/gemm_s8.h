@@ -47,8 +47,8 @@ void gemm(const PackedWeights& packed, const void* a, int rows, size_t a_stride_
 // row of `count` channels, bit-exact with the scalar reference. `isa` != kPortable
 // selects the AVX2 code (every x86 Isa here implies AVX2).
 void requantize_s8(Isa isa, const int32_t* acc, int count, const int32_t* multiplier,
-                   const int32_t* shift, int32_t output_offset, int32_t act_min,
-                   int32_t act_max, int8_t* out);
+                   const int32_t* shift, int32_t output_offset, int32_t act_min, int32_t act_max,
+                   int8_t* out);
 
 }  // namespace detail
 }  // namespace fast

@@ -55,8 +55,8 @@ void depthwise_conv2d_f32(const ConvParams& params, const Dims4& in_shape, const
                     float acc = 0.0f;
                     taps([&](int64_t i, int64_t f) { acc += in[i] * filter[f]; });
                     if (bias != nullptr) acc += bias[oc];
-                    out[out_index] = std::min(std::max(acc, params.float_out.act_min),
-                                              params.float_out.act_max);
+                    out[out_index] =
+                        std::min(std::max(acc, params.float_out.act_min), params.float_out.act_max);
                   });
 }
 
@@ -64,38 +64,34 @@ void depthwise_conv2d_s8(const ConvParams& params, const Dims4& in_shape, const 
                          const Dims4& filter_shape, const int8_t* filter, const int32_t* bias,
                          const Dims4& out_shape, int8_t* out) {
   const QuantizedOutput& q = params.quant;
-  depthwise_loops(params, in_shape, filter_shape, out_shape,
-                  [&](int oc, int64_t out_index, auto&& taps) {
-                    int32_t acc = 0;
-                    taps([&](int64_t i, int64_t f) {
-                      acc += int32_t{filter[f]} * (int32_t{in[i]} + q.input_offset);
-                    });
-                    if (bias != nullptr) acc += bias[oc];
-                    int32_t scaled =
-                        multiply_by_quantized_multiplier(acc, q.multiplier[oc], q.shift[oc]);
-                    scaled += q.output_offset;
-                    scaled = std::min(std::max(scaled, q.act_min), q.act_max);
-                    out[out_index] = static_cast<int8_t>(scaled);
-                  });
+  depthwise_loops(
+      params, in_shape, filter_shape, out_shape, [&](int oc, int64_t out_index, auto&& taps) {
+        int32_t acc = 0;
+        taps([&](int64_t i, int64_t f) {
+          acc += int32_t{filter[f]} * (int32_t{in[i]} + q.input_offset);
+        });
+        if (bias != nullptr) acc += bias[oc];
+        int32_t scaled = multiply_by_quantized_multiplier(acc, q.multiplier[oc], q.shift[oc]);
+        scaled += q.output_offset;
+        scaled = std::min(std::max(scaled, q.act_min), q.act_max);
+        out[out_index] = static_cast<int8_t>(scaled);
+      });
 }
 
 void depthwise_conv2d_s16x8(const ConvParams& params, const Dims4& in_shape, const int16_t* in,
-                            const Dims4& filter_shape, const int8_t* filter,
-                            const int64_t* bias, const Dims4& out_shape, int16_t* out) {
+                            const Dims4& filter_shape, const int8_t* filter, const int64_t* bias,
+                            const Dims4& out_shape, int16_t* out) {
   const QuantizedOutput& q = params.quant;
-  depthwise_loops(params, in_shape, filter_shape, out_shape,
-                  [&](int oc, int64_t out_index, auto&& taps) {
-                    int64_t acc = 0;
-                    taps([&](int64_t i, int64_t f) {
-                      acc += int64_t{int32_t{filter[f]} * int32_t{in[i]}};
-                    });
-                    if (bias != nullptr) acc += bias[oc];
-                    int32_t scaled =
-                        multiply_by_quantized_multiplier(acc, q.multiplier[oc], q.shift[oc]);
-                    scaled += q.output_offset;
-                    scaled = std::min(std::max(scaled, q.act_min), q.act_max);
-                    out[out_index] = static_cast<int16_t>(scaled);
-                  });
+  depthwise_loops(
+      params, in_shape, filter_shape, out_shape, [&](int oc, int64_t out_index, auto&& taps) {
+        int64_t acc = 0;
+        taps([&](int64_t i, int64_t f) { acc += int64_t{int32_t{filter[f]} * int32_t{in[i]}}; });
+        if (bias != nullptr) acc += bias[oc];
+        int32_t scaled = multiply_by_quantized_multiplier(acc, q.multiplier[oc], q.shift[oc]);
+        scaled += q.output_offset;
+        scaled = std::min(std::max(scaled, q.act_min), q.act_max);
+        out[out_index] = static_cast<int16_t>(scaled);
+      });
 }
 
 }  // namespace ref

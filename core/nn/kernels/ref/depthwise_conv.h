@@ -28,8 +28,8 @@ void depthwise_conv2d_s8(const ConvParams& params, const Dims4& in_shape, const 
 
 // 16x8: int16 activations, int8 weights, int64 bias and accumulator.
 void depthwise_conv2d_s16x8(const ConvParams& params, const Dims4& in_shape, const int16_t* in,
-                            const Dims4& filter_shape, const int8_t* filter,
-                            const int64_t* bias, const Dims4& out_shape, int16_t* out);
+                            const Dims4& filter_shape, const int8_t* filter, const int64_t* bias,
+                            const Dims4& out_shape, int16_t* out);
 
 }  // namespace ref
 }  // namespace nn

@@ -48,8 +48,7 @@ void fully_connected_f32(const FullyConnectedParams& params, int batches, int de
 }
 
 void fully_connected_s8(const FullyConnectedParams& params, int batches, int depth, int units,
-                        const int8_t* in, const int8_t* weights, const int32_t* bias,
-                        int8_t* out) {
+                        const int8_t* in, const int8_t* weights, const int32_t* bias, int8_t* out) {
   const QuantizedOutput& q = params.quant;
   for (int b = 0; b < batches; ++b) {
     for (int u = 0; u < units; ++u) {
@@ -79,9 +78,8 @@ void fully_connected_s16x8_bias32(const FullyConnectedParams& params, int batche
   fully_connected_16x8<int32_t>(params, batches, depth, units, in, weights, bias, out);
 }
 
-void fully_connected_hybrid(const FullyConnectedParams& params, int batches, int depth,
-                            int units, const float* in, const int8_t* weights, const float* bias,
-                            float* out) {
+void fully_connected_hybrid(const FullyConnectedParams& params, int batches, int depth, int units,
+                            const float* in, const int8_t* weights, const float* bias, float* out) {
   for (int b = 0; b < batches; ++b) {
     const float* row_in = in + int64_t{b} * depth;
     const HybridRowQuant row = hybrid_row_params(row_in, depth, params.hybrid.asymmetric_inputs);

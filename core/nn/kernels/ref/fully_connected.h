@@ -22,8 +22,7 @@ void fully_connected_f32(const FullyConnectedParams& params, int batches, int de
 
 // int8: acc = bias[u] + sum((in + input_offset) * w) in int32, requantized per unit.
 void fully_connected_s8(const FullyConnectedParams& params, int batches, int depth, int units,
-                        const int8_t* in, const int8_t* weights, const int32_t* bias,
-                        int8_t* out);
+                        const int8_t* in, const int8_t* weights, const int32_t* bias, int8_t* out);
 
 // 16x8 with int64 bias: int64 accumulator and int64 MultiplyByQuantizedMultiplier.
 void fully_connected_s16x8(const FullyConnectedParams& params, int batches, int depth, int units,
@@ -38,9 +37,8 @@ void fully_connected_s16x8_bias32(const FullyConnectedParams& params, int batche
 
 // Hybrid: each input row quantized to int8 (params.hybrid), int32 dot products,
 // out = bias + float(acc) * (input_scale * weight_scale[u]), then the float clamp.
-void fully_connected_hybrid(const FullyConnectedParams& params, int batches, int depth,
-                            int units, const float* in, const int8_t* weights, const float* bias,
-                            float* out);
+void fully_connected_hybrid(const FullyConnectedParams& params, int batches, int depth, int units,
+                            const float* in, const int8_t* weights, const float* bias, float* out);
 
 }  // namespace ref
 }  // namespace nn
