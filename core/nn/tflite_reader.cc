@@ -757,6 +757,7 @@ bool op_supported(Op op) {
     case Op::kTanh:
     case Op::kRelu:
     case Op::kRelu6:
+    case Op::kReluN1To1:
     case Op::kAdd:
     case Op::kMul:
     case Op::kConcatenation:
