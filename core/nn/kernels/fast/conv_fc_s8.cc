@@ -96,13 +96,25 @@ void im2col_rows(const ConvParams& p, const PackedWeights& packed, const Dims4& 
   }
 }
 
-size_t a_block_bytes(const PackedWeights& packed) {
-  return align_up(static_cast<size_t>(kRowBlock) * packed.padded_depth *
+// Scratch of one thread: an A block (im2col or converted rows; absent when the input
+// is read directly) and a C block of int32 accumulators, `rows` GEMM rows each.
+struct Blocking {
+  int rows;     // GEMM rows per block: min(kRowBlock, rows of the whole product)
+  bool need_a;  // false when A is the input itself
+};
+
+Blocking blocking(int64_t total_rows, bool need_a) {
+  return {static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(kRowBlock, total_rows))), need_a};
+}
+
+size_t a_block_bytes(const PackedWeights& packed, const Blocking& blk) {
+  if (!blk.need_a) return 0;
+  return align_up(static_cast<size_t>(blk.rows) * packed.padded_depth *
                   detail::a_element_bytes(packed.isa));
 }
 
-size_t c_block_bytes(const PackedWeights& packed) {
-  return align_up(static_cast<size_t>(kRowBlock) * packed.out_channels * sizeof(int32_t));
+size_t c_block_bytes(const PackedWeights& packed, const Blocking& blk) {
+  return align_up(static_cast<size_t>(blk.rows) * packed.out_channels * sizeof(int32_t));
 }
 
 PackedWeights pack_gemm(PackedWeights::Kind kind, int32_t channels, int32_t depth,
@@ -123,15 +135,16 @@ struct ThreadScratch {
   int32_t* c;
 };
 
-ThreadScratch thread_scratch(void* scratch, const PackedWeights& packed, int thread) {
-  uint8_t* base = aligned(scratch) +
-                  static_cast<size_t>(thread) * (a_block_bytes(packed) + c_block_bytes(packed));
-  return {base, reinterpret_cast<int32_t*>(base + a_block_bytes(packed))};
+ThreadScratch thread_scratch(void* scratch, const PackedWeights& packed, const Blocking& blk,
+                             int thread) {
+  uint8_t* base = aligned(scratch) + static_cast<size_t>(thread) *
+                                         (a_block_bytes(packed, blk) + c_block_bytes(packed, blk));
+  return {base, reinterpret_cast<int32_t*>(base + a_block_bytes(packed, blk))};
 }
 
-size_t gemm_scratch_bytes(const PackedWeights& packed, int threads) {
+size_t gemm_scratch_bytes(const PackedWeights& packed, const Blocking& blk, int threads) {
   return kAlign + static_cast<size_t>(detail::effective_threads(threads)) *
-                      (a_block_bytes(packed) + c_block_bytes(packed));
+                      (a_block_bytes(packed, blk) + c_block_bytes(packed, blk));
 }
 
 }  // namespace
@@ -146,9 +159,11 @@ PackedWeights pack_conv2d_s8(const ConvParams& params, const Dims4& filter_shape
   return packed;
 }
 
-size_t conv2d_s8_scratch_bytes(const ConvParams&, const PackedWeights& packed, const Dims4&,
-                               const Dims4&, const Dims4&, int threads) {
-  return gemm_scratch_bytes(packed, threads);
+size_t conv2d_s8_scratch_bytes(const ConvParams& params, const PackedWeights& packed, const Dims4&,
+                               const Dims4& filter_shape, const Dims4& out_shape, int threads) {
+  const int64_t rows = int64_t{out_shape.n} * out_shape.h * out_shape.w;
+  return gemm_scratch_bytes(packed, blocking(rows, !conv_is_direct(params, filter_shape, packed)),
+                            threads);
 }
 
 void conv2d_s8(const ConvParams& params, const PackedWeights& packed, const Dims4& in_shape,
@@ -158,10 +173,11 @@ void conv2d_s8(const ConvParams& params, const PackedWeights& packed, const Dims
   const int64_t total_rows = int64_t{out_shape.n} * out_shape.h * out_shape.w;
   const int32_t channels = packed.out_channels;
   const bool direct = conv_is_direct(params, filter_shape, packed);
+  const Blocking blk = blocking(total_rows, !direct);
   detail::parallel_for(threads, total_rows, [&](int64_t begin, int64_t end, int thread) {
-    const ThreadScratch s = thread_scratch(scratch, packed, thread);
-    for (int64_t row0 = begin; row0 < end; row0 += kRowBlock) {
-      const int rows = static_cast<int>(std::min<int64_t>(kRowBlock, end - row0));
+    const ThreadScratch s = thread_scratch(scratch, packed, blk, thread);
+    for (int64_t row0 = begin; row0 < end; row0 += blk.rows) {
+      const int rows = static_cast<int>(std::min<int64_t>(blk.rows, end - row0));
       const void* a = nullptr;
       if (direct) {
         a = in + row0 * packed.depth;
@@ -208,9 +224,11 @@ HybridLayout hybrid_layout(const PackedWeights& packed, int batches, int64_t inp
 }  // namespace
 
 size_t conv2d_hybrid_scratch_bytes(const ConvParams&, const PackedWeights& packed,
-                                   const Dims4& in_shape, const Dims4&, const Dims4&, int threads) {
+                                   const Dims4& in_shape, const Dims4&, const Dims4& out_shape,
+                                   int threads) {
   const HybridLayout l = hybrid_layout(packed, in_shape.n, in_shape.elements());
-  return l.quantized + l.init + l.rows + gemm_scratch_bytes(packed, threads);
+  const int64_t rows = int64_t{out_shape.n} * out_shape.h * out_shape.w;
+  return l.quantized + l.init + l.rows + gemm_scratch_bytes(packed, blocking(rows, true), threads);
 }
 
 void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed, const Dims4& in_shape,
@@ -239,13 +257,14 @@ void conv2d_hybrid(const ConvParams& params, const PackedWeights& packed, const 
   const int64_t pixels = int64_t{out_shape.h} * out_shape.w;
   const int64_t total_rows = out_shape.n * pixels;
   const float* weight_scale = params.hybrid.weight_scale;
+  const Blocking blk = blocking(total_rows, true);
   detail::parallel_for(threads, total_rows, [&](int64_t begin, int64_t end, int thread) {
-    const ThreadScratch s = thread_scratch(gemm_scratch, packed, thread);
+    const ThreadScratch s = thread_scratch(gemm_scratch, packed, blk, thread);
     for (int64_t row0 = begin; row0 < end;) {
       // Blocks never straddle batches: each batch has its own offset.
       const int b = static_cast<int>(row0 / pixels);
       const int64_t batch_end = std::min(end, (b + 1) * pixels);
-      const int rows = static_cast<int>(std::min<int64_t>(kRowBlock, batch_end - row0));
+      const int rows = static_cast<int>(std::min<int64_t>(blk.rows, batch_end - row0));
       const HybridRowQuant& row = row_params[b];
       im2col_rows(params, packed, in_shape, filter_shape, out_shape, quantized, -row.offset, row0,
                   rows, s.a);
@@ -301,8 +320,8 @@ void fc_rows_to_a(const PackedWeights& packed, const int8_t* in, int64_t row0, i
 
 }  // namespace
 
-size_t fully_connected_s8_scratch_bytes(const PackedWeights& packed, int, int threads) {
-  return gemm_scratch_bytes(packed, threads);
+size_t fully_connected_s8_scratch_bytes(const PackedWeights& packed, int batches, int threads) {
+  return gemm_scratch_bytes(packed, blocking(batches, !fc_is_direct(packed)), threads);
 }
 
 void fully_connected_s8(const FullyConnectedParams& params, const PackedWeights& packed,
@@ -310,10 +329,11 @@ void fully_connected_s8(const FullyConnectedParams& params, const PackedWeights&
   const QuantizedOutput& q = params.quant;
   const int32_t units = packed.out_channels;
   const bool direct = fc_is_direct(packed);
+  const Blocking blk = blocking(batches, !direct);
   detail::parallel_for(threads, batches, [&](int64_t begin, int64_t end, int thread) {
-    const ThreadScratch s = thread_scratch(scratch, packed, thread);
-    for (int64_t row0 = begin; row0 < end; row0 += kRowBlock) {
-      const int rows = static_cast<int>(std::min<int64_t>(kRowBlock, end - row0));
+    const ThreadScratch s = thread_scratch(scratch, packed, blk, thread);
+    for (int64_t row0 = begin; row0 < end; row0 += blk.rows) {
+      const int rows = static_cast<int>(std::min<int64_t>(blk.rows, end - row0));
       const void* a = in + row0 * packed.depth;
       if (!direct) {
         fc_rows_to_a(packed, in, row0, rows, q.input_offset, s.a);
@@ -338,11 +358,15 @@ PackedWeights pack_fully_connected_hybrid(const FullyConnectedParams&, int depth
 
 namespace {
 
-// Hybrid FC scratch per thread: [quantized row][init accumulators][A block][C block].
+// Hybrid FC scratch per thread: [quantized row][init accumulators][A row][C row].
+// Hybrid FC works one row at a time: the A row exists only for AVX2's int16 conversion.
+Blocking fc_hybrid_blocking(const PackedWeights& packed) { return {1, packed.isa == Isa::kAvx2}; }
+
 size_t fc_hybrid_thread_bytes(const PackedWeights& packed) {
+  const Blocking blk = fc_hybrid_blocking(packed);
   return align_up(static_cast<size_t>(packed.padded_depth)) +
          align_up(static_cast<size_t>(packed.out_channels) * sizeof(int32_t)) +
-         a_block_bytes(packed) + c_block_bytes(packed);
+         a_block_bytes(packed, blk) + c_block_bytes(packed, blk);
 }
 
 }  // namespace
@@ -365,7 +389,8 @@ void fully_connected_hybrid(const FullyConnectedParams& params, const PackedWeig
     uint8_t* blocks = base + align_up(packed.padded_depth) +
                       align_up(static_cast<size_t>(units) * sizeof(int32_t));
     void* a_block = blocks;
-    int32_t* c = reinterpret_cast<int32_t*>(blocks + a_block_bytes(packed));
+    int32_t* c =
+        reinterpret_cast<int32_t*>(blocks + a_block_bytes(packed, fc_hybrid_blocking(packed)));
     for (int64_t b = begin; b < end; ++b) {
       const float* src = in + b * depth;
       const HybridRowQuant row = hybrid_row_params(src, depth, params.hybrid.asymmetric_inputs);
