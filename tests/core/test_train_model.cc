@@ -285,7 +285,9 @@ TEST(TrainTrainer, BadDataAndOptionsAreRefused) {
   wrong.labels = {0, 0, 0};
   EXPECT_ERROR_HAS(trainer.fit(wrong),
                    "samples must be [4] (the model input), got x of shape [3, 5]");
-  EXPECT_ERROR_HAS(Trainer(m, rms, FitOptions{0}), "epochs must be >= 1");
+  FitOptions no_epochs;
+  no_epochs.epochs = 0;
+  EXPECT_ERROR_HAS(Trainer(m, rms, no_epochs), "epochs must be >= 1");
   FitOptions stopping;
   stopping.early_stopping.patience = 3;
   Trainer needs_validation(m, rms, stopping);
