@@ -11,6 +11,8 @@
 #include "plugins/gstedgereshape.h"
 #include "plugins/gstedgewindow.h"
 #include "plugins/gstedgeinfer.h"
+#include "plugins/gstedgezmqsink.h"
+#include "plugins/gstedgezmqsrc.h"
 // INCLUDES (one line per element header, keep sorted)
 
 #ifndef PACKAGE
@@ -31,6 +33,8 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);
   ok &= gst_element_register(plugin, "edgewindow", GST_RANK_NONE, GST_TYPE_EDGE_WINDOW);
   ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
+  ok &= gst_element_register(plugin, "edgezmqsink", GST_RANK_NONE, GST_TYPE_EDGE_ZMQ_SINK);
+  ok &= gst_element_register(plugin, "edgezmqsrc", GST_RANK_NONE, GST_TYPE_EDGE_ZMQ_SRC);
   // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }
