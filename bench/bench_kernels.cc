@@ -267,6 +267,9 @@ int register_all() {
     };
     std::vector<Mode> modes = {{"s8/ref", fast::Isa::kPortable, false},
                                {"s8/fast_portable", fast::Isa::kPortable, true}};
+    if (best != fast::Isa::kAvx2 && fast::isa_supported(fast::Isa::kAvx2)) {
+      modes.push_back({"s8/fast_avx2", fast::Isa::kAvx2, true});
+    }
     if (best != fast::Isa::kPortable) modes.push_back({"s8/fast_" + best_name, best, true});
     for (const Mode& m : modes) {
       benchmark::RegisterBenchmark((l.name + "/" + m.label).c_str(),
@@ -299,6 +302,14 @@ int register_all() {
   benchmark::RegisterBenchmark(
       ("person_detect_heavy_layers/s8/fast_" + best_name).c_str(),
       [pd, best](benchmark::State& s) { bench_network(s, pd, best, true); });
+  if (best != fast::Isa::kAvx2 && fast::isa_supported(fast::Isa::kAvx2)) {
+    benchmark::RegisterBenchmark(
+        "person_detect_heavy_layers/s8/fast_avx2",
+        [pd](benchmark::State& s) { bench_network(s, pd, fast::Isa::kAvx2, true); });
+  }
+  benchmark::RegisterBenchmark(
+      "person_detect_heavy_layers/s8/fast_portable",
+      [pd](benchmark::State& s) { bench_network(s, pd, fast::Isa::kPortable, true); });
   benchmark::RegisterBenchmark("dense_180_50_15_2/s8/ref", [dense](benchmark::State& s) {
     bench_network(s, dense, fast::Isa::kPortable, false);
   });
