@@ -102,7 +102,10 @@ void BM_DatasetSrcToFakesink(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(clips));
   state.counters["audio_s"] = benchmark::Counter(audio_seconds, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_DatasetSrcToFakesink)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+BENCHMARK(BM_DatasetSrcToFakesink)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 
 }  // namespace
 
