@@ -67,6 +67,12 @@ inline void accumulate_s8_scalar(const Taps& taps, const int8_t* in, int in_c, c
   for (int t = 0; t < taps.count; ++t) {
     const int8_t* x = in + taps.in_pixel[t] * in_c;
     const int16_t* wt = w + int64_t{taps.filter_tap[t]} * out_c;
+    if (dm == 1) {  // no division per element
+      for (int oc = oc_begin; oc < out_c; ++oc) {
+        acc[oc] += (int32_t{x[oc]} + input_offset) * int32_t{wt[oc]};
+      }
+      continue;
+    }
     for (int oc = oc_begin; oc < out_c; ++oc) {
       acc[oc] += (int32_t{x[oc / dm]} + input_offset) * int32_t{wt[oc]};
     }

@@ -90,20 +90,51 @@ inline int32_t load_i32(const void* p) {
 
 // ---- portable ---------------------------------------------------------------
 
+// Plain C++: blocks of ROWS rows x 4 channels keep 4*ROWS accumulators in registers, so
+// each loaded activation serves 4 channels and each weight ROWS rows.
+template <int ROWS>
+inline void portable_block(const int8_t* const* a_rows, const int8_t* w, int32_t depth,
+                           int channels_left, const int32_t* init, int32_t* const* c_rows) {
+  const int n = channels_left < 4 ? channels_left : 4;
+  int32_t acc[ROWS][4] = {};
+  const int8_t* w_ch[4];
+  for (int j = 0; j < 4; ++j) w_ch[j] = w + int64_t{j < n ? j : 0} * depth;
+  for (int32_t k = 0; k < depth; ++k) {
+    const int32_t w0 = w_ch[0][k], w1 = w_ch[1][k], w2 = w_ch[2][k], w3 = w_ch[3][k];
+    for (int r = 0; r < ROWS; ++r) {
+      const int32_t x = a_rows[r][k];
+      acc[r][0] += x * w0;
+      acc[r][1] += x * w1;
+      acc[r][2] += x * w2;
+      acc[r][3] += x * w3;
+    }
+  }
+  for (int r = 0; r < ROWS; ++r) {
+    for (int j = 0; j < n; ++j) {
+      // Unsigned add: wraps like TFLite's int32 accumulator on real hardware.
+      c_rows[r][j] =
+          static_cast<int32_t>(static_cast<uint32_t>(acc[r][j]) + static_cast<uint32_t>(init[j]));
+    }
+  }
+}
+
 void gemm_portable(const PackedWeights& packed, const int8_t* a, int rows, size_t a_stride,
                    const int32_t* init, int32_t* c) {
   const int32_t depth = packed.depth;
   const int32_t channels = packed.out_channels;
-  for (int r = 0; r < rows; ++r) {
-    const int8_t* a_row = a + r * a_stride;
-    int32_t* c_row = c + int64_t{r} * channels;
-    for (int32_t ch = 0; ch < channels; ++ch) {
+  int r = 0;
+  for (; r < rows; r += 2) {
+    const bool pair = r + 1 < rows;
+    const int8_t* a_rows[2] = {a + r * a_stride, a + (pair ? r + 1 : r) * a_stride};
+    for (int32_t ch = 0; ch < channels; ch += 4) {
+      int32_t* c_rows[2] = {c + int64_t{r} * channels + ch,
+                            c + int64_t{pair ? r + 1 : r} * channels + ch};
       const int8_t* w = packed.w8.data() + int64_t{ch} * depth;
-      int32_t acc = 0;
-      for (int32_t k = 0; k < depth; ++k) acc += int32_t{a_row[k]} * int32_t{w[k]};
-      // Unsigned add: wraps like TFLite's int32 accumulator on real hardware.
-      c_row[ch] =
-          static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(init[ch]));
+      if (pair) {
+        portable_block<2>(a_rows, w, depth, channels - ch, init + ch, c_rows);
+      } else {
+        portable_block<1>(a_rows, w, depth, channels - ch, init + ch, c_rows);
+      }
     }
   }
 }
