@@ -26,14 +26,17 @@ using edge::net::WireMessage;
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+          .count());
 }
 
 WireMessage window_message(uint64_t bytes) {
   WireMessage m;
   m.sender = "bench-edge";
-  m.caps = "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)float32, "
-           "dimensions=(string)" + std::to_string(bytes / 4) + ", framerate=(fraction)0/1";
+  m.caps =
+      "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)float32, "
+      "dimensions=(string)" +
+      std::to_string(bytes / 4) + ", framerate=(fraction)0/1";
   m.has_clip = true;
   m.clip = {"street.wav", "street", 3, 1, "sound/street.wav", 0};
   m.payload_sizes = {bytes};
@@ -61,7 +64,8 @@ void BM_LoopbackHop(benchmark::State& state) {
       for (int i = 0; i < windows; ++i) {
         (void)pull.recv(frames[0]);
         (void)pull.recv(frames[1]);
-        Frame views[2] = {{frames[0].data(), frames[0].size()}, {frames[1].data(), frames[1].size()}};
+        Frame views[2] = {{frames[0].data(), frames[0].size()},
+                          {frames[1].data(), frames[1].size()}};
         if (!edge::net::decode_message(views, 2, 64 << 20, &m, &error)) std::abort();
         hop_us.push_back(static_cast<double>(now_ns() - m.pts) / 1e3);
         done = i + 1;
@@ -84,7 +88,11 @@ void BM_LoopbackHop(benchmark::State& state) {
   state.counters["p99_us"] = hop_us[hop_us.size() * 99 / 100];
   state.counters["max_us"] = hop_us.back();
 }
-BENCHMARK(BM_LoopbackHop)->Arg(720)->Arg(64000)->Iterations(1)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_LoopbackHop)
+    ->Arg(720)
+    ->Arg(64000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_HubThroughput(benchmark::State& state) {
@@ -113,8 +121,9 @@ void BM_HubThroughput(benchmark::State& state) {
         m.sender = "edge-" + std::to_string(p);
         m.classes = {{"street", 3, 0.8f}, {"park", 1, 0.15f}, {"metro", 0, 0.05f}};
         m.payload_sizes = {8};
-        m.caps = "other/tensors, format=(string)static, num_tensors=(int)1, "
-                 "types=(string)float32, dimensions=(string)2, framerate=(fraction)0/1";
+        m.caps =
+            "other/tensors, format=(string)static, num_tensors=(int)1, "
+            "types=(string)float32, dimensions=(string)2, framerate=(fraction)0/1";
         std::string header, payload(8, '\0');
         // Publish probes until the subscription has crossed, so no counted message is lost.
         ready++;
@@ -122,7 +131,8 @@ void BM_HubThroughput(benchmark::State& state) {
         for (int i = 0; i < per_publisher; ++i) {
           m.seq = static_cast<uint64_t>(i);
           edge::net::encode_header(m, &header);
-          while (!pub.send(zmq::buffer(header), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+          while (
+              !pub.send(zmq::buffer(header), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
             std::this_thread::yield();
           pub.send(zmq::buffer(payload), zmq::send_flags::none);
         }

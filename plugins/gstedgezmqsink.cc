@@ -91,9 +91,9 @@ struct _GstEdgeZmqSink {
 
 G_DEFINE_TYPE(GstEdgeZmqSink, gst_edge_zmq_sink, GST_TYPE_BASE_SINK)
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS "; audio/x-raw"));
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                            GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS "; audio/x-raw"));
 
 GType gst_edge_zmq_sink_mode_get_type(void);
 GType gst_edge_zmq_sink_mode_get_type(void) {
@@ -116,8 +116,7 @@ GType gst_edge_zmq_policy_get_type(void) {
   if (g_once_init_enter(&type)) {
     static const GEnumValue values[] = {
         {GST_EDGE_ZMQ_POLICY_DROP, "Drop the buffer and count it when the queue is full", "drop"},
-        {GST_EDGE_ZMQ_POLICY_BLOCK, "Wait for room in the queue (back-pressure upstream)",
-         "block"},
+        {GST_EDGE_ZMQ_POLICY_BLOCK, "Wait for room in the queue (back-pressure upstream)", "block"},
         {0, nullptr, nullptr}};
     g_once_init_leave(&type, g_enum_register_static("GstEdgeZmqPolicy", values));
   }
@@ -140,9 +139,10 @@ static void gst_edge_zmq_sink_set_property(GObject* object, guint prop_id, const
     case PROP_ADDRESS: {
       const gchar* v = g_value_get_string(value);
       if (!address_looks_valid(v))
-        g_warning("edgezmqsink: property 'address' must be a ZeroMQ endpoint such as "
-                  "tcp://127.0.0.1:5555 or ipc:///tmp/hub, not \"%s\"; keeping \"%s\"",
-                  v ? v : "(null)", s.address.c_str());
+        g_warning(
+            "edgezmqsink: property 'address' must be a ZeroMQ endpoint such as "
+            "tcp://127.0.0.1:5555 or ipc:///tmp/hub, not \"%s\"; keeping \"%s\"",
+            v ? v : "(null)", s.address.c_str());
       else
         s.address = v;
       break;
@@ -372,8 +372,8 @@ void release_payload(void*, void* hint) {
 // when dropped, GST_FLOW_FLUSHING when interrupted, GST_FLOW_ERROR on a socket error.
 static GstFlowReturn send_header(GstEdgeZmqSink* self, bool more) {
   State& st = *self->state;
-  const auto flags = more ? zmq::send_flags::sndmore | zmq::send_flags::dontwait
-                          : zmq::send_flags::dontwait;
+  const auto flags =
+      more ? zmq::send_flags::sndmore | zmq::send_flags::dontwait : zmq::send_flags::dontwait;
   try {
     while (true) {
       if (st.socket.send(zmq::buffer(st.header), flags)) return GST_FLOW_OK;
@@ -383,8 +383,7 @@ static GstFlowReturn send_header(GstEdgeZmqSink* self, bool more) {
       if (self->flushing) return GST_FLOW_FLUSHING;
     }
   } catch (const zmq::error_t& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Could not send to ZeroMQ: %s", e.what()),
-                      (nullptr));
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Could not send to ZeroMQ: %s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
   }
 }
@@ -421,10 +420,11 @@ static GstFlowReturn gst_edge_zmq_sink_render(GstBaseSink* sink, GstBuffer* buff
     for (guint i = 0; i < n_memory; ++i) {
       const gsize size = gst_memory_get_sizes(gst_buffer_peek_memory(buffer, i), nullptr, nullptr);
       if (size != st.layout.sizes[i]) {
-        GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-                          ("Tensor %u is %" G_GSIZE_FORMAT " bytes, its caps say %" G_GUINT64_FORMAT,
-                           i, size, st.layout.sizes[i]),
-                          (nullptr));
+        GST_ELEMENT_ERROR(
+            self, STREAM, FORMAT,
+            ("Tensor %u is %" G_GSIZE_FORMAT " bytes, its caps say %" G_GUINT64_FORMAT, i, size,
+             st.layout.sizes[i]),
+            (nullptr));
         return GST_FLOW_ERROR;
       }
       m.payload_sizes.push_back(size);
@@ -479,8 +479,7 @@ static GstFlowReturn gst_edge_zmq_sink_render(GstBaseSink* sink, GstBuffer* buff
         gst_memory_unref(payload->memory);
         gst_buffer_unref(payload->buffer);
         delete payload;
-        GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map payload memory %u", i),
-                          (nullptr));
+        GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map payload memory %u", i), (nullptr));
         return GST_FLOW_ERROR;
       }
       zmq::message_t frame(payload->map.data, payload->map.size, release_payload, payload);
@@ -514,10 +513,10 @@ static void send_final(GstEdgeZmqSink* self) {
   } catch (const zmq::error_t& e) {
     GST_WARNING_OBJECT(self, "final heartbeat not sent: %s", e.what());
   }
-  GstStructure* s = gst_structure_new(
-      "edgestream-zmq-sink", "sender", G_TYPE_STRING, hb.sender.c_str(), "session", G_TYPE_UINT64,
-      hb.session, "attempted", G_TYPE_UINT64, hb.seq, "sent", G_TYPE_UINT64, hb.sent, "dropped",
-      G_TYPE_UINT64, hb.dropped, nullptr);
+  GstStructure* s = gst_structure_new("edgestream-zmq-sink", "sender", G_TYPE_STRING,
+                                      hb.sender.c_str(), "session", G_TYPE_UINT64, hb.session,
+                                      "attempted", G_TYPE_UINT64, hb.seq, "sent", G_TYPE_UINT64,
+                                      hb.sent, "dropped", G_TYPE_UINT64, hb.dropped, nullptr);
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
@@ -615,13 +614,13 @@ static void gst_edge_zmq_sink_class_init(GstEdgeZmqSinkClass* klass) {
                         0, 600000, kDefaultReconnectMaxMs, rw));
   g_object_class_install_property(
       gobject_class, PROP_SENT,
-      g_param_spec_uint64("sent", "Sent", "Messages handed to ZeroMQ in this run", 0,
-                          G_MAXUINT64, 0, ro));
+      g_param_spec_uint64("sent", "Sent", "Messages handed to ZeroMQ in this run", 0, G_MAXUINT64,
+                          0, ro));
   g_object_class_install_property(
       gobject_class, PROP_DROPPED,
       g_param_spec_uint64("dropped", "Dropped",
-                          "Buffers dropped in this run because the queue was full", 0,
-                          G_MAXUINT64, 0, ro));
+                          "Buffers dropped in this run because the queue was full", 0, G_MAXUINT64,
+                          0, ro));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(

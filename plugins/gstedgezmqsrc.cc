@@ -12,8 +12,8 @@
 #include "plugins/gstedgezmqsrc.h"
 
 #include <atomic>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -126,8 +126,7 @@ GType gst_edge_zmq_src_mode_get_type(void) {
   if (g_once_init_enter(&type)) {
     static const GEnumValue values[] = {
         {GST_EDGE_ZMQ_SRC_MODE_SUB, "SUB: everything every publisher sends (a hub)", "sub"},
-        {GST_EDGE_ZMQ_SRC_MODE_PULL, "PULL: a fair share of what pushers send (a worker)",
-         "pull"},
+        {GST_EDGE_ZMQ_SRC_MODE_PULL, "PULL: a fair share of what pushers send (a worker)", "pull"},
         {0, nullptr, nullptr}};
     g_once_init_leave(&type, g_enum_register_static("GstEdgeZmqSrcMode", values));
   }
@@ -141,8 +140,7 @@ static guint64 total_rejected(GstEdgeZmqSrc* self) {
 }
 
 static guint64 unauthenticated(GstEdgeZmqSrc* self) {  // object lock held
-  return self->state && self->state->zap ? self->state->zap->denied()
-                                         : self->unauthenticated_last;
+  return self->state && self->state->zap ? self->state->zap->denied() : self->unauthenticated_last;
 }
 
 static void gst_edge_zmq_src_set_property(GObject* object, guint prop_id, const GValue* value,
@@ -155,9 +153,10 @@ static void gst_edge_zmq_src_set_property(GObject* object, guint prop_id, const 
       const gchar* v = g_value_get_string(value);
       const gchar* sep = v ? std::strstr(v, "://") : nullptr;
       if (!sep || sep == v || sep[3] == '\0')
-        g_warning("edgezmqsrc: property 'address' must be a ZeroMQ endpoint such as "
-                  "tcp://127.0.0.1:5555 or ipc:///tmp/hub, not \"%s\"; keeping \"%s\"",
-                  v ? v : "(null)", s.address.c_str());
+        g_warning(
+            "edgezmqsrc: property 'address' must be a ZeroMQ endpoint such as "
+            "tcp://127.0.0.1:5555 or ipc:///tmp/hub, not \"%s\"; keeping \"%s\"",
+            v ? v : "(null)", s.address.c_str());
       else
         s.address = v;
       break;
@@ -290,8 +289,9 @@ static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
       sock.set(zmq::sockopt::curve_server, 1);
       sock.set(zmq::sockopt::curve_secretkey, own.secret_key);
       if (!state->zap)
-        GST_WARNING_OBJECT(self, "CURVE without 'authorized-keys': traffic is encrypted but "
-                                 "any client that knows this hub's public key may connect");
+        GST_WARNING_OBJECT(self,
+                           "CURVE without 'authorized-keys': traffic is encrypted but "
+                           "any client that knows this hub's public key may connect");
     }
     if (settings.mode == GST_EDGE_ZMQ_SRC_MODE_SUB) sock.set(zmq::sockopt::subscribe, "");
     if (settings.bind)
@@ -312,8 +312,8 @@ static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
     state->log = std::fopen(settings.log.c_str(), "w");
     if (!state->log) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
-                        ("Could not open property 'log' \"%s\" to write: %s",
-                         settings.log.c_str(), g_strerror(errno)),
+                        ("Could not open property 'log' \"%s\" to write: %s", settings.log.c_str(),
+                         g_strerror(errno)),
                         (nullptr));
       return FALSE;
     }
@@ -402,10 +402,10 @@ static bool update_caps(GstEdgeZmqSrc* self, const std::string& caps_string, Gst
   const gboolean ok = gst_base_src_set_caps(GST_BASE_SRC(self), caps);
   gst_caps_unref(caps);
   if (!ok) {
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-                      ("Downstream refused the caps received from the network: %s",
-                       caps_string.c_str()),
-                      (nullptr));
+    GST_ELEMENT_ERROR(
+        self, CORE, NEGOTIATION,
+        ("Downstream refused the caps received from the network: %s", caps_string.c_str()),
+        (nullptr));
     *ret = GST_FLOW_NOT_NEGOTIATED;
     return false;
   }
@@ -420,9 +420,8 @@ static GstBuffer* make_buffer(State& st, const edge::net::WireMessage& m) {
   for (size_t i = 1; i < st.frames.size(); ++i) {
     auto* frame = new zmq::message_t(std::move(st.frames[i]));
     const gsize size = frame->size();
-    gst_buffer_append_memory(buffer,
-                             gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, frame->data(), size,
-                                                    0, size, frame, free_frame));
+    gst_buffer_append_memory(buffer, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, frame->data(),
+                                                            size, 0, size, frame, free_frame));
   }
   GST_BUFFER_PTS(buffer) = m.pts;
   GST_BUFFER_DTS(buffer) = m.dts;
@@ -446,7 +445,9 @@ static GstBuffer* make_buffer(State& st, const edge::net::WireMessage& m) {
 
 static void log_message(State& st, const edge::net::WireMessage& m) {
   if (!st.log) return;
-  nlohmann::json line = {{"sender", m.sender}, {"session", m.session}, {"seq", m.seq},
+  nlohmann::json line = {{"sender", m.sender},
+                         {"session", m.session},
+                         {"seq", m.seq},
                          {"kind", edge::net::message_kind_name(m.kind)}};
   if (m.kind == edge::net::MessageKind::kHeartbeat) {
     line["sent"] = m.sent;
@@ -563,8 +564,8 @@ static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
                         gst_edge_zmq_src_mode_get_type(), GST_EDGE_ZMQ_SRC_MODE_SUB, rw));
   g_object_class_install_property(
       gobject_class, PROP_BIND,
-      g_param_spec_boolean("bind", "Bind",
-                           "Bind the address (a hub) instead of connecting to it", TRUE, rw));
+      g_param_spec_boolean("bind", "Bind", "Bind the address (a hub) instead of connecting to it",
+                           TRUE, rw));
   g_object_class_install_property(
       gobject_class, PROP_QUEUE,
       g_param_spec_uint("queue", "Queue (messages)",

@@ -74,7 +74,8 @@ Certificate parse_certificate(const std::string& path, const std::string& text) 
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void write_file(const std::string& path, const std::string& text, mode_t mode, bool overwrite) {
@@ -97,7 +98,8 @@ void write_file(const std::string& path, const std::string& text, mode_t mode, b
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) throw Error(msg("key file ", path, ": close failed: ", std::strerror(errno)));
+  if (::close(fd) != 0)
+    throw Error(msg("key file ", path, ": close failed: ", std::strerror(errno)));
 }
 
 }  // namespace
@@ -117,10 +119,11 @@ void write_certificates(const CurveKeyPair& keys, const std::string& base, bool 
   const std::string header =
       "#   edgestream CURVE certificate (CZMQ zcert layout)\n"
       "#   Share NAME.key; keep NAME.key_secret on this device only.\n"
-      "metadata\ncurve\n    public-key = \"" + keys.public_key + "\"\n";
+      "metadata\ncurve\n    public-key = \"" +
+      keys.public_key + "\"\n";
   write_file(base + ".key", header, 0644, overwrite);
-  write_file(base + ".key_secret", header + "    secret-key = \"" + keys.secret_key + "\"\n",
-             0600, overwrite);
+  write_file(base + ".key_secret", header + "    secret-key = \"" + keys.secret_key + "\"\n", 0600,
+             overwrite);
 }
 
 CurveKeyPair load_secret_certificate(const std::string& path) {
@@ -130,8 +133,8 @@ CurveKeyPair load_secret_certificate(const std::string& path) {
                     "NAME.key_secret file, not the public NAME.key)"));
   char derived[kZ85KeyLength + 1];
   if (zmq_curve_public(derived, cert.secret_key.c_str()) != 0)
-    throw Error(msg("key file ", path, ": cannot derive the public key: ",
-                    zmq_strerror(zmq_errno())));
+    throw Error(
+        msg("key file ", path, ": cannot derive the public key: ", zmq_strerror(zmq_errno())));
   if (!cert.public_key.empty() && cert.public_key != derived)
     throw Error(msg("key file ", path, ": public-key does not belong to secret-key"));
   return CurveKeyPair{derived, cert.secret_key};
@@ -158,8 +161,8 @@ bool AuthorizedKeys::contains(const void* key32) const {
 AuthorizedKeys AuthorizedKeys::load_directory(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (!d)
-    throw Error(msg("authorized-keys directory ", dir, ": cannot be opened: ",
-                    std::strerror(errno)));
+    throw Error(
+        msg("authorized-keys directory ", dir, ": cannot be opened: ", std::strerror(errno)));
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(d)) {
     std::string name = e->d_name;

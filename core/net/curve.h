@@ -20,7 +20,6 @@
 #include <set>
 #include <string>
 #include <thread>
-
 #include <zmq.hpp>
 
 namespace edge::net {

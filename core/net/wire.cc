@@ -24,10 +24,17 @@ size_t utf8_sequence_length(const unsigned char* s, size_t i, size_t n) {
   if (c < 0x80) return 1;
   size_t len;
   uint32_t min;
-  if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; }
-  else return 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    min = 0x10000;
+  } else
+    return 0;
   if (i + len > n) return 0;
   uint32_t cp = c & (0x7F >> len);
   for (size_t k = 1; k < len; ++k) {
@@ -112,8 +119,10 @@ size_t json_depth(const char* s, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -142,8 +151,8 @@ std::string get_string(const json& object, const char* key, size_t max_len, bool
     reject(RejectReason::kMalformed, msg(where, " field \"", key, "\" must be a string"));
   const std::string& s = v->get_ref<const std::string&>();
   if (s.size() > max_len)
-    reject(RejectReason::kOversized,
-           msg(where, " field \"", key, "\" is ", s.size(), " bytes, at most ", max_len, " allowed"));
+    reject(RejectReason::kOversized, msg(where, " field \"", key, "\" is ", s.size(),
+                                         " bytes, at most ", max_len, " allowed"));
   if (s.find('\0') != std::string::npos)
     reject(RejectReason::kMalformed, msg(where, " field \"", key, "\" contains a NUL character"));
   return s;
@@ -252,7 +261,10 @@ bool parse_positive(const std::string& text, uint64_t max, uint64_t* value) {
 }
 
 size_t audio_sample_bytes(const std::string& format) {
-  struct Entry { const char* prefix; size_t bytes; };
+  struct Entry {
+    const char* prefix;
+    size_t bytes;
+  };
   // Longest prefixes first: S24_32 before S24.
   static const Entry table[] = {
       {"S24_32", 4}, {"U24_32", 4}, {"S20", 3}, {"U20", 3}, {"S18", 3}, {"U18", 3},
@@ -273,20 +285,28 @@ size_t audio_sample_bytes(const std::string& format) {
 
 const char* message_kind_name(MessageKind kind) {
   switch (kind) {
-    case MessageKind::kTensors: return "tensors";
-    case MessageKind::kResult: return "result";
-    case MessageKind::kHeartbeat: return "heartbeat";
+    case MessageKind::kTensors:
+      return "tensors";
+    case MessageKind::kResult:
+      return "result";
+    case MessageKind::kHeartbeat:
+      return "heartbeat";
   }
   return "?";
 }
 
 const char* reject_reason_name(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kMalformed: return "malformed";
-    case RejectReason::kVersion: return "version";
-    case RejectReason::kOversized: return "oversized";
-    case RejectReason::kCaps: return "caps";
-    case RejectReason::kPayload: return "payload";
+    case RejectReason::kMalformed:
+      return "malformed";
+    case RejectReason::kVersion:
+      return "version";
+    case RejectReason::kOversized:
+      return "oversized";
+    case RejectReason::kCaps:
+      return "caps";
+    case RejectReason::kPayload:
+      return "payload";
   }
   return "?";
 }
@@ -311,10 +331,14 @@ bool payload_layout_from_caps(const std::string& caps, PayloadLayout* layout, st
     }
     const std::string name = trim(f.substr(0, eq));
     const std::string value = field_value(f.substr(eq + 1));
-    if (name == "format") format = value;
-    else if (name == "types") types = value;
-    else if (name == "dimensions") dims = value;
-    else if (name == "channels") channels = value;
+    if (name == "format")
+      format = value;
+    else if (name == "types")
+      types = value;
+    else if (name == "dimensions")
+      dims = value;
+    else if (name == "channels")
+      channels = value;
     else if (name == "num_tensors") {
       have_num = parse_positive(value, kMaxPayloadFrames, &num_tensors);
       if (!have_num) {
@@ -447,13 +471,13 @@ void encode_header(const WireMessage& m, std::string* out) {
   out->push_back('}');
 }
 
-bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_size,
-                    WireMessage* out, DecodeError* error) {
+bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_size, WireMessage* out,
+                    DecodeError* error) {
   try {
     if (n_frames == 0) reject(RejectReason::kMalformed, "message has no frames");
     if (n_frames > kMaxPayloadFrames + 1)
-      reject(RejectReason::kPayload, msg("message has ", n_frames, " frames, at most ",
-                                         kMaxPayloadFrames + 1, " allowed"));
+      reject(RejectReason::kPayload,
+             msg("message has ", n_frames, " frames, at most ", kMaxPayloadFrames + 1, " allowed"));
     uint64_t total = 0;
     for (size_t i = 0; i < n_frames; ++i) total += frames[i].size;
     if (total > max_message_size)
@@ -464,8 +488,8 @@ bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_siz
     if (head_size < kPreambleSize || std::memcmp(head, kMagic, 4) != 0)
       reject(RejectReason::kMalformed, "header frame does not start with \"EDGS\"");
     if (head[4] != kWireVersion)
-      reject(RejectReason::kVersion, msg("wire version ", int{head[4]}, ", this build reads ",
-                                         int{kWireVersion}));
+      reject(RejectReason::kVersion,
+             msg("wire version ", int{head[4]}, ", this build reads ", int{kWireVersion}));
     if ((head[5] & ~kFlagFinal) != 0 || head[6] != 0 || head[7] != 0)
       reject(RejectReason::kMalformed, msg("header flags 0x", std::hex, int{head[5]},
                                            " or reserved bytes are not ones version 1 defines"));
@@ -526,8 +550,8 @@ bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_siz
       if (!classes || !classes->is_array())
         reject(RejectReason::kMalformed, "result header has no \"classes\" array");
       if (classes->size() > kMaxClasses)
-        reject(RejectReason::kOversized, msg("result has ", classes->size(),
-                                             " classes, at most ", kMaxClasses, " allowed"));
+        reject(RejectReason::kOversized,
+               msg("result has ", classes->size(), " classes, at most ", kMaxClasses, " allowed"));
       for (const json& c : *classes) {
         if (!c.is_object()) reject(RejectReason::kMalformed, "a class entry is not an object");
         WireClass entry;
@@ -570,9 +594,9 @@ bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_siz
                                            : msg(" of ", m.payload_sizes[0], " bytes")));
     } else {
       if (layout.sizes.size() != m.payload_sizes.size())
-        reject(RejectReason::kPayload, msg("caps describe ", layout.sizes.size(),
-                                           " tensors, the message has ",
-                                           m.payload_sizes.size(), " payload frames"));
+        reject(RejectReason::kPayload,
+               msg("caps describe ", layout.sizes.size(), " tensors, the message has ",
+                   m.payload_sizes.size(), " payload frames"));
       for (size_t i = 0; i < layout.sizes.size(); ++i)
         if (layout.sizes[i] != m.payload_sizes[i])
           reject(RejectReason::kPayload, msg("tensor ", i, " is ", m.payload_sizes[i],

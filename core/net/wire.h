@@ -28,13 +28,13 @@ namespace edge::net {
 
 constexpr char kMagic[4] = {'E', 'D', 'G', 'S'};
 constexpr uint8_t kWireVersion = 1;
-constexpr size_t kPreambleSize = 8;         // magic, version, flags, 2 reserved zero bytes
-constexpr size_t kMaxHeaderJson = 65536;    // bytes of JSON after the preamble
-constexpr size_t kMaxJsonDepth = 4;         // {"clip":{...}} and {"classes":[{...}]} need 3
-constexpr size_t kMaxString = 4096;         // bytes of any string field but caps
-constexpr size_t kMaxCapsString = 8192;     // bytes of the caps string
-constexpr size_t kMaxPayloadFrames = 16;    // as other/tensors' num_tensors
-constexpr size_t kMaxClasses = 1024;        // entries of the class metadata
+constexpr size_t kPreambleSize = 8;       // magic, version, flags, 2 reserved zero bytes
+constexpr size_t kMaxHeaderJson = 65536;  // bytes of JSON after the preamble
+constexpr size_t kMaxJsonDepth = 4;       // {"clip":{...}} and {"classes":[{...}]} need 3
+constexpr size_t kMaxString = 4096;       // bytes of any string field but caps
+constexpr size_t kMaxCapsString = 8192;   // bytes of the caps string
+constexpr size_t kMaxPayloadFrames = 16;  // as other/tensors' num_tensors
+constexpr size_t kMaxClasses = 1024;      // entries of the class metadata
 
 // Header flag bits (byte 5). Unknown bits are refused.
 constexpr uint8_t kFlagFinal = 0x01;  // heartbeat: the sender stops after this message
@@ -67,29 +67,29 @@ struct WireClass {  // one EdgeClassMeta entry
 
 struct WireMessage {
   MessageKind kind = MessageKind::kTensors;
-  uint8_t flags = 0;    // kFlag* bits
-  std::string sender;   // sender id, 1..kMaxString bytes
-  uint64_t session = 0; // random per sender start: a new session restarts sequence counting
-  uint64_t seq = 0;     // data messages: 0, 1, 2... per session; heartbeat: next seq to be used
-  std::string caps;     // data messages: GStreamer caps string (other/tensors or audio/x-raw)
+  uint8_t flags = 0;     // kFlag* bits
+  std::string sender;    // sender id, 1..kMaxString bytes
+  uint64_t session = 0;  // random per sender start: a new session restarts sequence counting
+  uint64_t seq = 0;      // data messages: 0, 1, 2... per session; heartbeat: next seq to be used
+  std::string caps;      // data messages: GStreamer caps string (other/tensors or audio/x-raw)
   uint64_t pts = kNone, dts = kNone, duration = kNone;  // nanoseconds
   uint64_t offset = kNone, offset_end = kNone;
   uint32_t buffer_flags = 0;  // GstBufferFlags
   bool has_clip = false;
   WireClip clip;
-  std::vector<WireClass> classes;  // kResult: best first
-  uint64_t latency_ns = 0;         // kResult: the model's invoke time
+  std::vector<WireClass> classes;       // kResult: best first
+  uint64_t latency_ns = 0;              // kResult: the model's invoke time
   std::vector<uint64_t> payload_sizes;  // one per payload frame
   uint64_t sent = 0, dropped = 0;       // kHeartbeat: the sender's counters so far
 };
 
 // Why a message was refused; each is counted apart by the receiver.
 enum class RejectReason : uint8_t {
-  kMalformed,   // not an edgestream message: frame count, preamble, magic, flags, JSON
-  kVersion,     // an edgestream message of a version this build does not read
-  kOversized,   // header or whole message larger than the limits
-  kCaps,        // caps string unparsable, or a media type/format the wire does not carry
-  kPayload,     // payload frame count or sizes differ from the header or from the caps
+  kMalformed,  // not an edgestream message: frame count, preamble, magic, flags, JSON
+  kVersion,    // an edgestream message of a version this build does not read
+  kOversized,  // header or whole message larger than the limits
+  kCaps,       // caps string unparsable, or a media type/format the wire does not carry
+  kPayload,    // payload frame count or sizes differ from the header or from the caps
 };
 constexpr size_t kRejectReasonCount = 5;
 const char* reject_reason_name(RejectReason reason);  // "malformed", "version", ...
@@ -112,8 +112,8 @@ void encode_header(const WireMessage& message, std::string* out);
 
 // Validates and decodes a whole multipart message. `max_message_size` bounds the sum
 // of all frames. On failure returns false and fills *error; *out is then unspecified.
-bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_size,
-                    WireMessage* out, DecodeError* error);
+bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_size, WireMessage* out,
+                    DecodeError* error);
 
 // What a caps string says about payload frames, as the wire format checks it:
 // other/tensors (format=static): one frame per tensor of exactly `sizes[i]` bytes;

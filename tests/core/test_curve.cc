@@ -23,9 +23,7 @@ std::string temp_dir() {
   return dir ? dir : "/tmp";
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 template <typename F>
 std::string error_of(F&& f) {
@@ -60,8 +58,9 @@ TEST_F(Curve, CertificatesRoundTripAndSecretsAreOwnerOnly) {
   ASSERT_EQ(stat((dir_ + "/hub.key_secret").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   // Never overwrites a key by accident.
-  EXPECT_NE(error_of([&] { write_certificates(generate_keypair(), dir_ + "/hub", false); })
-                .find("refusing to overwrite"),
+  EXPECT_NE(error_of([&] {
+              write_certificates(generate_keypair(), dir_ + "/hub", false);
+            }).find("refusing to overwrite"),
             std::string::npos);
 }
 
@@ -74,12 +73,14 @@ TEST_F(Curve, KnownKeyPairFromZeroMqsDocumentation) {
 }
 
 TEST_F(Curve, BadCertificatesAreNamed) {
-  EXPECT_NE(error_of([&] { load_secret_certificate(dir_ + "/missing.key_secret"); })
-                .find("missing.key_secret: cannot be opened"),
+  EXPECT_NE(error_of([&] {
+              load_secret_certificate(dir_ + "/missing.key_secret");
+            }).find("missing.key_secret: cannot be opened"),
             std::string::npos);
   write_text(dir_ + "/short.key", "curve\n    public-key = \"abc\"\n");
-  EXPECT_NE(error_of([&] { load_public_key(dir_ + "/short.key"); })
-                .find("short.key line 2: public-key must be 40 Z85 characters"),
+  EXPECT_NE(error_of([&] {
+              load_public_key(dir_ + "/short.key");
+            }).find("short.key line 2: public-key must be 40 Z85 characters"),
             std::string::npos);
   write_text(dir_ + "/empty.key", "# nothing here\n");
   EXPECT_NE(error_of([&] { load_public_key(dir_ + "/empty.key"); }).find("has no public-key"),
@@ -91,15 +92,16 @@ TEST_F(Curve, BadCertificatesAreNamed) {
   const CurveKeyPair other = generate_keypair();
   write_text(dir_ + "/mixed.key_secret", "curve\n public-key = \"" + other.public_key +
                                              "\"\n secret-key = \"" + keys.secret_key + "\"\n");
-  EXPECT_NE(error_of([&] { load_secret_certificate(dir_ + "/mixed.key_secret"); })
-                .find("does not belong"),
+  EXPECT_NE(error_of([&] {
+              load_secret_certificate(dir_ + "/mixed.key_secret");
+            }).find("does not belong"),
             std::string::npos);
 }
 
 TEST_F(Curve, AuthorizedKeysDirectory) {
-  EXPECT_NE(error_of([&] { AuthorizedKeys::load_directory(dir_ + "/nope"); })
-                .find("cannot be opened"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { AuthorizedKeys::load_directory(dir_ + "/nope"); }).find("cannot be opened"),
+      std::string::npos);
   EXPECT_NE(error_of([&] { AuthorizedKeys::load_directory(dir_); }).find("holds no *.key"),
             std::string::npos);
   write_certificates(generate_keypair(), dir_ + "/a", false);

@@ -153,8 +153,9 @@ TEST(Wire, HeartbeatCarriesCountersAndTheFinalFlag) {
 TEST(Wire, AudioPayloadMustBeWholeSampleFrames) {
   WireMessage m;
   m.sender = "mic";
-  m.caps = "audio/x-raw, format=(string)S16LE, layout=(string)interleaved, rate=(int)22050, "
-           "channels=(int)2";
+  m.caps =
+      "audio/x-raw, format=(string)S16LE, layout=(string)interleaved, rate=(int)22050, "
+      "channels=(int)2";
   m.payload_sizes = {8};
   Encoded e = encode(m);
   auto frames = e.frames();
@@ -272,14 +273,17 @@ TEST(Wire, RejectsCapsTheWireDoesNotCarry) {
   expect_reject(encode(m), RejectReason::kCaps);
   m.caps = "other/tensors, format=static, num_tensors=2, types=float32, dimensions=\"6:30,3\"";
   expect_reject(encode(m), RejectReason::kCaps);  // one type for two tensors
-  m.caps = "other/tensors, format=static, num_tensors=2, types=\"float32,complex\", "
-           "dimensions=\"6:30,3\"";
+  m.caps =
+      "other/tensors, format=static, num_tensors=2, types=\"float32,complex\", "
+      "dimensions=\"6:30,3\"";
   expect_reject(encode(m), RejectReason::kCaps);
-  m.caps = "other/tensors, format=static, num_tensors=2, types=\"float32,int8\", "
-           "dimensions=\"6:0,3\"";
+  m.caps =
+      "other/tensors, format=static, num_tensors=2, types=\"float32,int8\", "
+      "dimensions=\"6:0,3\"";
   expect_reject(encode(m), RejectReason::kCaps);
-  m.caps = "other/tensors, format=static, num_tensors=2, types=\"float32,int8\", "
-           "dimensions=\"6:99999999999,3\"";
+  m.caps =
+      "other/tensors, format=static, num_tensors=2, types=\"float32,int8\", "
+      "dimensions=\"6:99999999999,3\"";
   expect_reject(encode(m), RejectReason::kCaps);
   m.caps = "other/tensors, format=static, num_tensors=1, types=\"float32, dimensions=6";
   expect_reject(encode(m), RejectReason::kCaps);  // unterminated quote
@@ -312,7 +316,8 @@ TEST(Wire, LayoutFromCaps) {
   ASSERT_TRUE(payload_layout_from_caps(kCaps, &layout, &error)) << error;
   EXPECT_FALSE(layout.audio);
   EXPECT_EQ(layout.sizes, (std::vector<uint64_t>{720, 3}));
-  ASSERT_TRUE(payload_layout_from_caps("audio/x-raw, format=S24_32LE, channels=3", &layout, &error));
+  ASSERT_TRUE(
+      payload_layout_from_caps("audio/x-raw, format=S24_32LE, channels=3", &layout, &error));
   EXPECT_TRUE(layout.audio);
   EXPECT_EQ(layout.frame_bytes, 12u);
   ASSERT_TRUE(payload_layout_from_caps("audio/x-raw, format=(string)F64BE, channels=(int)1",

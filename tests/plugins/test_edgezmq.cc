@@ -240,11 +240,12 @@ TEST_F(EdgeZmq, FullQueueDropsAndCounts) {
 }
 
 TEST_F(EdgeZmq, BlockedSendEndsOnStateChange) {
-  GstElement* pipeline = gst_parse_launch(
-      ("audiotestsrc ! audio/x-raw,format=S16LE,channels=1,rate=8000 ! "
-       "edgezmqsink name=s mode=push queue=1 policy=block linger-ms=0 address=" + address_)
-          .c_str(),
-      nullptr);
+  GstElement* pipeline =
+      gst_parse_launch(("audiotestsrc ! audio/x-raw,format=S16LE,channels=1,rate=8000 ! "
+                        "edgezmqsink name=s mode=push queue=1 policy=block linger-ms=0 address=" +
+                        address_)
+                           .c_str(),
+                       nullptr);
   ASSERT_NE(pipeline, nullptr);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "s");
@@ -279,8 +280,7 @@ std::string header_for(net::WireMessage m) {
 }
 
 TEST_F(EdgeZmq, MalformedMessagesAreCountedPerReasonAndNeverPushed) {
-  GstHarness* src =
-      start_src("edgezmqsrc mode=pull max-message-size=2048 address=" + address_);
+  GstHarness* src = start_src("edgezmqsrc mode=pull max-message-size=2048 address=" + address_);
   zmq::context_t context(1);
   zmq::socket_t push(context, zmq::socket_type::push);
   push.set(zmq::sockopt::linger, 0);
@@ -288,27 +288,30 @@ TEST_F(EdgeZmq, MalformedMessagesAreCountedPerReasonAndNeverPushed) {
 
   net::WireMessage good;
   good.sender = "raw";
-  good.caps = "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)int8, "
-              "dimensions=(string)4, framerate=(fraction)0/1";
+  good.caps =
+      "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)int8, "
+      "dimensions=(string)4, framerate=(fraction)0/1";
   good.payload_sizes = {4};
-  send_raw(push, {"hello"});                                             // malformed
+  send_raw(push, {"hello"});  // malformed
   std::string v2 = header_for(good);
   v2[4] = 2;
-  send_raw(push, {v2, "abcd"});                                          // version
+  send_raw(push, {v2, "abcd"});  // version
   net::WireMessage big = good;
-  big.caps = "other/tensors, format=(string)static, num_tensors=(int)2, types=(string)\"int8,int8\", "
-             "dimensions=(string)\"1500,1500\", framerate=(fraction)0/1";
+  big.caps =
+      "other/tensors, format=(string)static, num_tensors=(int)2, types=(string)\"int8,int8\", "
+      "dimensions=(string)\"1500,1500\", framerate=(fraction)0/1";
   big.payload_sizes = {1500, 1500};
   send_raw(push, {header_for(big), std::string(1500, 'x'), std::string(1500, 'y')});  // oversized
   net::WireMessage video = good;
   video.caps = "video/x-raw, format=(string)GRAY8, width=(int)2, height=(int)2";
-  send_raw(push, {header_for(video), "abcd"});                           // caps
-  send_raw(push, {header_for(good), "abc"});                             // payload
-  net::WireMessage unparsable = good;  // passes the wire's check, not GStreamer's parser
-  unparsable.caps = "other/tensors, format=(string)static, num_tensors=(int)1, "
-                    "types=(string)int8, dimensions=(string)4, framerate=(fraction)0/1, x=(int)";
-  send_raw(push, {header_for(unparsable), "abcd"});                      // caps
-  send_raw(push, {header_for(good), "wxyz"});                            // accepted
+  send_raw(push, {header_for(video), "abcd"});  // caps
+  send_raw(push, {header_for(good), "abc"});    // payload
+  net::WireMessage unparsable = good;           // passes the wire's check, not GStreamer's parser
+  unparsable.caps =
+      "other/tensors, format=(string)static, num_tensors=(int)1, "
+      "types=(string)int8, dimensions=(string)4, framerate=(fraction)0/1, x=(int)";
+  send_raw(push, {header_for(unparsable), "abcd"});  // caps
+  send_raw(push, {header_for(good), "wxyz"});        // accepted
 
   GstBuffer* b = pull_within(src, std::chrono::seconds(5));
   ASSERT_NE(b, nullptr);
@@ -424,8 +427,8 @@ TEST_F(EdgeZmq, SettingsErrorsNameTheProperty) {
 }
 
 TEST_F(EdgeZmq, BufferBeforeCapsIsNotNegotiated) {
-  GstHarness* sink = gst_harness_new_parse(
-      ("edgezmqsink mode=push linger-ms=0 address=" + address_).c_str());
+  GstHarness* sink =
+      gst_harness_new_parse(("edgezmqsink mode=push linger-ms=0 address=" + address_).c_str());
   gst_harness_play(sink);
   EXPECT_EQ(gst_harness_push(sink, one_tensor_buffer(0)), GST_FLOW_NOT_NEGOTIATED);
   gst_harness_teardown(sink);
