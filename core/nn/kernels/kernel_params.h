@@ -45,7 +45,7 @@ struct Dims4 {
 struct QuantizedOutput {
   int32_t input_offset = 0;             // -input_zero_point (0 for int16 activations)
   int32_t output_offset = 0;            // +output_zero_point (0 for int16 activations)
-  const int32_t* multiplier = nullptr;  // [output_channels] Q31 mantissas
+  const int32_t* multiplier = nullptr;  // [output_channels] Q31 mantissas in [0, 2^31)
   const int32_t* shift = nullptr;       // [output_channels] positive = left shift
   int32_t act_min = std::numeric_limits<int32_t>::min();  // quantized clamp (fused activation)
   int32_t act_max = std::numeric_limits<int32_t>::max();

@@ -10,7 +10,9 @@
 // micro-kernels per instruction set, chosen at run time (Isa below): a portable C++
 // one (any CPU; ARM builds use it until the NEON one exists), AVX2 (int16 madd) and
 // AVX-512 VNNI (u8 x s8 dot products on 256-bit registers); requantization is
-// vectorized with the reference's exact fixed-point arithmetic.
+// vectorized with the reference's exact fixed-point arithmetic. Depthwise int8 works per
+// pixel with channels in SIMD lanes; a depthwise layer with one input channel (micro_speech)
+// is packed as the equivalent ordinary convolution and runs on the GEMM.
 //
 // Life cycle, as TFLite's Prepare/Eval:
 //   prepare (once, may allocate): pack_*() returns a PackedWeights holding the
