@@ -49,6 +49,7 @@ enum {
   PROP_CLIPS_TOTAL,
   PROP_CLIPS_EMITTED,
   PROP_CLIPS_SKIPPED,
+  PROP_SHARD,
 };
 
 struct Settings {
@@ -66,6 +67,9 @@ struct Settings {
   guint chunk_frames = kDefaultChunkFrames;
   guint gesture_rate = kDefaultGestureRate;
   guint gesture_rows = 0;
+  // Shard K of N (1-based) of the clip list after filter and shuffle; 1/1 keeps all.
+  int shard_index = 1;
+  int shard_count = 1;
 };
 
 // Built in start(), dropped in stop(); touched by the streaming thread only.
@@ -384,6 +388,7 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
     filter.relabel = s.relabel;
     edge::datasets::apply_filter(&st->dataset, filter);
     if (s.shuffle) edge::datasets::shuffle_entries(&st->dataset.entries, s.seed);
+    edge::datasets::select_shard(&st->dataset.entries, s.shard_index, s.shard_count);
   } catch (const edge::io::PathEscapeError& err) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                       ("Dataset %s: entry refused: %s", s.location.c_str(), err.what()),
@@ -451,11 +456,17 @@ void edge_dataset_src_set_property(GObject* object, guint prop_id, const GValue*
   if (streaming(self, pspec)) return;
   Settings& s = self->priv->settings;
   // Parse lists before taking the lock; a wrong value keeps the old one.
-  if (prop_id == PROP_FOLDS || prop_id == PROP_CLASSES) {
+  if (prop_id == PROP_FOLDS || prop_id == PROP_CLASSES || prop_id == PROP_SHARD) {
     const gchar* text = g_value_get_string(value);
     std::string str = text ? text : "";
     try {
-      if (prop_id == PROP_FOLDS) {
+      if (prop_id == PROP_SHARD) {
+        const std::pair<int, int> shard = edge::datasets::parse_shard(str, "shard");
+        GST_OBJECT_LOCK(self);
+        s.shard_index = shard.first;
+        s.shard_count = shard.second;
+        GST_OBJECT_UNLOCK(self);
+      } else if (prop_id == PROP_FOLDS) {
         std::vector<int> folds = edge::datasets::parse_fold_list(str, "folds");
         GST_OBJECT_LOCK(self);
         s.folds_text = str;
@@ -533,6 +544,11 @@ void edge_dataset_src_get_property(GObject* object, guint prop_id, GValue* value
     case PROP_CLASSES:
       g_value_set_string(value, s.classes_text.c_str());
       break;
+    case PROP_SHARD: {
+      gchar* text = g_strdup_printf("%d/%d", s.shard_index, s.shard_count);
+      g_value_take_string(value, text);
+      break;
+    }
     case PROP_ESC10:
       g_value_set_boolean(value, s.esc10);
       break;
@@ -625,6 +641,13 @@ static void gst_edge_dataset_src_class_init(GstEdgeDatasetSrcClass* klass) {
       g_param_spec_string("classes", "Classes",
                           "Comma-separated class names to emit, e.g. \"dog,rain\" (empty: all)", "",
                           rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SHARD,
+      g_param_spec_string("shard", "Shard",
+                          "K/N: emit only the K-th of N deterministic parts of the clip list "
+                          "(clips K, K+N, K+2N... after filters and shuffle), for parallel and "
+                          "distributed dataset runs",
+                          "1/1", rw));
   g_object_class_install_property(
       gobject_class, PROP_ESC10,
       g_param_spec_boolean("esc10", "ESC-10", "Only the ESC-10 subset (esc50 layout)", FALSE, rw));

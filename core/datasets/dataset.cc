@@ -529,6 +529,30 @@ void shuffle_entries(std::vector<Entry>* entries, uint64_t seed) {
   }
 }
 
+void select_shard(std::vector<Entry>* entries, int index, int count) {
+  if (count < 1 || index < 1 || index > count)
+    throw Error(msg("shard ", index, "/", count, " is not a shard (expected 1 <= K <= N)"));
+  if (count == 1) return;
+  std::vector<Entry> kept;
+  kept.reserve(entries->size() / size_t(count) + 1);
+  for (size_t i = size_t(index - 1); i < entries->size(); i += size_t(count))
+    kept.push_back(std::move((*entries)[i]));
+  entries->swap(kept);
+}
+
+std::pair<int, int> parse_shard(const std::string& text, const std::string& property) {
+  const std::string trimmed = io::trim(text);
+  const size_t slash = trimmed.find('/');
+  int index = 0, count = 0;
+  if (slash == std::string::npos || !io::parse_int(trimmed.substr(0, slash), &index) ||
+      !io::parse_int(trimmed.substr(slash + 1), &count) || count < 1 || index < 1 ||
+      index > count) {
+    throw Error(msg(property, ": '", text,
+                    "' is not a shard (expected K/N with 1 <= K <= N, e.g. \"2/4\")"));
+  }
+  return {index, count};
+}
+
 std::vector<int> parse_fold_list(const std::string& text, const std::string& property) {
   std::vector<int> folds;
   for (const std::string& item : parse_name_list(text, property)) {

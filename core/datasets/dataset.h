@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edge::datasets {
@@ -96,6 +97,13 @@ void apply_filter(Dataset* dataset, const Filter& filter);
 void shuffle_entries(std::vector<Entry>* entries, uint64_t seed);
 // The index draw used by shuffle_entries: uniform in [0, bound), bound > 0.
 uint64_t uniform_below(std::mt19937_64* generator, uint64_t bound);
+
+// Shard `index` of `count` (1-based, 1 <= index <= count): keeps the entries at positions
+// index-1, index-1+count, ... of the list as it is (after filter and shuffle), so the shards
+// 1..count partition the list deterministically and differ in size by at most one clip.
+void select_shard(std::vector<Entry>* entries, int index, int count);
+// Parses "K/N" with 1 <= K <= N into (K, N); throws naming `property` on anything else.
+std::pair<int, int> parse_shard(const std::string& text, const std::string& property);
 
 // Parses "1,2, 5" into {1,2,5}; throws naming `property` on anything else.
 std::vector<int> parse_fold_list(const std::string& text, const std::string& property);

@@ -1,0 +1,201 @@
+// Graph definitions: parsing, placeholder substitution, segment composition, preprocess hash,
+// shell quoting; and the deterministic dataset shard selection the CLI relies on.
+#include <gtest/gtest.h>
+
+#include "core/common/error.h"
+#include "core/datasets/dataset.h"
+#include "core/graph/graph.h"
+#include "core/store/sha256.h"
+
+namespace edge::graph {
+namespace {
+
+const char* kDefinition = R"(
+[app]
+name = "demo"
+description = "a test application"
+rate = 16000
+
+[placeholders]
+in = { default = "${app_dir}/data", kind = "directory", help = "input folder" }
+out = { help = "output folder" }
+gain = "2"
+
+[segments]
+scale = "edgenormalize mode=minmax ranges=0:${gain}"
+preprocess = "edgewindow size-samples=30 ! ${scale}"
+
+[modes]
+dataset = "edgedatasetsrc location=${in} ! ${preprocess} ! edgedatasetsink location=${out} preprocess=${preprocess} parameters=${parameters}"
+raw = "edgedatasetsrc location=${in} ! fakesink"
+)";
+
+GraphDefinition demo() { return parse_definition(kDefinition, "demo.toml", "/apps/demo"); }
+
+std::string sha256(const std::string& text) {
+  store::Sha256 h;
+  h.update(text.data(), text.size());
+  return h.hex_digest();
+}
+
+TEST(Graph, ParsesAppPlaceholdersSegmentsAndModes) {
+  const GraphDefinition def = demo();
+  EXPECT_EQ(def.name, "demo");
+  EXPECT_EQ(def.description, "a test application");
+  ASSERT_EQ(def.facts.size(), 1u);
+  EXPECT_EQ(def.facts[0].first, "rate");
+  EXPECT_EQ(def.facts[0].second, "16000");
+  ASSERT_EQ(def.placeholders.size(), 3u);
+  EXPECT_EQ(def.placeholder("in")->kind, ValueKind::kDirectory);
+  EXPECT_FALSE(def.placeholder("out")->has_default);
+  EXPECT_EQ(def.placeholder("gain")->default_value, "2");
+  EXPECT_EQ(def.mode_names, (std::vector<std::string>{"dataset", "raw"}));
+  EXPECT_FALSE(def.is_mode("preprocess"));
+}
+
+TEST(Graph, ResolvesSplicesSegmentsAndKeepsValuesOneWord) {
+  const ResolvedGraph r = resolve(demo(), "dataset", {{"out", "/tmp/my set"}});
+  const std::string pre = "edgewindow size-samples=30 ! edgenormalize mode=minmax ranges=0:2";
+  EXPECT_EQ(r.preprocess, pre);
+  EXPECT_EQ(r.preprocess_sha256, sha256(pre));
+  EXPECT_EQ(r.preprocess_parameters, (std::map<std::string, std::string>{{"gain", "2"}}));
+  const std::string params = "{\"app\":\"demo\",\"preprocess_sha256\":\"" + sha256(pre) +
+                             "\",\"values\":{\"gain\":\"2\"}}";
+  const std::vector<std::string> expected = {"edgedatasetsrc",
+                                             "location=/apps/demo/data",
+                                             "!",
+                                             "edgewindow",
+                                             "size-samples=30",
+                                             "!",
+                                             "edgenormalize",
+                                             "mode=minmax",
+                                             "ranges=0:2",
+                                             "!",
+                                             "edgedatasetsink",
+                                             "location=/tmp/my set",
+                                             "preprocess=" + pre,
+                                             "parameters=" + params};
+  EXPECT_EQ(r.argv, expected);
+  EXPECT_EQ(r.values.at("in"), "/apps/demo/data");
+}
+
+TEST(Graph, GivenValueChangesTheHash) {
+  const ResolvedGraph a = resolve(demo(), "dataset", {{"out", "x"}});
+  const ResolvedGraph b = resolve(demo(), "dataset", {{"out", "x"}, {"gain", "4"}});
+  EXPECT_NE(a.preprocess_sha256, b.preprocess_sha256);
+  EXPECT_EQ(b.preprocess, "edgewindow size-samples=30 ! edgenormalize mode=minmax ranges=0:4");
+  // A mode without ${preprocess} needs none of its placeholders and has no hash.
+  const ResolvedGraph raw = resolve(demo(), "raw", {});
+  EXPECT_TRUE(raw.preprocess.empty());
+  EXPECT_TRUE(raw.preprocess_sha256.empty());
+}
+
+void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    for (const auto& part : parts)
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
+TEST(Graph, ModeMayShareAPlaceholdersName) {
+  const GraphDefinition def = parse_definition(
+      "[app]\nname=\"a\"\n[placeholders]\ndataset=\"/d\"\n[segments]\npreprocess=\"p\"\n"
+      "[modes]\ndataset=\"src location=${dataset} ! ${preprocess}\"\n",
+      "a.toml", ".");
+  EXPECT_EQ(resolve(def, "dataset", {}).argv,
+            (std::vector<std::string>{"src", "location=/d", "!", "p"}));
+}
+
+TEST(Graph, ErrorsNameWhatIsWrong) {
+  expect_error([] { resolve(demo(), "train", {}); }, {"no mode 'train'", "dataset, raw"});
+  expect_error([] { resolve(demo(), "preprocess", {}); }, {"no mode 'preprocess'"});
+  expect_error([] { resolve(demo(), "dataset", {}); },
+               {"demo dataset", "${out}", "out=...", "output folder"});
+  expect_error(
+      [] {
+        resolve(demo(), "dataset", {{"out", "x"}, {"gian", "3"}});
+      },
+      {"no placeholder 'gian'", "in, out, gain"});
+  expect_error([] { parse_definition("[app\nname=1", "bad.toml", "."); }, {"bad.toml:1"});
+  expect_error(
+      [] { parse_definition("[app]\nname=\"a\"\n[segments]\npreprocess=\"x\"\n", "a.toml", "."); },
+      {"no [modes]"});
+  expect_error(
+      [] {
+        parse_definition(
+            "[app]\nname=\"a\"\n[segments]\npreprocess=\"x ${nope}\"\n[modes]\nm=\"y\"", "a.toml",
+            ".");
+      },
+      {"${nope}", "neither a segment nor a declared placeholder"});
+  expect_error(
+      [] {
+        parse_definition(
+            "[app]\nname=\"a\"\n[segments]\npreprocess=\"${b}\"\nb=\"${preprocess}\"\n[modes]\nm="
+            "\"y\"",
+            "a.toml", ".");
+      },
+      {"cycle", "preprocess -> b -> preprocess"});
+  expect_error(
+      [] {
+        parse_definition("[app]\nname=\"a\"\n[segments]\npreprocess=\"x '\"\n[modes]\nm=\"y\"",
+                         "a.toml", ".");
+      },
+      {"unterminated"});
+  expect_error([] { parse_assignment("novalue"); }, {"'novalue' is not key=value"});
+  expect_error([] { parse_assignment("=3"); }, {"not key=value"});
+}
+
+TEST(Graph, CheckValueByKind) {
+  Placeholder device;
+  device.name = "device";
+  device.kind = ValueKind::kDevice;
+  EXPECT_NO_THROW(check_value(device, "/dev/null"));
+  expect_error([&] { check_value(device, "/dev/ttyNOPE0"); }, {"device=/dev/ttyNOPE0", "no such"});
+  expect_error([&] { check_value(device, "/tmp"); }, {"not a character device"});
+  Placeholder dir;
+  dir.name = "in";
+  dir.kind = ValueKind::kDirectory;
+  EXPECT_NO_THROW(check_value(dir, "/tmp"));
+  expect_error([&] { check_value(dir, "/dev/null"); }, {"in=/dev/null", "not a directory"});
+}
+
+TEST(Graph, SplitWordsAndShellQuoting) {
+  EXPECT_EQ(split_words("  a  b=\"c d\" 'e\"f' g\\ h\n", "t"),
+            (std::vector<std::string>{"a", "b=c d", "e\"f", "g h"}));
+  EXPECT_TRUE(split_words("", "t").empty());
+  EXPECT_EQ(shell_quote("ranges=-4:4,-2000:2000"), "ranges=-4:4,-2000:2000");
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(launch_line({"fakesrc", "!", "fakesink", "name=a b"}),
+            "gst-launch-1.0 fakesrc ! fakesink 'name=a b'");
+}
+
+TEST(DatasetShard, PartitionsRoundRobinAndParses) {
+  std::vector<datasets::Entry> all(7);
+  for (size_t i = 0; i < all.size(); ++i) all[i].clip_id = std::to_string(i);
+  std::vector<std::string> seen;
+  for (int k = 1; k <= 3; ++k) {
+    auto part = all;
+    datasets::select_shard(&part, k, 3);
+    EXPECT_EQ(part.size(), k == 1 ? 3u : 2u);
+    for (const auto& e : part) seen.push_back(e.clip_id);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"0", "3", "6", "1", "4", "2", "5"}));
+  auto one = all;
+  datasets::select_shard(&one, 1, 1);
+  EXPECT_EQ(one.size(), 7u);
+  std::vector<datasets::Entry> empty;
+  datasets::select_shard(&empty, 2, 2);
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(datasets::parse_shard(" 2/4 ", "shard"), std::make_pair(2, 4));
+  for (const char* bad : {"0/2", "3/2", "1/0", "1", "a/b", "", "1/2/3"})
+    expect_error([&] { datasets::parse_shard(bad, "shard"); }, {"shard: '", "K/N"});
+  expect_error([&] { datasets::select_shard(&one, 0, 2); }, {"1 <= K <= N"});
+}
+
+}  // namespace
+}  // namespace edge::graph
