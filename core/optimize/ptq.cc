@@ -29,6 +29,7 @@ QParams int8_params(float min, float max) {
   const double range = static_cast<double>(max) - min;
   if (!(range > 0.0)) return QParams{1.f, 0};
   const double scale = range / 255.0;
+  if (!(static_cast<float>(scale) > 0.f)) return QParams{1.f, 0};  // underflows float
   const double zero_point_from_min = -128.0 - min / scale;
   const auto zp = static_cast<int32_t>(std::lround(std::clamp(zero_point_from_min, -128.0, 127.0)));
   return QParams{static_cast<float>(scale), zp};
@@ -38,7 +39,7 @@ QParams int8_params(float min, float max) {
 QParams int16_params(float min, float max) {
   const double bound =
       std::max(std::fabs(static_cast<double>(min)), std::fabs(static_cast<double>(max)));
-  if (!(bound > 0.0)) return QParams{1.f, 0};
+  if (!(static_cast<float>(bound / 32767.0) > 0.f)) return QParams{1.f, 0};
   return QParams{static_cast<float>(bound / 32767.0), 0};
 }
 
@@ -135,7 +136,8 @@ DraftTensor quantize_weights(const DraftTensor& src, int32_t dim, const std::str
   }
   std::vector<float> scales(static_cast<size_t>(channels));
   for (size_t c = 0; c < scales.size(); ++c)
-    scales[c] = max_abs[c] > 0.f ? max_abs[c] / 127.f : 1.f;
+    // An all-zero (or denormal-only) channel: scale 1, every weight 0.
+    scales[c] = max_abs[c] / 127.f > 0.f ? max_abs[c] / 127.f : 1.f;
   std::vector<int8_t> q(w.size());
   for (size_t e = 0; e < w.size(); ++e) {
     const auto c = static_cast<size_t>((static_cast<int64_t>(e) / inner) % channels);
@@ -155,8 +157,14 @@ DraftTensor quantize_weights(const DraftTensor& src, int32_t dim, const std::str
 // Bias with scale input_scale x weight_scale[c], zero point 0: int32 (int8
 // mode) or int64 (16x8 mode).
 DraftTensor quantize_bias(const DraftTensor& src, float input_scale,
-                          const std::vector<float>& weight_scales, bool wide) {
-  const std::vector<float> b = read_floats(src);
+                          const std::vector<float>& weight_scales, bool wide,
+                          const std::string& where) {
+  std::vector<float> b = read_floats(src);
+  for (size_t c = 0; c < b.size(); ++c) {
+    if (!std::isfinite(b[c])) {
+      throw Error(msg(where, ": bias ", c, " of \"", src.tensor.name, "\" is ", b[c]));
+    }
+  }
   std::vector<float> scales(b.size());
   for (size_t c = 0; c < b.size(); ++c) {
     scales[c] = input_scale * (weight_scales.size() > 1 ? weight_scales[c] : weight_scales[0]);
@@ -174,25 +182,30 @@ DraftTensor quantize_bias(const DraftTensor& src, float input_scale,
   out.tensor.quant.quantized_dimension = 0;
   const double lo = wide ? -9.2e18 : static_cast<double>(std::numeric_limits<int32_t>::min());
   const double hi = wide ? 9.2e18 : static_cast<double>(std::numeric_limits<int32_t>::max());
+  // A scale that underflowed to 0 (tiny input and weight scales) maps to 0.
+  auto level = [&](size_t c) {
+    return scales[c] > 0.f ? std::clamp(std::round(double{b[c]} / scales[c]), lo, hi) : 0.0;
+  };
   if (wide) {
     std::vector<int64_t> q(b.size());
-    for (size_t c = 0; c < b.size(); ++c)
-      q[c] = static_cast<int64_t>(std::clamp(std::round(double{b[c]} / scales[c]), lo, hi));
+    for (size_t c = 0; c < b.size(); ++c) q[c] = static_cast<int64_t>(level(c));
     out.data = to_bytes(q);
   } else {
     std::vector<int32_t> q(b.size());
-    for (size_t c = 0; c < b.size(); ++c)
-      q[c] = static_cast<int32_t>(std::clamp(std::round(double{b[c]} / scales[c]), lo, hi));
+    for (size_t c = 0; c < b.size(); ++c) q[c] = static_cast<int32_t>(level(c));
     out.data = to_bytes(q);
   }
   return out;
 }
 
 // Any other float constant operand of a quantized op, per tensor.
-DraftTensor quantize_constant(const DraftTensor& src, bool int16) {
+DraftTensor quantize_constant(const DraftTensor& src, bool int16, const std::string& where) {
   const std::vector<float> v = read_floats(src);
   float lo = 0.f, hi = 0.f;
   for (float x : v) {
+    if (!std::isfinite(x)) {
+      throw Error(msg(where, ": constant \"", src.tensor.name, "\" holds ", x));
+    }
     lo = std::min(lo, x);
     hi = std::max(hi, x);
   }
@@ -462,9 +475,9 @@ class IntegerQuantizer {
         } else if (has_weights(op.op) && k == 2) {
           const float input_scale =
               params_[static_cast<size_t>(src_.operators()[i].inputs[0])].scale;
-          replaced = quantize_bias(original, input_scale, weight_scales, int16_);
+          replaced = quantize_bias(original, input_scale, weight_scales, int16_, op_where(src_, i));
         } else {
-          replaced = quantize_constant(original, int16_);
+          replaced = quantize_constant(original, int16_, op_where(src_, i));
         }
         op.inputs[k] = out_.add(std::move(replaced));
       }

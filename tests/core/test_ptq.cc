@@ -417,6 +417,23 @@ TEST(Ptq, ClearErrors) {
   options.mode = QuantMode::kFullInteger;
   EXPECT_EQ(quantize(clip, options).float_ops.size(), 1u);
 
+  // A NaN bias: calibration already names the activation it poisons.
+  test::ModelMaker nan_bias(1);
+  nan_bias.model().set_source("<nan bias>");
+  const int32_t x = nan_bias.activation("x", {1, 1});
+  const int32_t y = nan_bias.activation("y", {1, 1});
+  nan_bias.op(Op::kFullyConnected,
+              {x, nan_bias.constant("w", {1, 1}, {1.f}),
+               nan_bias.constant("b", {1}, {std::numeric_limits<float>::quiet_NaN()})},
+              {y}, nn::FullyConnectedOptions{});
+  nan_bias.model().set_inputs({x});
+  nan_bias.model().set_outputs({y});
+  const Model with_nan = nan_bias.take();
+  options.representative = {{{1.f}}};
+  EXPECT_NE(error_of(with_nan, options).find("sample 0 makes tensor 1 \"y\" non-finite (nan)"),
+            std::string::npos)
+      << error_of(with_nan, options);
+
   Model empty;
   empty.set_source("<empty>");
   EXPECT_NE(error_of(empty, options).find("<empty>: the model has no operators"),
