@@ -1,0 +1,43 @@
+// The `edgestream` subcommands: one file each, each adding itself to the CLI11 app.
+// A command's callback throws edge::Error for a person to read; main() prints it and exits 1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/graph/graph.h"
+
+namespace edge::cli {
+
+void add_launch_command(CLI::App& app);
+void add_dataset_command(CLI::App& app);
+void add_merge_command(CLI::App& app);
+
+// Finds an application: a path to a definition file (has a '/' or ends in .toml), or a name
+// under $EDGE_PIPELINES_DIR, <exe>/../share/edgestream/pipelines, or the source tree's
+// pipelines/. An unknown name is an error listing the applications found.
+graph::GraphDefinition find_application(const std::string& name_or_path);
+
+// "key=value" words into a map; a repeated key or a word without '=' is an error.
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& words);
+
+// Resolves a mode and checks the values of kind file/directory/device it uses.
+graph::ResolvedGraph resolve_checked(const graph::GraphDefinition& definition,
+                                     const std::string& mode,
+                                     const std::map<std::string, std::string>& values);
+
+// Progress of a running pipeline, read from its edgedatasetsrc (0, 0 when it has none).
+struct PipelineProgress {
+  unsigned long long clips_emitted = 0, clips_total = 0;
+};
+
+// Runs gst-launch arguments in-process until EOS. `on_poll` (may be empty) is called about
+// every 200 ms with the current progress. Throws edge::Error with the element's message on
+// a parse or streaming error. Thread-safe (one pipeline per call).
+void run_pipeline(const std::vector<std::string>& argv,
+                  const std::function<void(const PipelineProgress&)>& on_poll = {});
+
+}  // namespace edge::cli
