@@ -117,7 +117,7 @@ class Exporter {
       tensor_of_[size_t(node)] = t;
       return t;
     };
-    if (dynamic_cast<const Dropout*>(&layer)) {
+    if (dynamic_cast<const Dropout*>(&layer) || std::string(layer.kind()) == "FakeQuant") {
       tensor_of_[size_t(node)] = in;
     } else if (dynamic_cast<const ReLU*>(&layer)) {
       add_op(nn::Op::kRelu, {in}, output(), std::monostate{});

@@ -16,6 +16,7 @@
 //   Flatten          -> RESHAPE to [batch, features]
 //   Concatenate      -> CONCATENATION on the last axis
 //   Dropout          -> dropped (identity at inference)
+//   FakeQuant (qat.h) -> dropped (its ranges are for the int8 quantizer)
 //   then SOFTMAX on the model output (ExportOptions::softmax), since the
 //   trainer's softmax lives in the loss.
 // Every bias is written (zeros when the layer has none) so a runtime never

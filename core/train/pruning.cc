@@ -156,10 +156,7 @@ std::vector<EpochLog> fit_with_step_hook(Trainer& trainer, const Dataset& train,
   return logs;
 }
 
-namespace {
-
-// A fresh, unbuilt layer with the same configuration as `layer`.
-std::unique_ptr<Layer> fresh_layer(const Layer& layer, int units_override = -1) {
+std::unique_ptr<Layer> copy_layer_config(const Layer& layer, int units_override) {
   if (const auto* d = dynamic_cast<const Dense*>(&layer)) {
     return std::make_unique<Dense>(units_override > 0 ? units_override : d->units(), d->use_bias());
   }
@@ -190,6 +187,8 @@ std::unique_ptr<Layer> fresh_layer(const Layer& layer, int units_override = -1) 
   throw Error(
       msg("structured pruning: cannot copy layer '", layer.name(), "' (", layer.kind(), ")"));
 }
+
+namespace {
 
 bool channel_wise(const Layer& layer) {
   return dynamic_cast<const ReLU*>(&layer) || dynamic_cast<const ReLU6*>(&layer) ||
@@ -290,7 +289,7 @@ StructuredResult remove_units(const Model& model, const std::string& layer_name,
   out.input(model.input_shape());
   for (size_t i = 0; i < model.num_layers(); ++i) {
     const Layer& l = model.layer(i);
-    out.add(fresh_layer(l, i == target ? keep : -1), model.layer_inputs(i), l.name());
+    out.add(copy_layer_config(l, i == target ? keep : -1), model.layer_inputs(i), l.name());
   }
   out.set_output(model.output());
   const bool sliced_bn = !sliced_channel_wise.empty();

@@ -86,6 +86,11 @@ std::vector<EpochLog> fit_with_step_hook(Trainer& trainer, const Dataset& train,
                                          const StepHookOptions& options,
                                          const std::function<void(int64_t step)>& after_step);
 
+// A fresh, unbuilt layer with the configuration of `layer` (Dense units or
+// Conv2D filters replaced by units_override when > 0); weights are not copied.
+// Throws for a kind it does not know.
+std::unique_ptr<Layer> copy_layer_config(const Layer& layer, int units_override = -1);
+
 // Structured pruning of `layer_name` (Dense or Conv2D): keeps the
 // round((1 - fraction) * units) units with the largest L1 norm (at least 1),
 // in their original order. Between it and the next Dense/Conv2D only ReLU,
