@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 
 #include "core/common/error.h"
 #include "core/train/activation.h"
@@ -192,6 +193,55 @@ TEST(StructuredPruning, ConvFiltersThroughBatchNormAndPooling) {
   EXPECT_LT(r.model.parameter_count(), model.parameter_count());
   mask_next_inputs(model, "conv2", r.kept, 6);
   expect_same_outputs(model, r.model, random_batch(2, {9, 9, 2}, 3));
+}
+
+std::string bundled(const std::string& file) {
+  const char* root = std::getenv("EDGE_SOURCE_ROOT");
+  return std::string(root ? root : ".") + "/datasets/gesture-punch-flex/" + file;
+}
+
+TEST(MagnitudePruner, GestureNetworkPrunedTo80PercentOnRealData) {
+  const GestureData gestures =
+      load_gesture_classes({{"punch", bundled("punch.csv")}, {"flex", bundled("flex.csv")}});
+  const std::vector<int> folds = stratified_folds(gestures.data.labels, 4, 1);
+  std::vector<int> train_idx, test_idx;
+  for (int i = 0; i < int(folds.size()); ++i) {
+    (folds[size_t(i)] == 0 ? test_idx : train_idx).push_back(i);
+  }
+  const Dataset train = subset(gestures.data, train_idx);
+  const Dataset test = subset(gestures.data, test_idx);
+  Model model = make_gesture_dense_model(int(train.x.inner_size()), 2);
+  model.initialize(1);
+  RmsProp optimizer(RmsPropOptions{});
+  FitOptions fit;
+  fit.epochs = 60;
+  fit.batch_size = 4;
+  Trainer trainer(model, optimizer, fit);
+  trainer.fit(train);
+  const double float_accuracy = trainer.evaluate(test).accuracy;
+
+  PolynomialDecay schedule;
+  schedule.final_sparsity = 0.8f;
+  schedule.begin_step = 0;
+  schedule.end_step = 55;  // 45 recordings / batch 4 = 12 steps per epoch
+  schedule.frequency = 5;
+  MagnitudePruner pruner(model, schedule);
+  StepHookOptions tune;
+  tune.epochs = 10;
+  tune.batch_size = 4;
+  fit_with_step_hook(trainer, train, tune, [&](int64_t step) { pruner.on_step(step); });
+  const double pruned_accuracy = trainer.evaluate(test).accuracy;
+  EXPECT_NEAR(pruner.sparsity(), 0.8, 1e-3);
+
+  StructuredResult smaller = remove_units(model, "dense_50", 0.5f);
+  RmsProp optimizer2(RmsPropOptions{});
+  Trainer trainer2(smaller.model, optimizer2, fit);
+  const double structured_accuracy = trainer2.evaluate(test).accuracy;
+  std::cout << "gesture test fold (" << test.size() << " recordings): float " << float_accuracy
+            << ", 80 % sparse after 10 epochs " << pruned_accuracy
+            << "; then half of dense_50 removed (" << model.parameter_count() << " -> "
+            << smaller.model.parameter_count() << " parameters) " << structured_accuracy << "\n";
+  EXPECT_GE(pruned_accuracy, float_accuracy - 0.1);
 }
 
 TEST(StructuredPruning, RefusesWhatItCannotRewrite) {
