@@ -19,6 +19,7 @@
 // Errors (edge::Error naming the setting or layer): clusters < 1, clusters
 // greater than a kernel's weight count, unknown layer or a layer without a
 // kernel, iterations < 1, non-finite weights.
+// Lifetime: keeps pointers to the model's kernels; the model must outlive it.
 // Thread safety: used by one thread, between optimizer steps.
 #pragma once
 

@@ -169,7 +169,7 @@ class Exporter {
     const Layer& layer = model_.layer(index);
     NodeId last = NodeId(index + 1);
     // Fold a following BatchNorm, then fuse a following activation.
-    Tensor kernel = layer.param("kernel").value ? *layer.param("kernel").value : Tensor();
+    Tensor kernel = *layer.param("kernel").value;
     Tensor bias;
     std::vector<NodeId> merged{last};  // nodes whose activation the one operator produces
     const NodeId next = sole_consumer(last);

@@ -19,7 +19,8 @@
 // Errors (edge::Error with the setting's name): sparsity outside [0, 1),
 // final < initial, end <= begin, frequency < 1, power <= 0, unknown layer or a
 // layer without a prunable kernel, a graph structured pruning cannot rewrite.
-// Thread safety: a pruner is used by one thread, between optimizer steps.
+// Lifetime: a pruner keeps pointers to the model's kernels; the model must
+// outlive it. Thread safety: one thread, between optimizer steps.
 #pragma once
 
 #include <cstdint>

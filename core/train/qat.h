@@ -21,7 +21,8 @@
 // their int8 grid values.
 //
 // export_ir treats FakeQuant as identity (its ranges are for the quantizer).
-// Errors: edge::Error naming the layer or setting. Thread safety: as layers.
+// Errors: edge::Error naming the layer or setting. Thread safety: as layers;
+// a WeightFakeQuantizer keeps pointers to the kernels (the model must outlive it).
 #pragma once
 
 #include <string>
