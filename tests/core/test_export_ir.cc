@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "core/nn/interpreter.h"
+#include "core/nn/tflite_reader.h"
+#include "core/nn/tflite_writer.h"
 #include "core/train/activation.h"
 #include "core/train/architectures.h"
 #include "core/train/batchnorm.h"
@@ -173,6 +175,30 @@ TEST(ExportIr, DepthwiseAveragePoolFlattenAndStandaloneRelu6) {
   EXPECT_EQ(count_ops(ir, nn::Op::kReshape), 1);
   EXPECT_EQ(count_ops(ir, nn::Op::kAveragePool2D), 1);
   expect_close(run_ir(ir, input), want, 1e-5);
+}
+
+TEST(ExportIr, WrittenAsTfliteAndReadBackGivesTheSameOutputs) {
+  Model model;
+  NodeId x = model.input({15, 15, 1});
+  x = model.add(std::make_unique<Conv2D>(8, 3, 2), x, "conv1");
+  x = model.add(std::make_unique<BatchNorm>(), x, "conv1_bn");
+  x = model.add(std::make_unique<ReLU>(), x, "conv1_relu");
+  x = add_fire_module(model, x, 4, 6, "fire2");
+  x = model.add(std::make_unique<Conv2D>(3, 1), x, "conv10");
+  model.add(std::make_unique<GlobalAveragePool>(), x, "gap");
+  model.initialize(5);
+  randomize_batchnorms(model, 6);
+  ExportOptions options;
+  options.labels = {"dog", "rain", "siren"};
+  const nn::Model ir = export_ir(model, options);
+  const std::vector<uint8_t> bytes = nn::write_tflite(ir);
+  const nn::Model back = nn::read_tflite_buffer(bytes.data(), bytes.size(), "<exported>");
+  EXPECT_EQ(back.labels(), options.labels);
+  const Tensor input = random_batch(1, {15, 15, 1}, 4);
+  const std::vector<float> want = run_ir(ir, input);
+  const std::vector<float> got = run_ir(back, input);
+  ASSERT_EQ(got.size(), 3u);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
 }
 
 TEST(ExportIr, RefusesUnfoldableBatchNormAndBadOptions) {
