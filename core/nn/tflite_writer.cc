@@ -171,13 +171,13 @@ class Writer {
     auto subgraph =
         tflite::CreateSubGraph(fbb_, fbb_.CreateVector(tensors), fbb_.CreateVector(model_.inputs()),
                                fbb_.CreateVector(model_.outputs()), fbb_.CreateVector(operators),
-                               fbb_.CreateString("main"));
+                               options_.strip_strings ? 0 : fbb_.CreateString("main"));
     auto metadata = write_metadata();
     std::vector<flatbuffers::Offset<tflite::SubGraph>> subgraphs{subgraph};
     auto root = tflite::CreateModel(
         fbb_, kSchemaVersion, fbb_.CreateVector(opcodes_), fbb_.CreateVector(subgraphs),
-        fbb_.CreateString(options_.description), fbb_.CreateVector(buffers_), 0,
-        metadata.empty() ? 0 : fbb_.CreateVector(metadata));
+        options_.strip_strings ? 0 : fbb_.CreateString(options_.description),
+        fbb_.CreateVector(buffers_), 0, metadata.empty() ? 0 : fbb_.CreateVector(metadata));
     fbb_.Finish(root, kIdentifier);
     if (fbb_.GetSize() > static_cast<size_t>(FLATBUFFERS_MAX_BUFFER_SIZE)) {
       throw Error(msg(model_.source(), ": the written model would be ", fbb_.GetSize(),
@@ -197,6 +197,28 @@ class Writer {
     return static_cast<uint32_t>(buffers_.size() - 1);
   }
 
+  // Equal small vectors (shapes, scales, zero points) are written once and
+  // referred to from every table that holds them: FlatBuffers allows shared
+  // offsets, and it keeps quantized files small.
+  template <typename T>
+  using VectorCache = std::map<std::vector<T>, flatbuffers::Offset<flatbuffers::Vector<T>>>;
+  template <typename T>
+  flatbuffers::Offset<flatbuffers::Vector<T>> shared(VectorCache<T>& cache,
+                                                     const std::vector<T>& values) {
+    auto found = cache.find(values);
+    if (found != cache.end()) return found->second;
+    const auto offset = fbb_.CreateVector(values);
+    cache.emplace(values, offset);
+    return offset;
+  }
+
+  bool is_graph_io(int32_t index) const {
+    const auto& in = model_.inputs();
+    const auto& out = model_.outputs();
+    return std::find(in.begin(), in.end(), index) != in.end() ||
+           std::find(out.begin(), out.end(), index) != out.end();
+  }
+
   std::vector<flatbuffers::Offset<tflite::Tensor>> write_tensors() {
     std::vector<flatbuffers::Offset<tflite::Tensor>> out;
     out.reserve(model_.tensors().size());
@@ -213,14 +235,16 @@ class Writer {
       flatbuffers::Offset<tflite::QuantizationParameters> quant = 0;
       if (!t.quant.empty()) {
         quant = tflite::CreateQuantizationParameters(
-            fbb_, 0, 0, fbb_.CreateVector(t.quant.scale), fbb_.CreateVector(t.quant.zero_point),
+            fbb_, 0, 0, shared(scales_, t.quant.scale), shared(zero_points_, t.quant.zero_point),
             tflite::QuantizationDetails_NONE, 0,
             t.quant.per_channel() ? t.quant.quantized_dimension : 0);
       }
-      auto shape = fbb_.CreateVector(t.shape);
+      auto shape = shared(shapes_, t.shape);
+      const bool keep_name = !options_.strip_strings || is_graph_io(static_cast<int32_t>(i));
+      auto name = keep_name ? fbb_.CreateString(t.name) : 0;
       auto signature = t.shape_signature.empty() ? 0 : fbb_.CreateVector(t.shape_signature);
-      out.push_back(tflite::CreateTensor(fbb_, shape, type, buffer, fbb_.CreateString(t.name),
-                                         quant, t.is_variable, 0, signature));
+      out.push_back(tflite::CreateTensor(fbb_, shape, type, buffer, name, quant, t.is_variable, 0,
+                                         signature));
     }
     return out;
   }
@@ -355,6 +379,9 @@ class Writer {
   std::vector<flatbuffers::Offset<tflite::Buffer>> buffers_;
   std::vector<flatbuffers::Offset<tflite::OperatorCode>> opcodes_;
   std::map<std::pair<int32_t, int32_t>, uint32_t> opcode_map_;
+  VectorCache<int32_t> shapes_;
+  VectorCache<float> scales_;
+  VectorCache<int64_t> zero_points_;
 };
 
 }  // namespace

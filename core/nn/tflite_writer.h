@@ -19,7 +19,9 @@
 //     (min_runtime_version()) and written as the converter does: the version
 //     string NUL-padded to 16 bytes. Each entry has its own buffer.
 //   - quantization parameters: scale, zero_point and quantized_dimension only
-//     (no min/max), nothing for unquantized tensors.
+//     (no min/max), nothing for unquantized tensors;
+//   - equal shape, scale and zero-point vectors are stored once and shared by
+//     the tables that use them (valid FlatBuffers, accepted by TFLite's verifier).
 // Nothing else is added, so files stay as small as the data they hold.
 //
 // Errors: a model that fails Model::validate(), a tensor type TFLite has no code
@@ -44,6 +46,10 @@ struct WriteOptions {
   // Compute and write the "min_runtime_version" metadata entry (replaces an
   // existing one). When false, an existing entry is copied unchanged.
   bool min_runtime_version = true;
+  // Drop the strings no runtime needs, as TensorFlow's strip_strings tool does
+  // for microcontroller builds: the names of tensors that are not graph inputs
+  // or outputs, the subgraph name and the description. Metadata entries stay.
+  bool strip_strings = false;
 };
 
 // Name of TFLite's minimum-runtime metadata entry.

@@ -146,6 +146,7 @@ TEST(ArmnnParity, WrittenFloatAndInt8ModelsMatch) {
   struct Case {
     std::string name;
     nn::Model model;
+    bool strip = false;  // WriteOptions::strip_strings (internal names dropped)
   };
   std::vector<Case> cases;
   const nn::Model dense = test::dense_gesture_model();
@@ -155,6 +156,7 @@ TEST(ArmnnParity, WrittenFloatAndInt8ModelsMatch) {
   int8.representative = test::random_samples(dense, 32, 3);
   cases.push_back({"dense_float32", test::dense_gesture_model()});
   cases.push_back({"dense_int8", optimize::quantize(dense, int8).model});
+  cases.push_back({"dense_int8_stripped", optimize::quantize(dense, int8).model, true});
   int8.representative = test::random_samples(cnn, 32, 3);
   cases.push_back({"cnn_float32", test::small_cnn_model()});
   cases.push_back({"cnn_int8", optimize::quantize(cnn, int8).model});
@@ -184,7 +186,9 @@ TEST(ArmnnParity, WrittenFloatAndInt8ModelsMatch) {
   for (Case& c : cases) {
     SCOPED_TRACE(c.name);
     const std::string path = testing::TempDir() + "/armnn_" + c.name + ".tflite";
-    nn::write_tflite_file(c.model, path);
+    nn::WriteOptions write;
+    write.strip_strings = c.strip;
+    nn::write_tflite_file(c.model, path, write);
     const Outcome o = compare(path, inputs_for(c.model, 20, 77));
     std::remove(path.c_str());
     if (!o.ran) {
@@ -214,7 +218,7 @@ TEST(ArmnnParity, WrittenFloatAndInt8ModelsMatch) {
       EXPECT_LE(o.max_diff, 1.0);
     }
   }
-  EXPECT_GE(ran, 4u) << "Arm NN ran fewer models than the float and int8 dense and CNN models";
+  EXPECT_GE(ran, 5u) << "Arm NN ran fewer models than the float and int8 dense and CNN models";
 }
 
 }  // namespace

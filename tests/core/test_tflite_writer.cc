@@ -315,6 +315,38 @@ TEST(TfliteWriter, RefusesInvalidModelsAndPaths) {
   }
 }
 
+TEST(TfliteWriter, StripStringsKeepsGraphNamesAndMetadata) {
+  const Model model =
+      optimize::with_edge_metadata(test::dense_gesture_model(), {{"a", "b"}, "", ""});
+  WriteOptions strip;
+  strip.strip_strings = true;
+  const std::vector<uint8_t> full = write_tflite(model);
+  const std::vector<uint8_t> stripped = write_tflite(model, strip);
+  EXPECT_LT(stripped.size(), full.size());
+  const Model back = read_tflite_buffer(stripped.data(), stripped.size(), "<stripped>");
+  EXPECT_EQ(back.input(0).name, "input");
+  EXPECT_EQ(back.output(0).name, "probs");
+  EXPECT_EQ(back.tensor(back.operators()[0].inputs[1]).name, "");
+  EXPECT_EQ(back.description(), "");
+  EXPECT_EQ(back.labels(), (std::vector<std::string>{"a", "b"}));
+  // Same computation.
+  const auto samples = test::random_samples(model, 2, 8);
+  for (const auto& s : samples) EXPECT_EQ(test::run_float(model, s), test::run_float(back, s));
+}
+
+TEST(TfliteWriter, EqualVectorsAreStoredOnce) {
+  const Model model = test::dense_gesture_model();
+  const std::vector<uint8_t> bytes = write_tflite(model);
+  const tflite::Model* root = tflite::GetModel(bytes.data());
+  const auto* tensors = root->subgraphs()->Get(0)->tensors();
+  // "dense1" [1, 50] and "b1"... differ; the two [1, 2] tensors (logits, probs) share one.
+  const tflite::Tensor* logits = tensors->Get(3);
+  const tflite::Tensor* probs = tensors->Get(4);
+  ASSERT_EQ(logits->name()->str(), "logits");
+  ASSERT_EQ(probs->name()->str(), "probs");
+  EXPECT_EQ(logits->shape(), probs->shape());
+}
+
 TEST(TfliteWriter, WritesFilesAtomically) {
   const std::string path = testing::TempDir() + "/writer_dense.tflite";
   write_tflite_file(test::dense_gesture_model(), path);
