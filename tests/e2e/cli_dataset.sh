@@ -48,6 +48,11 @@ summary "$TMP/j2" >"$TMP/j2.sum"
 check "--jobs 2 stores the same windows as --jobs 1" "" "$(diff "$TMP/j1.sum" "$TMP/j2.sum")"
 check "--jobs 2 leaves no job folders" "" "$(ls -d "$TMP"/j2.jobs 2>/dev/null)"
 
+# More jobs than clips: the empty jobs end and the rest is merged as usual.
+timeout 120 "$EDGE" dataset gesture "out=$TMP/j64" --shard 1/2 --jobs 40 >"$TMP/j64.log" 2>&1
+check "--jobs 40 on 30 clips exits 0" 0 $?
+check "--jobs 40 on 30 clips stores 30 windows" "$TMP/j64: 30 windows in 30 shards from 30 clips (40 jobs)" "$(tail -n1 "$TMP/j64.log")"
+
 "$EDGE" dataset gesture "out=$TMP/s1" --shard 1/2 --jobs 1 >"$TMP/s1.log" 2>&1
 check "shard 1/2 exits 0" 0 $?
 "$EDGE" dataset gesture "out=$TMP/s2" --shard 2/2 --jobs 2 >"$TMP/s2.log" 2>&1

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -125,6 +126,7 @@ void add_dataset_command(CLI::App& app) {
 
     std::vector<PipelineProgress> progress(jobs);
     std::vector<std::string> failures(jobs);
+    std::vector<char> finished(jobs, 0);  // a job may have no clips at all: total stays 0
     std::mutex lock;
     std::vector<std::thread> threads;
     for (unsigned j = 0; j < jobs; ++j) {
@@ -138,6 +140,8 @@ void add_dataset_command(CLI::App& app) {
           std::lock_guard<std::mutex> guard(lock);
           failures[j] = err.what();
         }
+        std::lock_guard<std::mutex> guard(lock);
+        finished[j] = 1;
       });
     }
     ProgressReport report(::isatty(STDERR_FILENO) != 0);
@@ -150,11 +154,7 @@ void add_dataset_command(CLI::App& app) {
         total += p.clips_total;
       }
       report.update(done, total);
-      running = false;
-      for (unsigned j = 0; j < jobs; ++j)
-        if (progress[j].clips_total == 0 || progress[j].clips_emitted < progress[j].clips_total)
-          running = running || failures[j].empty();
-      if (!running) break;
+      running = std::count(finished.begin(), finished.end(), 0) > 0;
     }
     for (auto& t : threads) t.join();
     report.finish();
