@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/nn/interpreter.h"
 #include "core/nn/tflite_reader.h"
 #include "core/nn/tflite_writer.h"
 #include "core/optimize/calibration.h"
@@ -209,6 +210,71 @@ TEST(Ptq, EveryModeAgreesWithFloat) {
     EXPECT_GE(a.top1, c.min_top1);
     EXPECT_LE(a.max_abs, c.max_abs);
   }
+}
+
+// Two graph inputs, ADD, the fixed-scale activations and a CONCATENATION whose
+// inputs cannot take its parameters (fixed-scale producers): it requantizes.
+TEST(Ptq, TwoInputsFixedActivationsAndRequantizingConcat) {
+  test::ModelMaker m(3);
+  m.model().set_source("<two inputs>");
+  const int32_t a = m.activation("a", {1, 4});
+  const int32_t b = m.activation("b", {1, 4});
+  const int32_t sum = m.activation("sum", {1, 4});
+  const int32_t tanh = m.activation("tanh", {1, 4});
+  const int32_t sigmoid = m.activation("sigmoid", {1, 4});
+  const int32_t cat = m.activation("cat", {1, 8});
+  m.op(Op::kAdd, {a, b}, {sum}, nn::AddOptions{});
+  m.op(Op::kTanh, {sum}, {tanh});
+  m.op(Op::kLogistic, {a}, {sigmoid});
+  nn::ConcatenationOptions axis1;
+  axis1.axis = 1;
+  m.op(Op::kConcatenation, {tanh, sigmoid}, {cat}, axis1);
+  m.model().set_inputs({a, b});
+  m.model().set_outputs({cat});
+  const Model model = m.take();
+
+  test::Rng rng(5);
+  std::vector<Sample> samples(32, Sample(2, std::vector<float>(4)));
+  for (auto& s : samples) {
+    for (auto& v : s) {
+      for (float& x : v) x = rng.uniform(-2.f, 2.f);
+    }
+  }
+  PtqOptions options;
+  options.mode = QuantMode::kIntegerOnly;
+  options.representative = samples;
+  const Model q = quantize(model, options).model;
+  ASSERT_EQ(q.inputs().size(), 2u);
+  EXPECT_EQ(q.input(0).type, DType::kInt8);
+  EXPECT_EQ(q.input(1).type, DType::kInt8);
+  const nn::Tensor& t = q.tensor(q.operators()[1].outputs[0]);
+  EXPECT_EQ(t.quant.scale[0], 1.f / 128);
+  EXPECT_EQ(t.quant.zero_point[0], 0);
+  const nn::Tensor& s = q.tensor(q.operators()[2].outputs[0]);
+  EXPECT_EQ(s.quant.scale[0], 1.f / 256);
+  EXPECT_EQ(s.quant.zero_point[0], -128);
+  // The concatenation's output covers both ranges ([-1, 1] from TANH).
+  EXPECT_NEAR(q.output(0).quant.scale[0], 2.f / 255, 2e-4);
+
+  // Full integer with float edges agrees with float within a few output steps.
+  options.mode = QuantMode::kFullInteger;
+  const Model fq = quantize(model, options).model;
+  nn::Interpreter fi(model, {nn::KernelSet::kReference, 1});
+  nn::Interpreter qi(fq, {nn::KernelSet::kReference, 1});
+  float max_abs = 0.f;
+  for (const Sample& sample : samples) {
+    for (size_t k = 0; k < 2; ++k) {
+      std::memcpy(fi.input(k).data<float>(), sample[k].data(), 16);
+      std::memcpy(qi.input(k).data<float>(), sample[k].data(), 16);
+    }
+    fi.invoke();
+    qi.invoke();
+    for (int i = 0; i < 8; ++i)
+      max_abs = std::max(max_abs,
+                         std::fabs(fi.output(0).data<float>()[i] - qi.output(0).data<float>()[i]));
+  }
+  std::printf("[measured] ADD/TANH/LOGISTIC/CONCATENATION full-integer max |diff| %.4f\n", max_abs);
+  EXPECT_LT(max_abs, 4 * 2.f / 255);
 }
 
 TEST(Ptq, Int16x8KeepsOpsWithoutKernelsInFloat) {
