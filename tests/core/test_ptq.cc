@@ -204,7 +204,15 @@ TEST(Ptq, EveryModeAgreesWithFloat) {
     options.dynamic_range_min_elements = 0;
     options.representative = test::random_samples(model, 64, 100);
     const PtqResult result = quantize(model, options);
-    const Agreement a = measure(model, result.model, test::random_samples(model, 200, 200));
+    const std::vector<Sample> held_out = test::random_samples(model, 200, 200);
+    const Agreement a = measure(model, result.model, held_out);
+    // The fast kernels compute what the reference kernels compute on these files.
+    for (size_t k = 0; k < 5; ++k) {
+      const std::vector<float> ref = test::run_float(result.model, held_out[k]);
+      const std::vector<float> fast =
+          test::run_float(result.model, held_out[k], nn::KernelSet::kFast);
+      for (size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(ref[i], fast[i], 1e-5f) << k;
+    }
     std::printf("[measured] %s %s: top-1 agreement %.3f, max |p - p_float| %.5f, float ops %zu\n",
                 c.model, quant_mode_name(c.mode), a.top1, a.max_abs, result.float_ops.size());
     EXPECT_GE(a.top1, c.min_top1);
