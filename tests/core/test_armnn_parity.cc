@@ -7,6 +7,9 @@
 // ("[armnn refused] ...") and listed in docs/export.md, not hidden; the test
 // then requires that the refusal is one of the documented ones.
 #include <gtest/gtest.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <armnn/ArmNN.hpp>
 #include <armnn/BackendRegistry.hpp>
@@ -157,6 +160,7 @@ TEST(ArmnnParity, WrittenFloatAndInt8ModelsMatch) {
   cases.push_back({"dense_float32", test::dense_gesture_model()});
   cases.push_back({"dense_int8", optimize::quantize(dense, int8).model});
   cases.push_back({"dense_int8_stripped", optimize::quantize(dense, int8).model, true});
+
   int8.representative = test::random_samples(cnn, 32, 3);
   cases.push_back({"cnn_float32", test::small_cnn_model()});
   cases.push_back({"cnn_int8", optimize::quantize(cnn, int8).model});
@@ -219,6 +223,46 @@ TEST(ArmnnParity, WrittenFloatAndInt8ModelsMatch) {
     }
   }
   EXPECT_GE(ran, 5u) << "Arm NN ran fewer models than the float and int8 dense and CNN models";
+}
+
+// Per-channel FULLY_CONNECTED weights (PtqOptions::per_channel_dense) make Arm NN
+// 20.08 abort on an assertion, so the check runs in a child process and the
+// outcome is recorded: this is why per-tensor dense weights are the default.
+TEST(ArmnnParity, PerChannelDenseWeightsOutcomeIsRecorded) {
+  if (!cpu_ref_available()) {
+    GTEST_SKIP() << "SKIPPED: Arm NN has no CpuRef backend here (libarmnn-cpuref-backend22)";
+  }
+  const nn::Model dense = test::dense_gesture_model();
+  optimize::PtqOptions int8;
+  int8.mode = optimize::QuantMode::kIntegerOnly;
+  int8.per_channel_dense = true;
+  int8.representative = test::random_samples(dense, 32, 3);
+  const nn::Model model = optimize::quantize(dense, int8).model;
+  const std::string path = testing::TempDir() + "/armnn_dense_per_channel.tflite";
+  nn::write_tflite_file(model, path);
+  const auto inputs = inputs_for(model, 5, 77);
+  std::fflush(stdout);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const Outcome o = compare(path, inputs);
+    std::printf("[armnn child] ran %d, max LSB difference %.3g, refusal \"%s\"\n", o.ran,
+                o.max_diff, o.refusal.c_str());
+    std::fflush(stdout);
+    _exit(o.ran && o.max_diff <= 1.0 ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  std::remove(path.c_str());
+  if (WIFSIGNALED(status)) {
+    std::printf(
+        "[armnn refused] dense_int8_per_channel: Arm NN aborted with signal %d "
+        "(20.08: GetBiasTypeFromWeightsType assertion on per-axis FC weights)\n",
+        WTERMSIG(status));
+  } else {
+    std::printf("[armnn] dense_int8_per_channel: child exit status %d\n", WEXITSTATUS(status));
+    EXPECT_NE(WEXITSTATUS(status), 3) << "Arm NN ran the per-channel file but disagreed";
+  }
 }
 
 }  // namespace

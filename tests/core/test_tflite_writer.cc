@@ -244,11 +244,16 @@ TEST(TfliteWriter, RealModelsRoundTrip) {
   }
   // The MLIR converter's files: our version table gives the versions it wrote,
   // and the min_runtime_version it wrote.
-  for (const char* name : {"hello_world_float", "hello_world_int8", "micro_speech_quantized"}) {
+  for (const char* name : {"hello_world_float", "hello_world_int8", "micro_speech_quantized",
+                           "person_detect", "keyword_scrambled"}) {
     SCOPED_TRACE(name);
     const Model original = read_tflite_file(dir + "/" + name + ".tflite");
-    for (const Operator& op : original.operators())
+    for (const Operator& op : original.operators()) {
+      // TOCO (person_detect's converter) wrote int8 CONV_2D as version 2; MLIR writes 3.
+      if (std::string(name) == "person_detect" && op.op == Op::kConv2D) continue;
       EXPECT_EQ(converter_op_version(original, op), op.version) << op_name(op.op);
+    }
+    if (std::string(name) == "person_detect" || std::string(name) == "keyword_scrambled") continue;
     // micro_speech was written by TOCO, whose "1.5.0" predates int8 kernels.
     if (std::string(name) == "micro_speech_quantized") continue;
     const MetadataEntry* v = original.find_metadata(kMinRuntimeVersionName);
