@@ -10,6 +10,13 @@ namespace nn {
 namespace ref {
 namespace {
 
+// TFLite accumulates SVDF sums in int32 and, on every target it runs on, wraps on overflow
+// (the scrambled benchmark models do overflow). Adding through uint32 gives the same bits
+// without the undefined behaviour of signed overflow in C++.
+inline int32_t wrapping_add(int32_t acc, int64_t term) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(term));
+}
+
 template <typename T>
 void svdf_integer(const SvdfS8Params& p, const int8_t* input, const int8_t* weights_feature,
                   const T* weights_time, const int32_t* bias, T* state, int32_t* scratch,
@@ -27,7 +34,8 @@ void svdf_integer(const SvdfS8Params& p, const int8_t* input, const int8_t* weig
     for (int f = 0; f < p.filters; ++f) {
       const int8_t* w = weights_feature + int64_t{f} * p.input_size;
       int32_t dot = 0;
-      for (int c = 0; c < p.input_size; ++c) dot += w[c] * (in_row[c] - p.input_zero_point);
+      for (int c = 0; c < p.input_size; ++c)
+        dot = wrapping_add(dot, int64_t{w[c]} * (in_row[c] - p.input_zero_point));
       dot = multiply_by_quantized_multiplier(dot, p.multiplier_1, p.shift_1);
       dot = std::min(std::max(state_min, dot), state_max);
       column[int64_t{f} * p.memory] = static_cast<T>(p.state_zero_point + dot);
@@ -42,7 +50,8 @@ void svdf_integer(const SvdfS8Params& p, const int8_t* input, const int8_t* weig
       const T* w = weights_time + int64_t{f} * p.memory;
       const T* s = batch_state + int64_t{f} * p.memory;
       int32_t acc = 0;
-      for (int m = 0; m < p.memory; ++m) acc += w[m] * (s[m] - p.state_zero_point);
+      for (int m = 0; m < p.memory; ++m)
+        acc = wrapping_add(acc, int64_t{w[m]} * (int32_t{s[m]} - p.state_zero_point));
       filter_out[int64_t{b} * p.filters + f] = acc;
     }
   }
@@ -53,7 +62,7 @@ void svdf_integer(const SvdfS8Params& p, const int8_t* input, const int8_t* weig
     for (int u = 0; u < p.units; ++u) {
       int32_t acc = bias ? bias[u] : 0;
       const int32_t* f = filter_out + int64_t{b} * p.filters + int64_t{u} * p.rank;
-      for (int r = 0; r < p.rank; ++r) acc += f[r];
+      for (int r = 0; r < p.rank; ++r) acc = wrapping_add(acc, f[r]);
       unit_out[int64_t{b} * p.units + u] = acc;
     }
   }
