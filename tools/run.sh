@@ -32,7 +32,7 @@ test_packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy
   clang libclang-rt-14-dev libfuzzer-14-dev
-  libarmnntfliteparser-dev libarmnn-dev gcc-arm-none-eabi
+  libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
 )
 
 log() { printf '\n== %s\n' "$*"; }
