@@ -3,17 +3,17 @@
 
 #include "plugins/common/edgemeta.h"
 #include "plugins/gstedgedatasetsink.h"
-#include "plugins/gstedgelabelsink.h"
-#include "plugins/gstedgeimusrc.h"
-#include "plugins/gstedgespectrum.h"
 #include "plugins/gstedgedatasetsrc.h"
+#include "plugins/gstedgeimusrc.h"
+#include "plugins/gstedgeinfer.h"
+#include "plugins/gstedgelabelsink.h"
 #include "plugins/gstedgenormalize.h"
 #include "plugins/gstedgereshape.h"
+#include "plugins/gstedgespectrum.h"
 #include "plugins/gstedgewindow.h"
-#include "plugins/gstedgeinfer.h"
 #include "plugins/gstedgezmqsink.h"
 #include "plugins/gstedgezmqsrc.h"
-// INCLUDES (one line per element header, keep sorted)
+// Add an element: its header above, its gst_element_register line below, both sorted.
 
 #ifndef PACKAGE
 #define PACKAGE "edgestream"
@@ -25,17 +25,16 @@ static gboolean plugin_init(GstPlugin* plugin) {
   edge_class_meta_get_info();
   gboolean ok = TRUE;
   ok &= gst_element_register(plugin, "edgedatasetsink", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SINK);
-  ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
-  ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
-  ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
   ok &= gst_element_register(plugin, "edgedatasetsrc", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SRC);
+  ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
+  ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
+  ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
   ok &= gst_element_register(plugin, "edgenormalize", GST_RANK_NONE, GST_TYPE_EDGE_NORMALIZE);
   ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);
+  ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
   ok &= gst_element_register(plugin, "edgewindow", GST_RANK_NONE, GST_TYPE_EDGE_WINDOW);
-  ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
   ok &= gst_element_register(plugin, "edgezmqsink", GST_RANK_NONE, GST_TYPE_EDGE_ZMQ_SINK);
   ok &= gst_element_register(plugin, "edgezmqsrc", GST_RANK_NONE, GST_TYPE_EDGE_ZMQ_SRC);
-  // REGISTER (one gst_element_register line per element, keep sorted)
   return ok;
 }
 
