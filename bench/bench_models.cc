@@ -103,8 +103,8 @@ void run(benchmark::State& state, const Model& model, KernelSet kernels) {
   }
   const double invokes = static_cast<double>(state.iterations());
   state.counters["invokes/s"] = benchmark::Counter(invokes, benchmark::Counter::kIsRate);
-  state.counters["MACs/s"] = benchmark::Counter(
-      invokes * static_cast<double>(interpreter.macs()), benchmark::Counter::kIsRate);
+  state.counters["MACs/s"] = benchmark::Counter(invokes * static_cast<double>(interpreter.macs()),
+                                                benchmark::Counter::kIsRate);
   state.counters["MACs"] = static_cast<double>(interpreter.macs());
   state.counters["arena_bytes"] = static_cast<double>(interpreter.arena_bytes());
 }
@@ -130,9 +130,9 @@ void bench_dense(benchmark::State& state, KernelSet kernels) {
   run(state, model, kernels);
 }
 
-#define EDGE_MODEL_BENCH(label, file)                                                         \
-  BENCHMARK_CAPTURE(bench_file, label##_ref, file, KernelSet::kReference)                     \
-      ->Unit(benchmark::kMicrosecond);                                                         \
+#define EDGE_MODEL_BENCH(label, file)                                     \
+  BENCHMARK_CAPTURE(bench_file, label##_ref, file, KernelSet::kReference) \
+      ->Unit(benchmark::kMicrosecond);                                    \
   BENCHMARK_CAPTURE(bench_file, label##_fast, file, KernelSet::kFast)->Unit(benchmark::kMicrosecond)
 
 EDGE_MODEL_BENCH(person_detect, "person_detect.tflite");

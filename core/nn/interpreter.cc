@@ -49,8 +49,8 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
     } catch (const Error& e) {
       const std::string what = e.what();
       if (what.rfind(model.source() + ": operator", 0) == 0) throw;
-      throw Error(msg(model.source(), ": operator ", i, " (", op_name(ops[static_cast<size_t>(i)].op),
-                      "): ", what));
+      throw Error(msg(model.source(), ": operator ", i, " (",
+                      op_name(ops[static_cast<size_t>(i)].op), "): ", what));
     }
     macs_ += kernel->macs();
     kernels_.push_back(std::move(kernel));
@@ -155,7 +155,8 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
   scratch_.assign(static_cast<size_t>(num_ops), nullptr);
   for (int32_t i = 0; i < num_ops; ++i) {
     const int32_t req = scratch_request[static_cast<size_t>(i)];
-    if (req >= 0) scratch_[static_cast<size_t>(i)] = arena_ + plan.offsets[static_cast<size_t>(req)];
+    if (req >= 0)
+      scratch_[static_cast<size_t>(i)] = arena_ + plan.offsets[static_cast<size_t>(req)];
   }
   reset_state();
 

@@ -94,7 +94,7 @@ class Interpreter {
 
   size_t input_count() const { return model_.inputs().size(); }
   size_t output_count() const { return model_.outputs().size(); }
-  TensorView input(size_t i) const;   // throws edge::Error when i is out of range
+  TensorView input(size_t i) const;  // throws edge::Error when i is out of range
   TensorView output(size_t i) const;
   // Any tensor by index (intermediate values are only valid while alive; tests).
   TensorView tensor(int32_t index) const;
@@ -131,14 +131,22 @@ class Interpreter {
 template <typename T>
 bool TensorView::type_matches() const {
   switch (type()) {
-    case DType::kFloat32: return std::is_same<T, float>::value;
-    case DType::kFloat16: return std::is_same<T, uint16_t>::value;
-    case DType::kInt8: return std::is_same<T, int8_t>::value;
-    case DType::kUInt8: return std::is_same<T, uint8_t>::value;
-    case DType::kInt16: return std::is_same<T, int16_t>::value;
-    case DType::kInt32: return std::is_same<T, int32_t>::value;
-    case DType::kInt64: return std::is_same<T, int64_t>::value;
-    case DType::kBool: return std::is_same<T, bool>::value || std::is_same<T, uint8_t>::value;
+    case DType::kFloat32:
+      return std::is_same<T, float>::value;
+    case DType::kFloat16:
+      return std::is_same<T, uint16_t>::value;
+    case DType::kInt8:
+      return std::is_same<T, int8_t>::value;
+    case DType::kUInt8:
+      return std::is_same<T, uint8_t>::value;
+    case DType::kInt16:
+      return std::is_same<T, int16_t>::value;
+    case DType::kInt32:
+      return std::is_same<T, int32_t>::value;
+    case DType::kInt64:
+      return std::is_same<T, int64_t>::value;
+    case DType::kBool:
+      return std::is_same<T, bool>::value || std::is_same<T, uint8_t>::value;
   }
   return false;
 }

@@ -14,8 +14,8 @@ void check(const std::vector<BufferRequest>& requests) {
   for (size_t i = 0; i < requests.size(); ++i) {
     const BufferRequest& r = requests[i];
     if (r.first_use < 0 || r.last_use < r.first_use) {
-      throw Error(msg("memory planner: buffer ", i, " has an invalid lifetime [", r.first_use,
-                      ", ", r.last_use, "]"));
+      throw Error(msg("memory planner: buffer ", i, " has an invalid lifetime [", r.first_use, ", ",
+                      r.last_use, "]"));
     }
   }
 }
@@ -37,7 +37,7 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests) {
     return requests[a].first_use < requests[b].first_use;
   });
 
-  std::vector<size_t> placed;  // request indices already placed
+  std::vector<size_t> placed;                   // request indices already placed
   std::vector<std::pair<size_t, size_t>> busy;  // [begin, end) of conflicting placed buffers
   for (size_t index : order) {
     const BufferRequest& r = requests[index];
@@ -45,7 +45,8 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests) {
     busy.clear();
     for (size_t other : placed) {
       if (overlaps(r, requests[other]) && requests[other].bytes > 0) {
-        busy.emplace_back(plan.offsets[other], plan.offsets[other] + align_arena(requests[other].bytes));
+        busy.emplace_back(plan.offsets[other],
+                          plan.offsets[other] + align_arena(requests[other].bytes));
       }
     }
     std::sort(busy.begin(), busy.end());

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <string>
-#include <sys/stat.h>
 
 namespace edge::test {
 
@@ -30,9 +30,9 @@ inline std::string fixtures_root() {
 
 // Sets `var` to the absolute path of `relative` inside the shared data folder,
 // or skips the test with a visible message when the folder or file is absent.
-#define EDGE_REQUIRE_SHARED(var, relative)                                                   \
-  std::string var = ::edge::test::shared_data_root() + "/" + (relative);                     \
-  if (::edge::test::shared_data_root().empty() || !::edge::test::path_exists(var)) {         \
-    GTEST_SKIP() << "SKIPPED: shared real data not found: " << var                           \
+#define EDGE_REQUIRE_SHARED(var, relative)                                                \
+  std::string var = ::edge::test::shared_data_root() + "/" + (relative);                  \
+  if (::edge::test::shared_data_root().empty() || !::edge::test::path_exists(var)) {      \
+    GTEST_SKIP() << "SKIPPED: shared real data not found: " << var                        \
                  << " (needs ../shared/data beside the source tree or EDGE_SHARED_DATA)"; \
   }

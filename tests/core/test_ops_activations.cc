@@ -59,10 +59,10 @@ TEST(FixedPoint, LogisticAndTanhMatchGemmlowp) {
 TEST(FixedPoint, ReciprocalAndRescaleMatchGemmlowp) {
   for (int32_t raw : sweep()) {
     if (raw < 0) continue;
-    ASSERT_EQ(fp::one_over_one_plus_x_for_x_in_0_1(fp::FixedPoint<0>::from_raw(raw)).raw,
-              gemmlowp::one_over_one_plus_x_for_x_in_0_1(
-                  gemmlowp::FixedPoint<int32_t, 0>::FromRaw(raw))
-                  .raw());
+    ASSERT_EQ(
+        fp::one_over_one_plus_x_for_x_in_0_1(fp::FixedPoint<0>::from_raw(raw)).raw,
+        gemmlowp::one_over_one_plus_x_for_x_in_0_1(gemmlowp::FixedPoint<int32_t, 0>::FromRaw(raw))
+            .raw());
     ASSERT_EQ(fp::rescale<12>(fp::FixedPoint<0>::from_raw(raw)).raw,
               gemmlowp::Rescale<12>(gemmlowp::FixedPoint<int32_t, 0>::FromRaw(raw)).raw());
   }
@@ -111,7 +111,8 @@ TEST(Softmax, Int8TracksFloatWithinOneStep) {
   const float scale = 0.0625f;
   const ref::SoftmaxS8Params p = ref::softmax_prepare_s8(1.f, scale);
   std::vector<int8_t> in(37);
-  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int8_t>(static_cast<int>(i * 29 % 256) - 128);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = static_cast<int8_t>(static_cast<int>(i * 29 % 256) - 128);
   std::vector<int8_t> out(in.size());
   ref::softmax_s8(p, 1, static_cast<int>(in.size()), in.data(), out.data());
   std::vector<float> fin(in.size()), fout(in.size());
@@ -202,7 +203,7 @@ TEST(Relu, QuantizedRequantizesAndClamps) {
   const ref::QuantizedReluParams relu6 =
       ref::relu_prepare_quantized(0.f, 6.f, 0.5f, 10, 0.25f, -20, -128, 127);
   EXPECT_EQ(relu6.act_min, -20);
-  EXPECT_EQ(relu6.act_max, 4);  // -20 + 6 / 0.25
+  EXPECT_EQ(relu6.act_max, 4);            // -20 + 6 / 0.25
   const int8_t in[4] = {10, 12, 0, 127};  // 0, 1, -5, 58.5
   int8_t out[4];
   ref::relu_s8(relu6, 4, in, out);

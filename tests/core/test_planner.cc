@@ -61,8 +61,8 @@ TEST(Planner, AllAliveAddsUp) {
 
 TEST(Planner, FillsGapsFirstFit) {
   // Big buffers at steps 0-1 and 2-3 share offset 0; the small ones fit after them.
-  const std::vector<BufferRequest> r = {{4096, 0, 1}, {4096, 2, 3}, {256, 1, 2}, {256, 0, 0},
-                                        {256, 3, 3}};
+  const std::vector<BufferRequest> r = {
+      {4096, 0, 1}, {4096, 2, 3}, {256, 1, 2}, {256, 0, 0}, {256, 3, 3}};
   const MemoryPlan plan = plan_memory(r);
   expect_valid(r, plan);
   EXPECT_EQ(plan.offsets[0], 0u);

@@ -105,7 +105,8 @@ TEST_P(RealModels, HelloWorldApproximatesSine) {
     q.input(0).data<int8_t>()[0] = static_cast<int8_t>(std::min(127, std::max(-128, xq)));
     q.invoke();
     const float y_int8 = out_scale * (q.output(0).data<int8_t>()[0] - out_zp);
-    max_float_error = std::max(max_float_error, static_cast<double>(std::fabs(y_float - std::sin(x))));
+    max_float_error =
+        std::max(max_float_error, static_cast<double>(std::fabs(y_float - std::sin(x))));
     max_int8_error = std::max(max_int8_error, static_cast<double>(std::fabs(y_int8 - std::sin(x))));
     max_disagreement = std::max(max_disagreement, static_cast<double>(std::fabs(y_float - y_int8)));
   }
@@ -152,10 +153,11 @@ TEST_P(RealModels, PersonDetectScoresTheRightImage) {
   };
   const std::vector<int8_t> person = scores(person_path);
   const std::vector<int8_t> no_person = scores(no_person_path);
-  std::printf("person_detect (%s): person.bmp [notperson %d, person %d], "
-              "no_person.bmp [notperson %d, person %d]\n",
-              GetParam() == KernelSet::kFast ? "fast" : "ref", person[0], person[1], no_person[0],
-              no_person[1]);
+  std::printf(
+      "person_detect (%s): person.bmp [notperson %d, person %d], "
+      "no_person.bmp [notperson %d, person %d]\n",
+      GetParam() == KernelSet::kFast ? "fast" : "ref", person[0], person[1], no_person[0],
+      no_person[1]);
   EXPECT_GT(person[1], person[0]);
   EXPECT_GT(no_person[0], no_person[1]);
   EXPECT_GT(person[1], no_person[1]);
@@ -205,7 +207,8 @@ TEST_P(RealModels, KeywordScrambledRunsWithExpectedShapes) {
     ASSERT_EQ(interpreter.output(0).shape(), (Shape{1, 2})) << name;
     for (int step = 0; step < 5; ++step) {
       int16_t* in = interpreter.input(0).data<int16_t>();
-      for (int i = 0; i < 96; ++i) in[i] = static_cast<int16_t>((i * 1297 + step * 7919) % 20000 - 10000);
+      for (int i = 0; i < 96; ++i)
+        in[i] = static_cast<int16_t>((i * 1297 + step * 7919) % 20000 - 10000);
       interpreter.invoke();
     }
     const std::vector<int32_t> out = output_values<int32_t>(interpreter, 0);

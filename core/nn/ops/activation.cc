@@ -33,9 +33,9 @@ class ActivationOp : public OpKernel {
         const float in_scale = ctx.require_per_tensor_quant(in, "input");
         const float out_scale = ctx.require_per_tensor_quant(out, "output");
         const bool s8 = type_ == DType::kInt8;
-        relu_ = ref::relu_prepare_quantized(lo_, hi_, in_scale, ctx.zero_point(in), out_scale,
-                                            ctx.zero_point(out), s8 ? -128 : -32768,
-                                            s8 ? 127 : 32767);
+        relu_ =
+            ref::relu_prepare_quantized(lo_, hi_, in_scale, ctx.zero_point(in), out_scale,
+                                        ctx.zero_point(out), s8 ? -128 : -32768, s8 ? 127 : 32767);
       } else if (type_ != DType::kFloat32) {
         ctx.fail("unsupported type ", dtype_name(type_));
       }
@@ -50,8 +50,8 @@ class ActivationOp : public OpKernel {
     const float want_scale = op_ == Op::kLogistic ? 1.f / 256 : 1.f / 128;
     const int32_t want_zp = op_ == Op::kLogistic ? -128 : 0;
     if (out_scale != want_scale || ctx.zero_point(out) != want_zp) {
-      ctx.fail("int8 output must have scale ", want_scale, " and zero point ", want_zp,
-               ", found ", out_scale, " and ", ctx.zero_point(out));
+      ctx.fail("int8 output must have scale ", want_scale, " and zero point ", want_zp, ", found ",
+               out_scale, " and ", ctx.zero_point(out));
     }
     logistic_tanh_ = ref::logistic_tanh_prepare_s8(in_scale, ctx.zero_point(in));
   }
@@ -63,9 +63,8 @@ class ActivationOp : public OpKernel {
         (logistic ? ref::logistic_f32 : ref::tanh_f32)(size_, ctx.data<const float>(in_index_),
                                                        ctx.data<float>(out_index_));
       } else {
-        (logistic ? ref::logistic_s8 : ref::tanh_s8)(logistic_tanh_, size_,
-                                                     ctx.data<const int8_t>(in_index_),
-                                                     ctx.data<int8_t>(out_index_));
+        (logistic ? ref::logistic_s8 : ref::tanh_s8)(
+            logistic_tanh_, size_, ctx.data<const int8_t>(in_index_), ctx.data<int8_t>(out_index_));
       }
       return;
     }

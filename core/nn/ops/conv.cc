@@ -3,10 +3,11 @@
 // Variants: float32; int8 (per-tensor or per-channel weights, int32 bias); 16x8
 // (int16 activations, int8 weights, int64 or int32 bias); CONV_2D hybrid (float
 // activations, int8 weights, float bias).
+#include "core/nn/kernels/ref/conv.h"
+
 #include <cstring>
 
 #include "core/nn/kernels/fast/fast_kernels.h"
-#include "core/nn/kernels/ref/conv.h"
 #include "core/nn/kernels/ref/depthwise_conv.h"
 #include "core/nn/ops/op.h"
 #include "core/nn/ops/quant_util.h"
@@ -109,8 +110,8 @@ class ConvOp : public OpKernel {
       ctx.require_constant(filter, "filter");
       if (bias) ctx.require_constant(*bias, "bias");
     }
-    macs_ = out_shape_.elements() * filter_shape_.h * filter_shape_.w *
-            (depthwise_ ? 1 : in_shape_.c);
+    macs_ =
+        out_shape_.elements() * filter_shape_.h * filter_shape_.w * (depthwise_ ? 1 : in_shape_.c);
 
     const int32_t channel_dim = depthwise_ ? 3 : 0;
     if (in.type == DType::kFloat32 && filter.type == DType::kFloat32) {
@@ -138,8 +139,8 @@ class ConvOp : public OpKernel {
       const float out_scale = ctx.require_per_tensor_quant(out, "output");
       const std::vector<float> scales = check_weight_quant(ctx, filter, channel_dim, out_c);
       if (s16 && (ctx.zero_point(in) != 0 || ctx.zero_point(out) != 0)) {
-        ctx.fail("16x8 mode needs int16 input and output zero points 0, found ",
-                 ctx.zero_point(in), " and ", ctx.zero_point(out));
+        ctx.fail("16x8 mode needs int16 input and output zero points 0, found ", ctx.zero_point(in),
+                 " and ", ctx.zero_point(out));
       }
       if (s16) {
         variant_ = Variant::kS16x8;
@@ -249,8 +250,8 @@ class ConvOp : public OpKernel {
         const float* bias = reinterpret_cast<const float*>(bias_data_);
         float* out = ctx.data<float>(out_index_);
         if (fast) {
-          fast::conv2d_hybrid(params_, packed_, in_shape_, in, filter_shape_, bias, out_shape_,
-                              out, ctx.scratch, threads_);
+          fast::conv2d_hybrid(params_, packed_, in_shape_, in, filter_shape_, bias, out_shape_, out,
+                              ctx.scratch, threads_);
         } else {
           ref::conv2d_hybrid(params_, in_shape_, in, filter_shape_, filter, bias, out_shape_, out);
         }
@@ -275,9 +276,8 @@ class ConvOp : public OpKernel {
       case Variant::kF32:
         scratch_bytes_ = depthwise_ ? fast::depthwise_conv2d_f32_scratch_bytes(
                                           params_, in_shape_, filter_shape_, out_shape_, threads_)
-                                    : fast::conv2d_f32_scratch_bytes(params_, in_shape_,
-                                                                     filter_shape_, out_shape_,
-                                                                     threads_);
+                                    : fast::conv2d_f32_scratch_bytes(
+                                          params_, in_shape_, filter_shape_, out_shape_, threads_);
         break;
       case Variant::kS8:
         if (depthwise_) {
@@ -286,16 +286,15 @@ class ConvOp : public OpKernel {
               params_, packed_, in_shape_, filter_shape_, out_shape_, threads_);
         } else {
           packed_ = fast::pack_conv2d_s8(params_, filter_shape_, filter8, bias32);
-          scratch_bytes_ = fast::conv2d_s8_scratch_bytes(params_, packed_, in_shape_,
-                                                         filter_shape_, out_shape_, threads_);
+          scratch_bytes_ = fast::conv2d_s8_scratch_bytes(params_, packed_, in_shape_, filter_shape_,
+                                                         out_shape_, threads_);
         }
         break;
       case Variant::kS16x8:
         scratch_bytes_ = depthwise_ ? fast::depthwise_conv2d_s16x8_scratch_bytes(
                                           params_, in_shape_, filter_shape_, out_shape_, threads_)
-                                    : fast::conv2d_s16x8_scratch_bytes(params_, in_shape_,
-                                                                       filter_shape_, out_shape_,
-                                                                       threads_);
+                                    : fast::conv2d_s16x8_scratch_bytes(
+                                          params_, in_shape_, filter_shape_, out_shape_, threads_);
         break;
       case Variant::kS16x8Bias32:
         break;

@@ -1,5 +1,6 @@
 // ADD and MUL with broadcasting, float32 and int8, fused activation.
 #include "core/nn/kernels/ref/elementwise.h"
+
 #include "core/nn/ops/op.h"
 #include "core/nn/ops/quant_util.h"
 
@@ -56,10 +57,9 @@ class ElementwiseOp : public OpKernel {
 
   void eval(const EvalContext& ctx) override {
     if (type_ == DType::kFloat32) {
-      (add_ ? ref::add_f32 : ref::mul_f32)(shape_, act_min_, act_max_,
-                                           ctx.data<const float>(a_index_),
-                                           ctx.data<const float>(b_index_),
-                                           ctx.data<float>(out_index_));
+      (add_ ? ref::add_f32 : ref::mul_f32)(
+          shape_, act_min_, act_max_, ctx.data<const float>(a_index_),
+          ctx.data<const float>(b_index_), ctx.data<float>(out_index_));
     } else {
       (add_ ? ref::add_s8 : ref::mul_s8)(shape_, params_, ctx.data<const int8_t>(a_index_),
                                          ctx.data<const int8_t>(b_index_),

@@ -2,8 +2,9 @@
 // optional bias [units]; output [batches, units] (or the input's leading dims with
 // keep_num_dims). Variants: float32 (weights may come from a DEQUANTIZE, the float16
 // mode), int8, 16x8 (int64 or int32 bias), hybrid (float activations, int8 weights).
-#include "core/nn/kernels/fast/fast_kernels.h"
 #include "core/nn/kernels/ref/fully_connected.h"
+
+#include "core/nn/kernels/fast/fast_kernels.h"
 #include "core/nn/ops/op.h"
 #include "core/nn/ops/quant_util.h"
 
@@ -30,8 +31,8 @@ class FullyConnectedOp : public OpKernel {
     units_ = weights.shape[0];
     depth_ = weights.shape[1];
     if (in.shape.empty() || depth_ <= 0 || in.elements() % depth_ != 0) {
-      ctx.fail("input shape ", shape_to_string(in.shape), " is not a multiple of the weights' depth ",
-               depth_);
+      ctx.fail("input shape ", shape_to_string(in.shape),
+               " is not a multiple of the weights' depth ", depth_);
     }
     batches_ = static_cast<int>(in.elements() / depth_);
     Shape expected{batches_, units_};
@@ -61,7 +62,8 @@ class FullyConnectedOp : public OpKernel {
       activation_range_float(ctx, activation, &params_.float_out.act_min,
                              &params_.float_out.act_max);
       if (kernels_ == KernelSet::kFast) {
-        scratch_bytes_ = fast::fully_connected_f32_scratch_bytes(batches_, depth_, units_, threads_);
+        scratch_bytes_ =
+            fast::fully_connected_f32_scratch_bytes(batches_, depth_, units_, threads_);
       }
       return;
     }
@@ -113,8 +115,8 @@ class FullyConnectedOp : public OpKernel {
       }
     } else {
       if (ctx.zero_point(in) != 0 || ctx.zero_point(out) != 0) {
-        ctx.fail("16x8 mode needs int16 input and output zero points 0, found ",
-                 ctx.zero_point(in), " and ", ctx.zero_point(out));
+        ctx.fail("16x8 mode needs int16 input and output zero points 0, found ", ctx.zero_point(in),
+                 " and ", ctx.zero_point(out));
       }
       variant_ = Variant::kS16x8;
       if (bias && bias->type == DType::kInt32) {
@@ -123,7 +125,8 @@ class FullyConnectedOp : public OpKernel {
         ctx.require_type(*bias, "bias", DType::kInt64);
       }
       if (kernels_ == KernelSet::kFast && variant_ == Variant::kS16x8) {
-        scratch_bytes_ = fast::fully_connected_s16x8_scratch_bytes(batches_, depth_, units_, threads_);
+        scratch_bytes_ =
+            fast::fully_connected_s16x8_scratch_bytes(batches_, depth_, units_, threads_);
       }
     }
   }
@@ -149,10 +152,9 @@ class FullyConnectedOp : public OpKernel {
           fast::fully_connected_s8(params_, packed_, batches_, ctx.data<const int8_t>(in_index_),
                                    ctx.data<int8_t>(out_index_), ctx.scratch, threads_);
         } else {
-          ref::fully_connected_s8(params_, batches_, depth_, units_,
-                                  ctx.data<const int8_t>(in_index_), weights_data_,
-                                  reinterpret_cast<const int32_t*>(bias_data_),
-                                  ctx.data<int8_t>(out_index_));
+          ref::fully_connected_s8(
+              params_, batches_, depth_, units_, ctx.data<const int8_t>(in_index_), weights_data_,
+              reinterpret_cast<const int32_t*>(bias_data_), ctx.data<int8_t>(out_index_));
         }
         break;
       case Variant::kS16x8:
@@ -162,17 +164,15 @@ class FullyConnectedOp : public OpKernel {
                                       reinterpret_cast<const int64_t*>(bias_data_),
                                       ctx.data<int16_t>(out_index_), ctx.scratch, threads_);
         } else {
-          ref::fully_connected_s16x8(params_, batches_, depth_, units_,
-                                     ctx.data<const int16_t>(in_index_), weights_data_,
-                                     reinterpret_cast<const int64_t*>(bias_data_),
-                                     ctx.data<int16_t>(out_index_));
+          ref::fully_connected_s16x8(
+              params_, batches_, depth_, units_, ctx.data<const int16_t>(in_index_), weights_data_,
+              reinterpret_cast<const int64_t*>(bias_data_), ctx.data<int16_t>(out_index_));
         }
         break;
       case Variant::kS16x8Bias32:
-        ref::fully_connected_s16x8_bias32(params_, batches_, depth_, units_,
-                                          ctx.data<const int16_t>(in_index_), weights_data_,
-                                          reinterpret_cast<const int32_t*>(bias_data_),
-                                          ctx.data<int16_t>(out_index_));
+        ref::fully_connected_s16x8_bias32(
+            params_, batches_, depth_, units_, ctx.data<const int16_t>(in_index_), weights_data_,
+            reinterpret_cast<const int32_t*>(bias_data_), ctx.data<int16_t>(out_index_));
         break;
       case Variant::kHybrid: {
         const float* in = ctx.data<const float>(in_index_);

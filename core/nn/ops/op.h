@@ -55,8 +55,8 @@ class OpContext {
   // Throws edge::Error("<model>: operator <i> (<OP>): <what>").
   template <typename... Parts>
   [[noreturn]] void fail(Parts&&... parts) const {
-    throw Error(msg(model_.source(), ": operator ", op_index_, " (", op_name(op().op), "): ",
-                    std::forward<Parts>(parts)...));
+    throw Error(msg(model_.source(), ": operator ", op_index_, " (", op_name(op().op),
+                    "): ", std::forward<Parts>(parts)...));
   }
 
   // Common checks, each failing with a message that names the tensor.
@@ -111,18 +111,18 @@ class OpKernel {
 std::unique_ptr<OpKernel> create_op_kernel(Op op);
 
 // Factories per op family (core/nn/ops/*.cc).
-std::unique_ptr<OpKernel> make_conv_op(Op op);            // CONV_2D, DEPTHWISE_CONV_2D
-std::unique_ptr<OpKernel> make_fully_connected_op();      // FULLY_CONNECTED
-std::unique_ptr<OpKernel> make_pool_op(Op op);            // AVERAGE/MAX_POOL_2D
-std::unique_ptr<OpKernel> make_softmax_op();              // SOFTMAX
-std::unique_ptr<OpKernel> make_activation_op(Op op);      // RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH
-std::unique_ptr<OpKernel> make_elementwise_op(Op op);     // ADD, MUL
-std::unique_ptr<OpKernel> make_shape_op(Op op);           // RESHAPE, SQUEEZE
-std::unique_ptr<OpKernel> make_concatenation_op();        // CONCATENATION
-std::unique_ptr<OpKernel> make_pad_op();                  // PAD
-std::unique_ptr<OpKernel> make_mean_op();                 // MEAN
-std::unique_ptr<OpKernel> make_quantize_op(Op op);        // QUANTIZE, DEQUANTIZE
-std::unique_ptr<OpKernel> make_svdf_op();                 // SVDF (integer)
+std::unique_ptr<OpKernel> make_conv_op(Op op);         // CONV_2D, DEPTHWISE_CONV_2D
+std::unique_ptr<OpKernel> make_fully_connected_op();   // FULLY_CONNECTED
+std::unique_ptr<OpKernel> make_pool_op(Op op);         // AVERAGE/MAX_POOL_2D
+std::unique_ptr<OpKernel> make_softmax_op();           // SOFTMAX
+std::unique_ptr<OpKernel> make_activation_op(Op op);   // RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH
+std::unique_ptr<OpKernel> make_elementwise_op(Op op);  // ADD, MUL
+std::unique_ptr<OpKernel> make_shape_op(Op op);        // RESHAPE, SQUEEZE
+std::unique_ptr<OpKernel> make_concatenation_op();     // CONCATENATION
+std::unique_ptr<OpKernel> make_pad_op();               // PAD
+std::unique_ptr<OpKernel> make_mean_op();              // MEAN
+std::unique_ptr<OpKernel> make_quantize_op(Op op);     // QUANTIZE, DEQUANTIZE
+std::unique_ptr<OpKernel> make_svdf_op();              // SVDF (integer)
 
 }  // namespace nn
 }  // namespace edge

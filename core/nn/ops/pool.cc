@@ -27,8 +27,8 @@ class PoolOp : public OpKernel {
     const int32_t out_h = compute_output_size(o->padding, in_shape_.h, o->filter_h, o->stride_h);
     const int32_t out_w = compute_output_size(o->padding, in_shape_.w, o->filter_w, o->stride_w);
     if (out_h <= 0 || out_w <= 0) {
-      ctx.fail("the ", o->filter_h, "x", o->filter_w, " window does not fit the ", in_shape_.h,
-               "x", in_shape_.w, " input with ", padding_name(o->padding), " padding");
+      ctx.fail("the ", o->filter_h, "x", o->filter_w, " window does not fit the ", in_shape_.h, "x",
+               in_shape_.w, " input with ", padding_name(o->padding), " padding");
     }
     ctx.require_shape(out, "output", Shape{in_shape_.n, out_h, out_w, in_shape_.c});
     out_shape_ = Dims4{in_shape_.n, out_h, out_w, in_shape_.c};

@@ -17,8 +17,8 @@ std::vector<float> check_weight_quant(const OpContext& ctx, const Tensor& weight
              channels, " (one per output channel)");
   }
   if (q.scale.size() > 1 && q.quantized_dimension != channel_dim) {
-    ctx.fail("weights '", weights.name, "' are quantized along dimension ",
-             q.quantized_dimension, ", expected ", channel_dim);
+    ctx.fail("weights '", weights.name, "' are quantized along dimension ", q.quantized_dimension,
+             ", expected ", channel_dim);
   }
   for (size_t i = 0; i < q.scale.size(); ++i) {
     if (!(q.scale[i] > 0.f) || !std::isfinite(q.scale[i])) {
@@ -41,8 +41,8 @@ void output_multipliers(const OpContext& ctx, float input_scale, const std::vect
   multipliers->assign(static_cast<size_t>(channels), 0);
   shifts->assign(static_cast<size_t>(channels), 0);
   if (w_scales.size() == 1 && per_tensor_float_product) {
-    const double real = static_cast<double>(input_scale * w_scales[0]) /
-                        static_cast<double>(output_scale);
+    const double real =
+        static_cast<double>(input_scale * w_scales[0]) / static_cast<double>(output_scale);
     int32_t m = 0;
     int shift = 0;
     quantize_multiplier(real, &m, &shift);

@@ -1,9 +1,10 @@
 // SOFTMAX over the innermost dimension: float32; int8 -> int8 (output scale 1/256,
 // zero point -128); int8 -> int16 (scale 1/65536 within 0.1 %, zero point -32768);
 // int16 -> int16 (zero points 0, output scale 1/32768), as TFLite requires.
+#include "core/nn/kernels/ref/softmax.h"
+
 #include <cmath>
 
-#include "core/nn/kernels/ref/softmax.h"
 #include "core/nn/ops/op.h"
 
 namespace edge {

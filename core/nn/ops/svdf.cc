@@ -3,9 +3,10 @@
 // interpreter across invokes), int32 bias. rank = filters / units, derived from
 // the shapes (the IR does not carry SVDFOptions; the integer kernel does not use
 // the fused activation). float32 SVDF is refused.
+#include "core/nn/kernels/ref/svdf.h"
+
 #include <cmath>
 
-#include "core/nn/kernels/ref/svdf.h"
 #include "core/nn/ops/op.h"
 #include "core/nn/quant.h"
 

@@ -22,9 +22,9 @@ void check_scale(const char* op, const char* what, float scale) {
 template <typename T>
 void relu_quantized(const QuantizedReluParams& p, int64_t size, const T* in, T* out) {
   for (int64_t i = 0; i < size; ++i) {
-    int32_t v = p.output_zero_point +
-                multiply_by_quantized_multiplier(int32_t{in[i]} - p.input_zero_point,
-                                                 p.multiplier, p.shift);
+    int32_t v =
+        p.output_zero_point + multiply_by_quantized_multiplier(int32_t{in[i]} - p.input_zero_point,
+                                                               p.multiplier, p.shift);
     v = std::min(std::max(v, p.act_min), p.act_max);
     out[i] = static_cast<T>(v);
   }
@@ -56,8 +56,7 @@ void clamp_f32(float act_min, float act_max, int64_t size, const float* in, floa
 
 QuantizedReluParams relu_prepare_quantized(float act_min, float act_max, float input_scale,
                                            int32_t input_zero_point, float output_scale,
-                                           int32_t output_zero_point, int32_t qmin,
-                                           int32_t qmax) {
+                                           int32_t output_zero_point, int32_t qmin, int32_t qmax) {
   check_scale("RELU", "input scale", input_scale);
   check_scale("RELU", "output scale", output_scale);
   QuantizedReluParams p;
@@ -68,8 +67,8 @@ QuantizedReluParams relu_prepare_quantized(float act_min, float act_max, float i
   int shift = 0;
   quantize_multiplier(real_multiplier, &p.multiplier, &shift);
   p.shift = shift;
-  p.act_min = std::max(qmin, output_zero_point +
-                                 static_cast<int32_t>(std::round(act_min / output_scale)));
+  p.act_min =
+      std::max(qmin, output_zero_point + static_cast<int32_t>(std::round(act_min / output_scale)));
   p.act_max = act_max == std::numeric_limits<float>::infinity()
                   ? qmax
                   : std::min(qmax, output_zero_point +
@@ -100,7 +99,8 @@ LogisticTanhS8Params logistic_tanh_prepare_s8(float input_scale, int32_t input_z
     ++left_shift;
   }
   if (left_shift > 30 || left_shift < -31) {
-    throw Error(msg("LOGISTIC/TANH: input scale ", input_scale, " is out of the int8 kernel's range"));
+    throw Error(
+        msg("LOGISTIC/TANH: input scale ", input_scale, " is out of the int8 kernel's range"));
   }
   p.input_multiplier = static_cast<int32_t>(q_fixed);
   p.input_left_shift = left_shift;
@@ -109,8 +109,9 @@ LogisticTanhS8Params logistic_tanh_prepare_s8(float input_scale, int32_t input_z
                                     static_cast<double>(int64_t{1} << (31 - kInputIntegerBits)) /
                                     std::ldexp(1.0, left_shift);
   const double radius = std::floor(max_input_rescaled);
-  p.input_range_radius =
-      radius > 1e9 ? 1000000000 : static_cast<int32_t>(radius);  // any radius > 255 saturates nothing
+  p.input_range_radius = radius > 1e9
+                             ? 1000000000
+                             : static_cast<int32_t>(radius);  // any radius > 255 saturates nothing
   return p;
 }
 

@@ -37,8 +37,7 @@ struct QuantizedReluParams {
 // (act_max = +inf for RELU) and the output storage range [qmin, qmax].
 QuantizedReluParams relu_prepare_quantized(float act_min, float act_max, float input_scale,
                                            int32_t input_zero_point, float output_scale,
-                                           int32_t output_zero_point, int32_t qmin,
-                                           int32_t qmax);
+                                           int32_t output_zero_point, int32_t qmin, int32_t qmax);
 void relu_s8(const QuantizedReluParams& params, int64_t size, const int8_t* in, int8_t* out);
 void relu_s16(const QuantizedReluParams& params, int64_t size, const int16_t* in, int16_t* out);
 

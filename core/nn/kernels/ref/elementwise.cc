@@ -145,10 +145,9 @@ void add_s8(const BroadcastShape& shape, const ArithmeticS8Params& p, const int8
         multiply_by_quantized_multiplier(shifted1, p.input1_multiplier, p.input1_shift);
     const int32_t scaled2 =
         multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
-    const int32_t raw_output = multiply_by_quantized_multiplier(scaled1 + scaled2,
-                                                                p.output_multiplier,
-                                                                p.output_shift) +
-                               p.output_offset;
+    const int32_t raw_output =
+        multiply_by_quantized_multiplier(scaled1 + scaled2, p.output_multiplier, p.output_shift) +
+        p.output_offset;
     out[o] = static_cast<int8_t>(std::min(p.act_max, std::max(p.act_min, raw_output)));
   });
 }
@@ -157,9 +156,8 @@ void mul_s8(const BroadcastShape& shape, const ArithmeticS8Params& p, const int8
             const int8_t* in2, int8_t* out) {
   for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
     const int32_t product = (p.input1_offset + in1[a]) * (p.input2_offset + in2[b]);
-    const int32_t raw_output =
-        p.output_offset +
-        multiply_by_quantized_multiplier(product, p.output_multiplier, p.output_shift);
+    const int32_t raw_output = p.output_offset + multiply_by_quantized_multiplier(
+                                                     product, p.output_multiplier, p.output_shift);
     out[o] = static_cast<int8_t>(std::min(p.act_max, std::max(p.act_min, raw_output)));
   });
 }

@@ -128,8 +128,8 @@ inline FixedPoint<N> rounding_half_sum(FixedPoint<N> a, FixedPoint<N> b) {
 // exp(a) for a in [-1/4, 0): Taylor expansion around -1/8.
 inline FixedPoint<0> exp_on_interval_between_negative_one_quarter_and_0_excl(FixedPoint<0> a) {
   using F = FixedPoint<0>;
-  const F constant_term = F::from_raw(1895147668);      // exp(-1/8)
-  const F constant_1_over_3 = F::from_raw(715827883);   // 1/3
+  const F constant_term = F::from_raw(1895147668);     // exp(-1/8)
+  const F constant_1_over_3 = F::from_raw(715827883);  // 1/3
   const F x = a + F::constant_pot<-3>();
   const F x2 = x * x;
   const F x3 = x2 * x;

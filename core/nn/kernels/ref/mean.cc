@@ -16,8 +16,8 @@ std::vector<bool> reduced_axes(const Shape& in, const std::vector<int32_t>& axes
   std::vector<bool> reduced(in.size(), false);
   for (int32_t axis : axes) {
     if (axis < -rank || axis >= rank) {
-      throw Error(msg("MEAN: axis ", axis, " is out of range for input shape ",
-                      shape_to_string(in)));
+      throw Error(
+          msg("MEAN: axis ", axis, " is out of range for input shape ", shape_to_string(in)));
     }
     reduced[static_cast<size_t>(axis < 0 ? axis + rank : axis)] = true;
   }
@@ -34,8 +34,7 @@ void accumulate(const ReduceShape& s, const T* in, Acc* acc, Fn&& value) {
         for (int32_t i3 = 0; i3 < s.in_dims[3]; ++i3)
           for (int32_t i4 = 0; i4 < s.in_dims[4]; ++i4) {
             const int64_t base = i0 * s.out_stride[0] + i1 * s.out_stride[1] +
-                                 i2 * s.out_stride[2] + i3 * s.out_stride[3] +
-                                 i4 * s.out_stride[4];
+                                 i2 * s.out_stride[2] + i3 * s.out_stride[3] + i4 * s.out_stride[4];
             for (int32_t i5 = 0; i5 < s.in_dims[5]; ++i5) {
               acc[base + i5 * s.out_stride[5]] += value(in[i++]);
             }
@@ -59,8 +58,8 @@ Shape reduce_output_shape(const Shape& in, const std::vector<int32_t>& axes, boo
 
 ReduceShape make_reduce_shape(const Shape& in, const std::vector<int32_t>& axes) {
   if (in.size() > static_cast<size_t>(kMaxReduceRank)) {
-    throw Error(msg("MEAN: input shape ", shape_to_string(in), " has more than ",
-                    kMaxReduceRank, " dimensions"));
+    throw Error(msg("MEAN: input shape ", shape_to_string(in), " has more than ", kMaxReduceRank,
+                    " dimensions"));
   }
   const std::vector<bool> reduced = reduced_axes(in, axes);
   ReduceShape s;

@@ -45,8 +45,8 @@ MeanS8Params mean_prepare_s8(float input_scale, int32_t input_zero_point, float 
                              int32_t output_zero_point);
 
 void mean_f32(const ReduceShape& shape, const float* in, float* acc, float* out);
-void mean_s8(const ReduceShape& shape, const MeanS8Params& params, const int8_t* in,
-             int32_t* acc, int8_t* out);
+void mean_s8(const ReduceShape& shape, const MeanS8Params& params, const int8_t* in, int32_t* acc,
+             int8_t* out);
 
 }  // namespace ref
 }  // namespace nn

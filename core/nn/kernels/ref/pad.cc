@@ -11,7 +11,9 @@ template <typename T>
 void pad_typed(const PadParams& p, T value, const T* in, T* out) {
   int32_t out_dims[kMaxPadRank];
   for (int d = 0; d < kMaxPadRank; ++d) out_dims[d] = p.before[d] + p.in_dims[d] + p.after[d];
-  auto inside = [&](int d, int32_t i) { return i >= p.before[d] && i < p.before[d] + p.in_dims[d]; };
+  auto inside = [&](int d, int32_t i) {
+    return i >= p.before[d] && i < p.before[d] + p.in_dims[d];
+  };
   for (int32_t i0 = 0; i0 < out_dims[0]; ++i0)
     for (int32_t i1 = 0; i1 < out_dims[1]; ++i1)
       for (int32_t i2 = 0; i2 < out_dims[2]; ++i2)

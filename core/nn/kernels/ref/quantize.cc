@@ -27,9 +27,8 @@ void affine_quantize(float scale, int32_t zero_point, int64_t size, const float*
     // the result is unchanged for every value TFLite handles.
     const float scaled = std::round(x / scale);
     const float bounded = std::min(std::max(scaled, -3.0e9f), 3.0e9f);
-    const float q = std::min(std::max(static_cast<float>(static_cast<int64_t>(bounded) + zero_point),
-                                      kMin),
-                             kMax);
+    const float q = std::min(
+        std::max(static_cast<float>(static_cast<int64_t>(bounded) + zero_point), kMin), kMax);
     out[i] = static_cast<T>(q);
   }
 }
@@ -65,8 +64,8 @@ void quantize_f32_to_s16(float scale, int32_t zero_point, int64_t size, const fl
   affine_quantize(scale, zero_point, size, in, out);
 }
 
-RequantizeParams requantize_prepare(float input_scale, int32_t input_zero_point,
-                                    float output_scale, int32_t output_zero_point) {
+RequantizeParams requantize_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                                    int32_t output_zero_point) {
   if (!(input_scale > 0.f) || !std::isfinite(input_scale) || !(output_scale > 0.f) ||
       !std::isfinite(output_scale)) {
     throw Error(msg("QUANTIZE: scales must be positive and finite, got input ", input_scale,
@@ -88,16 +87,13 @@ RequantizeParams requantize_prepare(float input_scale, int32_t input_zero_point,
 void requantize_s8_to_s8(const RequantizeParams& p, int64_t size, const int8_t* in, int8_t* out) {
   requantize(p, size, in, out);
 }
-void requantize_s8_to_s16(const RequantizeParams& p, int64_t size, const int8_t* in,
-                          int16_t* out) {
+void requantize_s8_to_s16(const RequantizeParams& p, int64_t size, const int8_t* in, int16_t* out) {
   requantize(p, size, in, out);
 }
-void requantize_s8_to_s32(const RequantizeParams& p, int64_t size, const int8_t* in,
-                          int32_t* out) {
+void requantize_s8_to_s32(const RequantizeParams& p, int64_t size, const int8_t* in, int32_t* out) {
   requantize(p, size, in, out);
 }
-void requantize_s16_to_s8(const RequantizeParams& p, int64_t size, const int16_t* in,
-                          int8_t* out) {
+void requantize_s16_to_s8(const RequantizeParams& p, int64_t size, const int16_t* in, int8_t* out) {
   requantize(p, size, in, out);
 }
 void requantize_s16_to_s16(const RequantizeParams& p, int64_t size, const int16_t* in,
@@ -112,8 +108,7 @@ void requantize_s16_to_s32(const RequantizeParams& p, int64_t size, const int16_
 void dequantize_s8(float scale, int32_t zero_point, int64_t size, const int8_t* in, float* out) {
   dequantize(scale, zero_point, size, in, out);
 }
-void dequantize_s16(float scale, int32_t zero_point, int64_t size, const int16_t* in,
-                    float* out) {
+void dequantize_s16(float scale, int32_t zero_point, int64_t size, const int16_t* in, float* out) {
   dequantize(scale, zero_point, size, in, out);
 }
 

@@ -29,24 +29,20 @@ struct RequantizeParams {
   int32_t shift = 0;
 };
 // As TFLite's quantize Prepare: effective scale = double(input_scale) / double(output_scale).
-RequantizeParams requantize_prepare(float input_scale, int32_t input_zero_point,
-                                    float output_scale, int32_t output_zero_point);
+RequantizeParams requantize_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                                    int32_t output_zero_point);
 
 void requantize_s8_to_s8(const RequantizeParams& p, int64_t size, const int8_t* in, int8_t* out);
-void requantize_s8_to_s16(const RequantizeParams& p, int64_t size, const int8_t* in,
-                          int16_t* out);
-void requantize_s8_to_s32(const RequantizeParams& p, int64_t size, const int8_t* in,
-                          int32_t* out);
-void requantize_s16_to_s8(const RequantizeParams& p, int64_t size, const int16_t* in,
-                          int8_t* out);
+void requantize_s8_to_s16(const RequantizeParams& p, int64_t size, const int8_t* in, int16_t* out);
+void requantize_s8_to_s32(const RequantizeParams& p, int64_t size, const int8_t* in, int32_t* out);
+void requantize_s16_to_s8(const RequantizeParams& p, int64_t size, const int16_t* in, int8_t* out);
 void requantize_s16_to_s16(const RequantizeParams& p, int64_t size, const int16_t* in,
                            int16_t* out);
 void requantize_s16_to_s32(const RequantizeParams& p, int64_t size, const int16_t* in,
                            int32_t* out);
 
 void dequantize_s8(float scale, int32_t zero_point, int64_t size, const int8_t* in, float* out);
-void dequantize_s16(float scale, int32_t zero_point, int64_t size, const int16_t* in,
-                    float* out);
+void dequantize_s16(float scale, int32_t zero_point, int64_t size, const int16_t* in, float* out);
 // Per-channel int8 (weights): `outer` blocks of `channels` x `inner` values, channel c
 // uses scales[c] and zero_points[c].
 void dequantize_s8_per_channel(const float* scales, const int64_t* zero_points, int64_t outer,

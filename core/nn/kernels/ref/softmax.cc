@@ -63,10 +63,12 @@ void softmax_quantized(const SoftmaxS8Params& params, int rows, int depth, const
     for (int c = 0; c < depth; ++c) {
       const int32_t input_diff = int32_t{row_in[c]} - max_in_row;
       if (input_diff >= params.diff_min) {
-        const int32_t rescaled = fixedpoint::srdhm(static_cast<int32_t>(input_diff * left_scale), params.input_multiplier);
-        sum_of_exps = sum_of_exps + fixedpoint::rescale<kAccumulationIntegerBits>(
-                                        fixedpoint::exp_on_negative_values(
-                                            FixedPointScaledDiff::from_raw(rescaled)));
+        const int32_t rescaled = fixedpoint::srdhm(static_cast<int32_t>(input_diff * left_scale),
+                                                   params.input_multiplier);
+        sum_of_exps =
+            sum_of_exps +
+            fixedpoint::rescale<kAccumulationIntegerBits>(
+                fixedpoint::exp_on_negative_values(FixedPointScaledDiff::from_raw(rescaled)));
       }
     }
 
@@ -77,7 +79,8 @@ void softmax_quantized(const SoftmaxS8Params& params, int rows, int depth, const
     for (int c = 0; c < depth; ++c) {
       const int32_t input_diff = int32_t{row_in[c]} - max_in_row;
       if (input_diff >= params.diff_min) {
-        const int32_t rescaled = fixedpoint::srdhm(static_cast<int32_t>(input_diff * left_scale), params.input_multiplier);
+        const int32_t rescaled = fixedpoint::srdhm(static_cast<int32_t>(input_diff * left_scale),
+                                                   params.input_multiplier);
         const fixedpoint::FixedPoint<0> exp_in_0 =
             fixedpoint::exp_on_negative_values(FixedPointScaledDiff::from_raw(rescaled));
         const int32_t unsat_output = fixedpoint::rounding_divide_by_pot(
@@ -115,9 +118,10 @@ SoftmaxS8Params softmax_prepare_s8(float beta, float input_scale) {
   }
   params.input_left_shift = shift;
   // CalculateInputRadius(5, shift, 31).
-  const double max_input_rescaled = 1.0 * ((1 << kScaledDiffIntegerBits) - 1) *
-                                    static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)) /
-                                    static_cast<double>(int64_t{1} << shift);
+  const double max_input_rescaled =
+      1.0 * ((1 << kScaledDiffIntegerBits) - 1) *
+      static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)) /
+      static_cast<double>(int64_t{1} << shift);
   params.diff_min = -static_cast<int32_t>(std::floor(max_input_rescaled));
   return params;
 }
@@ -156,8 +160,7 @@ void softmax_prepare_s16(float beta, float input_scale, SoftmaxS16Params* params
   check_positive("beta", beta);
   check_positive("input scale", input_scale);
   gen_lut_s16([](double x) { return std::exp(x); }, -10.0, 0.0, params->exp_lut);
-  gen_lut_s16([](double x) { return 1.0 / (1.0 + x); }, 0.0, 1.0,
-              params->one_over_one_plus_x_lut);
+  gen_lut_s16([](double x) { return 1.0 / (1.0 + x); }, 0.0, 1.0, params->one_over_one_plus_x_lut);
   // Scale input differences so that [-65535, 0] covers [-10, 0].
   const double rescale =
       static_cast<double>(input_scale) * static_cast<double>(beta) / (10.0 / 65535.0);
@@ -182,8 +185,7 @@ void softmax_f32(float beta, int rows, int depth, const float* in, float* out) {
   }
 }
 
-void softmax_s8(const SoftmaxS8Params& params, int rows, int depth, const int8_t* in,
-                int8_t* out) {
+void softmax_s8(const SoftmaxS8Params& params, int rows, int depth, const int8_t* in, int8_t* out) {
   softmax_quantized<int8_t>(params, rows, depth, in, out);
 }
 

@@ -32,8 +32,8 @@ SoftmaxS8Params softmax_prepare_s8(float beta, float input_scale);
 
 struct SoftmaxS16Params {
   int32_t input_multiplier = 0;
-  int32_t input_left_shift = 0;  // TFLite's shift convention (positive = left)
-  int16_t exp_lut[513];             // exp(x) on [-10, 0], Q0.15
+  int32_t input_left_shift = 0;          // TFLite's shift convention (positive = left)
+  int16_t exp_lut[513];                  // exp(x) on [-10, 0], Q0.15
   int16_t one_over_one_plus_x_lut[513];  // 1/(1+x) on [0, 1], Q0.15
 };
 
@@ -41,8 +41,7 @@ struct SoftmaxS16Params {
 void softmax_prepare_s16(float beta, float input_scale, SoftmaxS16Params* params);
 
 void softmax_f32(float beta, int rows, int depth, const float* in, float* out);
-void softmax_s8(const SoftmaxS8Params& params, int rows, int depth, const int8_t* in,
-                int8_t* out);
+void softmax_s8(const SoftmaxS8Params& params, int rows, int depth, const int8_t* in, int8_t* out);
 void softmax_s8_s16(const SoftmaxS8Params& params, int rows, int depth, const int8_t* in,
                     int16_t* out);
 void softmax_s16(const SoftmaxS16Params& params, int rows, int depth, const int16_t* in,
