@@ -31,7 +31,7 @@ build_packages=(
 test_packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy
-  clang libclang-rt-14-dev libfuzzer-14-dev
+  clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
 )
 
@@ -128,6 +128,13 @@ cmd_test() {
 
   log "tests (unit, element, end to end)"
   run_meson_tests build || rc=1
+
+  log "formatting (clang-format, the repository's .clang-format)"
+  if git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); rc=1
+  fi
 
   log "GStreamer API no newer than 1.14 (Jetson Nano)"
   if /usr/bin/python3 tools/check-gst-api.py --max 1.14 plugins tools tests; then
