@@ -415,14 +415,32 @@ static bool update_caps(GstEdgeZmqSrc* self, const std::string& caps_string, Gst
 
 static void free_frame(gpointer data) { delete static_cast<zmq::message_t*>(data); }
 
+// Tensor consumers read payloads as float/int16/int32 arrays, so a frame is wrapped without a
+// copy only when ZeroMQ's buffer is 16-byte aligned (large messages usually are); a frame
+// sharing ZeroMQ's receive buffer at an odd offset is copied into aligned memory.
+static GstMemory* frame_memory(zmq::message_t&& received) {
+  const gsize size = received.size();
+  if (reinterpret_cast<uintptr_t>(received.data()) % 16 == 0) {
+    auto* frame = new zmq::message_t(std::move(received));
+    return gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, frame->data(), size, 0, size, frame,
+                                  free_frame);
+  }
+  GstAllocationParams params;
+  gst_allocation_params_init(&params);
+  params.align = 15;
+  GstMemory* memory = gst_allocator_alloc(nullptr, size, &params);
+  GstMapInfo map;
+  if (memory && gst_memory_map(memory, &map, GST_MAP_WRITE)) {
+    std::memcpy(map.data, received.data(), size);
+    gst_memory_unmap(memory, &map);
+  }
+  return memory;
+}
+
 static GstBuffer* make_buffer(State& st, const edge::net::WireMessage& m) {
   GstBuffer* buffer = gst_buffer_new();
-  for (size_t i = 1; i < st.frames.size(); ++i) {
-    auto* frame = new zmq::message_t(std::move(st.frames[i]));
-    const gsize size = frame->size();
-    gst_buffer_append_memory(buffer, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, frame->data(),
-                                                            size, 0, size, frame, free_frame));
-  }
+  for (size_t i = 1; i < st.frames.size(); ++i)
+    gst_buffer_append_memory(buffer, frame_memory(std::move(st.frames[i])));
   GST_BUFFER_PTS(buffer) = m.pts;
   GST_BUFFER_DTS(buffer) = m.dts;
   GST_BUFFER_DURATION(buffer) = m.duration;

@@ -96,10 +96,15 @@ run_fuzzers() {
     -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link \
     --native-file tools/clang.ini
   log "building fuzz targets (build-fuzz/, clang)"
-  ninja -C build-fuzz -j "$jobs" $(ninja -C build-fuzz -t targets all | awk -F: '/^tests\/fuzz\/fuzz_[a-z0-9_]+:/{print $1}')
+  # set -e does not reach into a function called from `||`: check the build explicitly.
+  if ! ninja -C build-fuzz -j "$jobs" $(ninja -C build-fuzz -t targets all | awk -F: '/^tests\/fuzz\/fuzz_[a-z0-9_]+:/{print $1}'); then
+    echo "fuzz targets failed to build"
+    failed=$((failed + 1))
+    return 1
+  fi
   local target name corpus rc=0
   for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$target" ] || continue
+    [ -f "$target" ] && [ -x "$target" ] || continue  # not the fuzz_*.p object folders
     name=$(basename "$target")
     name=${name#fuzz_}
     corpus=$(mktemp -d)

@@ -244,7 +244,9 @@ GraphDefinition parse_definition(const std::string& text, const std::string& ori
   }
   if (!def.segment("preprocess") || def.is_mode("preprocess"))
     throw Error(msg(origin, ": [segments] has no preprocess"));
-  for (const auto& [name, text] : def.segments) {
+  for (const auto& [segment_name, text] : def.segments) {
+    const std::string& name = segment_name;  // a lambda below uses it: C++17 lambdas cannot
+                                             // capture structured bindings (clang refuses)
     if (name.empty() || !std::all_of(name.begin(), name.end(), is_name_char))
       throw Error(msg(origin, ": segment name '", name, "' must use letters, digits, _ or -"));
     if (!def.is_mode(name) && def.placeholder(name))

@@ -47,6 +47,13 @@ TEST(FixedPoint, ExpOnNegativeValuesMatchesGemmlowp) {
 
 TEST(FixedPoint, LogisticAndTanhMatchGemmlowp) {
   for (int32_t raw : sweep()) {
+    // gemmlowp negates its input, which is undefined for INT32_MIN (UBSan stops there); ours
+    // is defined there and must still land in range.
+    if (raw == std::numeric_limits<int32_t>::min()) {
+      EXPECT_GE(fp::logistic(fp::FixedPoint<4>::from_raw(raw)).raw, 0);
+      EXPECT_LE(fp::tanh(fp::FixedPoint<4>::from_raw(raw)).raw, 0);
+      continue;
+    }
     ASSERT_EQ(fp::logistic(fp::FixedPoint<4>::from_raw(raw)).raw,
               gemmlowp::logistic(gemmlowp::FixedPoint<int32_t, 4>::FromRaw(raw)).raw())
         << "raw " << raw;
