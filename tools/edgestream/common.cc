@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
+#include <mutex>
 
 #include "core/common/error.h"
 #include "tools/edgestream/commands.h"
@@ -116,8 +116,10 @@ GstElement* find_dataset_src(GstElement* pipeline) {
 
 void run_pipeline(const std::vector<std::string>& argv,
                   const std::function<void(const PipelineProgress&)>& on_poll) {
-  static std::atomic<bool> initialized{false};
-  if (!initialized.exchange(true)) gst_init(nullptr, nullptr);
+  // Jobs call this from several threads at once: every caller must wait until gst_init (and
+  // its registry scan) has finished, or a job looks up elements in an empty registry.
+  static std::once_flag gst_initialized;
+  std::call_once(gst_initialized, [] { gst_init(nullptr, nullptr); });
   std::vector<const gchar*> words;
   for (const auto& w : argv) words.push_back(w.c_str());
   words.push_back(nullptr);
