@@ -16,6 +16,7 @@
 #include "core/train/pool.h"
 #include "core/train/pruning.h"
 #include "core/train/rng.h"
+#include "tests/core/gesture_baseline.h"
 
 namespace edge::train {
 namespace {
@@ -195,30 +196,14 @@ TEST(StructuredPruning, ConvFiltersThroughBatchNormAndPooling) {
   expect_same_outputs(model, r.model, random_batch(2, {9, 9, 2}, 3));
 }
 
-std::string bundled(const std::string& file) {
-  const char* root = std::getenv("EDGE_SOURCE_ROOT");
-  return std::string(root ? root : ".") + "/datasets/gesture-punch-flex/" + file;
-}
-
 TEST(MagnitudePruner, GestureNetworkPrunedTo80PercentOnRealData) {
-  const GestureData gestures =
-      load_gesture_classes({{"punch", bundled("punch.csv")}, {"flex", bundled("flex.csv")}});
-  const std::vector<int> folds = stratified_folds(gestures.data.labels, 4, 1);
-  std::vector<int> train_idx, test_idx;
-  for (int i = 0; i < int(folds.size()); ++i) {
-    (folds[size_t(i)] == 0 ? test_idx : train_idx).push_back(i);
-  }
-  const Dataset train = subset(gestures.data, train_idx);
-  const Dataset test = subset(gestures.data, test_idx);
-  Model model = make_gesture_dense_model(int(train.x.inner_size()), 2);
-  model.initialize(1);
-  RmsProp optimizer(RmsPropOptions{});
-  FitOptions fit;
-  fit.epochs = 60;
-  fit.batch_size = 4;
-  Trainer trainer(model, optimizer, fit);
-  trainer.fit(train);
-  const double float_accuracy = trainer.evaluate(test).accuracy;
+  GestureBaseline base;
+  const Dataset& train = base.train;
+  const Dataset& test = base.test;
+  Model& model = base.model;
+  const FitOptions& fit = base.fit;
+  Trainer& trainer = base.trainer;
+  const double float_accuracy = base.float_accuracy;
 
   PolynomialDecay schedule;
   schedule.final_sparsity = 0.8f;

@@ -13,6 +13,7 @@
 #include "core/train/optimizer.h"
 #include "core/train/pruning.h"
 #include "core/train/qat.h"
+#include "tests/core/gesture_baseline.h"
 
 namespace edge::train {
 namespace {
@@ -86,31 +87,13 @@ TEST(WeightFakeQuant, PerChannelSymmetricGolden) {
   EXPECT_THROW(fake_quantize_per_channel(w, 2, &q), Error);
 }
 
-std::string bundled(const std::string& file) {
-  const char* root = std::getenv("EDGE_SOURCE_ROOT");
-  return std::string(root ? root : ".") + "/datasets/gesture-punch-flex/" + file;
-}
-
 TEST(Qat, GestureNetworkFineTunedWithQatKeepsItsAccuracy) {
-  const GestureData gestures =
-      load_gesture_classes({{"punch", bundled("punch.csv")}, {"flex", bundled("flex.csv")}});
-  const std::vector<int> folds = stratified_folds(gestures.data.labels, 4, 1);
-  std::vector<int> train_idx, test_idx;
-  for (int i = 0; i < int(folds.size()); ++i) {
-    (folds[size_t(i)] == 0 ? test_idx : train_idx).push_back(i);
-  }
-  const Dataset train = subset(gestures.data, train_idx);
-  const Dataset test = subset(gestures.data, test_idx);
-
-  Model model = make_gesture_dense_model(int(train.x.inner_size()), 2);
-  model.initialize(1);
-  RmsProp optimizer(RmsPropOptions{});
-  FitOptions fit;
-  fit.epochs = 60;
-  fit.batch_size = 4;
-  Trainer trainer(model, optimizer, fit);
-  trainer.fit(train);
-  const double float_accuracy = trainer.evaluate(test).accuracy;
+  GestureBaseline base;
+  const Dataset& train = base.train;
+  const Dataset& test = base.test;
+  Model& model = base.model;
+  const FitOptions& fit = base.fit;
+  const double float_accuracy = base.float_accuracy;
 
   Model qat = insert_fake_quant(model);
   // input, and after relu_50, relu_15 and logits.
