@@ -95,6 +95,12 @@ std::string metadata_path(const PathGuard& guard, const std::string& relative, c
 
 void add_entry(Dataset* ds, const PathGuard& guard, Entry entry) {
   io::ResolvedPath resolved = guard.resolve(entry.path, entry.origin);
+  // "." or "dir/." resolve inside the root but name no clip; reading a
+  // directory as audio would fail later with a less useful message.
+  struct stat st;
+  if (resolved.exists && ::stat(resolved.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw Error(msg(entry.origin, ": '", entry.path, "' is a directory, not a recording"));
+  }
   entry.exists = resolved.exists;
   entry.resolved = resolved.path;
   ds->entries.push_back(std::move(entry));

@@ -208,6 +208,18 @@ TEST(DatasetEscape, ParentAbsoluteAndSymlinkEntriesAreRefused) {
   EXPECT_NE(load_error(dir / "sym").find("outside the dataset root"), std::string::npos);
 }
 
+// Found by fuzz_dataset_metadata: "." resolves to the root itself, inside the
+// tree but not a recording.
+TEST(DatasetEscape, DirectoryEntriesAreRefused) {
+  TempDir dir;
+  dir.write("dc/meta.csv", "filename\tscene_label\n.\tpark\n");
+  EXPECT_EQ(load_error(dir / "dc"), "meta.csv line 2: '.' is a directory, not a recording");
+  dir.mkdirs("es/audio/sub");
+  dir.write("es/meta/esc50.csv", std::string(kEscHeader) + "sub,1,0,dog,True,1,A\n");
+  EXPECT_EQ(load_error(dir / "es"),
+            "meta/esc50.csv line 2: 'audio/sub' is a directory, not a recording");
+}
+
 TEST(DatasetMissing, MissingFilesAreKeptAndFlagged) {
   TempDir dir;
   dir.copy(dataset_fixture("esc50/audio/1-100032-A-0.wav"), "audio/a.wav");
