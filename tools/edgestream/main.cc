@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
       "edgestream: from raw recordings to edge devices, one graph definition per "
       "application (pipelines/<app>/graph.toml)"};
   app.require_subcommand(1);
+  // One line per subcommand, in the order `edgestream --help` lists them.
   edge::cli::add_launch_command(app);
   edge::cli::add_dataset_command(app);
   edge::cli::add_merge_command(app);
