@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "core/common/error.h"
@@ -281,6 +282,7 @@ class IntegerQuantizer {
     const Calibration calibration = calibrate(src_, options_.representative);
     range_ = calibration.ranges;
     result_.calibration_samples = calibration.samples;
+    apply_given_ranges();
 
     decide_ops(denied);
     find_producers();
@@ -297,6 +299,27 @@ class IntegerQuantizer {
     if (index < 0) return false;
     const nn::Tensor& t = src_.tensor(index);
     return !t.is_constant && t.type == DType::kFloat32;
+  }
+
+  // PtqOptions::activation_ranges (QAT) replace the calibrated ranges.
+  void apply_given_ranges() {
+    std::map<std::string, int32_t> by_name;
+    for (size_t t = 0; t < src_.tensors().size(); ++t) {
+      if (activation(static_cast<int32_t>(t))) by_name[src_.tensors()[t].name] = int32_t(t);
+    }
+    for (const auto& [name, r] : options_.activation_ranges) {
+      const auto it = by_name.find(name);
+      if (it == by_name.end()) {
+        throw Error(msg(src_.source(), ": activation_ranges names tensor \"", name,
+                        "\", which is not a float32 activation of the model"));
+      }
+      if (!r.seen || !std::isfinite(r.min) || !std::isfinite(r.max) || r.min > r.max) {
+        throw Error(msg(src_.source(), ": activation range of tensor \"", name, "\" is [", r.min,
+                        ", ", r.max, "]; expected finite min <= max"));
+      }
+      range_[static_cast<size_t>(it->second)] = r;
+      ++result_.ranges_from_options;
+    }
   }
 
   void decide_ops(const std::vector<bool>& denied) {

@@ -31,14 +31,26 @@
 // parameters (the union of their ranges) when each input is produced by a
 // quantized op used by that concatenation alone, otherwise it requantizes.
 //
+// Activation ranges from quantization-aware training: activation_ranges maps
+// an activation tensor's name to the [min, max] its FakeQuant layer learnt
+// (core/optimize/sequence.h collects them from a QAT model); those ranges,
+// not the calibration pass, decide that tensor's scale and zero point (int8:
+// TFLite's nudged grid, the same one FakeQuant trained on). Tensors without a
+// range keep the calibrated one. Fixed-output ops (SOFTMAX...) keep their fixed
+// parameters, same-scale ops (pools, RESHAPE) keep their input's. The
+// representative dataset is still needed (for the tensors without a range).
+//
 // Errors (edge::Error naming the model, operator or tensor): an empty model,
-// a non-float32 model, no representative data for a mode that needs it, an op
-// that cannot be integer in kIntegerOnly, float_ops indices out of range, and
-// everything calibrate() refuses.
+// a non-float32 model, no representative data for a mode that needs it, an
+// activation range that names no float32 activation of the model or has
+// min > max or a non-finite bound, an op that cannot be integer in
+// kIntegerOnly, float_ops indices out of range, and everything calibrate()
+// refuses.
 // Thread safety: reentrant; the model is only read.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,6 +71,9 @@ struct PtqOptions {
   bool per_channel_dense = false;      // FULLY_CONNECTED weights per output unit
   int64_t dynamic_range_min_elements = 1024;
   std::vector<int32_t> float_ops;  // operator indices kept float32 (not for kIntegerOnly)
+  // Activation tensor name -> range (seen must be true) used instead of the
+  // calibrated one (kFullInteger, kIntegerOnly, kInt16x8); see above.
+  std::map<std::string, TensorRange> activation_ranges;
 };
 
 struct PtqResult {
@@ -66,6 +81,7 @@ struct PtqResult {
   // "operator 3 (MEAN): no int16 kernel" for every op kept float32.
   std::vector<std::string> float_ops;
   size_t calibration_samples = 0;
+  size_t ranges_from_options = 0;  // activation tensors whose range came from activation_ranges
 };
 
 PtqResult quantize(const nn::Model& float_model, const PtqOptions& options);
