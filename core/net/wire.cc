@@ -427,6 +427,7 @@ void encode_header(const WireMessage& m, std::string* out) {
   if (m.offset != kNone) append_u64(out, "offset", m.offset);
   if (m.offset_end != kNone) append_u64(out, "offset_end", m.offset_end);
   append_u64(out, "flags", m.buffer_flags);
+  if (m.request != 0) append_u64(out, "request", m.request);
   if (m.has_clip) {
     append_key(out, "clip");
     out->push_back('{');
@@ -458,6 +459,7 @@ void encode_header(const WireMessage& m, std::string* out) {
     }
     out->push_back(']');
     append_u64(out, "latency_ns", m.latency_ns);
+    if (!m.model.empty()) append_string(out, "model", m.model);
   }
   append_key(out, "sizes");
   out->push_back('[');
@@ -534,6 +536,7 @@ bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_siz
     const uint64_t flags = get_u64(j, "flags", false, 0);
     if (flags > UINT32_MAX) reject(RejectReason::kMalformed, "header buffer flags exceed 32 bits");
     m.buffer_flags = static_cast<uint32_t>(flags);
+    m.request = get_u64(j, "request", false, 0);
     if (const json* clip = find(j, "clip")) {
       if (!clip->is_object()) reject(RejectReason::kMalformed, "header clip must be an object");
       m.has_clip = true;
@@ -565,6 +568,7 @@ bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_siz
         m.classes.push_back(std::move(entry));
       }
       m.latency_ns = get_u64(j, "latency_ns", false, 0);
+      m.model = get_string(j, "model", kMaxString, false);
     }
     const json* sizes = find(j, "sizes");
     if (!sizes || !sizes->is_array())

@@ -9,6 +9,11 @@
 //   frames 1..n  payload: one frame per tensor (GstMemory), sizes as the header says
 // Heartbeats carry no payload frames.
 //
+// Remote inference (docs/network.md) uses the same messages: a request is a data message
+// with a nonzero `request` id sent by a DEALER to a ROUTER; its reply is a kResult with the
+// same id. Both fields are optional JSON members, so version 1 readers that predate them
+// read such messages as ordinary data (unknown fields are ignored).
+//
 // decode_message() treats every byte as untrusted: it checks the preamble, the JSON
 // (size, nesting, types, ranges, string lengths), the caps string (media type, tensor
 // types and dimensions) and that every payload frame has exactly the size the header
@@ -79,6 +84,9 @@ struct WireMessage {
   WireClip clip;
   std::vector<WireClass> classes;       // kResult: best first
   uint64_t latency_ns = 0;              // kResult: the model's invoke time
+  std::string model;                    // kResult: which model answered ("remote", "local"),
+                                        // empty: not said; at most kMaxString bytes
+  uint64_t request = 0;                 // data: remote-inference request id, 0 = none
   std::vector<uint64_t> payload_sizes;  // one per payload frame
   uint64_t sent = 0, dropped = 0;       // kHeartbeat: the sender's counters so far
 };

@@ -126,6 +126,64 @@ TEST(Wire, TensorsWithoutTimestampsOrClip) {
   EXPECT_TRUE(d.classes.empty());
 }
 
+// Remote inference: a request is a tensors message with a request id; its reply a result
+// with the same id and the answering model. Both fields are optional, so a header without
+// them (an older sender) reads as request 0 and no model.
+TEST(Wire, RequestAndReplyCarryTheRequestIdAndModel) {
+  WireMessage request;
+  request.sender = "edge";
+  request.request = 18446744073709551615ull;  // the full uint64 range survives
+  request.caps = "other/tensors,format=static,num_tensors=1,types=float32,dimensions=1";
+  request.payload_sizes = {4};
+  Encoded e = encode(request);
+  EXPECT_NE(e.header.find("\"request\":18446744073709551615"), std::string::npos) << e.header;
+  auto frames = e.frames();
+  WireMessage d;
+  DecodeError error;
+  ASSERT_TRUE(decode_message(frames.data(), frames.size(), 1000, &d, &error)) << error.detail;
+  EXPECT_EQ(d.kind, MessageKind::kTensors);
+  EXPECT_EQ(d.request, 18446744073709551615ull);
+  EXPECT_TRUE(d.model.empty());
+
+  WireMessage reply = sample_message();
+  reply.request = 7;
+  reply.model = "server-big";
+  e = encode(reply);
+  frames = e.frames();
+  ASSERT_TRUE(decode_message(frames.data(), frames.size(), 1 << 20, &d, &error)) << error.detail;
+  EXPECT_EQ(d.kind, MessageKind::kResult);
+  EXPECT_EQ(d.request, 7u);
+  EXPECT_EQ(d.model, "server-big");
+  ASSERT_EQ(d.classes.size(), 2u);
+
+  // No request id and no model: request 0, model empty.
+  e = encode(sample_message());
+  EXPECT_EQ(e.header.find("\"request\""), std::string::npos);
+  EXPECT_EQ(e.header.find("\"model\""), std::string::npos);
+  frames = e.frames();
+  ASSERT_TRUE(decode_message(frames.data(), frames.size(), 1 << 20, &d, &error)) << error.detail;
+  EXPECT_EQ(d.request, 0u);
+  EXPECT_TRUE(d.model.empty());
+
+  // Mistyped or oversized fields are refused like every other field.
+  const std::string caps =
+      "\"caps\":\"other/tensors,format=static,num_tensors=1,types=uint8,dimensions=1\"";
+  expect_reject(with_json("{\"kind\":\"tensors\",\"sender\":\"a\",\"session\":0,\"seq\":0," + caps +
+                              ",\"request\":-3,\"sizes\":[1]}",
+                          {"x"}),
+                RejectReason::kMalformed);
+  expect_reject(with_json("{\"kind\":\"tensors\",\"sender\":\"a\",\"session\":0,\"seq\":0," + caps +
+                              ",\"request\":\"7\",\"sizes\":[1]}",
+                          {"x"}),
+                RejectReason::kMalformed);
+  expect_reject(with_json("{\"kind\":\"result\",\"sender\":\"a\",\"session\":0,\"seq\":0," + caps +
+                              ",\"classes\":[],\"model\":7,\"sizes\":[1]}",
+                          {"x"}),
+                RejectReason::kMalformed);
+  reply.model = std::string(kMaxString + 1, 'm');
+  expect_reject(encode(reply), RejectReason::kOversized);
+}
+
 TEST(Wire, HeartbeatCarriesCountersAndTheFinalFlag) {
   WireMessage m;
   m.kind = MessageKind::kHeartbeat;
