@@ -1,0 +1,186 @@
+// Model files (pipelines/<app>/model.toml): every shipped file builds, the declared networks are
+// the reference ones, and mistakes get messages naming the file, model, layer and key.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "core/common/error.h"
+#include "core/train/architectures.h"
+#include "core/train/gesture_experiment.h"
+#include "core/train/model_spec.h"
+
+namespace {
+
+using edge::train::build_model;
+using edge::train::parse_model_file;
+using edge::train::parse_model_text;
+
+std::string source_root() {
+  const char* env = std::getenv("EDGE_SOURCE_ROOT");
+  return env ? env : ".";
+}
+
+std::string pipelines(const std::string& app) {
+  return source_root() + "/pipelines/" + app + "/model.toml";
+}
+
+TEST(ModelSpec, EveryShippedFileBuildsEveryModel) {
+  for (const char* app : {"gesture", "sound", "sound-logmel", "keyword"}) {
+    const auto file = parse_model_file(pipelines(app));
+    ASSERT_FALSE(file.models.empty()) << app;
+    EXPECT_NO_THROW(file.find("")) << app;
+    for (const auto& spec : file.models) {
+      SCOPED_TRACE(std::string(app) + " " + spec.name);
+      auto model = build_model(spec, 10);
+      EXPECT_EQ(model.output_shape(), (edge::Shape{10}));
+      EXPECT_GT(model.parameter_count(), 0);
+      EXPECT_NO_THROW(edge::train::make_optimizer(spec.training));
+    }
+  }
+}
+
+TEST(ModelSpec, GestureFileIsThePapersNetwork) {
+  const auto file = parse_model_file(pipelines("gesture"));
+  const auto& spec = file.find("");
+  EXPECT_EQ(spec.name, "dense");
+  EXPECT_EQ(spec.input, (std::vector<int64_t>{180}));
+  EXPECT_EQ(spec.training.optimizer, "rmsprop");
+  EXPECT_FLOAT_EQ(spec.training.learning_rate, 0.001f);
+  EXPECT_EQ(spec.training.epochs, 600);
+  EXPECT_EQ(spec.training.batch_size, 1);
+  auto from_file = build_model(spec, 2);
+  auto reference = edge::train::make_gesture_dense_model(180, 2);
+  ASSERT_EQ(from_file.num_layers(), reference.num_layers());
+  for (size_t i = 0; i < reference.num_layers(); ++i) {
+    EXPECT_STREQ(from_file.layer(i).kind(), reference.layer(i).kind()) << i;
+    EXPECT_EQ(from_file.node_shape(int(i) + 1), reference.node_shape(int(i) + 1)) << i;
+  }
+  // 180*50+50 + 50*15+15 + 15*2+2
+  EXPECT_EQ(from_file.parameter_count(), 9050 + 765 + 32);
+  EXPECT_EQ(from_file.parameter_count(), reference.parameter_count());
+}
+
+TEST(ModelSpec, SoundFileIsTheThesisSqueezeNet) {
+  const auto file = parse_model_file(pipelines("sound"));
+  auto from_file = build_model(file.find("squeezenet"), 10);
+  auto reference = edge::train::make_squeezenet_audio(173, 173, 10);
+  EXPECT_EQ(from_file.parameter_count(), reference.parameter_count());
+  EXPECT_EQ(from_file.parameter_count(true), reference.parameter_count(true));
+  EXPECT_EQ(from_file.num_layers(), reference.num_layers());
+  EXPECT_EQ(from_file.forward_gemm_flops(1), reference.forward_gemm_flops(1));
+}
+
+TEST(ModelSpec, KeywordFileHasSeed004Cnn) {
+  const auto file = parse_model_file(pipelines("keyword"));
+  auto model = build_model(file.find("mnist-cnn"), 12);
+  // conv 3x3x1x32+32, conv 3x3x32x64+64, 49x40 -> 47x38 -> 45x36 -> pool 22x18x64 = 25344,
+  // dense 25344*128+128, dense 128*12+12.
+  EXPECT_EQ(model.parameter_count(), 320 + 18496 + 25344 * 128 + 128 + 128 * 12 + 12);
+}
+
+const char* kMinimal = R"(
+default = "b"
+[models.a]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.b]
+description = "two layers"
+input = [2, 2, 1]
+layers = [{ type = "flatten" }, { type = "dense", units = 3, activation = "relu6" },
+          { type = "dense", units = "classes" }]
+[models.b.training]
+optimizer = "sgd"
+momentum = 0.9
+schedule = "one-cycle"
+validation_split = 0.2
+patience = 2
+[sequences]
+int8 = ["int8"]
+)";
+
+TEST(ModelSpec, ParsesDefaultsOrderAndIgnoresSequences) {
+  const auto file = parse_model_text(kMinimal, "mem.toml");
+  ASSERT_EQ(file.models.size(), 2u);
+  EXPECT_EQ(file.models[0].name, "a");
+  EXPECT_EQ(file.find("").name, "b");
+  EXPECT_EQ(file.find("a").training.optimizer, "adam");  // default settings
+  const auto& b = file.find("b");
+  EXPECT_EQ(b.training.optimizer, "sgd");
+  EXPECT_FLOAT_EQ(b.training.momentum, 0.9f);
+  EXPECT_EQ(b.training.schedule, "one-cycle");
+  EXPECT_EQ(b.input_elements(), 4);
+  auto model = build_model(b, 5);
+  EXPECT_EQ(model.num_layers(), 4u);  // flatten, dense, relu6, dense
+  EXPECT_STREQ(model.layer(2).kind(), "ReLU6");
+  EXPECT_EQ(model.parameter_count(), 4 * 3 + 3 + 3 * 5 + 5);
+}
+
+std::string error_of(const std::string& text, int classes = 3) {
+  try {
+    const auto file = parse_model_text(text, "bad.toml");
+    for (const auto& spec : file.models) build_model(spec, classes);
+  } catch (const edge::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void expect_error(const std::string& text, const std::vector<std::string>& parts) {
+  const std::string error = error_of(text);
+  ASSERT_FALSE(error.empty()) << text;
+  for (const auto& part : parts) EXPECT_NE(error.find(part), std::string::npos) << error;
+}
+
+TEST(ModelSpecErrors, NameFileModelLayerAndKey) {
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=\"classes\"}]\n[other]\n",
+               {"bad.toml", "other", "unknown key"});
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"lstm\", units=4}]\n",
+               {"bad.toml:3", "models.m.layers[0]", "unknown layer type \"lstm\""});
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=0}]\n",
+               {"models.m.layers[0].units", "out of range"});
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"dense\", unit=4}]\n",
+               {"models.m.layers[0]", "units"});
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=4, colour=1}]\n",
+               {"colour", "unknown key"});
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"dropout\", rate=1.5}]\n",
+               {"rate", "1.5", "out of range"});
+  // A shape that does not fit: 3x3 pooling on a 2x2 image.
+  expect_error(
+      "[models.m]\ninput=[2,2,1]\nlayers=[{type=\"max_pool2d\", pool=3, name=\"p\"}, "
+      "{type=\"flatten\"}, {type=\"dense\", units=\"classes\"}]\n",
+      {"bad.toml", "model m", "layer 1 (max_pool2d \"p\")"});
+  // The last layer must give one logit per class.
+  expect_error("[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=7}]\n",
+               {"model m", "[7]", "expected [3]"});
+  expect_error("default=\"zz\"\n[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n",
+               {"no model \"zz\"", "models: m"});
+  expect_error(
+      "[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n[models.m.training]\n"
+      "optimiser=\"adam\"\n",
+      {"models.m.training.optimiser", "unknown key"});
+  expect_error(
+      "[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n[models.m.training]\n"
+      "optimizer=\"adagrad\"\n",
+      {"\"adagrad\" is not one of"});
+  expect_error(
+      "[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n[models.m.training]\n"
+      "patience=3\n",
+      {"validation_split"});
+  expect_error("[models.m]\ninput=[]\nlayers=[{type=\"dense\", units=3}]\n", {"input"});
+  expect_error("[models.m]\ninput=[4]\nlayers=[]\n", {"layers"});
+  expect_error("default = \"m\"\n", {"no [models.NAME] table"});
+  expect_error("[models.m\n", {"bad.toml:1", "not valid TOML"});
+  EXPECT_NE(error_of("").find("no [models.NAME]"), std::string::npos);
+}
+
+TEST(ModelSpecErrors, MissingFile) {
+  try {
+    parse_model_file("/nonexistent/model.toml");
+    FAIL();
+  } catch (const edge::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/model.toml"), std::string::npos);
+  }
+}
+
+}  // namespace
