@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/common/error.h"
+#include "core/signal/normalize_neon.h"
 
 namespace edge::signal {
 
@@ -144,34 +145,23 @@ Normalizer Normalizer::minmax_from_stats(const StatsAccumulator& stats, int chan
 
 void Normalizer::apply(float* data, size_t frames) const {
   const size_t ch = scale_.size();
-  if (uniform_) {
-    // One map for all values. Fixed 16-value blocks so the compiler vectorizes at -O2 too
-    // (GCC's default cost model only vectorizes loops whose trip count it knows).
-    const float a = scale_[0], b = offset_[0];
-    const size_t n = frames * ch;
-    size_t i = 0;
-    if (clamp_) {
-      // NaN compares false both ways: it stays NaN.
-      auto clamp01 = [](float y) { return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y); };
-      for (; i + 16 <= n; i += 16)
-        for (size_t k = 0; k < 16; ++k) data[i + k] = clamp01(data[i + k] * a + b);
-      for (; i < n; ++i) data[i] = clamp01(data[i] * a + b);
+#if defined(EDGE_SIGNAL_NEON)
+  // NEON on ARM: bit-identical to the scalar loops (normalize_neon.h).
+  static const bool neon = detail::normalize_neon_available();
+  if (neon) {
+    if (uniform_) {
+      detail::affine_uniform_neon(data, frames * ch, scale_[0], offset_[0], clamp_);
     } else {
-      for (; i + 16 <= n; i += 16)
-        for (size_t k = 0; k < 16; ++k) data[i + k] = data[i + k] * a + b;
-      for (; i < n; ++i) data[i] = data[i] * a + b;
+      detail::affine_channels_neon(data, frames, ch, scale_.data(), offset_.data(), clamp_);
     }
     return;
   }
-  const float* a = scale_.data();
-  const float* b = offset_.data();
-  for (size_t f = 0; f < frames; ++f) {
-    float* frame = data + f * ch;
-    for (size_t c = 0; c < ch; ++c) {
-      float y = frame[c] * a[c] + b[c];
-      if (clamp_) y = y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
-      frame[c] = y;
-    }
+#endif
+  if (uniform_) {
+    // One map for every value: one flat loop.
+    detail::affine_uniform_scalar(data, frames * ch, scale_[0], offset_[0], clamp_);
+  } else {
+    detail::affine_channels_scalar(data, frames, ch, scale_.data(), offset_.data(), clamp_);
   }
 }
 

@@ -467,11 +467,28 @@ TEST(KernelDispatch, PortableAlwaysAvailableAndBestIsSupported) {
   // Packing for an ISA the CPU lacks falls back to portable instead of crashing.
   const int8_t w[4] = {1, 2, 3, 4};
   FullyConnectedParams p;
-  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512Vnni}) {
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kNeon, Isa::kNeonDot}) {
     const auto packed = fast::pack_fully_connected_s8(p, 2, 2, w, nullptr, isa);
     EXPECT_TRUE(fast::isa_supported(packed.isa));
     EXPECT_GT(packed.bytes(), 0u);
   }
+}
+
+TEST(KernelDispatch, NeonOnAarch64) {
+#if defined(__aarch64__)
+  // NEON is mandatory in AArch64: it is supported and beats the portable micro-kernel.
+  EXPECT_TRUE(fast::isa_supported(Isa::kNeon));
+  EXPECT_TRUE(fast::best_isa() == Isa::kNeon || fast::best_isa() == Isa::kNeonDot);
+  // SDOT counts as supported only when NEON is.
+  if (fast::isa_supported(Isa::kNeonDot)) {
+    EXPECT_EQ(fast::best_isa(), Isa::kNeonDot);
+  }
+#elif !defined(__arm__)
+  EXPECT_FALSE(fast::isa_supported(Isa::kNeon));
+  EXPECT_FALSE(fast::isa_supported(Isa::kNeonDot));
+#endif
+  EXPECT_STREQ(fast::isa_name(Isa::kNeon), "neon");
+  EXPECT_STREQ(fast::isa_name(Isa::kNeonDot), "neondot");
 }
 
 }  // namespace

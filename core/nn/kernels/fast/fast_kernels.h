@@ -8,8 +8,8 @@
 // Implementation: float32 through Eigen's GEMM (im2col for general convolutions,
 // the input itself for 1x1 stride-1 convolutions); int8 through an int32 GEMM with
 // micro-kernels per instruction set, chosen at run time (Isa below): a portable C++
-// one (any CPU; ARM builds use it until the NEON one exists), AVX2 (int16 madd) and
-// AVX-512 VNNI (u8 x s8 dot products on 256-bit registers); requantization is
+// one (any CPU), AVX2 (int16 madd), AVX-512 VNNI (u8 x s8 dot products on 256-bit
+// registers), NEON (vmull_s8 + vpadalq_s16) and NEON SDOT on ARM; requantization is
 // vectorized with the reference's exact fixed-point arithmetic. Depthwise int8 works per
 // pixel with channels in SIMD lanes; a depthwise layer with one input channel (micro_speech)
 // is packed as the equivalent ordinary convolution and runs on the GEMM.
@@ -38,10 +38,12 @@ namespace edge {
 namespace nn {
 namespace fast {
 
-// Instruction sets with int8 micro-kernels. kNeon is reserved for the ARM issue.
-enum class Isa : uint8_t { kPortable = 0, kAvx2 = 1, kAvx512Vnni = 2 };
+// Instruction sets with int8 micro-kernels. kNeon: ARM Advanced SIMD (always on AArch64,
+// HWCAP_NEON on 32-bit ARM); kNeonDot: NEON with armv8.2 SDOT (asimddp), both with the
+// portable layouts (gemm_s8_neon.h).
+enum class Isa : uint8_t { kPortable = 0, kAvx2 = 1, kAvx512Vnni = 2, kNeon = 3, kNeonDot = 4 };
 
-const char* isa_name(Isa isa);      // "portable", "avx2", "avx512vnni"
+const char* isa_name(Isa isa);      // "portable", "avx2", "avx512vnni", "neon", "neondot"
 bool isa_supported(Isa isa);        // this CPU can run it (portable: always)
 Isa best_isa();                     // the fastest supported one (detected once)
 std::vector<Isa> supported_isas();  // portable first

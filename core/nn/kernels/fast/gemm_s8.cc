@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/nn/kernels/fast/gemm_s8_neon.h"
 #include "core/nn/quant.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -24,6 +25,10 @@ const char* isa_name(Isa isa) {
       return "avx2";
     case Isa::kAvx512Vnni:
       return "avx512vnni";
+    case Isa::kNeon:
+      return "neon";
+    case Isa::kNeonDot:
+      return "neondot";
   }
   return "unknown";
 }
@@ -47,6 +52,12 @@ bool isa_supported(Isa isa) {
       return false;
 #endif
 #endif
+#if defined(EDGE_NN_NEON)
+    case Isa::kNeon:
+      return detail::neon_supported();
+    case Isa::kNeonDot:
+      return detail::neon_supported() && detail::neon_dot_supported();
+#endif
     default:
       return false;
   }
@@ -56,6 +67,8 @@ Isa best_isa() {
   static const Isa best = [] {
     if (isa_supported(Isa::kAvx512Vnni)) return Isa::kAvx512Vnni;
     if (isa_supported(Isa::kAvx2)) return Isa::kAvx2;
+    if (isa_supported(Isa::kNeonDot)) return Isa::kNeonDot;
+    if (isa_supported(Isa::kNeon)) return Isa::kNeon;
     return Isa::kPortable;
   }();
   return best;
@@ -63,7 +76,7 @@ Isa best_isa() {
 
 std::vector<Isa> supported_isas() {
   std::vector<Isa> isas;
-  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512Vnni}) {
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kNeon, Isa::kNeonDot}) {
     if (isa_supported(isa)) isas.push_back(isa);
   }
   return isas;
@@ -469,6 +482,13 @@ void gemm(const PackedWeights& packed, const void* a, int rows, size_t a_stride_
       gemm_vnni(packed, static_cast<const uint8_t*>(a), rows, a_stride_elements, init, c);
       return;
 #endif
+#if defined(EDGE_NN_NEON)
+    case Isa::kNeon:
+    case Isa::kNeonDot:
+      gemm_neon(packed, static_cast<const int8_t*>(a), rows, a_stride_elements, init, c,
+                packed.isa == Isa::kNeonDot);
+      return;
+#endif
     default:
       gemm_portable(packed, static_cast<const int8_t*>(a), rows, a_stride_elements, init, c);
       return;
@@ -481,6 +501,12 @@ void requantize_s8(Isa isa, const int32_t* acc, int count, const int32_t* multip
 #if defined(EDGE_NN_X86)
   if (isa != Isa::kPortable) {
     requantize_s8_avx2(acc, count, multiplier, shift, output_offset, act_min, act_max, out);
+    return;
+  }
+#endif
+#if defined(EDGE_NN_NEON)
+  if (isa == Isa::kNeon || isa == Isa::kNeonDot) {
+    requantize_s8_neon(acc, count, multiplier, shift, output_offset, act_min, act_max, out);
     return;
   }
 #endif

@@ -8,6 +8,7 @@
 //                [channels/8][depth/2][8][2] (depth padded to 2, channels to 8)
 //   kAvx512Vnni: A int8 rows (read as uint8 = a + 128), B int8 packed as
 //                [channels/8][depth/4][8][4] (depth padded to 4, channels to 8)
+//   kNeon, kNeonDot: as kPortable (gemm_s8_neon.h)
 // init[] carries bias and every offset correction, folded at pack time.
 #pragma once
 
@@ -45,7 +46,7 @@ void gemm(const PackedWeights& packed, const void* a, int rows, size_t a_stride_
 
 // out[i] = clamp(MultiplyByQuantizedMultiplier(acc[i], m[i], s[i]) + offset) for one
 // row of `count` channels, bit-exact with the scalar reference. `isa` != kPortable
-// selects the AVX2 code (every x86 Isa here implies AVX2).
+// selects the AVX2 code on x86 (every x86 Isa here implies AVX2), the NEON code on ARM.
 void requantize_s8(Isa isa, const int32_t* acc, int count, const int32_t* multiplier,
                    const int32_t* shift, int32_t output_offset, int32_t act_min, int32_t act_max,
                    int8_t* out);
