@@ -3,6 +3,11 @@
 // start()     reads and verifies the model, its labels (labels file, or the
 //             model's "edgestream.labels" metadata) and builds the interpreter
 //             (every operator prepared, the arena planned) from the settings.
+//             Parity: when the graph states its preprocessing (properties
+//             preprocess= and statistics=), it is compared with the model's
+//             edgestream.preprocess/statistics metadata (core/graph/parity.h);
+//             a difference is an element error showing both sides, or only a
+//             warning with check-preprocess=false.
 // caps        the sink takes one static tensor that fits the model input
 //             (core/nn/stream_adapter.h: equal shapes modulo leading 1s, or any
 //             shape of the same count for a flat input; the model's type, or
@@ -27,12 +32,15 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/graph/parity.h"
 #include "core/nn/interpreter.h"
 #include "core/nn/model.h"
 #include "core/nn/stream_adapter.h"
 #include "core/nn/tflite_reader.h"
+#include "core/optimize/model_metadata.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "plugins/edgeinfer_remote.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_infer_debug);
 #define GST_CAT_DEFAULT edge_infer_debug
@@ -64,6 +72,9 @@ enum {
   PROP_INVOKES,
   PROP_ARENA_BYTES,
   PROP_MACS,
+  PROP_PREPROCESS,
+  PROP_STATISTICS,
+  PROP_CHECK_PREPROCESS,
 };
 
 GType kernels_get_type() {
@@ -99,6 +110,9 @@ struct Settings {
   EdgeInferKernels kernels = KERNELS_FAST;
   gint threads = kDefaultThreads;
   EdgeInferOutputType output_type = OUTPUT_NATIVE;
+  std::string preprocess;  // canonical preprocess text the graph runs ("" = not stated)
+  std::string statistics;  // path of the statistics JSON the graph normalizes with
+  bool check_preprocess = true;
 };
 
 // Latency statistics, guarded by the object lock (written once per buffer,
@@ -164,6 +178,7 @@ struct _GstEdgeInfer {
   Settings* settings;
   State* state;
   Stats* stats;
+  edge::gst::InferRemote* remote;  // remote inference (plugins/edgeinfer_remote.h)
 };
 
 G_DEFINE_TYPE(GstEdgeInfer, gst_edge_infer, GST_TYPE_BASE_TRANSFORM)
@@ -189,6 +204,62 @@ static edge::gst::TensorsInfo output_info(const edge::nn::Model& model,
     info.tensors.push_back(desc);
   }
   return info;
+}
+
+// Compares the preprocessing the graph states with the model's metadata. FALSE (after an
+// element error) on a difference when checking is on, on unreadable statistics or on
+// corrupt metadata; a difference with check-preprocess=false is a warning.
+static bool check_parity(GstEdgeInfer* self, const Settings& s, const edge::nn::Model& model) {
+  if (s.preprocess.empty() && s.statistics.empty()) {
+    GST_INFO_OBJECT(self,
+                    "the graph states no preprocessing (preprocess, statistics): not checked");
+    return true;
+  }
+  edge::optimize::EdgeMetadata meta;
+  std::string statistics;
+  try {
+    meta = edge::optimize::read_edge_metadata(model);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer model: %s", e.what()), (nullptr));
+    return false;
+  }
+  if (!s.statistics.empty()) {
+    try {
+      statistics = edge::graph::read_text_file(s.statistics, "edgeinfer statistics");
+    } catch (const edge::Error& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("%s", e.what()), (nullptr));
+      return false;
+    }
+  }
+  if (meta.preprocess.empty() && meta.statistics.empty()) {
+    GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                        ("edgeinfer: model %s carries no edgestream preprocess metadata; the "
+                         "graph's preprocessing cannot be checked against it",
+                         s.model.c_str()),
+                        (nullptr));
+    return true;
+  }
+  const std::string difference = edge::graph::preprocess_difference(
+      s.preprocess, statistics, meta.preprocess, meta.statistics,
+      s.statistics.empty() ? "graph" : "graph (statistics " + s.statistics + ")", "model");
+  if (difference.empty()) {
+    GST_INFO_OBJECT(self, "preprocessing matches the model's");
+    return true;
+  }
+  if (s.check_preprocess) {
+    GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
+                      ("edgeinfer: the graph's preprocessing is not the one model %s was trained "
+                       "with (set check-preprocess=false to run anyway):\n%s",
+                       s.model.c_str(), difference.c_str()),
+                      (nullptr));
+    return false;
+  }
+  GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                      ("edgeinfer: running with check-preprocess=false although the graph's "
+                       "preprocessing is not the one model %s was trained with:\n%s",
+                       s.model.c_str(), difference.c_str()),
+                      (nullptr));
+  return true;
 }
 
 static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
@@ -239,6 +310,7 @@ static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
       return FALSE;
     }
   }
+  if (!check_parity(self, s, model)) return FALSE;
   if (!s.labels.empty()) {
     try {
       st->labels = edge::nn::read_labels_file(s.labels);
@@ -281,6 +353,7 @@ static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
   delete self->state;
   self->state = st.release();
   GST_OBJECT_UNLOCK(self);
+  if (!edge::gst::infer_remote_start(self->remote, GST_ELEMENT(self))) return FALSE;
   return TRUE;
 }
 
@@ -291,6 +364,7 @@ static gboolean gst_edge_infer_stop(GstBaseTransform* trans) {
   self->state = new State();
   GST_OBJECT_UNLOCK(self);
   delete old;
+  edge::gst::infer_remote_stop(self->remote);
   return TRUE;
 }
 
@@ -402,6 +476,8 @@ static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps
   }
   st->out_info.rate_n = in_info.rate_n;
   st->out_info.rate_d = in_info.rate_d;
+  if (!edge::gst::infer_remote_set_caps(self->remote, GST_ELEMENT(self), incaps, outcaps))
+    return FALSE;  // remote: output caps unusable
   st->negotiated = true;
   GST_INFO_OBJECT(self, "input %s (%s), output %s",
                   edge::gst::tensors_info_to_string(in_info).c_str(),
@@ -438,6 +514,8 @@ static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
   State* st = self->state;
   if (!st->negotiated) return GST_FLOW_NOT_NEGOTIATED;
+  if (edge::gst::infer_remote_answer(self->remote, GST_ELEMENT(self), inbuf, outbuf))
+    return GST_FLOW_OK;  // the remote server answered in time
   edge::nn::Interpreter& interpreter = *st->interpreter;
   const edge::nn::Tensor& input = st->model->input(0);
 
@@ -497,6 +575,7 @@ static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer
     st->entries[k].label = index < st->labels.size() ? st->labels[index] : std::string();
   }
   edge::gst::class_meta_set(outbuf, st->entries, latency_ns);
+  edge::gst::infer_remote_mark_local(self->remote, outbuf);
 
   GST_OBJECT_LOCK(self);
   self->stats->add(latency_ns);
@@ -538,7 +617,21 @@ static void gst_edge_infer_set_property(GObject* object, guint id, const GValue*
     case PROP_OUTPUT_TYPE:
       s->output_type = static_cast<EdgeInferOutputType>(g_value_get_enum(value));
       break;
+    case PROP_PREPROCESS: {
+      const gchar* text = g_value_get_string(value);
+      s->preprocess = text ? text : "";
+      break;
+    }
+    case PROP_STATISTICS: {
+      const gchar* text = g_value_get_string(value);
+      s->statistics = text ? text : "";
+      break;
+    }
+    case PROP_CHECK_PREPROCESS:
+      s->check_preprocess = g_value_get_boolean(value);
+      break;
     default:
+      if (edge::gst::infer_remote_set_property(self->remote, id, value)) break;
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
@@ -570,6 +663,15 @@ static void gst_edge_infer_get_property(GObject* object, guint id, GValue* value
     case PROP_OUTPUT_TYPE:
       g_value_set_enum(value, s->output_type);
       break;
+    case PROP_PREPROCESS:
+      g_value_set_string(value, s->preprocess.c_str());
+      break;
+    case PROP_STATISTICS:
+      g_value_set_string(value, s->statistics.c_str());
+      break;
+    case PROP_CHECK_PREPROCESS:
+      g_value_set_boolean(value, s->check_preprocess);
+      break;
     case PROP_LATENCY_LAST:
       g_value_set_double(value, stats->last_ns / 1000.0);
       break;
@@ -598,6 +700,7 @@ static void gst_edge_infer_get_property(GObject* object, guint id, GValue* value
                                     : 0);
       break;
     default:
+      if (edge::gst::infer_remote_get_property(self->remote, id, value)) break;
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
@@ -608,6 +711,7 @@ static void gst_edge_infer_finalize(GObject* object) {
   GstEdgeInfer* self = GST_EDGE_INFER(object);
   delete self->state;
   delete self->stats;
+  edge::gst::infer_remote_free(self->remote);
   delete self->settings;
   G_OBJECT_CLASS(gst_edge_infer_parent_class)->finalize(object);
 }
@@ -654,6 +758,26 @@ static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
                         "Type of the output tensors: as the model gives them, or float32",
                         output_type_get_type(), OUTPUT_NATIVE, rw));
   g_object_class_install_property(
+      gobject_class, PROP_PREPROCESS,
+      g_param_spec_string("preprocess", "Preprocess",
+                          "The canonical preprocess segment this graph runs (edgestream launch "
+                          "fills it); compared at start with the model's edgestream.preprocess "
+                          "metadata. Empty: not checked",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_STATISTICS,
+      g_param_spec_string("statistics", "Statistics file",
+                          "Normalization statistics JSON the graph's preprocessing uses; "
+                          "compared at start with the model's edgestream.statistics metadata. "
+                          "Empty: the graph uses none",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHECK_PREPROCESS,
+      g_param_spec_boolean("check-preprocess", "Check preprocess",
+                           "Refuse to start when preprocess/statistics differ from the model's "
+                           "(false: only a warning)",
+                           TRUE, rw));
+  g_object_class_install_property(
       gobject_class, PROP_LATENCY_LAST,
       g_param_spec_double("latency-last", "Last latency",
                           "Duration of the last invoke, in microseconds", 0, G_MAXDOUBLE, 0, ro));
@@ -684,6 +808,7 @@ static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
       g_param_spec_uint64("macs", "MACs", "Multiply-accumulates per invoke (0 before start)", 0,
                           G_MAXUINT64, 0, ro));
 
+  edge::gst::infer_remote_install_properties(gobject_class);  // remote, remote-timeout-ms...
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
@@ -707,6 +832,7 @@ static void gst_edge_infer_init(GstEdgeInfer* self) {
   self->settings = new Settings();
   self->state = new State();
   self->stats = new Stats();
+  self->remote = edge::gst::infer_remote_new();
   self->stats->reset();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), FALSE);
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), FALSE);

@@ -86,6 +86,8 @@ bool parse_kind(const std::string& text, ValueKind* kind) {
     *kind = ValueKind::kDirectory;
   else if (text == "device")
     *kind = ValueKind::kDevice;
+  else if (text == "statistics")
+    *kind = ValueKind::kStatistics;
   else
     return false;
   return true;
@@ -203,7 +205,7 @@ GraphDefinition parse_definition(const std::string& text, const std::string& ori
           } else if (f == "kind") {
             if (!parse_kind(*field_text, &p.kind))
               throw Error(msg(origin, ": placeholder ", p.name, ": kind '", *field_text,
-                              "' is not one of text, file, directory, device"));
+                              "' is not one of text, file, directory, device, statistics"));
           } else {
             throw Error(msg(origin, ": placeholder ", p.name, ": unknown field '", f,
                             "' (known: default, help, kind)"));
@@ -332,20 +334,28 @@ ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
     return value;
   };
 
-  std::function<std::vector<std::string>(const std::string&, std::map<std::string, std::string>*)>
-      words_of = [&](const std::string& segment, std::map<std::string, std::string>* used) {
+  // `canonical`: placeholders of kind statistics stay ${name} (see graph.h).
+  std::function<std::vector<std::string>(const std::string&, std::map<std::string, std::string>*,
+                                         bool)>
+      words_of = [&](const std::string& segment, std::map<std::string, std::string>* used,
+                     bool canonical) {
         std::vector<std::string> words;
         const std::string where = def.origin + ": segment " + segment;
         for (const std::string& word : split_words(*def.segment(segment), where)) {
           if (word.size() > 3 && word.compare(0, 2, "${") == 0 && word.back() == '}' &&
               def.is_segment(word.substr(2, word.size() - 3))) {
-            auto inner = words_of(word.substr(2, word.size() - 3), used);
+            auto inner = words_of(word.substr(2, word.size() - 3), used, canonical);
             words.insert(words.end(), inner.begin(), inner.end());
             continue;
           }
           words.push_back(substitute(word, where, [&](const std::string& name) {
-            if (def.is_segment(name)) return join(words_of(name, used), " ");
-            return value_of(name, used);
+            // A property value that records the preprocessing gets the canonical text.
+            if (name == "preprocess" && !out.preprocess.empty()) return out.preprocess;
+            if (def.is_segment(name)) return join(words_of(name, used, canonical), " ");
+            const std::string value = value_of(name, used);
+            const Placeholder* p = def.placeholder(name);
+            if (canonical && p && p->kind == ValueKind::kStatistics) return "${" + name + "}";
+            return value;
           }));
         }
         return words;
@@ -364,7 +374,7 @@ ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
   };
   scan(mode);
   if (uses_preprocess && def.segment("preprocess")) {
-    out.preprocess = join(words_of("preprocess", &out.preprocess_parameters), " ");
+    out.preprocess = join(words_of("preprocess", &out.preprocess_parameters, true), " ");
     store::Sha256 hash;
     hash.update(out.preprocess.data(), out.preprocess.size());
     out.preprocess_sha256 = hash.hex_digest();
@@ -383,12 +393,12 @@ ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
         parameters_json += c;
     }
   }
-  out.argv = words_of(mode, nullptr);
+  out.argv = words_of(mode, nullptr, false);
   return out;
 }
 
 void check_value(const Placeholder& p, const std::string& value) {
-  if (p.kind == ValueKind::kText) return;
+  if (p.kind == ValueKind::kText || p.kind == ValueKind::kStatistics) return;
   struct stat st;
   if (::stat(value.c_str(), &st) != 0)
     throw Error(msg(p.name, "=", value, ": ", std::strerror(errno),

@@ -14,6 +14,14 @@
 // inside strings written \u0020 so gst-launch keeps it one value) exist in modes
 // that use ${preprocess}. Modes use segments; segments use segments; modes do not nest.
 //
+// Canonical preprocess: the text models and manifests record and the hash covers must be the
+// same on the machine that made the dataset and on the device, so it holds no machine-local
+// path whose content is recorded on its own. A placeholder of kind `statistics` (a JSON file
+// of normalization statistics, e.g. sound's stats-file=${stats}) stays `${name}` in the
+// canonical text: the statistics' content travels (and is hashed) as the statistics entry of
+// the manifest and the model. The pipeline that runs gets the real path; `${preprocess}`
+// inside a word (a property value such as `preprocess=${preprocess}`) is the canonical text.
+//
 // Resolution produces gst-launch-1.0 arguments, one word each (element, property=value, "!"),
 // exactly the argv that gst_parse_launchv() and the gst-launch-1.0 program take, so the printed
 // line (shell-quoted words) and the in-process run build the same pipeline.
@@ -28,7 +36,9 @@
 
 namespace edge::graph {
 
-enum class ValueKind { kText, kFile, kDirectory, kDevice };
+// kStatistics: a normalization statistics file (JSON); written by one mode (stats), read by
+// the others, so its existence is not checked; kept as ${name} in the canonical preprocess.
+enum class ValueKind { kText, kFile, kDirectory, kDevice, kStatistics };
 
 struct Placeholder {
   std::string name;
@@ -67,8 +77,9 @@ GraphDefinition load_definition(const std::string& path);
 
 struct ResolvedGraph {
   std::vector<std::string> argv;  // gst-launch-1.0 arguments (without the program name)
-  // The preprocess segment with placeholders resolved, words joined by single spaces: the
-  // canonical text recorded in manifests and models, and hashed.
+  // The preprocess segment with placeholders resolved (except those of kind statistics,
+  // which stay ${name}), words joined by single spaces: the canonical text recorded in
+  // manifests and models, and hashed.
   std::string preprocess;
   std::string preprocess_sha256;  // lower-case hex SHA-256 of `preprocess`
   // Placeholder values the preprocess segment uses (its parameters), by name.
@@ -84,7 +95,8 @@ ResolvedGraph resolve(const GraphDefinition& definition, const std::string& mode
                       const std::map<std::string, std::string>& values);
 
 // Checks a value against its kind: file/directory must exist as such, device must be an
-// existing character device. Throws edge::Error naming the placeholder and the path.
+// existing character device (text and statistics are not checked). Throws edge::Error naming the
+// placeholder and the path.
 void check_value(const Placeholder& placeholder, const std::string& value);
 
 // Splits segment text into words at blanks; '...' and "..." group (quotes removed), a
