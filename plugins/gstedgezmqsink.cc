@@ -19,6 +19,7 @@
 #include "core/net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "plugins/common/zmq_route.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_zmq_sink_debug);
 #define GST_CAT_DEFAULT edge_zmq_sink_debug
@@ -68,6 +69,13 @@ struct Settings {
 struct State {
   zmq::context_t context{1};
   zmq::socket_t socket;
+  // mode=router: the reply channel of the source that received the requests, and this
+  // thread's PUSH into it (channel declared first: the socket closes before it ends).
+  std::shared_ptr<edge::gst::ZmqReplyChannel> channel;
+  zmq::socket_t replies;
+  bool router = false;
+  bool warned_unroutable = false;
+  guint queue = kDefaultQueue;
   edge::net::WireMessage message;  // reused: fields are overwritten per buffer
   std::string header;              // reused encode buffer
   bool have_caps = false;
@@ -104,6 +112,10 @@ GType gst_edge_zmq_sink_mode_get_type(void) {
          "pub"},
         {GST_EDGE_ZMQ_SINK_MODE_PUSH, "PUSH: each message to one puller, round robin (work)",
          "push"},
+        {GST_EDGE_ZMQ_SINK_MODE_ROUTER,
+         "ROUTER: each buffer is the reply to the request it carries, sent back through "
+         "the edgezmqsrc mode=router that received it",
+         "router"},
         {0, nullptr, nullptr}};
     g_once_init_leave(&type, g_enum_register_static("GstEdgeZmqSinkMode", values));
   }
@@ -262,28 +274,32 @@ static gboolean gst_edge_zmq_sink_start(GstBaseSink* sink) {
     return FALSE;
   }
   auto state = std::make_unique<State>();
+  state->router = settings.mode == GST_EDGE_ZMQ_SINK_MODE_ROUTER;
+  state->queue = settings.queue;
   try {
-    state->socket = zmq::socket_t(state->context, settings.mode == GST_EDGE_ZMQ_SINK_MODE_PUB
-                                                      ? zmq::socket_type::pub
-                                                      : zmq::socket_type::push);
-    zmq::socket_t& sock = state->socket;
-    sock.set(zmq::sockopt::sndhwm, static_cast<int>(settings.queue));
-    sock.set(zmq::sockopt::linger, static_cast<int>(settings.linger_ms));
-    sock.set(zmq::sockopt::reconnect_ivl, static_cast<int>(settings.reconnect_ms));
-    sock.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(settings.reconnect_max_ms));
-    // PUB normally discards silently at the high-water mark; make it say so, so it is counted.
-    if (settings.mode == GST_EDGE_ZMQ_SINK_MODE_PUB) sock.set(zmq::sockopt::xpub_nodrop, 1);
-    if (!settings.key.empty()) {
-      edge::net::CurveKeyPair own = edge::net::load_secret_certificate(settings.key);
-      std::string hub = edge::net::load_public_key(settings.server_key);
-      sock.set(zmq::sockopt::curve_serverkey, hub);
-      sock.set(zmq::sockopt::curve_publickey, own.public_key);
-      sock.set(zmq::sockopt::curve_secretkey, own.secret_key);
+    if (!state->router) {  // router: replies leave through the source's socket
+      state->socket = zmq::socket_t(state->context, settings.mode == GST_EDGE_ZMQ_SINK_MODE_PUB
+                                                        ? zmq::socket_type::pub
+                                                        : zmq::socket_type::push);
+      zmq::socket_t& sock = state->socket;
+      sock.set(zmq::sockopt::sndhwm, static_cast<int>(settings.queue));
+      sock.set(zmq::sockopt::linger, static_cast<int>(settings.linger_ms));
+      sock.set(zmq::sockopt::reconnect_ivl, static_cast<int>(settings.reconnect_ms));
+      sock.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(settings.reconnect_max_ms));
+      // PUB normally discards silently at the high-water mark; make it say so, so it is counted.
+      if (settings.mode == GST_EDGE_ZMQ_SINK_MODE_PUB) sock.set(zmq::sockopt::xpub_nodrop, 1);
+      if (!settings.key.empty()) {
+        edge::net::CurveKeyPair own = edge::net::load_secret_certificate(settings.key);
+        std::string hub = edge::net::load_public_key(settings.server_key);
+        sock.set(zmq::sockopt::curve_serverkey, hub);
+        sock.set(zmq::sockopt::curve_publickey, own.public_key);
+        sock.set(zmq::sockopt::curve_secretkey, own.secret_key);
+      }
+      if (settings.bind)
+        sock.bind(settings.address);
+      else
+        sock.connect(settings.address);
     }
-    if (settings.bind)
-      sock.bind(settings.address);
-    else
-      sock.connect(settings.address);
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
@@ -370,15 +386,26 @@ void release_payload(void*, void* hint) {
 
 // Sends frame 0 per the policy. Returns GST_FLOW_OK when sent, GST_FLOW_CUSTOM_SUCCESS
 // when dropped, GST_FLOW_FLUSHING when interrupted, GST_FLOW_ERROR on a socket error.
-static GstFlowReturn send_header(GstEdgeZmqSink* self, bool more) {
+// mode=router: the peer's identity goes first, and once it is queued the rest follows.
+static GstFlowReturn send_header(GstEdgeZmqSink* self, bool more, const std::string* peer) {
   State& st = *self->state;
+  zmq::socket_t& sock = st.router ? st.replies : st.socket;
   const auto flags =
       more ? zmq::send_flags::sndmore | zmq::send_flags::dontwait : zmq::send_flags::dontwait;
   try {
     while (true) {
-      if (st.socket.send(zmq::buffer(st.header), flags)) return GST_FLOW_OK;
+      const bool queued =
+          peer ? sock.send(zmq::buffer(*peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+                     .has_value()
+               : sock.send(zmq::buffer(st.header), flags).has_value();
+      if (queued) {
+        if (peer)
+          sock.send(zmq::buffer(st.header),
+                    more ? zmq::send_flags::sndmore : zmq::send_flags::none);
+        return GST_FLOW_OK;
+      }
       if (!st.block) return GST_FLOW_CUSTOM_SUCCESS;
-      zmq::pollitem_t item{static_cast<void*>(st.socket), 0, ZMQ_POLLOUT, 0};
+      zmq::pollitem_t item{static_cast<void*>(sock), 0, ZMQ_POLLOUT, 0};
       zmq::poll(&item, 1, std::chrono::milliseconds(kPollMs));
       if (self->flushing) return GST_FLOW_FLUSHING;
     }
@@ -458,9 +485,40 @@ static GstFlowReturn gst_edge_zmq_sink_render(GstBaseSink* sink, GstBuffer* buff
     m.classes[i].score = e.score;
   }
   m.latency_ns = classes ? classes->latency_ns : 0;
+  m.model = classes && classes->model ? classes->model : "";
+  const std::string* peer = nullptr;
+  if (st.router) {
+    EdgeZmqRouteMeta* route = edge_buffer_get_zmq_route_meta(buffer);
+    if (!route || !route->route || !route->route->channel) {
+      if (!st.warned_unroutable)
+        GST_WARNING_OBJECT(self,
+                           "mode=router: a buffer without a request route (no "
+                           "edgezmqsrc mode=router upstream?) is dropped and counted");
+      st.warned_unroutable = true;
+      self->dropped++;
+      return GST_FLOW_OK;
+    }
+    if (route->route->channel != st.channel) {  // first reply, or the source restarted
+      try {
+        st.replies.close();
+        st.channel = route->route->channel;
+        st.replies = zmq::socket_t(st.channel->context, zmq::socket_type::push);
+        st.replies.set(zmq::sockopt::linger, 0);
+        st.replies.set(zmq::sockopt::sndhwm, static_cast<int>(st.queue));
+        st.replies.connect(st.channel->endpoint);
+      } catch (const zmq::error_t& e) {
+        GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
+                          ("Could not open the reply channel of the router source: %s", e.what()),
+                          (nullptr));
+        return GST_FLOW_ERROR;
+      }
+    }
+    m.request = route->route->request;
+    peer = &route->route->peer;
+  }
   edge::net::encode_header(m, &st.header);
 
-  GstFlowReturn ret = send_header(self, true);
+  GstFlowReturn ret = send_header(self, true, peer);
   if (ret == GST_FLOW_CUSTOM_SUCCESS) {
     self->dropped++;
     GST_LOG_OBJECT(self, "queue full: dropped message %" G_GUINT64_FORMAT, m.seq);
@@ -483,7 +541,8 @@ static GstFlowReturn gst_edge_zmq_sink_render(GstBaseSink* sink, GstBuffer* buff
         return GST_FLOW_ERROR;
       }
       zmq::message_t frame(payload->map.data, payload->map.size, release_payload, payload);
-      st.socket.send(frame, i + 1 < n_frames ? zmq::send_flags::sndmore : zmq::send_flags::none);
+      (st.router ? st.replies : st.socket)
+          .send(frame, i + 1 < n_frames ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   } catch (const zmq::error_t& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Could not send a payload to ZeroMQ: %s", e.what()),
@@ -509,7 +568,8 @@ static void send_final(GstEdgeZmqSink* self) {
   hb.dropped = self->dropped;
   edge::net::encode_header(hb, &st.header);
   try {
-    st.socket.send(zmq::buffer(st.header), zmq::send_flags::dontwait);
+    // Replies go to many peers, each with its own accounting: no heartbeat there.
+    if (!st.router) st.socket.send(zmq::buffer(st.header), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
     GST_WARNING_OBJECT(self, "final heartbeat not sent: %s", e.what());
   }
@@ -561,7 +621,9 @@ static void gst_edge_zmq_sink_class_init(GstEdgeZmqSinkClass* klass) {
                           kDefaultAddress, rw));
   g_object_class_install_property(
       gobject_class, PROP_MODE,
-      g_param_spec_enum("mode", "Mode", "Socket pattern: pub (results) or push (work)",
+      g_param_spec_enum("mode", "Mode",
+                        "Socket pattern: pub (results), push (work) or router (replies to "
+                        "remote-inference requests)",
                         gst_edge_zmq_sink_mode_get_type(), GST_EDGE_ZMQ_SINK_MODE_PUB, rw));
   g_object_class_install_property(
       gobject_class, PROP_BIND,

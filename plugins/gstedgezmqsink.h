@@ -5,6 +5,11 @@
 // the hub restarts. A bounded send queue (`queue` messages) with policy `drop` (count
 // and go on) or `block` (wait for room, interruptible by a state change); CURVE
 // encryption with `key` (own secret certificate) and `server-key` (the hub's public one).
+// mode=router sends each buffer as the reply to the remote-inference request it answers:
+// the buffer's EdgeZmqRouteMeta (set by edgezmqsrc mode=router upstream) names the peer
+// and the request id, and the reply leaves through that source's socket; `address`,
+// `bind` and the CURVE keys are the source's business then. A buffer with no route is
+// dropped and counted.
 #pragma once
 
 #include <gst/base/gstbasesink.h>
@@ -18,6 +23,7 @@ G_DECLARE_FINAL_TYPE(GstEdgeZmqSink, gst_edge_zmq_sink, GST, EDGE_ZMQ_SINK, GstB
 typedef enum {
   GST_EDGE_ZMQ_SINK_MODE_PUB,
   GST_EDGE_ZMQ_SINK_MODE_PUSH,
+  GST_EDGE_ZMQ_SINK_MODE_ROUTER,
 } GstEdgeZmqSinkMode;
 
 typedef enum {

@@ -26,6 +26,7 @@
 #include "core/net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "plugins/common/zmq_route.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_zmq_src_debug);
 #define GST_CAT_DEFAULT edge_zmq_src_debug
@@ -58,6 +59,8 @@ enum {
   PROP_MISSING,
   PROP_UNAUTHENTICATED,
   PROP_STATS,
+  PROP_REPLIES,
+  PROP_REPLIES_LOST,
 };
 
 // Property values, guarded by the object lock.
@@ -83,6 +86,11 @@ struct State {
   zmq::context_t context{1};
   std::unique_ptr<edge::net::ZapHandler> zap;  // destroyed before the context
   zmq::socket_t socket;
+  // mode=router: the channel sinks push replies into, and this thread's end of it
+  // (declared channel first, so the socket closes before the channel's context ends).
+  std::shared_ptr<edge::gst::ZmqReplyChannel> channel;
+  zmq::socket_t replies;
+  std::string peer;  // identity frame of the message being read
   size_t max_message_size = kDefaultMaxMessage;
   std::vector<zmq::message_t> frames;
   std::vector<edge::net::Frame> views;
@@ -95,6 +103,7 @@ struct State {
 
   ~State() {
     if (log) std::fclose(log);
+    replies.close();
     socket.close();
     zap.reset();
   }
@@ -111,7 +120,9 @@ struct _GstEdgeZmqSrc {
   std::atomic<guint64> received;
   std::atomic<guint64> missing;
   std::atomic<guint64> rejected[edge::net::kRejectReasonCount];
-  guint64 unauthenticated_last;  // ZAP denials of the last run (object lock)
+  std::atomic<guint64> replies;       // mode=router: replies forwarded to their peer
+  std::atomic<guint64> replies_lost;  // mode=router: peer gone or its queue full
+  guint64 unauthenticated_last;       // ZAP denials of the last run (object lock)
 };
 
 G_DEFINE_TYPE(GstEdgeZmqSrc, gst_edge_zmq_src, GST_TYPE_PUSH_SRC)
@@ -127,6 +138,8 @@ GType gst_edge_zmq_src_mode_get_type(void) {
     static const GEnumValue values[] = {
         {GST_EDGE_ZMQ_SRC_MODE_SUB, "SUB: everything every publisher sends (a hub)", "sub"},
         {GST_EDGE_ZMQ_SRC_MODE_PULL, "PULL: a fair share of what pushers send (a worker)", "pull"},
+        {GST_EDGE_ZMQ_SRC_MODE_ROUTER,
+         "ROUTER: remote-inference requests; edgezmqsink mode=router sends the replies", "router"},
         {0, nullptr, nullptr}};
     g_once_init_leave(&type, g_enum_register_static("GstEdgeZmqSrcMode", values));
   }
@@ -237,11 +250,19 @@ static void gst_edge_zmq_src_get_property(GObject* object, guint prop_id, GValue
     case PROP_UNAUTHENTICATED:
       g_value_set_uint64(value, unauthenticated(self));
       break;
+    case PROP_REPLIES:
+      g_value_set_uint64(value, self->replies.load());
+      break;
+    case PROP_REPLIES_LOST:
+      g_value_set_uint64(value, self->replies_lost.load());
+      break;
     case PROP_STATS: {
-      GstStructure* st = gst_structure_new(
-          "edgestream-zmq-src", "received", G_TYPE_UINT64, self->received.load(), "missing",
-          G_TYPE_UINT64, self->missing.load(), "unauthenticated", G_TYPE_UINT64,
-          unauthenticated(self), "rejected", G_TYPE_UINT64, total_rejected(self), nullptr);
+      GstStructure* st =
+          gst_structure_new("edgestream-zmq-src", "received", G_TYPE_UINT64, self->received.load(),
+                            "missing", G_TYPE_UINT64, self->missing.load(), "unauthenticated",
+                            G_TYPE_UINT64, unauthenticated(self), "rejected", G_TYPE_UINT64,
+                            total_rejected(self), "replies", G_TYPE_UINT64, self->replies.load(),
+                            "replies-lost", G_TYPE_UINT64, self->replies_lost.load(), nullptr);
       for (size_t i = 0; i < edge::net::kRejectReasonCount; ++i) {
         std::string name = std::string("rejected-") +
                            edge::net::reject_reason_name(static_cast<edge::net::RejectReason>(i));
@@ -276,10 +297,21 @@ static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
     if (!settings.authorized_keys.empty())
       state->zap = std::make_unique<edge::net::ZapHandler>(
           state->context, edge::net::AuthorizedKeys::load_directory(settings.authorized_keys));
-    state->socket = zmq::socket_t(state->context, settings.mode == GST_EDGE_ZMQ_SRC_MODE_SUB
-                                                      ? zmq::socket_type::sub
-                                                      : zmq::socket_type::pull);
+    const zmq::socket_type type = settings.mode == GST_EDGE_ZMQ_SRC_MODE_SUB ? zmq::socket_type::sub
+                                  : settings.mode == GST_EDGE_ZMQ_SRC_MODE_PULL
+                                      ? zmq::socket_type::pull
+                                      : zmq::socket_type::router;
+    state->socket = zmq::socket_t(state->context, type);
     zmq::socket_t& sock = state->socket;
+    if (settings.mode == GST_EDGE_ZMQ_SRC_MODE_ROUTER) {
+      // A reply to a peer that is gone fails (and is counted) instead of vanishing.
+      sock.set(zmq::sockopt::router_mandatory, 1);
+      sock.set(zmq::sockopt::sndhwm, static_cast<int>(settings.queue));
+      state->channel = std::make_shared<edge::gst::ZmqReplyChannel>();
+      state->replies = zmq::socket_t(state->channel->context, zmq::socket_type::pull);
+      state->replies.set(zmq::sockopt::linger, 0);
+      state->replies.bind(state->channel->endpoint);
+    }
     sock.set(zmq::sockopt::linger, 0);
     sock.set(zmq::sockopt::rcvhwm, static_cast<int>(settings.queue));
     // ZeroMQ itself closes a peer's connection on a frame over the limit, before reading it.
@@ -320,6 +352,8 @@ static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
   }
   self->received = 0;
   self->missing = 0;
+  self->replies = 0;
+  self->replies_lost = 0;
   for (auto& r : self->rejected) r = 0;
   self->flushing = false;
   GST_OBJECT_LOCK(self);
@@ -456,7 +490,8 @@ static GstBuffer* make_buffer(State& st, const edge::net::WireMessage& m) {
     std::vector<edge::gst::ClassEntry> entries;
     entries.reserve(m.classes.size());
     for (const auto& c : m.classes) entries.push_back({c.label, c.index, c.score});
-    edge::gst::class_meta_set(buffer, entries, m.latency_ns);
+    EdgeClassMeta* meta = edge::gst::class_meta_set(buffer, entries, m.latency_ns);
+    if (!m.model.empty()) edge::gst::class_meta_set_model(meta, m.model.c_str());
   }
   return buffer;
 }
@@ -481,8 +516,41 @@ static void log_message(State& st, const edge::net::WireMessage& m) {
       line["label"] = m.classes[0].label;
       line["score"] = m.classes[0].score;
     }
+    if (m.request != 0) line["request"] = m.request;
+    if (!m.model.empty()) line["model"] = m.model;
   }
   write_log(st, line);
+}
+
+// mode=router: sends every reply waiting in the channel ([identity, header, payload...])
+// out of the ROUTER socket. A reply whose peer is gone or whose queue is full is counted
+// lost; the requester's own timeout has it answered locally.
+static void forward_replies(GstEdgeZmqSrc* self) {
+  State& st = *self->state;
+  while (true) {
+    zmq::message_t part;
+    if (!st.replies.recv(part, zmq::recv_flags::dontwait)) return;
+    bool more = part.more();
+    bool routed = true;
+    try {
+      routed = more && st.socket.send(part, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    } catch (const zmq::error_t&) {  // EHOSTUNREACH: no such peer (ROUTER_MANDATORY)
+      routed = false;
+    }
+    // Once the identity frame is taken the rest of the message is; otherwise drain it.
+    while (more) {
+      zmq::message_t rest;
+      if (!st.replies.recv(rest, zmq::recv_flags::dontwait)) break;
+      more = rest.more();
+      if (routed) st.socket.send(rest, more ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+    if (routed) {
+      self->replies++;
+    } else {
+      self->replies_lost++;
+      GST_LOG_OBJECT(self, "reply lost: its peer is gone or its queue is full");
+    }
+  }
 }
 
 static GstFlowReturn gst_edge_zmq_src_create(GstPushSrc* push, GstBuffer** out) {
@@ -492,11 +560,21 @@ static GstFlowReturn gst_edge_zmq_src_create(GstPushSrc* push, GstBuffer** out) 
     if (self->flushing) return GST_FLOW_FLUSHING;
     edge::net::WireMessage m;
     try {
-      zmq::pollitem_t item{static_cast<void*>(st.socket), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(kPollMs)) <= 0) continue;
+      zmq::pollitem_t items[2] = {{static_cast<void*>(st.socket), 0, ZMQ_POLLIN, 0},
+                                  {static_cast<void*>(st.replies), 0, ZMQ_POLLIN, 0}};
+      const int n_items = st.channel ? 2 : 1;
+      if (zmq::poll(items, n_items, std::chrono::milliseconds(kPollMs)) <= 0) continue;
+      if (n_items == 2 && (items[1].revents & ZMQ_POLLIN)) forward_replies(self);
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
       // A message arrives whole: read all its parts, keeping no more than the format allows.
       st.frames.clear();
       size_t parts = 0;
+      if (st.channel) {  // ROUTER: the peer's identity comes first
+        zmq::message_t identity;
+        if (!st.socket.recv(identity, zmq::recv_flags::dontwait)) continue;
+        st.peer.assign(static_cast<const char*>(identity.data()), identity.size());
+        if (!identity.more()) continue;
+      }
       while (true) {
         zmq::message_t part;
         if (!st.socket.recv(part, zmq::recv_flags::dontwait)) break;
@@ -524,6 +602,14 @@ static GstFlowReturn gst_edge_zmq_src_create(GstPushSrc* push, GstBuffer** out) 
       reject(self, error.reason, error.detail);
       continue;
     }
+    if (st.channel && (m.kind != edge::net::MessageKind::kTensors || m.request == 0)) {
+      reject(
+          self, edge::net::RejectReason::kMalformed,
+          edge::msg("a router source takes remote-inference requests (tensors with a "
+                    "request id), this is a ",
+                    edge::net::message_kind_name(m.kind), " message with request id ", m.request));
+      continue;
+    }
     if (m.kind == edge::net::MessageKind::kHeartbeat) {
       track(self, m);
       log_message(st, m);
@@ -548,6 +634,7 @@ static GstFlowReturn gst_edge_zmq_src_create(GstPushSrc* push, GstBuffer** out) 
     }
     st.pushed_any = true;
     *out = make_buffer(st, m);
+    if (st.channel) edge::gst::zmq_route_meta_add(*out, {st.channel, st.peer, m.request});
     return GST_FLOW_OK;
   }
 }
@@ -578,7 +665,9 @@ static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
                           kDefaultAddress, rw));
   g_object_class_install_property(
       gobject_class, PROP_MODE,
-      g_param_spec_enum("mode", "Mode", "Socket pattern: sub (a hub of results) or pull (work)",
+      g_param_spec_enum("mode", "Mode",
+                        "Socket pattern: sub (a hub of results), pull (work) or router "
+                        "(remote-inference requests)",
                         gst_edge_zmq_src_mode_get_type(), GST_EDGE_ZMQ_SRC_MODE_SUB, rw));
   g_object_class_install_property(
       gobject_class, PROP_BIND,
@@ -635,10 +724,21 @@ static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
                           "CURVE handshakes refused because the key is not authorized", 0,
                           G_MAXUINT64, 0, ro));
   g_object_class_install_property(
+      gobject_class, PROP_REPLIES,
+      g_param_spec_uint64("replies", "Replies",
+                          "mode=router: replies sent back to the peers that asked", 0, G_MAXUINT64,
+                          0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_REPLIES_LOST,
+      g_param_spec_uint64("replies-lost", "Replies lost",
+                          "mode=router: replies not sent because the peer was gone or its "
+                          "queue full",
+                          0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "received, missing, unauthenticated, rejected and rejected-<reason> "
-                         "(malformed, version, oversized, caps, payload)",
+                         "(malformed, version, oversized, caps, payload), replies, replies-lost",
                          GST_TYPE_STRUCTURE, ro));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -661,6 +761,8 @@ static void gst_edge_zmq_src_init(GstEdgeZmqSrc* self) {
   new (&self->flushing) std::atomic<bool>(false);
   new (&self->received) std::atomic<guint64>(0);
   new (&self->missing) std::atomic<guint64>(0);
+  new (&self->replies) std::atomic<guint64>(0);
+  new (&self->replies_lost) std::atomic<guint64>(0);
   for (auto& r : self->rejected) new (&r) std::atomic<guint64>(0);
   self->unauthenticated_last = 0;
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);

@@ -6,6 +6,10 @@
 // the clip id changes. Every message is validated; refused ones are counted per
 // reason, never pushed. CURVE: `key` (the hub's secret certificate) makes it a CURVE
 // server, `authorized-keys` (a directory of device certificates) admits only those.
+// mode=router serves remote inference: requests from edgeinfer's DEALER (data messages
+// with a request id) become buffers with an EdgeZmqRouteMeta, and edgezmqsink
+// mode=router further down sends each reply back to its peer through this element's
+// socket (plugins/common/zmq_route.h).
 #pragma once
 
 #include <gst/base/gstpushsrc.h>
@@ -19,6 +23,7 @@ G_DECLARE_FINAL_TYPE(GstEdgeZmqSrc, gst_edge_zmq_src, GST, EDGE_ZMQ_SRC, GstPush
 typedef enum {
   GST_EDGE_ZMQ_SRC_MODE_SUB,
   GST_EDGE_ZMQ_SRC_MODE_PULL,
+  GST_EDGE_ZMQ_SRC_MODE_ROUTER,
 } GstEdgeZmqSrcMode;
 
 G_END_DECLS

@@ -54,6 +54,7 @@ gboolean class_meta_init(GstMeta* meta, gpointer, GstBuffer*) {
   m->entries = nullptr;
   m->n_entries = 0;
   m->latency_ns = 0;
+  m->model = nullptr;
   return TRUE;
 }
 
@@ -66,6 +67,7 @@ void clear_class_entries(EdgeClassMeta* m) {
 
 void class_meta_free(GstMeta* meta, GstBuffer*) {
   clear_class_entries(reinterpret_cast<EdgeClassMeta*>(meta));
+  g_free(reinterpret_cast<EdgeClassMeta*>(meta)->model);
 }
 
 void fill_class_meta(EdgeClassMeta* m, const EdgeClassEntry* entries, guint n, guint64 latency) {
@@ -89,6 +91,7 @@ gboolean class_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer*, GQuark
         reinterpret_cast<EdgeClassMeta*>(gst_buffer_add_meta(dest, EDGE_CLASS_META_INFO, nullptr));
   if (!dst) return FALSE;
   fill_class_meta(dst, src->entries, src->n_entries, src->latency_ns);
+  edge::gst::class_meta_set_model(dst, src->model);
   return TRUE;
 }
 
@@ -206,6 +209,12 @@ bool class_meta_get(GstBuffer* buffer, std::vector<ClassEntry>* entries, guint64
         {m->entries[i].label ? m->entries[i].label : "", m->entries[i].index, m->entries[i].score});
   if (latency_ns) *latency_ns = m->latency_ns;
   return true;
+}
+
+void class_meta_set_model(EdgeClassMeta* meta, const char* model) {
+  if (meta->model == model) return;
+  g_free(meta->model);
+  meta->model = g_strdup(model);
 }
 
 GstEvent* clip_event_new(const ClipInfo& info) {

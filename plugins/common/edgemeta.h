@@ -63,6 +63,7 @@ typedef struct {
   EdgeClassEntry* entries;  // sorted by score, best first
   guint n_entries;
   guint64 latency_ns;  // time spent in the model's invoke for this buffer
+  gchar* model;        // which model answered ("remote", "local"); NULL: not said
 } EdgeClassMeta;
 
 GType edge_class_meta_api_get_type(void);
@@ -92,6 +93,8 @@ EdgeClassMeta* class_meta_set(GstBuffer* buffer, const std::vector<ClassEntry>& 
                               guint64 latency_ns);
 bool class_meta_get(GstBuffer* buffer, std::vector<ClassEntry>* entries,
                     guint64* latency_ns = nullptr);
+// Sets (or clears, with nullptr) the `model` field of a class meta.
+void class_meta_set_model(EdgeClassMeta* meta, const char* model);
 
 // The clip-boundary event: serialized, downstream, structure "edgestream-clip".
 GstEvent* clip_event_new(const ClipInfo& info);
