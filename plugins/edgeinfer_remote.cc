@@ -69,6 +69,7 @@ struct Runtime {
   net::WireMessage reply;
   std::vector<ClassEntry> entries;
   bool warned_mismatch = false;
+  bool server_was_down = false;  // the last window found no connected server
   FILE* log = nullptr;
 
   ~Runtime() {
@@ -455,10 +456,22 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
     if (!gst_buffer_map(inbuf, &map, GST_MAP_READ)) return false;
     m.payload_sizes.assign(1, map.size);
     net::encode_header(m, &rt->header);
-    const bool queued =
+    bool queued =
         rt->dealer
             .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
             .has_value();
+    if (!queued && !rt->server_was_down) {
+      // Not connected (yet): at start or just after the server went away. Wait for a
+      // connection within this window's time; once one window found no server, later
+      // ones fall back at once until ZeroMQ has reconnected in the background.
+      zmq::pollitem_t item{static_cast<void*>(rt->dealer), 0, ZMQ_POLLOUT, 0};
+      if (zmq::poll(&item, 1, rt->timeout) > 0)
+        queued =
+            rt->dealer
+                .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+                .has_value();
+    }
+    rt->server_was_down = !queued;
     if (queued) rt->dealer.send(zmq::message_t(map.data, map.size), zmq::send_flags::none);
     gst_buffer_unmap(inbuf, &map);
     if (!queued) {
