@@ -6,6 +6,11 @@
 //    decoded the previous one), as a real-time graph produces them.
 //  - BM_HubThroughput: 8 publisher threads (PUB, connect, xpub_nodrop + blocking send)
 //    to one SUB that binds and decodes every result message; messages per second.
+//  - BM_RemoteRoundTrip: remote inference's network part, one window at a time: the edge
+//    encodes a request (tensors + request id) and sends it over DEALER, a server thread
+//    (ROUTER) decodes it and answers a result (2 classes, 2 float scores) with the same
+//    id, the edge decodes the reply and checks the id; p50/p99 of that round trip in
+//    microseconds over tcp://127.0.0.1 (no model: add the server model's invoke time).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -89,6 +94,80 @@ void BM_LoopbackHop(benchmark::State& state) {
   state.counters["max_us"] = hop_us.back();
 }
 BENCHMARK(BM_LoopbackHop)
+    ->Arg(720)
+    ->Arg(64000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_RemoteRoundTrip(benchmark::State& state) {
+  const uint64_t bytes = static_cast<uint64_t>(state.range(0));
+  const int windows = 2000;
+  zmq::context_t context(1);
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.bind("tcp://127.0.0.1:*");
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(router.get(zmq::sockopt::last_endpoint));
+  std::vector<double> round_trip_us;
+  for (auto _ : state) {
+    round_trip_us.clear();
+    std::thread server([&] {
+      std::vector<zmq::message_t> frames(3);
+      WireMessage request, reply;
+      reply.kind = edge::net::MessageKind::kResult;
+      reply.sender = "bench-server";
+      reply.caps =
+          "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)float32, "
+          "dimensions=(string)2:1, framerate=(fraction)0/1";
+      reply.classes = {{"punch", 1, 0.875f}, {"flex", 0, 0.125f}};
+      reply.payload_sizes = {8};
+      const float scores[2] = {0.125f, 0.875f};
+      std::string header;
+      edge::net::DecodeError error;
+      for (int i = 0; i < windows; ++i) {
+        for (auto& f : frames) (void)router.recv(f);  // identity, header, payload
+        Frame views[2] = {{frames[1].data(), frames[1].size()},
+                          {frames[2].data(), frames[2].size()}};
+        if (!edge::net::decode_message(views, 2, 64 << 20, &request, &error)) std::abort();
+        reply.request = request.request;
+        reply.pts = request.pts;
+        reply.seq = static_cast<uint64_t>(i);
+        edge::net::encode_header(reply, &header);
+        router.send(frames[0], zmq::send_flags::sndmore);
+        router.send(zmq::buffer(header), zmq::send_flags::sndmore);
+        router.send(zmq::buffer(scores, sizeof(scores)), zmq::send_flags::none);
+      }
+    });
+    WireMessage m = window_message(bytes);
+    WireMessage reply;
+    edge::net::DecodeError error;
+    std::string header, payload(bytes, '\x11');
+    std::vector<zmq::message_t> frames(2);
+    for (int i = 0; i < windows; ++i) {
+      const uint64_t start = now_ns();
+      m.seq = static_cast<uint64_t>(i);
+      m.request = static_cast<uint64_t>(i) + 1;
+      edge::net::encode_header(m, &header);
+      dealer.send(zmq::buffer(header), zmq::send_flags::sndmore);
+      dealer.send(zmq::buffer(payload), zmq::send_flags::none);
+      (void)dealer.recv(frames[0]);
+      (void)dealer.recv(frames[1]);
+      Frame views[2] = {{frames[0].data(), frames[0].size()}, {frames[1].data(), frames[1].size()}};
+      if (!edge::net::decode_message(views, 2, 64 << 20, &reply, &error) ||
+          reply.request != m.request)
+        std::abort();
+      round_trip_us.push_back(static_cast<double>(now_ns() - start) / 1e3);
+    }
+    server.join();
+  }
+  std::sort(round_trip_us.begin(), round_trip_us.end());
+  state.counters["p50_us"] = round_trip_us[round_trip_us.size() / 2];
+  state.counters["p99_us"] = round_trip_us[round_trip_us.size() * 99 / 100];
+  state.counters["max_us"] = round_trip_us.back();
+}
+BENCHMARK(BM_RemoteRoundTrip)
     ->Arg(720)
     ->Arg(64000)
     ->Iterations(1)

@@ -29,7 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     edge::net::WireMessage again;
     if (!edge::net::decode_message(frames.data(), frames.size(), 1 << 20, &again, &error))
       __builtin_trap();
-    if (again.seq != message.seq || again.caps != message.caps) __builtin_trap();
+    if (again.seq != message.seq || again.caps != message.caps ||
+        again.request != message.request || again.model != message.model)
+      __builtin_trap();
   }
   return 0;
 }
