@@ -12,10 +12,10 @@
 #include <zmq.hpp>
 
 #include "core/common/error.h"
-#include "core/net/curve.h"
 #include "core/net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "plugins/common/zmq_socket.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_infer_remote_debug);
 #define GST_CAT_DEFAULT edge_infer_remote_debug
@@ -29,8 +29,6 @@ constexpr guint kMaxTimeoutMs = 60000;
 constexpr int kSendQueue = 16;  // requests queued per connection before "no server"
 constexpr int kReconnectMs = 100;
 constexpr int kReconnectMaxMs = 1000;
-constexpr int kHeartbeatIvlMs = 1000;      // ZMTP PING every second...
-constexpr int kHeartbeatTimeoutMs = 3000;  // ...and a silent peer is dropped after 3 s
 constexpr size_t kMaxReplyBytes = 16 * 1024 * 1024;
 
 enum Prop {
@@ -100,12 +98,6 @@ void write_log(Runtime& rt, const nlohmann::json& line) {
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(rt.log, "%s\n", text.c_str());
   std::fflush(rt.log);
-}
-
-bool address_looks_valid(const char* address) {
-  if (!address) return false;
-  const char* sep = std::strstr(address, "://");
-  return sep && sep != address && sep[3] != '\0';
 }
 
 std::string caps_string(GstCaps* caps) {
@@ -247,13 +239,7 @@ bool infer_remote_set_property(InferRemote* remote, guint id, const GValue* valu
   const gchar* text = G_VALUE_HOLDS_STRING(value) ? g_value_get_string(value) : nullptr;
   switch (id - first_property_id) {
     case kRemote:
-      if (text && *text && !address_looks_valid(text))
-        g_warning(
-            "edgeinfer: property 'remote' must be a ZeroMQ endpoint such as "
-            "tcp://server:5560 or ipc:///run/edge-server, not \"%s\"; keeping \"%s\"",
-            text, s.address.c_str());
-      else
-        s.address = text ? text : "";
+      zmq_set_endpoint_property("edgeinfer", "remote", value, &s.address, true);
       break;
     case kTimeoutMs:
       s.timeout_ms = g_value_get_uint(value);
@@ -346,15 +332,9 @@ bool infer_remote_start(InferRemote* remote, GstElement* element) {
     sock.set(zmq::sockopt::sndhwm, kSendQueue);
     sock.set(zmq::sockopt::reconnect_ivl, kReconnectMs);
     sock.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
-    sock.set(zmq::sockopt::heartbeat_ivl, kHeartbeatIvlMs);
-    sock.set(zmq::sockopt::heartbeat_timeout, kHeartbeatTimeoutMs);
+    zmq_set_heartbeat(sock, kDefaultHeartbeatMs);  // a vanished server is dropped in 3 s
     sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxReplyBytes));
-    if (!s.key.empty()) {
-      net::CurveKeyPair own = net::load_secret_certificate(s.key);
-      sock.set(zmq::sockopt::curve_serverkey, net::load_public_key(s.server_key));
-      sock.set(zmq::sockopt::curve_publickey, own.public_key);
-      sock.set(zmq::sockopt::curve_secretkey, own.secret_key);
-    }
+    if (!s.key.empty()) zmq_set_curve_client(sock, s.key, s.server_key);
     sock.connect(s.address);
   } catch (const Error& e) {
     GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("edgeinfer: %s", e.what()), (nullptr));

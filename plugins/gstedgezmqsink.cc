@@ -15,11 +15,11 @@
 #include <zmq.hpp>
 
 #include "core/common/error.h"
-#include "core/net/curve.h"
 #include "core/net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/common/zmq_route.h"
+#include "plugins/common/zmq_socket.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_zmq_sink_debug);
 #define GST_CAT_DEFAULT edge_zmq_sink_debug
@@ -46,6 +46,7 @@ enum {
   PROP_LINGER_MS,
   PROP_RECONNECT_MS,
   PROP_RECONNECT_MAX_MS,
+  PROP_HEARTBEAT_MS,
   PROP_SENT,
   PROP_DROPPED,
 };
@@ -63,6 +64,7 @@ struct Settings {
   guint linger_ms = kDefaultLingerMs;
   guint reconnect_ms = kDefaultReconnectMs;
   guint reconnect_max_ms = kDefaultReconnectMaxMs;
+  guint heartbeat_ms = edge::gst::kDefaultHeartbeatMs;
 };
 
 // Runtime state, built in start() and dropped in stop(); used from the streaming thread.
@@ -135,30 +137,15 @@ GType gst_edge_zmq_policy_get_type(void) {
   return type;
 }
 
-// tcp://, ipc:// and inproc:// (and the other ZeroMQ transports) all read "scheme://rest".
-static bool address_looks_valid(const char* address) {
-  if (!address) return false;
-  const char* sep = std::strstr(address, "://");
-  return sep && sep != address && sep[3] != '\0';
-}
-
 static void gst_edge_zmq_sink_set_property(GObject* object, guint prop_id, const GValue* value,
                                            GParamSpec* pspec) {
   auto* self = GST_EDGE_ZMQ_SINK(object);
   GST_OBJECT_LOCK(self);
   Settings& s = *self->settings;
   switch (prop_id) {
-    case PROP_ADDRESS: {
-      const gchar* v = g_value_get_string(value);
-      if (!address_looks_valid(v))
-        g_warning(
-            "edgezmqsink: property 'address' must be a ZeroMQ endpoint such as "
-            "tcp://127.0.0.1:5555 or ipc:///tmp/hub, not \"%s\"; keeping \"%s\"",
-            v ? v : "(null)", s.address.c_str());
-      else
-        s.address = v;
+    case PROP_ADDRESS:
+      edge::gst::zmq_set_endpoint_property("edgezmqsink", "address", value, &s.address, false);
       break;
-    }
     case PROP_MODE:
       s.mode = static_cast<GstEdgeZmqSinkMode>(g_value_get_enum(value));
       break;
@@ -199,6 +186,9 @@ static void gst_edge_zmq_sink_set_property(GObject* object, guint prop_id, const
       break;
     case PROP_RECONNECT_MAX_MS:
       s.reconnect_max_ms = g_value_get_uint(value);
+      break;
+    case PROP_HEARTBEAT_MS:
+      s.heartbeat_ms = g_value_get_uint(value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -246,6 +236,9 @@ static void gst_edge_zmq_sink_get_property(GObject* object, guint prop_id, GValu
     case PROP_RECONNECT_MAX_MS:
       g_value_set_uint(value, s.reconnect_max_ms);
       break;
+    case PROP_HEARTBEAT_MS:
+      g_value_set_uint(value, s.heartbeat_ms);
+      break;
     case PROP_SENT:
       g_value_set_uint64(value, self->sent.load());
       break;
@@ -288,13 +281,9 @@ static gboolean gst_edge_zmq_sink_start(GstBaseSink* sink) {
       sock.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(settings.reconnect_max_ms));
       // PUB normally discards silently at the high-water mark; make it say so, so it is counted.
       if (settings.mode == GST_EDGE_ZMQ_SINK_MODE_PUB) sock.set(zmq::sockopt::xpub_nodrop, 1);
-      if (!settings.key.empty()) {
-        edge::net::CurveKeyPair own = edge::net::load_secret_certificate(settings.key);
-        std::string hub = edge::net::load_public_key(settings.server_key);
-        sock.set(zmq::sockopt::curve_serverkey, hub);
-        sock.set(zmq::sockopt::curve_publickey, own.public_key);
-        sock.set(zmq::sockopt::curve_secretkey, own.secret_key);
-      }
+      edge::gst::zmq_set_heartbeat(sock, settings.heartbeat_ms);
+      if (!settings.key.empty())
+        edge::gst::zmq_set_curve_client(sock, settings.key, settings.server_key);
       if (settings.bind)
         sock.bind(settings.address);
       else
@@ -674,6 +663,13 @@ static void gst_edge_zmq_sink_class_init(GstEdgeZmqSinkClass* klass) {
       g_param_spec_uint("reconnect-max-ms", "Longest reconnect interval (ms)",
                         "Reconnect waits double up to this (ZMQ_RECONNECT_IVL_MAX; 0: no backoff)",
                         0, 600000, kDefaultReconnectMaxMs, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_HEARTBEAT_MS,
+      g_param_spec_uint("heartbeat-ms", "Heartbeat interval (ms)",
+                        "ZMTP PING interval; a connection silent for 3 intervals is dropped "
+                        "(and reconnected when this side connects), so a vanished peer is "
+                        "noticed within 3x this. 0: no heartbeats",
+                        0, edge::gst::kMaxHeartbeatMs, edge::gst::kDefaultHeartbeatMs, rw));
   g_object_class_install_property(
       gobject_class, PROP_SENT,
       g_param_spec_uint64("sent", "Sent", "Messages handed to ZeroMQ in this run", 0, G_MAXUINT64,

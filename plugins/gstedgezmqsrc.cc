@@ -27,6 +27,7 @@
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/common/zmq_route.h"
+#include "plugins/common/zmq_socket.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_zmq_src_debug);
 #define GST_CAT_DEFAULT edge_zmq_src_debug
@@ -54,6 +55,7 @@ enum {
   PROP_AUTHORIZED_KEYS,
   PROP_MAX_MESSAGE_SIZE,
   PROP_LOG,
+  PROP_HEARTBEAT_MS,
   PROP_RECEIVED,
   PROP_REJECTED,
   PROP_MISSING,
@@ -73,6 +75,7 @@ struct Settings {
   std::string authorized_keys;
   guint64 max_message_size = kDefaultMaxMessage;
   std::string log;
+  guint heartbeat_ms = edge::gst::kDefaultHeartbeatMs;
 };
 
 struct Track {
@@ -162,18 +165,9 @@ static void gst_edge_zmq_src_set_property(GObject* object, guint prop_id, const 
   GST_OBJECT_LOCK(self);
   Settings& s = *self->settings;
   switch (prop_id) {
-    case PROP_ADDRESS: {
-      const gchar* v = g_value_get_string(value);
-      const gchar* sep = v ? std::strstr(v, "://") : nullptr;
-      if (!sep || sep == v || sep[3] == '\0')
-        g_warning(
-            "edgezmqsrc: property 'address' must be a ZeroMQ endpoint such as "
-            "tcp://127.0.0.1:5555 or ipc:///tmp/hub, not \"%s\"; keeping \"%s\"",
-            v ? v : "(null)", s.address.c_str());
-      else
-        s.address = v;
+    case PROP_ADDRESS:
+      edge::gst::zmq_set_endpoint_property("edgezmqsrc", "address", value, &s.address, false);
       break;
-    }
     case PROP_MODE:
       s.mode = static_cast<GstEdgeZmqSrcMode>(g_value_get_enum(value));
       break;
@@ -201,6 +195,9 @@ static void gst_edge_zmq_src_set_property(GObject* object, guint prop_id, const 
       s.log = v ? v : "";
       break;
     }
+    case PROP_HEARTBEAT_MS:
+      s.heartbeat_ms = g_value_get_uint(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -237,6 +234,9 @@ static void gst_edge_zmq_src_get_property(GObject* object, guint prop_id, GValue
       break;
     case PROP_LOG:
       g_value_set_string(value, s.log.empty() ? nullptr : s.log.c_str());
+      break;
+    case PROP_HEARTBEAT_MS:
+      g_value_set_uint(value, s.heartbeat_ms);
       break;
     case PROP_RECEIVED:
       g_value_set_uint64(value, self->received.load());
@@ -313,6 +313,7 @@ static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
       state->replies.bind(state->channel->endpoint);
     }
     sock.set(zmq::sockopt::linger, 0);
+    edge::gst::zmq_set_heartbeat(sock, settings.heartbeat_ms);
     sock.set(zmq::sockopt::rcvhwm, static_cast<int>(settings.queue));
     // ZeroMQ itself closes a peer's connection on a frame over the limit, before reading it.
     sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(settings.max_message_size));
@@ -703,6 +704,13 @@ static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
                           "Write one JSON line per message received or rejected (sender, "
                           "session, seq, kind, pts, clip, label)",
                           nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_HEARTBEAT_MS,
+      g_param_spec_uint("heartbeat-ms", "Heartbeat interval (ms)",
+                        "ZMTP PING interval to every peer; a peer silent for 3 intervals is "
+                        "dropped, so a vanished device is noticed within 3x this. 0: no "
+                        "heartbeats",
+                        0, edge::gst::kMaxHeartbeatMs, edge::gst::kDefaultHeartbeatMs, rw));
   g_object_class_install_property(
       gobject_class, PROP_RECEIVED,
       g_param_spec_uint64("received", "Received", "Data messages accepted in this run", 0,
