@@ -25,6 +25,7 @@
 
 #include "core/net/wire.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/zmq_route.h"
 #include "tests/common/test_util.h"
 
 namespace edge::gst {
@@ -177,6 +178,7 @@ class EdgeRemote : public ::testing::Test {
   }
   std::string dir_;
   std::string address_;
+  guint timeout_probe_ = 0;
 };
 
 TEST_F(EdgeRemote, ReplyInTimeIsUsedAndSaysRemote) {
@@ -350,6 +352,67 @@ TEST_F(EdgeRemote, RouterSinkDropsBuffersWithoutARoute) {
   EXPECT_EQ(get_u64(sink, "sent"), 0u);
   gst_object_unref(sink);
   gst_harness_teardown(h);
+}
+
+// A router source serves requests only: a data message without a request id (a plain
+// edgezmqsink talking to the wrong port) is refused as malformed and never pushed.
+TEST_F(EdgeRemote, RouterSourceRefusesMessagesThatAreNotRequests) {
+  GstHarness* h = gst_harness_new_parse(("edgezmqsrc mode=router address=" + address_).c_str());
+  gst_harness_play(h);
+  zmq::context_t context(1);
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(address_);
+  net::WireMessage m;
+  m.sender = "not-a-requester";
+  m.caps = kInputCaps;
+  m.payload_sizes = {4};
+  std::string header;
+  const float x = 1.0f;
+  GstElement* src = gst_harness_find_element(h, "edgezmqsrc");
+  for (uint64_t request : {0, 5}) {  // first without an id, then a real request
+    m.request = request;
+    m.seq = request;
+    net::encode_header(m, &header);
+    dealer.send(zmq::buffer(header), zmq::send_flags::sndmore);
+    dealer.send(zmq::buffer(&x, sizeof(x)), zmq::send_flags::none);
+  }
+  GstBuffer* out = gst_harness_pull(h);  // the request; the other was refused before it
+  ASSERT_NE(out, nullptr);
+  // The meta's code lives in the plugin: find its API type by name.
+  auto* route = reinterpret_cast<EdgeZmqRouteMeta*>(
+      gst_buffer_get_meta(out, g_type_from_name("EdgeZmqRouteMetaAPI")));
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(route->route->request, 5u);
+  EXPECT_FALSE(route->route->peer.empty());
+  EXPECT_FLOAT_EQ(first_float(out), 1.0f);
+  gst_buffer_unref(out);
+  EXPECT_EQ(get_u64(src, "received"), 1u);
+  GstStructure* stats = nullptr;
+  g_object_get(src, "stats", &stats, nullptr);
+  guint64 malformed = 0;
+  ASSERT_TRUE(gst_structure_get_uint64(stats, "rejected-malformed", &malformed));
+  EXPECT_EQ(malformed, 1u);
+  gst_structure_free(stats);
+  gst_object_unref(src);
+  gst_harness_teardown(h);
+}
+
+TEST_F(EdgeRemote, RemotePropertyRefusesWhatIsNotAnEndpoint) {
+  GstElement* infer = gst_element_factory_make("edgeinfer", nullptr);
+  gchar* remote = nullptr;
+  g_object_get(infer, "remote", &remote, "remote-timeout-ms", &timeout_probe_, nullptr);
+  EXPECT_EQ(remote, nullptr);  // local only by default
+  EXPECT_EQ(timeout_probe_, 50u);
+  g_object_set(infer, "remote", "tcp://server:5560", nullptr);
+  g_object_set(infer, "remote", "server:5560", nullptr);  // refused with a warning
+  g_object_get(infer, "remote", &remote, nullptr);
+  EXPECT_STREQ(remote, "tcp://server:5560");
+  g_free(remote);
+  g_object_set(infer, "remote", "", nullptr);  // cleared: local only again
+  g_object_get(infer, "remote", &remote, nullptr);
+  EXPECT_EQ(remote, nullptr);
+  gst_object_unref(infer);
 }
 
 TEST_F(EdgeRemote, CurveNeedsBothKeys) {
