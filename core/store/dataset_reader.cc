@@ -128,10 +128,13 @@ struct ClipTable {
   std::map<std::string, std::vector<int64_t>> windows_of_clip;
 };
 
-ClipTable clip_table(const LoadedDataset& data) {
+ClipTable clip_table(const LoadedDataset& data, const std::vector<int64_t>* among = nullptr) {
   ClipTable table;
   std::map<std::string, int32_t> label_of_clip;
-  for (int64_t i = 0; i < data.size(); ++i) {
+  const int64_t count = among ? int64_t(among->size()) : data.size();
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t i = among ? (*among)[size_t(k)] : k;
+    if (i < 0 || i >= data.size()) throw Error(msg("window index ", i, " out of range"));
     const int32_t label = data.y[size_t(i)];
     if (label < 0) continue;
     const std::string& clip = data.clip[size_t(i)];
@@ -289,10 +292,11 @@ Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_fol
   return split;
 }
 
-Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t seed) {
+Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t seed,
+                    const std::vector<int64_t>* among) {
   if (!(test_fraction > 0.0 && test_fraction < 1.0))
     throw Error(msg("test fraction ", test_fraction, ": expected a value in (0, 1)"));
-  ClipTable table = clip_table(data);
+  ClipTable table = clip_table(data, among);
   if (table.windows_of_clip.empty()) throw Error(msg(data.directory, ": no labelled windows"));
   std::mt19937_64 rng(seed);
   Split split;

@@ -64,8 +64,10 @@ Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_fol
 // Stratified split by clip for datasets without folds: per class, its clips (sorted by id,
 // then shuffled with the seed) give round(test_fraction * clips) clips (at least 1 when
 // the class has 2 or more clips) to test. A clip's class is the label of its first window; a
-// clip whose windows carry different labels is an error. test_fraction in (0, 1).
-Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t seed);
+// clip whose windows carry different labels is an error. test_fraction in (0, 1). With
+// `among`, only those windows take part (e.g. a validation split inside a training split).
+Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t seed,
+                    const std::vector<int64_t>* among = nullptr);
 
 // K-fold cross-validation by clip, stratified by class: each class's shuffled clips are dealt
 // to the folds in turn (continuing where the previous class stopped, so fold sizes differ by at

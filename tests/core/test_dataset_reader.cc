@@ -172,6 +172,10 @@ TEST(DatasetSplit, ByClipKeepsClipsWholeAndIsStratified) {
   // Deterministic for a seed.
   const auto again = edge::store::split_by_clip(data, 0.25, 7);
   EXPECT_EQ(again.test, split.test);
+  // Inside a training split only: the clips of the test side stay out.
+  const auto inner = edge::store::split_by_clip(data, 0.34, 3, &split.train);
+  EXPECT_EQ(inner.test.size() + inner.train.size(), 12u);
+  for (const auto& clip : clips_of(data, inner.test)) EXPECT_EQ(test_clips.count(clip), 0u);
   EXPECT_THROW(edge::store::split_by_clip(data, 0.0, 7), edge::Error);
   EXPECT_THROW(edge::store::split_by_clip(data, 1.0, 7), edge::Error);
 }

@@ -1,0 +1,400 @@
+// edgestream train APP --dataset DIR --out MODEL.tflite [--model NAME] [--test-folds F | --cv K]
+//                   [--epochs N] [--seed S] [--threads T] [--report DIR] [--run-log FILE]
+//
+// Reads a dataset written by `edgestream dataset`, builds the model declared in
+// pipelines/APP/model.toml, trains it on both cores, and writes the float32 .tflite with
+// edgestream's metadata (labels, the manifest's preprocess segment and statistics, their hash),
+// so `edgestream classify` and edgeinfer run it with the preprocessing it was trained on.
+// The held-out split is scored with the engine on the file just written (so the report
+// describes the deployed artifact, and the export round trip is checked on every run).
+//
+// --cv K: K-fold cross-validation by clip (the paper's protocol): a fresh network per fold
+// (weights seeded seed + fold), the mean test accuracy, the pooled confusion matrix; then the
+// written model is trained on every labelled window.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/common/error.h"
+#include "core/nn/tflite_reader.h"
+#include "core/nn/tflite_writer.h"
+#include "core/optimize/model_metadata.h"
+#include "core/store/dataset_reader.h"
+#include "core/train/export_ir.h"
+#include "core/train/model_spec.h"
+#include "core/train/trainer.h"
+#include "tools/edgestream/commands.h"
+#include "tools/edgestream/evaluate.h"
+
+namespace edge::cli {
+namespace {
+
+struct TrainOptions {
+  std::string app;
+  std::string dataset;
+  std::string out;
+  std::string model;
+  std::string test_folds;
+  int cv = 0;
+  int epochs = 0;  // 0: the model file's
+  long long seed = -1;
+  int threads = 0;
+  std::string report;
+  std::string run_log;
+};
+
+std::string fixed(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f", digits, value);
+  return text;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Trained {
+  train::Model model;
+  train::History history;
+  double seconds = 0.0;
+  int train_windows = 0, validation_windows = 0;
+};
+
+// Trains a fresh model of `spec` on the windows at `train_indices` (holding out the spec's
+// validation_split of their clips to watch val_loss).
+Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& settings,
+                    const store::LoadedDataset& data, const std::vector<int64_t>& train_indices,
+                    uint64_t init_seed, const std::string& tag) {
+  Trained out;
+  out.model = train::build_model(spec, int(data.labels.size()));
+  out.model.initialize(init_seed);
+  std::vector<int64_t> fit_indices = train_indices, validation_indices;
+  if (settings.validation_split > 0.0) {
+    const auto inner =
+        store::split_by_clip(data, settings.validation_split, settings.seed + 7, &train_indices);
+    fit_indices = inner.train;
+    validation_indices = inner.test;
+  }
+  const train::Dataset fit_data = make_train_dataset(data, fit_indices, spec.input);
+  train::Dataset validation;
+  if (!validation_indices.empty())
+    validation = make_train_dataset(data, validation_indices, spec.input);
+  out.train_windows = fit_data.size();
+  out.validation_windows = validation.size();
+
+  auto optimizer = train::make_optimizer(settings);
+  train::FitOptions fit;
+  fit.epochs = settings.epochs;
+  fit.batch_size = settings.batch_size;
+  fit.shuffle = settings.shuffle;
+  fit.seed = settings.seed;
+  fit.threads = settings.threads > 0 ? settings.threads
+                                     : int(std::max(1u, std::thread::hardware_concurrency()));
+  fit.shards = std::max(settings.shards, 1);
+  std::unique_ptr<train::OneCycleLr> schedule;
+  if (settings.schedule == "one-cycle") {
+    train::OneCycleOptions o;
+    o.max_lr = settings.learning_rate;
+    const int64_t batches = (fit_data.size() + settings.batch_size - 1) / settings.batch_size;
+    o.total_steps = std::max<int64_t>(1, batches * settings.epochs);
+    o.pct_start = settings.pct_start;
+    o.div_factor = settings.div_factor;
+    o.final_div_factor = settings.final_div_factor;
+    schedule = std::make_unique<train::OneCycleLr>(o);
+    fit.schedule = schedule.get();
+  }
+  if (settings.patience > 0 && validation.size() > 0) {
+    fit.early_stopping.patience = settings.patience;
+    fit.early_stopping.min_delta = settings.min_delta;
+    fit.early_stopping.restore_best_weights = settings.restore_best_weights;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  // A line per epoch for long runs; a line per 10 % of the epochs for many short ones.
+  const int every = std::max(1, settings.epochs / 10);
+  fit.on_epoch = [&](int epoch, double loss, double accuracy, double val_loss,
+                     double val_accuracy) {
+    if ((epoch + 1) % every != 0 && epoch + 1 != settings.epochs && settings.epochs > 20) return;
+    if (std::isnan(val_loss)) {
+      std::printf("%sepoch %d/%d: loss %.4f accuracy %.4f (%.1f s)\n", tag.c_str(), epoch + 1,
+                  settings.epochs, loss, accuracy, seconds_since(start));
+    } else {
+      std::printf(
+          "%sepoch %d/%d: loss %.4f accuracy %.4f val_loss %.4f val_accuracy %.4f "
+          "(%.1f s)\n",
+          tag.c_str(), epoch + 1, settings.epochs, loss, accuracy, val_loss, val_accuracy,
+          seconds_since(start));
+    }
+    std::fflush(stdout);
+  };
+  train::Trainer trainer(out.model, *optimizer, fit);
+  out.history = trainer.fit(fit_data, validation.size() > 0 ? &validation : nullptr);
+  out.seconds = seconds_since(start);
+  if (out.history.stopped_early)
+    std::printf("%searly stop after epoch %zu, best epoch %d restored\n", tag.c_str(),
+                out.history.epochs.size(), out.history.best_epoch + 1);
+  return out;
+}
+
+std::vector<eval::EpochPoint> curve_of(const train::History& history) {
+  std::vector<eval::EpochPoint> points;
+  for (const auto& e : history.epochs) {
+    eval::EpochPoint p;
+    p.loss = e.loss;
+    p.accuracy = e.accuracy;
+    p.val_loss = e.val_loss;
+    p.val_accuracy = e.val_accuracy;
+    points.push_back(p);
+  }
+  return points;
+}
+
+nlohmann::json settings_json(const train::TrainingSpec& s) {
+  return {{"optimizer", s.optimizer},   {"learning_rate", s.learning_rate},
+          {"schedule", s.schedule},     {"epochs", s.epochs},
+          {"batch_size", s.batch_size}, {"seed", s.seed},
+          {"shards", s.shards},         {"validation_split", s.validation_split},
+          {"patience", s.patience}};
+}
+
+void run_train(const TrainOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const graph::GraphDefinition app = find_application(o.app);
+  const std::string model_path = app.directory + "/model.toml";
+  const train::ModelFile file = train::parse_model_file(model_path);
+  const train::ModelSpec& spec = file.find(o.model);
+
+  store::LoadedDataset data = store::read_dataset(o.dataset);
+  if (data.parameters.contains("app") && data.parameters["app"].is_string() &&
+      data.parameters["app"].get<std::string>() != app.name)
+    throw Error(msg(o.dataset, " was made by application \"",
+                    data.parameters["app"].get<std::string>(), "\", not \"", app.name,
+                    "\": train with `edgestream train ", data.parameters["app"].get<std::string>(),
+                    "` or make the dataset with `edgestream dataset ", app.name, "`"));
+  if (data.labels.size() < 2)
+    throw Error(msg(o.dataset, ": ", data.labels.size(),
+                    " labelled class(es); a classifier needs at least 2"));
+  for (size_t i = 0; i < data.labels.size(); ++i)
+    if (data.labels[i].empty())
+      throw Error(msg(o.dataset, ": label index ", i, " has no name (labels ",
+                      nlohmann::json(data.labels).dump(), ")"));
+  if (spec.input_elements() != int64_t(data.window_elements()))
+    throw Error(
+        msg(model_path, ": model ", spec.name, " takes input ", nlohmann::json(spec.input).dump(),
+            " (", spec.input_elements(), " values) but the windows of ", o.dataset, " are ",
+            nlohmann::json(data.window_shape).dump(), " (", data.window_elements(), " values)"));
+
+  train::TrainingSpec settings = spec.training;
+  if (o.epochs > 0) settings.epochs = o.epochs;
+  if (o.seed >= 0) settings.seed = uint64_t(o.seed);
+  if (o.threads > 0) settings.threads = o.threads;
+  std::printf("model %s (%s) from %s, %d classes %s; dataset %s: %lld windows %s\n",
+              spec.name.c_str(), spec.description.c_str(), model_path.c_str(),
+              int(data.labels.size()), nlohmann::json(data.labels).dump().c_str(),
+              o.dataset.c_str(), (long long)data.size(),
+              nlohmann::json(data.window_shape).dump().c_str());
+  std::fflush(stdout);
+
+  eval::Report report;
+  report.class_names = data.labels;
+  std::string split_text, extra_markdown;
+  nlohmann::json results = nlohmann::json::object();
+  std::vector<int64_t> final_indices;
+  std::vector<int64_t> test_indices;
+  Trained final_model;
+
+  if (o.cv > 0) {
+    if (!o.test_folds.empty()) throw Error("--cv and --test-folds exclude each other");
+    const auto splits = store::cross_validation_by_clip(data, o.cv, settings.seed);
+    std::vector<int32_t> pooled_truth, pooled_predicted;
+    std::vector<double> accuracies;
+    extra_markdown += msg("\n## Cross-validation\n\n", o.cv,
+                          "-fold cross-validation by clip, stratified by class (seed ",
+                          settings.seed, "); a fresh network per fold.\n\n",
+                          "| fold | train windows | test windows | test accuracy | seconds |\n",
+                          "|---:|---:|---:|---:|---:|\n");
+    nlohmann::json folds = nlohmann::json::array();
+    for (int k = 0; k < o.cv; ++k) {
+      const std::string tag = msg("[fold ", k + 1, "/", o.cv, "] ");
+      Trained fold = train_model(spec, settings, data, splits[size_t(k)].train,
+                                 settings.seed + uint64_t(k), tag);
+      auto optimizer = train::make_optimizer(settings);
+      train::FitOptions eval_options;
+      train::Trainer evaluator(fold.model, *optimizer, eval_options);
+      const train::Dataset test = make_train_dataset(data, splits[size_t(k)].test, spec.input);
+      const auto predicted = evaluator.predict(test);
+      int correct = 0;
+      for (size_t i = 0; i < predicted.size(); ++i) {
+        correct += predicted[i] == test.labels[i];
+        pooled_truth.push_back(test.labels[i]);
+        pooled_predicted.push_back(predicted[i]);
+      }
+      const double accuracy = double(correct) / double(predicted.size());
+      accuracies.push_back(accuracy);
+      std::printf("%stest accuracy %.4f (%d/%zu) in %.1f s\n", tag.c_str(), accuracy, correct,
+                  predicted.size(), fold.seconds);
+      std::fflush(stdout);
+      extra_markdown += msg("| ", k + 1, " | ", fold.train_windows, " | ", test.size(), " | ",
+                            fixed(accuracy, 4), " | ", fixed(fold.seconds, 1), " |\n");
+      folds.push_back({{"fold", k + 1},
+                       {"train_windows", fold.train_windows},
+                       {"test_windows", test.size()},
+                       {"test_accuracy", accuracy},
+                       {"seconds", fold.seconds}});
+    }
+    double mean = 0.0;
+    for (double a : accuracies) mean += a / double(accuracies.size());
+    double var = 0.0;
+    for (double a : accuracies) var += (a - mean) * (a - mean) / double(accuracies.size());
+    std::printf("cross-validation: mean test accuracy %.4f (std %.4f) over %d folds\n", mean,
+                std::sqrt(var), o.cv);
+    extra_markdown += msg("\nMean test accuracy: **", fixed(mean, 4), "** (population std ",
+                          fixed(std::sqrt(var), 4), "). The metrics above pool the ", o.cv,
+                          " folds' test predictions (every clip tested once); the written model "
+                          "is then trained on every labelled window.\n");
+    results["cv_folds"] = folds;
+    results["cv_mean_accuracy"] = mean;
+    results["cv_std_accuracy"] = std::sqrt(var);
+    report.metrics = eval::compute_metrics(pooled_truth, pooled_predicted, int(data.labels.size()));
+    split_text = msg(o.cv, "-fold cross-validation by clip (seed ", settings.seed,
+                     "), final model on all windows");
+    for (int64_t i = 0; i < data.size(); ++i)
+      if (data.y[size_t(i)] >= 0) final_indices.push_back(i);
+  } else {
+    const SplitChoice choice = choose_split(data, o.test_folds, 0.2, settings.seed);
+    split_text = choice.description;
+    final_indices = choice.split.train;
+    test_indices = choice.split.test;
+  }
+  std::printf("split: %s\n", split_text.c_str());
+  std::fflush(stdout);
+
+  final_model =
+      train_model(spec, settings, data, final_indices, settings.seed, o.cv > 0 ? "[final] " : "");
+  report.history = curve_of(final_model.history);
+
+  // The float32 file with edgestream's metadata.
+  train::ExportOptions export_options;
+  export_options.description = msg("edgestream train ", app.name, " model ", spec.name);
+  nn::Model ir = train::export_ir(final_model.model, export_options);
+  optimize::EdgeMetadata metadata;
+  metadata.labels = data.labels;
+  metadata.preprocess = data.preprocess;
+  metadata.statistics = data.statistics;
+  nn::Model with_metadata = optimize::with_edge_metadata(ir, metadata);
+  nn::write_tflite_file(with_metadata, o.out);
+  // Read the file back: the report scores what was written.
+  const nn::Model written = nn::read_tflite_file(o.out);
+  const auto written_metadata = optimize::read_edge_metadata(written);
+  if (written_metadata.labels != data.labels)
+    throw Error(msg(o.out, ": labels did not survive the write"));
+
+  eval::Variant variant;
+  variant.name = "float32";
+  variant.file_bytes = file_size(o.out);
+  variant.parameters = parameter_count(written);
+  if (!test_indices.empty()) {
+    const EngineResult engine = run_engine(written, data, test_indices);
+    report.metrics = engine.metrics;
+    variant.accuracy = engine.metrics.accuracy;
+    variant.loss = engine.metrics.loss;
+    variant.macs = engine.macs;
+    variant.arena_bytes = engine.arena_bytes;
+    variant.latency_us = engine.latency_us;
+    // The trainer's own predictions on the same windows must agree with the file's.
+    auto optimizer = train::make_optimizer(settings);
+    train::FitOptions eval_options;
+    train::Trainer evaluator(final_model.model, *optimizer, eval_options);
+    const auto trainer_predicted =
+        evaluator.predict(make_train_dataset(data, test_indices, spec.input));
+    int differ = 0;
+    for (size_t i = 0; i < trainer_predicted.size(); ++i)
+      differ += trainer_predicted[i] != engine.predicted[i];
+    std::printf(
+        "test: accuracy %.4f, loss %.4f on %zu windows (engine on %s; %d predictions "
+        "differ from the trainer's)\n",
+        engine.metrics.accuracy, engine.metrics.loss, test_indices.size(), o.out.c_str(), differ);
+    results["test_accuracy"] = engine.metrics.accuracy;
+    results["test_loss"] = engine.metrics.loss;
+    results["test_windows"] = test_indices.size();
+    results["predictions_differing_from_trainer"] = differ;
+  } else {
+    variant.accuracy = report.metrics.accuracy;
+  }
+  report.variants.push_back(variant);
+  report.title = msg("edgestream train ", app.name, ": model ", spec.name);
+  std::printf("wrote %s (%lld bytes, %lld parameters) in %.1f s\n", o.out.c_str(),
+              (long long)variant.file_bytes, (long long)variant.parameters, seconds_since(start));
+
+  results["file_bytes"] = variant.file_bytes;
+  results["parameters"] = variant.parameters;
+  results["train_windows"] = final_model.train_windows;
+  results["validation_windows"] = final_model.validation_windows;
+  results["epochs_run"] = final_model.history.epochs.size();
+  results["stopped_early"] = final_model.history.stopped_early;
+  results["train_seconds"] = final_model.seconds;
+  if (!final_model.history.epochs.empty()) {
+    results["final_train_loss"] = final_model.history.epochs.back().loss;
+    results["final_train_accuracy"] = final_model.history.epochs.back().accuracy;
+  }
+  nlohmann::json parameters = {{"app", app.name},
+                               {"model", spec.name},
+                               {"model_file", model_path},
+                               {"dataset", o.dataset},
+                               {"out", o.out},
+                               {"split", split_text},
+                               {"training", settings_json(settings)}};
+
+  if (!o.report.empty()) {
+    extra_markdown =
+        msg("\n## Run\n\n- split: ", split_text, "\n- dataset: `", o.dataset, "`\n- model: `",
+            spec.name, "` from `", model_path, "`\n- training: `", settings_json(settings).dump(),
+            "`\n- epochs run: ", final_model.history.epochs.size(),
+            final_model.history.stopped_early ? " (early stop)" : "", ", training time ",
+            fixed(final_model.seconds, 1), " s\n") +
+        extra_markdown;
+    write_report_directory(o.report, report, extra_markdown);
+    std::printf("report: %s/report.md\n", o.report.c_str());
+  }
+  const std::string log = run_log_path(o.run_log, o.report);
+  if (!log.empty()) {
+    eval::append_run_log(log, "train", parameters.dump(), results.dump());
+    std::printf("run log: %s\n", log.c_str());
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "Train an application's model (pipelines/APP/model.toml) on a dataset and write "
+      "the float32 .tflite with its labels and preprocessing");
+  cmd->add_option("app", o->app, "application name or path to its graph.toml")->required();
+  cmd->add_option("--dataset", o->dataset, "dataset directory (edgestream dataset APP out=DIR)")
+      ->required();
+  cmd->add_option("--out", o->out, "model file to write (.tflite, float32)")->required();
+  cmd->add_option("--model", o->model, "model name in model.toml (default: the file's default)");
+  cmd->add_option("--test-folds", o->test_folds,
+                  "folds held out for testing, e.g. 2 or 1,2 (default: 20 % of each class's "
+                  "clips, by clip)");
+  cmd->add_option("--cv", o->cv, "K-fold cross-validation by clip, then train on everything")
+      ->check(CLI::Range(2, 100));
+  cmd->add_option("--epochs", o->epochs, "epochs (default: the model file's)")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--seed", o->seed, "seed of the split, initialization and shuffling")
+      ->check(CLI::Range(0LL, (1LL << 62)));
+  cmd->add_option("--threads", o->threads, "training threads (default: every core)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--report", o->report,
+                  "report directory (report.md/.json, training_curves.svg, confusion.svg)");
+  cmd->add_option("--run-log", o->run_log,
+                  "JSON Lines run log to append to (default: runs.jsonl beside --report)");
+  cmd->callback([o] { run_train(*o); });
+}
+
+}  // namespace edge::cli
