@@ -15,6 +15,7 @@ namespace edge::cli {
 void add_launch_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
+void add_classify_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 
 // Finds an application: a path to a definition file (has a '/' or ends in .toml), or a name

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   edge::cli::add_dataset_command(app);
   edge::cli::add_merge_command(app);
   edge::cli::add_train_command(app);
+  edge::cli::add_classify_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {

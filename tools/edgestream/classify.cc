@@ -1,0 +1,389 @@
+// edgestream classify MODEL --source mic|serial:DEVICE|file:PATH [--app APP] [--profile NAME]
+//     [--labels FILE --preprocess TEXT] [--statistics FILE] [--output FILE] [--smooth K]
+//     [--threshold T] [--threads N] [--no-check-preprocess] [--print]
+// The real-time graph from the model's own metadata (tools/edgestream/classify.h).
+#include "tools/edgestream/classify.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/common/error.h"
+#include "core/graph/graph.h"
+#include "core/nn/model.h"
+#include "core/nn/tflite_reader.h"
+#include "core/optimize/model_metadata.h"
+#include "tools/edgestream/commands.h"
+
+#ifndef EDGE_SOURCE_PIPELINES_DIR
+#define EDGE_SOURCE_PIPELINES_DIR ""
+#endif
+
+namespace edge::cli {
+namespace {
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string executable_dir() {
+  char buffer[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (n <= 0) return "";
+  const std::string path(buffer, size_t(n));
+  return path.substr(0, path.find_last_of('/'));
+}
+
+// Folders holding `what` (pipelines or profiles), in search order.
+std::vector<std::string> data_dirs(const char* env, const std::string& installed,
+                                   const std::string& source) {
+  std::vector<std::string> dirs;
+  if (const char* value = std::getenv(env)) dirs.push_back(value);
+  const std::string exe = executable_dir();
+  if (!exe.empty()) dirs.push_back(exe + "/../share/edgestream/" + installed);
+  if (*EDGE_SOURCE_PIPELINES_DIR) dirs.push_back(std::string(EDGE_SOURCE_PIPELINES_DIR) + source);
+  return dirs;
+}
+
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool is_regular(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The canonical preprocess of an application's realtime mode (placeholders without a default
+// get a stand-in value: only statistics placeholders can appear in the preprocess, and those
+// stay ${name} in the canonical text).
+std::string realtime_preprocess(const graph::GraphDefinition& def) {
+  std::map<std::string, std::string> values;
+  for (const auto& p : def.placeholders)
+    if (!p.has_default) values[p.name] = "/" + p.name;
+  return graph::resolve(def, "realtime", values).preprocess;
+}
+
+// The application whose realtime mode runs `preprocess`, or nullptr.
+std::unique_ptr<graph::GraphDefinition> application_for(const std::string& preprocess) {
+  for (const std::string& dir : data_dirs("EDGE_PIPELINES_DIR", "pipelines", "")) {
+    for (const std::string& name : entries(dir)) {
+      const std::string path = dir + "/" + name + "/graph.toml";
+      if (!is_regular(path)) continue;
+      try {
+        auto def = std::make_unique<graph::GraphDefinition>(graph::load_definition(path));
+        if (def->is_mode("realtime") && realtime_preprocess(*def) == preprocess) return def;
+      } catch (const Error&) {
+        // A definition that does not parse is not the model's; `edgestream launch` reports it.
+      }
+    }
+  }
+  return nullptr;
+}
+
+// Replaces ${name} of every statistics placeholder left in a canonical text by `path`.
+std::string with_statistics(const std::string& canonical, const std::string& path) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t at = canonical.find("${"); at != std::string::npos;
+       at = canonical.find("${", copied)) {
+    const size_t end = canonical.find('}', at);
+    if (end == std::string::npos) break;
+    if (path.empty())
+      throw Error(msg("the preprocess segment uses ", canonical.substr(at, end - at + 1),
+                      " (normalization statistics) but the model carries no statistics; give "
+                      "--statistics FILE"));
+    out.append(canonical, copied, at - copied);
+    out += path;
+    copied = end + 1;
+  }
+  out.append(canonical, copied, std::string::npos);
+  return out;
+}
+
+enum class SourceKind { kAudio, kImu };
+
+struct Source {
+  SourceKind kind;
+  std::vector<std::string> words;
+};
+
+Source make_source(const std::string& spec, const graph::Profile* profile, bool end_on_disconnect) {
+  const size_t colon = spec.find(':');
+  const std::string form = spec.substr(0, colon);
+  const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (form == "mic") {
+    if (!arg.empty()) return {SourceKind::kAudio, {"alsasrc", "device=" + arg}};
+    if (profile) {
+      Source s{SourceKind::kAudio, {profile->audio_source}};
+      if (!profile->audio_device.empty()) s.words.push_back("device=" + profile->audio_device);
+      return s;
+    }
+    return {SourceKind::kAudio, {"autoaudiosrc"}};
+  }
+  if (form == "serial") {
+    std::string device = arg;
+    if (device.empty() && profile) device = profile->serial_device;
+    if (device.empty())
+      throw Error("--source serial needs a device: serial:/dev/ttyACM0 (or --profile NAME)");
+    struct stat st;
+    if (::stat(device.c_str(), &st) != 0)
+      throw Error(msg("--source serial:", device, ": ", std::strerror(errno),
+                      " (no such device; is the board plugged in? ls /dev/ttyACM* /dev/ttyUSB*)"));
+    if (!S_ISCHR(st.st_mode))
+      throw Error(msg("--source serial:", device,
+                      ": not a character device (expected a serial port such as /dev/ttyACM0)"));
+    Source s{SourceKind::kImu,
+             {"edgeimusrc", "device=" + device,
+              "baud=" + std::to_string(profile ? profile->baud : 9600)}};
+    if (end_on_disconnect) s.words.push_back("on-disconnect=eos");
+    return s;
+  }
+  if (form == "file") {
+    if (arg.empty()) throw Error("--source file: needs a path, e.g. file:recording.wav");
+    graph::Placeholder placeholder;
+    placeholder.name = "--source file";
+    placeholder.kind = graph::ValueKind::kFile;
+    graph::check_value(placeholder, arg);
+    if (ends_with(lower(arg), ".csv")) return {SourceKind::kImu, {"edgeimusrc", "location=" + arg}};
+    return {SourceKind::kAudio, {"filesrc", "location=" + arg, "!", "decodebin"}};
+  }
+  throw Error(msg("--source ", spec,
+                  ": expected mic, mic:ALSA-DEVICE, serial:DEVICE or file:PATH (WAV/FLAC/... "
+                  "audio or a .csv IMU recording)"));
+}
+
+// Index of the first word of `element` in argv (a word equal to the element name).
+size_t find_element(const std::vector<std::string>& argv, const std::string& element) {
+  for (size_t i = 0; i < argv.size(); ++i)
+    if (argv[i] == element && (i == 0 || argv[i - 1] == "!")) return i;
+  return argv.size();
+}
+
+// Sets property `key` of the element starting at `at` (replacing an existing value).
+void set_property(std::vector<std::string>& argv, size_t at, const std::string& key,
+                  const std::string& value) {
+  size_t end = at + 1;
+  while (end < argv.size() && argv[end] != "!") {
+    if (argv[end].compare(0, key.size() + 1, key + "=") == 0) {
+      argv[end] = key + "=" + value;
+      return;
+    }
+    ++end;
+  }
+  argv.insert(argv.begin() + static_cast<long>(end), key + "=" + value);
+}
+
+std::string write_temp_statistics(const std::string& text) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir && *dir ? dir : "/tmp") + "/edgestream-stats-XXXXXX.json";
+  std::vector<char> buffer(path.begin(), path.end());
+  buffer.push_back('\0');
+  const int fd = ::mkstemps(buffer.data(), 5);
+  if (fd < 0)
+    throw Error(msg("cannot create a statistics file ", path, ": ", std::strerror(errno)));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) {
+    ::unlink(buffer.data());
+    throw Error(msg("cannot write the statistics file ", buffer.data()));
+  }
+  return buffer.data();
+}
+
+}  // namespace
+
+ClassifyPlan::~ClassifyPlan() {
+  if (owns_statistics_file && !statistics_file.empty()) ::unlink(statistics_file.c_str());
+}
+
+graph::Profile find_profile(const std::string& name) {
+  if (name.find('/') != std::string::npos || ends_with(name, ".toml"))
+    return graph::load_profile(name);
+  std::vector<std::string> known;
+  for (const std::string& dir : data_dirs("EDGE_PROFILES_DIR", "profiles", "/../edge/profiles")) {
+    if (is_regular(dir + "/" + name + ".toml"))
+      return graph::load_profile(dir + "/" + name + ".toml");
+    for (const std::string& file : entries(dir))
+      if (ends_with(file, ".toml")) {
+        const std::string profile = file.substr(0, file.size() - 5);
+        if (std::find(known.begin(), known.end(), profile) == known.end()) known.push_back(profile);
+      }
+  }
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  throw Error(msg("unknown profile '", name, "'; known profiles: ",
+                  list.empty() ? "(none found; set EDGE_PROFILES_DIR)" : list));
+}
+
+std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
+  auto plan = std::make_unique<ClassifyPlan>();
+  std::unique_ptr<graph::Profile> profile;
+  if (!r.profile.empty()) profile = std::make_unique<graph::Profile>(find_profile(r.profile));
+
+  const nn::Model model = nn::read_tflite_file(r.model);
+  const optimize::EdgeMetadata meta = optimize::read_edge_metadata(model);
+  const std::string preprocess = r.preprocess.empty() ? meta.preprocess : r.preprocess;
+  const bool has_labels = !r.labels.empty() || !meta.labels.empty();
+  if (preprocess.empty() || !has_labels) {
+    std::string missing = preprocess.empty() ? "preprocess segment" : "";
+    if (!has_labels) missing += std::string(missing.empty() ? "" : " and ") + "labels";
+    throw Error(msg("model ", r.model, " carries no edgestream ", missing,
+                    " metadata (it was not made by edgestream train); give them explicitly: "
+                    "--labels FILE (one label per line, in output order) and --preprocess TEXT "
+                    "(the gst-launch text of the preprocessing it was trained with)"));
+  }
+  if (!is_regular(r.model)) throw Error(msg("model ", r.model, ": not a regular file"));
+
+  // Statistics: given, or the model's written to a file for edgenormalize to read.
+  if (!r.statistics.empty()) {
+    graph::Placeholder placeholder;
+    placeholder.name = "--statistics";
+    placeholder.kind = graph::ValueKind::kFile;
+    graph::check_value(placeholder, r.statistics);
+    plan->statistics_file = r.statistics;
+  } else if (!meta.statistics.empty() && preprocess.find("${") != std::string::npos) {
+    plan->statistics_file = write_temp_statistics(meta.statistics);
+    plan->owns_statistics_file = true;
+  }
+
+  const Source source = make_source(r.source, profile.get(), r.end_on_disconnect);
+  std::unique_ptr<graph::GraphDefinition> app;
+  if (!r.app.empty()) {
+    app = std::make_unique<graph::GraphDefinition>(find_application(r.app));
+    if (!app->is_mode("realtime"))
+      throw Error(msg("application ", app->name, " has no realtime mode (", app->origin, ")"));
+  } else {
+    app = application_for(preprocess);
+  }
+
+  std::vector<std::string>& argv = plan->argv;
+  if (app) {
+    plan->application = app->name;
+    std::map<std::string, std::string> values;
+    for (const auto& p : app->placeholders) {
+      if (p.name == "model")
+        values[p.name] = r.model;
+      else if (p.kind == graph::ValueKind::kStatistics)
+        values[p.name] = plan->statistics_file.empty() ? "/" + p.name : plan->statistics_file;
+      else if (!p.has_default)
+        values[p.name] = "/" + p.name;  // e.g. device: replaced with the source below
+    }
+    graph::ResolvedGraph resolved = graph::resolve(*app, "realtime", values);
+    argv = resolved.argv;
+    const auto bang = std::find(argv.begin(), argv.end(), "!");
+    const bool imu_app = !argv.empty() && argv[0] == "edgeimusrc";
+    if (imu_app != (source.kind == SourceKind::kImu))
+      throw Error(
+          msg("application ", app->name, " reads ",
+              imu_app ? "an IMU (serial:DEVICE or a .csv file)" : "audio (mic or a sound file)",
+              "; --source ", r.source, " gives ", imu_app ? "audio" : "IMU frames"));
+    argv.erase(argv.begin(), bang);
+    argv.insert(argv.begin(), source.words.begin(), source.words.end());
+    // The app's live window may need the device's extra settings (baud from the profile).
+    if (!r.preprocess.empty() && r.preprocess != resolved.preprocess)
+      set_property(argv, find_element(argv, "edgeinfer"), "preprocess", r.preprocess);
+  } else {
+    argv = source.words;
+    argv.push_back("!");
+    for (const std::string& word :
+         graph::split_words(with_statistics(preprocess, plan->statistics_file), "--preprocess"))
+      argv.push_back(word);
+    for (const char* word : {"!", "edgeinfer", "!", "edgelabelsink"}) argv.push_back(word);
+    const size_t infer = find_element(argv, "edgeinfer");
+    set_property(argv, infer, "model", r.model);
+    set_property(argv, find_element(argv, "edgeinfer"), "preprocess", preprocess);
+    if (!plan->statistics_file.empty())
+      set_property(argv, find_element(argv, "edgeinfer"), "statistics", plan->statistics_file);
+  }
+  if (find_element(argv, "edgeinfer") == argv.size() ||
+      find_element(argv, "edgelabelsink") == argv.size())
+    throw Error(msg("the realtime mode of ", plan->application,
+                    " has no edgeinfer ! edgelabelsink to configure"));
+  const auto infer = [&] { return find_element(argv, "edgeinfer"); };
+  if (!r.labels.empty()) set_property(argv, infer(), "labels", r.labels);
+  const int threads = r.threads > 0 ? r.threads : profile ? profile->threads : 0;
+  if (threads > 0) set_property(argv, infer(), "threads", std::to_string(threads));
+  if (profile) set_property(argv, infer(), "kernels", profile->kernels);
+  if (!r.check_preprocess) set_property(argv, infer(), "check-preprocess", "false");
+  const auto sink = [&] { return find_element(argv, "edgelabelsink"); };
+  if (!r.output.empty()) set_property(argv, sink(), "location", r.output);
+  if (r.smooth != 1) set_property(argv, sink(), "smoothing", std::to_string(r.smooth));
+  if (r.threshold > 0) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", r.threshold);
+    set_property(argv, sink(), "threshold", text);
+  }
+  return plan;
+}
+
+void add_classify_command(CLI::App& app) {
+  auto request = std::make_shared<ClassifyRequest>();
+  auto print_only = std::make_shared<bool>(false);
+  auto no_check = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "classify",
+      "Classify a live or recorded stream with a model: the real-time graph is built from the "
+      "model's own labels, preprocess segment and statistics; JSON lines out");
+  cmd->add_option("model", request->model, ".tflite model (made by edgestream train/optimize)")
+      ->required();
+  cmd->add_option("--source", request->source,
+                  "mic, mic:ALSA-DEVICE, serial:DEVICE (serial: the profile's), or file:PATH "
+                  "(audio file, or .csv IMU recording)")
+      ->required();
+  cmd->add_option("--app", request->app,
+                  "application whose realtime mode to use (default: the one whose preprocess "
+                  "equals the model's)");
+  cmd->add_option("--profile", request->profile,
+                  "board profile (edge/profiles/NAME.toml): audio/serial device, threads, "
+                  "kernels");
+  cmd->add_option("--labels", request->labels, "labels file (one per line), overrides the model's");
+  cmd->add_option("--preprocess", request->preprocess,
+                  "canonical preprocess text, for a model without edgestream metadata");
+  cmd->add_option("--statistics", request->statistics,
+                  "normalization statistics JSON, overrides the model's");
+  cmd->add_option("--output", request->output, "JSON lines file (default: standard output)");
+  cmd->add_option("--smooth", request->smooth, "average scores over the last K windows")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--threshold", request->threshold,
+                  "smoothed score the best class needs to be reported (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--threads", request->threads, "inference threads (default: the profile's, or 1)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_flag("--no-check-preprocess", *no_check,
+                "run even when the graph's preprocessing differs from the model's (warning)");
+  cmd->add_flag("--end-on-disconnect", request->end_on_disconnect,
+                "serial source: end when the device goes away (default: reconnect and go on)");
+  cmd->add_flag("--print", *print_only, "print the gst-launch-1.0 line instead of running it");
+  cmd->callback([request, print_only, no_check] {
+    request->check_preprocess = !*no_check;
+    const std::unique_ptr<ClassifyPlan> plan = plan_classify(*request);
+    if (*print_only) {
+      std::printf("%s\n", graph::launch_line(plan->argv).c_str());
+      return;
+    }
+    run_pipeline(plan->argv);
+  });
+}
+
+}  // namespace edge::cli

@@ -1,0 +1,62 @@
+// `edgestream classify`: the real-time graph of a model, built from the model's own metadata
+// (labels, canonical preprocess segment, normalization statistics) and a source.
+//
+// The graph: when an application's realtime mode states the same canonical preprocess as
+// the model (or --app names one), that mode is used with its source replaced (it may hold
+// steps outside the preprocess segment, e.g. the gesture app's triggered window); otherwise
+//   SOURCE ! PREPROCESS ! edgeinfer ... ! edgelabelsink ...
+// Sources: mic[:ALSA-DEVICE] (the profile's element and device, else autoaudiosrc),
+// serial[:DEVICE] (edgeimusrc; the profile's device when none is given), file:PATH (a .csv
+// recording through edgeimusrc location=, any other file through filesrc ! decodebin).
+//
+// Thread safety: plain functions; one call at a time per ClassifyPlan (it owns a temp file).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/graph/profile.h"
+
+namespace edge::cli {
+
+struct ClassifyRequest {
+  std::string model;
+  std::string source;      // mic[:DEV] | serial[:DEV] | file:PATH
+  std::string app;         // application name or graph.toml path; empty: found by preprocess
+  std::string profile;     // profile name or path; empty: none
+  std::string labels;      // labels file, overrides the model's
+  std::string preprocess;  // canonical preprocess text, overrides the model's
+  std::string statistics;  // statistics JSON file, overrides the model's
+  std::string output;      // JSON lines file; empty: standard output
+  int smooth = 1;
+  double threshold = 0.0;
+  int threads = 0;  // 0: the profile's (or 1)
+  bool check_preprocess = true;
+  bool end_on_disconnect = false;  // serial: EOS when the device goes away
+};
+
+// A resolved graph and what it needs while it runs (a statistics file written from the
+// model's metadata, removed when the plan is destroyed).
+struct ClassifyPlan {
+  std::vector<std::string> argv;  // gst-launch-1.0 words
+  std::string application;        // the application whose realtime mode was used, or ""
+  std::string statistics_file;
+  bool owns_statistics_file = false;
+  ClassifyPlan() = default;
+  ClassifyPlan(const ClassifyPlan&) = delete;
+  ClassifyPlan& operator=(const ClassifyPlan&) = delete;
+  ~ClassifyPlan();
+};
+
+// Builds the plan; throws edge::Error for a person: a model without metadata (labels and
+// preprocessing must then be given), an unknown source form, a missing device or file, a
+// source that does not fit the application (mic for an IMU model), an unknown profile
+// (lists the known ones).
+std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& request);
+
+// A profile by name (edge/profiles/<name>.toml under $EDGE_PROFILES_DIR,
+// <exe>/../share/edgestream/profiles or the source tree's edge/profiles) or by path.
+graph::Profile find_profile(const std::string& name_or_path);
+
+}  // namespace edge::cli
