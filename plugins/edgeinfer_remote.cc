@@ -1,5 +1,8 @@
 #include "plugins/edgeinfer_remote.h"
 
+#include <gst/base/gstbasetransform.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -167,6 +170,23 @@ bool receive(Runtime& rt, size_t* parts) {
     if (!more) break;
   }
   return !rt.frames.empty();
+}
+
+// Waits for `events` on the DEALER until `deadline`, in slices short enough to see a
+// state change (the sink pad flushing) soon: 1 ready, 0 deadline passed, -1 flushing.
+int wait_for(Runtime& rt, short events, std::chrono::steady_clock::time_point deadline,
+             GstPad* sinkpad) {
+  constexpr std::chrono::microseconds kSlice{50000};
+  while (true) {
+    if (GST_PAD_IS_FLUSHING(sinkpad)) return -1;
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return 0;
+    zmq::pollitem_t item{static_cast<void*>(rt.dealer), 0, events, 0};
+    // Round up: a 0 ms poll would spin until the deadline.
+    const auto slice = std::min(left, kSlice);
+    if (zmq::poll(&item, 1, std::chrono::milliseconds((slice.count() + 999) / 1000)) > 0) return 1;
+  }
 }
 
 }  // namespace
@@ -434,45 +454,51 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
   try {
     GstMapInfo map;
     if (!gst_buffer_map(inbuf, &map, GST_MAP_READ)) return false;
+    zmq::message_t payload(map.data, map.size);
     m.payload_sizes.assign(1, map.size);
-    net::encode_header(m, &rt->header);
-    bool queued =
-        rt->dealer
-            .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
-            .has_value();
-    if (!queued && !rt->server_was_down) {
-      // Not connected (yet): at start or just after the server went away. Wait for a
-      // connection within this window's time; once one window found no server, later
-      // ones fall back at once until ZeroMQ has reconnected in the background.
-      zmq::pollitem_t item{static_cast<void*>(rt->dealer), 0, ZMQ_POLLOUT, 0};
-      if (zmq::poll(&item, 1, rt->timeout) > 0)
-        queued =
-            rt->dealer
-                .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
-                .has_value();
-    }
-    rt->server_was_down = !queued;
-    if (queued) rt->dealer.send(zmq::message_t(map.data, map.size), zmq::send_flags::none);
     gst_buffer_unmap(inbuf, &map);
-    if (!queued) {
+    net::encode_header(m, &rt->header);
+    const Clock::time_point deadline = start + rt->timeout;
+    GstPad* sinkpad = GST_BASE_TRANSFORM_SINK_PAD(element);
+    auto send_header = [rt] {
+      return rt->dealer
+          .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+          .has_value();
+    };
+    bool queued = send_header();
+    // Not connected (yet): at start or just after the server went away. Wait for a
+    // connection within this window's time; once one window found no server, later ones
+    // fall back at once until ZeroMQ has reconnected in the background.
+    int ready = 1;
+    while (!queued && !rt->server_was_down &&
+           (ready = wait_for(*rt, ZMQ_POLLOUT, deadline, sinkpad)) > 0)
+      queued = send_header();
+    rt->server_was_down = !queued;
+    if (queued) rt->dealer.send(payload, zmq::send_flags::none);
+    if (ready < 0) {
+      why = "flushing";
+    } else if (!queued) {
       why = "no-server";
     } else {
-      const Clock::time_point deadline = start + rt->timeout;
       while (true) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
-        if (left.count() <= 0) break;
-        zmq::pollitem_t item{static_cast<void*>(rt->dealer), 0, ZMQ_POLLIN, 0};
-        // Round up: a 0 ms poll would spin until the deadline.
-        if (zmq::poll(&item, 1, std::chrono::milliseconds((left.count() + 999) / 1000)) <= 0)
-          continue;
+        ready = wait_for(*rt, ZMQ_POLLIN, deadline, sinkpad);
+        if (ready < 0) why = "flushing";
+        if (ready <= 0) break;
         size_t parts = 0;
         if (!receive(*rt, &parts)) continue;
         rt->views.clear();
         for (const auto& f : rt->frames) rt->views.push_back({f.data(), f.size()});
         net::DecodeError error;
-        if (parts > rt->frames.size() || !net::decode_message(rt->views.data(), rt->views.size(),
-                                                              kMaxReplyBytes, &rt->reply, &error)) {
+        bool decoded = parts <= rt->frames.size();
+        if (!decoded) {
+          error.reason = net::RejectReason::kPayload;
+          error.detail = msg("message has ", parts, " frames, at most ", net::kMaxPayloadFrames + 1,
+                             " allowed");
+        } else {
+          decoded = net::decode_message(rt->views.data(), rt->views.size(), kMaxReplyBytes,
+                                        &rt->reply, &error);
+        }
+        if (!decoded) {
           remote->rejected++;
           GST_WARNING_OBJECT(element, "remote: refused a message from the server (%s): %s",
                              net::reject_reason_name(error.reason), error.detail.c_str());

@@ -308,6 +308,33 @@ TEST_F(EdgeRemote, ReplyThatDoesNotFitIsRefusedAndAnsweredLocally) {
   gst_harness_teardown(h);
 }
 
+// A state change or seek (the sink pad flushing) ends the wait for a reply long before a
+// long timeout would.
+TEST_F(EdgeRemote, FlushingEndsTheWaitForAReply) {
+  EDGE_REQUIRE_SHARED(model, "models/tflm/hello_world_float.tflite");
+  ScriptedServer server(address_, [](ScriptedServer&, const ScriptedServer::Request&) {});
+  GstHarness* h = edge(model, 60000);
+  std::atomic<bool> returned{false};
+  std::thread pusher([&] {
+    gst_harness_push(h, x_buffer(1.0f, 0));
+    returned = true;
+  });
+  for (int i = 0; i < 500 && server.requests.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(server.requests.load(), 1);
+  EXPECT_FALSE(returned.load());  // still waiting: the timeout is a minute
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_flush_start()));
+  for (int i = 0; i < 1000 && !returned.load(); ++i)  // up to 10 s, far below the timeout
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(returned.load());
+  pusher.join();
+  GstElement* infer = gst_harness_find_element(h, "edgeinfer");
+  EXPECT_EQ(get_u64(infer, "remote-answered"), 0u);
+  gst_object_unref(infer);
+  gst_harness_push_event(h, gst_event_new_flush_stop(TRUE));
+  gst_harness_teardown(h);
+}
+
 // The server as users run it: a router source, the big model, a router sink.
 TEST_F(EdgeRemote, RouterServerGraphAnswersWithItsModel) {
   EDGE_REQUIRE_SHARED(float_model, "models/tflm/hello_world_float.tflite");
