@@ -107,9 +107,10 @@ TEST(NormalizeNeon, ChannelsEqualScalarBitForBit) {
 }
 
 TEST(NormalizeNeon, ClampKeepsNegativeZeroAndNan) {
-  // vmax/vmin would turn -0.0 into +0.0; the scalar rule keeps it.
+  // vmax/vmin would turn -0.0 into +0.0; the scalar rule keeps it. (The offset is -0.0:
+  // -0.0 + +0.0 would already be +0.0.)
   std::vector<float> x = {-0.0f, kNan, 2.0f, -2.0f, 0.5f, -0.0f, kNan, 3.0f};
-  detail::affine_uniform_neon(x.data(), x.size(), 1.0f, 0.0f, true);
+  detail::affine_uniform_neon(x.data(), x.size(), 1.0f, -0.0f, true);
   EXPECT_TRUE(std::signbit(x[0]));
   EXPECT_EQ(x[0], 0.0f);
   EXPECT_TRUE(std::isnan(x[1]));
