@@ -17,6 +17,8 @@ void add_dataset_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_classify_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_optimize_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 // Finds an application: a path to a definition file (has a '/' or ends in .toml), or a name
 // under $EDGE_PIPELINES_DIR, <exe>/../share/edgestream/pipelines, or the source tree's

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   edge::cli::add_dataset_command(app);
   edge::cli::add_merge_command(app);
   edge::cli::add_train_command(app);
+  edge::cli::add_optimize_command(app);
+  edge::cli::add_export_command(app);
   edge::cli::add_classify_command(app);
   try {
     app.parse(argc, argv);
