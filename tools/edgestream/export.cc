@@ -143,7 +143,8 @@ void run(const std::string& model_path, const std::string& out_dir, std::string 
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
                                    std::istreambuf_iterator<char>());
   const nn::Model model = nn::read_tflite_buffer(bytes.data(), bytes.size(), model_path);
-  optimize::read_edge_metadata(model);  // refuses a model whose metadata hash does not match
+  // Refuses a model whose metadata hash does not match its preprocess and statistics.
+  const optimize::EdgeMetadata meta = optimize::read_edge_metadata(model);
 
   if (name.empty()) name = optimize::c_identifier(base_name(model_path));
   if (name != optimize::c_identifier(name)) {
@@ -243,7 +244,8 @@ void run(const std::string& model_path, const std::string& out_dir, std::string 
   if (arena_note.empty()) {
     md << arena << " bytes: edgestream's engine planner (TFLM's greedy planner) over the "
        << "activations of one invoke. TensorFlow Lite Micro needs more than this: it also "
-          "keeps its tensor and node structures, the persistent buffers of the kernels (per-channel "
+          "keeps its tensor and node structures, the persistent buffers of the kernels "
+          "(per-channel "
           "quantization multipliers grow with the channel count) and their scratch buffers in "
           "the arena. Give it a margin, then read `interpreter.arena_used_bytes()` after "
           "`AllocateTensors()` and trim the arena to that.\n";
@@ -265,6 +267,16 @@ void run(const std::string& model_path, const std::string& out_dir, std::string 
     for (size_t i = 0; i < labels.size(); ++i)
       md << (i ? ", " : "") << i << " `" << labels[i] << "`";
     md << "\n";
+  }
+  if (!meta.preprocess.empty() || !meta.statistics.empty()) {
+    md << "\n## Preprocessing the device must repeat\n\nThe model was trained on windows made by "
+          "this preprocess segment (`edgestream.preprocess`); the device must compute the same "
+          "window, in the same order, before quantizing it into the input.\n\n```\n"
+       << meta.preprocess << "\n```\n";
+    if (!meta.statistics.empty()) {
+      md << "\nNormalization statistics (`edgestream.statistics`):\n\n```json\n"
+         << meta.statistics << "\n```\n";
+    }
   }
   write_text(out_dir + "/" + name + "_model_info.md", md.str());
 
