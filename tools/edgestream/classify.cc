@@ -194,6 +194,8 @@ void set_property(std::vector<std::string>& argv, size_t at, const std::string& 
   argv.insert(argv.begin() + static_cast<long>(end), key + "=" + value);
 }
 
+}  // namespace
+
 std::string write_temp_statistics(const std::string& text) {
   const char* dir = std::getenv("TMPDIR");
   std::string path = std::string(dir && *dir ? dir : "/tmp") + "/edgestream-stats-XXXXXX.json";
@@ -210,8 +212,6 @@ std::string write_temp_statistics(const std::string& text) {
   }
   return buffer.data();
 }
-
-}  // namespace
 
 ClassifyPlan::~ClassifyPlan() {
   if (owns_statistics_file && !statistics_file.empty()) ::unlink(statistics_file.c_str());

@@ -55,6 +55,10 @@ struct ClassifyPlan {
 // (lists the known ones).
 std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& request);
 
+// Writes `text` to a new file under $TMPDIR (or /tmp) named edgestream-stats-*.json; returns
+// its path (the caller removes it). Throws naming the path on failure.
+std::string write_temp_statistics(const std::string& text);
+
 // A profile by name (edge/profiles/<name>.toml under $EDGE_PROFILES_DIR,
 // <exe>/../share/edgestream/profiles or the source tree's edge/profiles) or by path.
 graph::Profile find_profile(const std::string& name_or_path);
