@@ -38,7 +38,7 @@ struct Options {
   bool all = false;
   float learning_rate = 0.0f;
   int batch_size = 0;
-  uint64_t seed = 1;
+  long long seed = -1;  // -1: model.toml's training seed (1 without --app)
   int threads = 0;
 };
 
@@ -136,6 +136,34 @@ void run(const Options& o) {
   if ((!o.sequence.empty() || o.all) && o.app.empty()) {
     throw Error("--sequence and --all need --app APP (the app whose model.toml declares them)");
   }
+  // Sequences and training settings.
+  std::vector<optimize::Sequence> sequences;
+  train::TrainingSpec training;
+  if (!o.app.empty()) {
+    const std::string model_toml = find_application(o.app).directory + "/model.toml";
+    const train::ModelFile file = train::parse_model_file(model_toml);
+    training = file.find(o.train_model).training;
+    if (!o.steps.empty()) {
+      sequences.push_back(optimize::parse_steps(o.steps));
+    } else {
+      const std::vector<optimize::Sequence> declared = optimize::load_sequences(model_toml);
+      std::vector<std::string> names;
+      for (const auto& s : declared) names.push_back(s.name);
+      for (const auto& s : declared) {
+        if (o.all || s.name == o.sequence) sequences.push_back(s);
+      }
+      if (sequences.empty()) {
+        throw Error(msg(model_toml, ": no sequence '", o.sequence,
+                        "' in [sequences] (declared: ", names.empty() ? "none" : join(names), ")"));
+      }
+    }
+  } else {
+    sequences.push_back(optimize::parse_steps(o.steps));
+  }
+  if (o.learning_rate > 0.0f) training.learning_rate = o.learning_rate;
+  if (o.batch_size > 0) training.batch_size = o.batch_size;
+  if (o.threads > 0) training.threads = o.threads;
+  if (o.seed >= 0) training.seed = uint64_t(o.seed);
   nn::Model original = nn::read_tflite_file(o.model_path);
   const optimize::EdgeMetadata meta = optimize::read_edge_metadata(original);
   store::LoadedDataset data = store::read_dataset(o.dataset);
@@ -168,7 +196,7 @@ void run(const Options& o) {
   if (!o.test_folds.empty()) {
     split = store::split_by_folds(data, store::parse_fold_list(o.test_folds, "--test-folds"));
   } else {
-    split = store::split_by_clip(data, 0.2, o.seed);
+    split = store::split_by_clip(data, 0.2, training.seed);
   }
   const train::Dataset train_set = to_dataset(data, split.train, sample_shape);
   const train::Dataset test_set = to_dataset(data, split.test, sample_shape);
@@ -176,35 +204,6 @@ void run(const Options& o) {
       "dataset %s: %zu training windows, %zu test windows (%s)\n", o.dataset.c_str(),
       split.train.size(), split.test.size(),
       o.test_folds.empty() ? "20 % of the clips held out" : ("test folds " + o.test_folds).c_str());
-
-  // Sequences and training settings.
-  std::vector<optimize::Sequence> sequences;
-  train::TrainingSpec training;
-  if (!o.app.empty()) {
-    const std::string model_toml = find_application(o.app).directory + "/model.toml";
-    const train::ModelFile file = train::parse_model_file(model_toml);
-    training = file.find(o.train_model).training;
-    if (!o.steps.empty()) {
-      sequences.push_back(optimize::parse_steps(o.steps));
-    } else {
-      const std::vector<optimize::Sequence> declared = optimize::load_sequences(model_toml);
-      std::vector<std::string> names;
-      for (const auto& s : declared) names.push_back(s.name);
-      for (const auto& s : declared) {
-        if (o.all || s.name == o.sequence) sequences.push_back(s);
-      }
-      if (sequences.empty()) {
-        throw Error(msg(model_toml, ": no sequence '", o.sequence,
-                        "' in [sequences] (declared: ", names.empty() ? "none" : join(names), ")"));
-      }
-    }
-  } else {
-    sequences.push_back(optimize::parse_steps(o.steps));
-  }
-  if (o.learning_rate > 0.0f) training.learning_rate = o.learning_rate;
-  if (o.batch_size > 0) training.batch_size = o.batch_size;
-  if (o.threads > 0) training.threads = o.threads;
-  training.seed = o.seed;
 
   optimize::SequenceOptions options;
   options.train = &train_set;
@@ -266,8 +265,9 @@ void run(const Options& o) {
   nlohmann::json j;
   j["model"] = o.model_path;
   j["dataset"] = o.dataset;
-  j["split"] = o.test_folds.empty() ? "20% of clips held out (stratified, seed)"
-                                    : "test folds " + o.test_folds;
+  j["split"] = o.test_folds.empty()
+                   ? msg("20% of each class's clips held out, seed ", training.seed)
+                   : "test folds " + o.test_folds;
   j["train_windows"] = split.train.size();
   j["test_windows"] = split.test.size();
   j["before"] = {{"bytes", bytes_before},
@@ -340,7 +340,10 @@ void add_optimize_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch-size", o->batch_size, "fine-tuning batch size (overrides)")
       ->check(CLI::Range(1, 1 << 20));
-  cmd->add_option("--seed", o->seed, "seed of shuffling, clustering and the split (default 1)");
+  cmd->add_option("--seed", o->seed,
+                  "seed of shuffling, clustering and the split (default: model.toml's, as "
+                  "`edgestream train` used)")
+      ->check(CLI::Range(0LL, 1LL << 62));
   cmd->add_option("--threads", o->threads, "training threads (default 2)")
       ->check(CLI::Range(1, 256));
   cmd->callback([o] { run(*o); });
