@@ -2,6 +2,7 @@
 // weights; export -> write -> read -> import -> export gives the same outputs.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "core/train/export_ir.h"
 #include "core/train/gesture_experiment.h"
 #include "core/train/import_ir.h"
+#include "core/train/model_spec.h"
 #include "core/train/optimizer.h"
 #include "core/train/pool.h"
 #include "core/train/rng.h"
@@ -107,6 +109,30 @@ TEST(ImportIr, CnnWithFireDepthwisePoolsAndFlattenRoundTripsExactly) {
   model.add(std::make_unique<Dense>(3), both, "logits");
   model.initialize(21);
   expect_round_trip(model, {15, 15, 1}, 2);
+}
+
+// Every architecture the applications declare (pipelines/*/model.toml) comes back from its
+// file with the same outputs, so every trained model can be fine-tuned.
+TEST(ImportIr, EveryDeclaredArchitectureRoundTrips) {
+  const char* root = std::getenv("EDGE_SOURCE_ROOT");
+  const std::string pipelines = std::string(root ? root : ".") + "/pipelines/";
+  int checked = 0;
+  for (const char* app : {"gesture", "sound", "sound-logmel", "keyword"}) {
+    const ModelFile file = parse_model_file(pipelines + app + "/model.toml");
+    for (const ModelSpec& spec : file.models) {
+      SCOPED_TRACE(std::string(app) + " " + spec.name);
+      Model model = build_model(spec, 10);
+      model.initialize(5);
+      const nn::Model first = export_ir(model);
+      ImportResult imported = import_ir(through_file(first));
+      const nn::Model second = export_ir(imported.model);
+      ASSERT_EQ(second.operators().size(), first.operators().size());
+      const Tensor x = random_batch(1, model.input_shape(), 3);
+      EXPECT_EQ(run_ir(second, x), run_ir(first, x));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 4);
 }
 
 TEST(ImportIr, ImportedModelTrains) {
