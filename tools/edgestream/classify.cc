@@ -321,6 +321,10 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
     throw Error(msg("the realtime mode of ", plan->application,
                     " has no edgeinfer ! edgelabelsink to configure"));
   const auto infer = [&] { return find_element(argv, "edgeinfer"); };
+  // Every class in the meta, so that edgelabelsink smooths all scores (not only a top-k
+  // whose members change from window to window).
+  const int64_t classes = std::min<int64_t>(model.output(0).elements(), 1000);
+  set_property(argv, infer(), "top-k", std::to_string(classes));
   if (!r.labels.empty()) set_property(argv, infer(), "labels", r.labels);
   const int threads = r.threads > 0 ? r.threads : profile ? profile->threads : 0;
   if (threads > 0) set_property(argv, infer(), "threads", std::to_string(threads));
