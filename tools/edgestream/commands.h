@@ -17,6 +17,7 @@ void add_dataset_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_classify_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 void add_optimize_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 

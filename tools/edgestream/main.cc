@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   edge::cli::add_merge_command(app);
   edge::cli::add_train_command(app);
   edge::cli::add_optimize_command(app);
+  edge::cli::add_eval_command(app);
   edge::cli::add_export_command(app);
   edge::cli::add_classify_command(app);
   try {

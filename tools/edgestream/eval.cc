@@ -1,0 +1,133 @@
+// edgestream eval MODEL.tflite [MODEL2.tflite ...] --dataset DIR [--test-folds F] [--seed S]
+//                  [--report DIR] [--run-log FILE]
+//
+// Runs every model file with the engine (core/nn/interpreter) on the same held-out split of a
+// dataset and compares them side by side (seed 004's comparison of the float model and its
+// optimized variants): accuracy, loss, per-class precision/recall/F1, confusion matrix, file
+// size, parameter count, MACs, arena bytes and the measured latency per inference.
+// The split is the one `edgestream train` held out with the same options (--test-folds, or
+// the seeded 20 % split by clip), so a trained model is scored on windows it never saw.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.h"
+#include "core/nn/tflite_reader.h"
+#include "core/optimize/model_metadata.h"
+#include "core/store/dataset_reader.h"
+#include "tools/edgestream/commands.h"
+#include "tools/edgestream/evaluate.h"
+
+namespace edge::cli {
+namespace {
+
+struct EvalOptions {
+  std::vector<std::string> models;
+  std::string dataset;
+  std::string test_folds;
+  long long seed = 1;
+  std::string report;
+  std::string run_log;
+};
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void run_eval(const EvalOptions& o) {
+  const store::LoadedDataset data = store::read_dataset(o.dataset);
+  const SplitChoice choice = choose_split(data, o.test_folds, 0.2, uint64_t(o.seed));
+  std::printf("dataset %s: %lld windows %s; %s\n", o.dataset.c_str(), (long long)data.size(),
+              nlohmann::json(data.window_shape).dump().c_str(), choice.description.c_str());
+
+  // Read and check every model before running any, so a bad one fails fast.
+  std::vector<nn::Model> models;
+  for (const auto& path : o.models) {
+    nn::Model model = nn::read_tflite_file(path);
+    const auto metadata = optimize::read_edge_metadata(model);
+    check_labels(metadata.labels, path, data.labels, o.dataset);
+    models.push_back(std::move(model));
+  }
+
+  eval::Report report;
+  report.title = msg("edgestream eval on ", o.dataset);
+  report.class_names = data.labels;
+  std::string details;
+  nlohmann::json results = nlohmann::json::array();
+  nlohmann::json per_model = nlohmann::json::array();
+  std::printf("%-28s %9s %9s %10s %10s %12s %10s %12s\n", "model", "accuracy", "loss", "bytes",
+              "params", "MACs", "arena", "latency_us");
+  for (size_t m = 0; m < models.size(); ++m) {
+    const std::string& path = o.models[m];
+    const EngineResult engine = run_engine(models[m], data, choice.split.test);
+    eval::Variant v;
+    v.name = base_name(path);
+    v.accuracy = engine.metrics.accuracy;
+    v.loss = engine.metrics.loss;
+    v.file_bytes = file_size(path);
+    v.parameters = parameter_count(models[m]);
+    v.macs = engine.macs;
+    v.arena_bytes = engine.arena_bytes;
+    v.latency_us = engine.latency_us;
+    report.variants.push_back(v);
+    std::printf("%-28s %9.4f %9.4f %10lld %10lld %12lld %10lld %12.1f\n", v.name.c_str(),
+                v.accuracy, v.loss, (long long)v.file_bytes, (long long)v.parameters,
+                (long long)v.macs, (long long)v.arena_bytes, v.latency_us);
+    if (m == 0) report.metrics = engine.metrics;
+
+    eval::Report single;
+    single.title = msg("Model ", v.name);
+    single.class_names = data.labels;
+    single.metrics = engine.metrics;
+    single.variants = {v};
+    if (m > 0) details += "\n" + eval::to_markdown(single);
+    per_model.push_back(nlohmann::json::parse(eval::to_json(single)));
+    if (!o.report.empty()) write_report_directory(o.report + "/" + v.name, single);
+    results.push_back({{"model", path},
+                       {"accuracy", v.accuracy},
+                       {"loss", v.loss},
+                       {"file_bytes", v.file_bytes},
+                       {"parameters", v.parameters},
+                       {"macs", v.macs},
+                       {"arena_bytes", v.arena_bytes},
+                       {"latency_us", v.latency_us}});
+  }
+  if (!o.report.empty()) {
+    const std::string extra = msg("\nSplit: ", choice.description, ". Latency: mean wall time of ",
+                                  "one engine invoke, one thread, measured over the test windows.",
+                                  "\n\nThe details above are those of ", base_name(o.models[0]),
+                                  "; every other model follows.\n", details);
+    write_report_directory(o.report, report, extra);
+    std::printf("report: %s/report.md\n", o.report.c_str());
+  }
+  const std::string log = run_log_path(o.run_log, o.report);
+  if (!log.empty()) {
+    nlohmann::json parameters = {
+        {"models", o.models}, {"dataset", o.dataset}, {"split", choice.description}};
+    eval::append_run_log(log, "eval", parameters.dump(),
+                         nlohmann::json{{"models", results}}.dump());
+    std::printf("run log: %s\n", log.c_str());
+  }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto o = std::make_shared<EvalOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Score model files side by side on a dataset's held-out split with the engine");
+  cmd->add_option("models", o->models, "model files (.tflite) to compare")->required();
+  cmd->add_option("--dataset", o->dataset, "dataset directory (edgestream dataset APP out=DIR)")
+      ->required();
+  cmd->add_option("--test-folds", o->test_folds,
+                  "folds to test on, e.g. 2 (default: the 20 % split by clip train held out)");
+  cmd->add_option("--seed", o->seed, "seed of the split by clip (as given to train)")
+      ->check(CLI::Range(0LL, (1LL << 62)));
+  cmd->add_option("--report", o->report, "report directory (report.md/.json, confusion.svg)");
+  cmd->add_option("--run-log", o->run_log,
+                  "JSON Lines run log to append to (default: runs.jsonl beside --report)");
+  cmd->callback([o] { run_eval(*o); });
+}
+
+}  // namespace edge::cli
