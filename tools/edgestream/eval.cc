@@ -17,6 +17,7 @@
 #include "core/store/dataset_reader.h"
 #include "tools/edgestream/commands.h"
 #include "tools/edgestream/evaluate.h"
+#include "tools/edgestream/through_graph.h"
 
 namespace edge::cli {
 namespace {
@@ -28,11 +29,40 @@ struct EvalOptions {
   long long seed = 1;
   std::string report;
   std::string run_log;
+  bool through_graph = false;  // also run the recordings through the deployed graph
+  std::string dataset_root;    // recordings for --through-graph ("" = the app's default)
 };
 
 std::string base_name(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// --through-graph: the test windows' recordings through the deployed real-time graph
+// (tools/edgestream/through_graph.h) against the engine on the shards.
+void compare_through_graph(const EvalOptions& o, const std::string& path,
+                           const store::LoadedDataset& data, const SplitChoice& choice,
+                           const EngineResult& engine) {
+  ThroughGraphOptions options;
+  options.model = path;
+  options.dataset_root = o.dataset_root;
+  const ThroughGraphResult graph = run_through_graph(options, data);
+  int64_t missing = 0;
+  const std::vector<int32_t> predicted =
+      through_graph_predictions(graph, data, choice.split.test, &missing);
+  int64_t correct = 0, differ = 0;
+  for (size_t k = 0; k < predicted.size(); ++k) {
+    const int32_t truth = data.y[size_t(choice.split.test[k])];
+    correct += predicted[k] == truth;
+    differ += predicted[k] != engine.predicted[k];
+  }
+  const size_t n = predicted.size();
+  std::printf(
+      "through the deployed graph (%s): accuracy %.4f on %zu test windows (shards: "
+      "%.4f); %lld predictions differ from the shards', %lld windows not produced by "
+      "the graph\n",
+      graph.application.c_str(), n ? double(correct) / double(n) : 0.0, n, engine.metrics.accuracy,
+      (long long)differ, (long long)missing);
 }
 
 void run_eval(const EvalOptions& o) {
@@ -75,6 +105,7 @@ void run_eval(const EvalOptions& o) {
                 v.accuracy, v.loss, (long long)v.file_bytes, (long long)v.parameters,
                 (long long)v.macs, (long long)v.arena_bytes, v.latency_us);
     if (m == 0) report.metrics = engine.metrics;
+    if (o.through_graph) compare_through_graph(o, path, data, choice, engine);
 
     eval::Report single;
     single.title = msg("Model ", v.name);
@@ -127,6 +158,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--report", o->report, "report directory (report.md/.json, confusion.svg)");
   cmd->add_option("--run-log", o->run_log,
                   "JSON Lines run log to append to (default: runs.jsonl beside --report)");
+  cmd->add_flag("--through-graph", o->through_graph,
+                "also run the test windows' recordings through the deployed real-time graph "
+                "and compare its predictions with the shards'");
+  cmd->add_option("--dataset-root", o->dataset_root,
+                  "recordings for --through-graph (default: the application's dataset default)");
   cmd->callback([o] { run_eval(*o); });
 }
 
