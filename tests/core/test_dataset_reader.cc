@@ -1,6 +1,7 @@
 // read_dataset and the splits: datasets written by ShardStore from the paper's real punch/flex
 // recordings (datasets/gesture-punch-flex), small hand-made ones for the goldens, and damaged
 // directories for the errors.
+#include <ftw.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -23,10 +24,28 @@ using edge::store::ShardStore;
 using edge::store::ShardStoreOptions;
 using edge::store::WindowInfo;
 
+// Every temporary directory of the run, removed when the tests end.
+class TempDirs : public ::testing::Environment {
+ public:
+  static std::vector<std::string>& list() {
+    static std::vector<std::string> dirs;
+    return dirs;
+  }
+  void TearDown() override {
+    for (const auto& dir : list())
+      nftw(
+          dir.c_str(),
+          [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
+          FTW_DEPTH | FTW_PHYS);
+  }
+};
+const auto* const kTempDirs = ::testing::AddGlobalTestEnvironment(new TempDirs);
+
 std::string temp_dir(const std::string& tag) {
   char pattern[] = "/tmp/edge-dataset-reader-XXXXXX";
   const char* dir = mkdtemp(pattern);
   EXPECT_NE(dir, nullptr);
+  TempDirs::list().push_back(dir);
   return std::string(dir) + "/" + tag;
 }
 

@@ -16,6 +16,7 @@ void add_launch_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_classify_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_optimize_command(CLI::App& app);
