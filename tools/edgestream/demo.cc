@@ -3,11 +3,12 @@
 // The README's main job, on the paper's punch/flex recordings bundled in datasets/ (found like
 // the pipelines: $EDGE_DATASETS_DIR, <exe>/../share/edgestream/datasets, the source tree):
 //   1. hold-out   a stratified, seeded set of recordings (by clip) is put aside first;
-//   2. dataset    `edgestream dataset gesture` on the rest (and on the held-out recordings, for
-//                 step 5);
+//   2. dataset    `edgestream dataset gesture` on the rest;
 //   3. train      `edgestream train gesture`: the float32 model with its metadata;
-//   4. optimize   `edgestream optimize`: the app's int8 sequence;
-//   5. eval       `edgestream eval`: float32 and int8 side by side on the held-out windows;
+//   4. optimize   `edgestream optimize --steps int8`: full-integer int8, calibrated on the
+//                 training split;
+//   5. eval       `edgestream eval`: float32 and int8 side by side on the test split train held
+//                 out (same seed), with sizes and measured latency;
 //   6. export     `edgestream export`: the int8 model as a C array;
 //   7. replay     the held-out gestures streamed over a pseudo-terminal as the board prints them
 //                 (edge-serial-replay: idle frames below the trigger threshold between gestures)
@@ -220,8 +221,8 @@ class Demo {
     std::string command = "edgestream";
     for (const std::string& a : args) command += " " + a;
     const std::string header = "$ " + command + "\n";
-    if (::write(fd, header.data(), header.size()) < 0) {
-    }
+    const bool header_written = ::write(fd, header.data(), header.size()) >= 0;
+    (void)header_written;  // the log is for a person; the step's own result decides
     const int code = wait_for(spawn(exe_, args, fd, nullptr));
     ::close(fd);
     if (code != 0) fail(step, msg("`", command, "` exited with ", code), log);
@@ -230,7 +231,6 @@ class Demo {
   std::string log_path(const std::string& name) const { return logs_ + "/" + name + ".log"; }
 
   [[noreturn]] void fail(const std::string& step, const std::string& what, const std::string& log) {
-    failed_ = true;
     std::string text = msg("demo: step '", step, "' failed: ", what);
     if (!log.empty()) text += msg("\n  last lines of ", log, ":\n", tail_of(log, 15));
     throw Error(text);
@@ -253,12 +253,10 @@ class Demo {
 
   DemoOptions o_;
   std::string exe_, out_, work_, logs_, recordings_;
-  bool failed_ = false;
   std::vector<demo::GestureClass> classes_;
   std::vector<std::vector<size_t>> holdout_;
   demo::TriggerConfig trigger_;
   std::string float_model_, int8_model_;
-  double holdout_float_accuracy_ = -1, holdout_int8_accuracy_ = -1;
 };
 
 void Demo::hold_out() {
