@@ -426,9 +426,15 @@ void Demo::replay_and_classify() {
   const int classify_fd =
       ::open(classify_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (classify_fd < 0) throw Error(msg("cannot write ", classify_log, ": ", std::strerror(errno)));
+  const std::vector<std::string> classify_args = {"classify", int8_model_, "--source",
+                                                  "serial:" + device};
+  std::string command = "$ edgestream";
+  for (const std::string& a : classify_args) command += " " + a;
+  command += "  (JSON lines: detections.jsonl)\n";
+  const bool header_written = ::write(classify_fd, command.data(), command.size()) >= 0;
+  (void)header_written;  // the log is for a person
   int lines_fd = -1;
-  const pid_t classify = spawn(exe_, {"classify", int8_model_, "--source", "serial:" + device},
-                               classify_fd, &lines_fd);
+  const pid_t classify = spawn(exe_, classify_args, classify_fd, &lines_fd);
   ::close(classify_fd);
 
   // Read the JSON lines as they come; stop classify once the board is done and the last
