@@ -128,9 +128,11 @@ else:
     last_local = max(w["request"] for w in local)
     if not any(w["request"] > last_local for w in remote):
         fail.append("the server never answered again after the restart (no reconnect)")
-slow = [w for w in windows if w["wait_ms"] > timeout_ms + 150]
+# Slack for a loaded CI machine (tests run in parallel on 2 cores); unbounded waits are
+# what this catches.
+slow = [w for w in windows if w["wait_ms"] > timeout_ms + 500]
 if slow:
-    fail.append(f"{len(slow)} windows waited longer than the timeout (+150 ms): {slow[:3]}")
+    fail.append(f"{len(slow)} windows waited longer than the timeout (+500 ms): {slow[:3]}")
 if received(s1) + received(s2) < len(remote):
     fail.append("the edge counted more remote answers than the servers received requests")
 for f in fail:
