@@ -240,7 +240,8 @@ static gboolean gst_edge_label_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
 }
 
 // Scores and labels of one buffer, from its EdgeClassMeta or from its first tensor.
-static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invoke_ns) {
+static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invoke_ns,
+                        std::string* model) {
   State& st = *self->state;
   EdgeClassMeta* meta = edge_buffer_get_class_meta(buffer);
   if (meta && meta->n_entries > 0) {
@@ -259,6 +260,7 @@ static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invo
       if (st.labels[i].empty())
         st.labels[i] = i < st.file_labels.size() ? st.file_labels[i] : std::to_string(i);
     *invoke_ns = meta->latency_ns;
+    if (meta->model) *model = meta->model;
     return true;
   }
   if (!st.scores_from_tensor || gst_buffer_n_memory(buffer) < 1) return false;
@@ -277,7 +279,8 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
   auto* self = GST_EDGE_LABEL_SINK(sink);
   State& st = *self->state;
   guint64 invoke_ns = 0;
-  if (!read_scores(self, buffer, &invoke_ns)) {
+  std::string model;
+  if (!read_scores(self, buffer, &invoke_ns, &model)) {
     GST_ELEMENT_ERROR(
         self, STREAM, FORMAT,
         ("edgelabelsink got a buffer with no classification: put edgeinfer before it, "
@@ -287,6 +290,7 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
   }
 
   edge::post::LabelRecord record;
+  record.model = model;
   try {
     record.decision = &st.smoother->push(st.scores, st.labels);
   } catch (const edge::Error& e) {

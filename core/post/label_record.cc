@@ -30,6 +30,7 @@ std::string format_label_record(const LabelRecord& record) {
   line["top"] = top;
   line["latency_ms"] = {{"invoke", optional_number(record.invoke_ms)},
                         {"pipeline", optional_number(record.pipeline_ms)}};
+  if (!record.model.empty()) line["model"] = record.model;
   // Labels come from files and models: invalid UTF-8 is replaced rather than thrown on.
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -9,6 +9,7 @@
 //   score       smoothed score of the best class
 //   top         [{label, index, score}] best first
 //   latency_ms  {invoke: model time, pipeline: last sample to this line (null if not live)}
+//   model       which model answered, "remote" or "local" (only with remote inference)
 #pragma once
 
 #include <optional>
@@ -27,6 +28,7 @@ struct LabelRecord {
   const Decision* decision = nullptr;
   std::optional<double> invoke_ms;
   std::optional<double> pipeline_ms;
+  std::string model;  // empty: omitted
 };
 
 // The record as one line of JSON, without the trailing newline.

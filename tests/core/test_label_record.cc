@@ -20,6 +20,7 @@ TEST(LabelRecord, FullRecordHasEveryField) {
   r.decision = &d;
   r.invoke_ms = 0.002;
   r.pipeline_ms = 0.4;
+  r.model = "remote";
   const std::string line = format_label_record(r);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   auto j = nlohmann::json::parse(line);
@@ -33,6 +34,7 @@ TEST(LabelRecord, FullRecordHasEveryField) {
   EXPECT_EQ(j["top"][1]["label"], "flex");
   EXPECT_EQ(j["top"][1]["index"], 0);
   EXPECT_DOUBLE_EQ(j["latency_ms"]["pipeline"].get<double>(), 0.4);
+  EXPECT_EQ(j["model"], "remote");
   // Field order is stable for people reading the stream.
   EXPECT_EQ(line.rfind("{\"pts\":1.5,\"duration\":0.3,\"clip\":", 0), 0u) << line;
 }
@@ -50,6 +52,7 @@ TEST(LabelRecord, BelowThresholdHasNullLabelAndUnknownsAreNull) {
   EXPECT_FALSE(j.contains("clip"));
   EXPECT_FALSE(j.contains("window"));
   EXPECT_FALSE(j.contains("truth"));
+  EXPECT_FALSE(j.contains("model"));
 }
 
 TEST(LabelRecord, InvalidUtf8LabelIsReplacedNotThrown) {
