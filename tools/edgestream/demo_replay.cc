@@ -53,6 +53,13 @@ double magnitude(const float* frame, const TriggerConfig& trigger) {
   return sum;
 }
 
+// Every trigger channel must exist in a frame of `channels` values.
+void check_trigger_channels(const TriggerConfig& trigger, size_t channels) {
+  for (int c : trigger.trigger_channels)
+    if (c < 0 || size_t(c) >= channels)
+      throw Error(msg("trigger channel ", c, " is out of range (", channels, " channels)"));
+}
+
 void make_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     throw Error(msg("cannot create ", dir, ": ", std::strerror(errno)));
@@ -148,6 +155,7 @@ void write_gesture_classes(const std::string& dir, const std::vector<GestureClas
 std::vector<float> rest_frame(const std::vector<GestureClass>& classes,
                               const TriggerConfig& trigger) {
   const size_t channels = classes.empty() ? 0 : classes.front().channels;
+  check_trigger_channels(trigger, channels);
   std::vector<std::vector<float>> per_channel(channels);
   for (const GestureClass& cls : classes) {
     for (const std::vector<float>& values : cls.values) {
@@ -177,12 +185,10 @@ ReplayStream build_replay_stream(const std::vector<GestureClass>& classes,
     throw Error(msg("the replay needs idle frames between gestures (got ", idle_between, ")"));
   if (trigger.window_length < 1) throw Error("the triggered window needs at least one frame");
   ReplayStream stream;
-  stream.header = classes.at(0).header;
+  if (classes.empty()) throw Error("no gesture classes to replay");
+  stream.header = classes.front().header;
   stream.idle_frame = rest_frame(classes, trigger);
   const size_t channels = classes.front().channels;
-  for (int c : trigger.trigger_channels)
-    if (c < 0 || size_t(c) >= channels)
-      throw Error(msg("trigger channel ", c, " is out of range (", channels, " channels)"));
   if (magnitude(stream.idle_frame.data(), trigger) >= trigger.threshold)
     throw Error(msg("the rest frame reaches the trigger threshold ", trigger.threshold));
 
