@@ -14,10 +14,13 @@ namespace edge::nn {
 
 namespace {
 
-Shape drop_leading_ones(const Shape& shape) {
-  size_t first = 0;
-  while (first + 1 < shape.size() && shape[first] == 1) ++first;
-  return Shape(shape.begin() + static_cast<long>(first), shape.end());
+// Outer 1s (NNStreamer pads ranks with them) and inner 1s (one channel of an
+// NHWC image) do not change the row-major bytes, so both are dropped.
+Shape drop_outer_and_inner_ones(const Shape& shape) {
+  size_t first = 0, last = shape.size();
+  while (first + 1 < last && shape[first] == 1) ++first;
+  while (last > first + 1 && shape[last - 1] == 1) --last;
+  return Shape(shape.begin() + static_cast<long>(first), shape.begin() + static_cast<long>(last));
 }
 
 bool per_tensor_quantized(const Tensor& t) {
@@ -45,12 +48,13 @@ InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Te
                " does not fit input ", input_index, " of model ", model_name, ", \"", input.name,
                "\" ", dtype_name(input.type), ' ', shape_to_string(input.shape));
   };
-  const Shape model_core = drop_leading_ones(input.shape);
-  const bool same_shape = drop_leading_ones(stream_shape) == model_core;
+  const Shape model_core = drop_outer_and_inner_ones(input.shape);
+  const bool same_shape = drop_outer_and_inner_ones(stream_shape) == model_core;
   const bool flat_model = model_core.size() <= 1;
   const bool same_count = shape_elements(stream_shape) == input.elements();
   if (!same_shape && !(flat_model && same_count)) {
-    throw Error(msg(describe(), ": the shapes differ (equal shapes after dropping leading 1s, or ",
+    throw Error(msg(describe(),
+                    ": the shapes differ (equal shapes after dropping leading and trailing 1s, or ",
                     input.elements(), " elements for a flat model input, are accepted)"));
   }
   if (stream_type == input.type) return InputConversion::kCopy;

@@ -6,7 +6,9 @@
 //
 // Fitting a stream tensor to a model input (fit_input):
 //   shape  the shapes are equal once leading (outermost) 1s are dropped, as
-//          NNStreamer pads ranks with 1s; or the model input is a flat vector
+//          NNStreamer pads ranks with 1s, and trailing ones (a single channel:
+//          a [49, 40] stream into a [1, 49, 40, 1] input); the row-major bytes
+//          are the same either way. Or the model input is a flat vector
 //          ([1, N] or [N]) and the stream has N elements in any shape (row-major
 //          bytes are identical, e.g. a 49x40 feature map into [1, 1960]).
 //   type   the model's type is copied as is; a float32 stream into an int8 or

@@ -41,13 +41,14 @@ TEST(StreamAdapter, FitsEqualShapesModuloLeadingOnes) {
   EXPECT_EQ(fit_input(DType::kInt8, {96, 96, 1}, image, 0, "m"), InputConversion::kCopy);
   EXPECT_EQ(fit_input(DType::kInt8, {1, 1, 96, 96, 1}, image, 0, "m"), InputConversion::kCopy);
   EXPECT_EQ(fit_input(DType::kFloat32, {1, 96, 96, 1}, image, 0, "m"), InputConversion::kQuantize);
+  // One channel: a 2-D feature map into an NHWC input with C = 1 (same bytes).
+  EXPECT_EQ(fit_input(DType::kFloat32, {96, 96}, image, 0, "m"), InputConversion::kQuantize);
   // Same count, different layout: refused for a non-flat input.
-  EXPECT_EQ(fit_error(DType::kInt8, {96, 96}, image),
-            "the stream's tensor int8 [96, 96] does not fit input 0 of model m.tflite, \"in\" "
-            "int8 [1, 96, 96, 1]: the shapes differ (equal shapes after dropping leading 1s, or "
-            "9216 elements for a flat model input, are accepted)");
-  EXPECT_NE(fit_error(DType::kInt8, {96, 1, 96}, image).find("the shapes differ"),
-            std::string::npos);
+  EXPECT_EQ(fit_error(DType::kInt8, {96, 1, 96}, image),
+            "the stream's tensor int8 [96, 1, 96] does not fit input 0 of model m.tflite, \"in\" "
+            "int8 [1, 96, 96, 1]: the shapes differ (equal shapes after dropping leading and "
+            "trailing 1s, or 9216 elements for a flat model input, are accepted)");
+  EXPECT_NE(fit_error(DType::kInt8, {48, 192}, image).find("the shapes differ"), std::string::npos);
 }
 
 TEST(StreamAdapter, FlatInputTakesAnyShapeOfTheSameCount) {
