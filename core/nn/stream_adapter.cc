@@ -14,9 +14,9 @@ namespace edge::nn {
 
 namespace {
 
-// Outer 1s (NNStreamer pads ranks with them) and inner 1s (one channel of an
+// Leading 1s (NNStreamer pads ranks with them) and trailing 1s (one channel of an
 // NHWC image) do not change the row-major bytes, so both are dropped.
-Shape drop_outer_and_inner_ones(const Shape& shape) {
+Shape drop_leading_and_trailing_ones(const Shape& shape) {
   size_t first = 0, last = shape.size();
   while (first + 1 < last && shape[first] == 1) ++first;
   while (last > first + 1 && shape[last - 1] == 1) --last;
@@ -48,8 +48,8 @@ InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Te
                " does not fit input ", input_index, " of model ", model_name, ", \"", input.name,
                "\" ", dtype_name(input.type), ' ', shape_to_string(input.shape));
   };
-  const Shape model_core = drop_outer_and_inner_ones(input.shape);
-  const bool same_shape = drop_outer_and_inner_ones(stream_shape) == model_core;
+  const Shape model_core = drop_leading_and_trailing_ones(input.shape);
+  const bool same_shape = drop_leading_and_trailing_ones(stream_shape) == model_core;
   const bool flat_model = model_core.size() <= 1;
   const bool same_count = shape_elements(stream_shape) == input.elements();
   if (!same_shape && !(flat_model && same_count)) {
