@@ -63,6 +63,18 @@ else
   echo "SKIPPED (part): Arm NN TFLite parser not installed, optimized files not compared"
 fi
 
+# The issue's size target: the int8 file with all metadata <= 12,000 bytes (names stripped as
+# TensorFlow's strip_strings does; labels, preprocess and hash stay).
+"$EDGE" optimize "$TMP/float.tflite" --dataset "$TMP/ds" --app gesture --sequence int8 \
+  --strip-strings --out "$TMP/int8-stripped.tflite" --threads 1 >"$TMP/strip.log" 2>&1
+check "optimize --strip-strings exits 0" 0 $?
+size=$(stat -c %s "$TMP/int8-stripped.tflite")
+check "stripped int8 file <= 12000 bytes ($size)" 1 "$([ "$size" -le 12000 ] && echo 1 || echo 0)"
+check "stripped file keeps its labels, preprocess and hash" "True" "$(/usr/bin/python3 -c '
+import sys; d = open(sys.argv[1], "rb").read()
+print(all(k in d for k in (b"edgestream.labels", b"edgestream.preprocess", b"edgestream.hash")))
+' "$TMP/int8-stripped.tflite")"
+
 "$EDGE" export "$TMP/all/pruned-qat-int8.tflite" --out "$TMP/mcu" --name gesture >"$TMP/export.log" 2>&1
 check "export of the optimized model exits 0" 0 $?
 check "its resolver needs FULLY_CONNECTED and SOFTMAX" 2 \

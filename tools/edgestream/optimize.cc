@@ -36,6 +36,7 @@ namespace {
 struct Options {
   std::string model_path, dataset, sequence, steps, app, out, report, test_folds, train_model;
   bool all = false;
+  bool strip_strings = false;
   float learning_rate = 0.0f;
   int batch_size = 0;
   long long seed = -1;  // -1: model.toml's training seed (1 without --app)
@@ -239,7 +240,9 @@ void run(const Options& o) {
     Outcome outcome;
     outcome.sequence = sequence.name;
     outcome.path = o.all ? o.out + "/" + sequence.name + ".tflite" : o.out;
-    nn::write_tflite_file(result.model, outcome.path);
+    nn::WriteOptions write_options;
+    write_options.strip_strings = o.strip_strings;
+    nn::write_tflite_file(result.model, outcome.path, write_options);
     // Check the file with edgestream's own reader: it loads, its metadata verifies, it runs.
     const nn::Model written = nn::read_tflite_file(outcome.path);
     const optimize::EdgeMetadata written_meta = optimize::read_edge_metadata(written);
@@ -330,6 +333,9 @@ void add_optimize_command(CLI::App& app) {
       "--steps", o->steps,
       "steps on the command line, ';'-separated: \"prune sparsity=0.8 epochs=10;int8\"");
   cmd->add_flag("--all", o->all, "write every sequence of the app into the --out folder");
+  cmd->add_flag("--strip-strings", o->strip_strings,
+                "drop tensor names and the description, as TensorFlow's strip_strings does for "
+                "microcontrollers (graph inputs/outputs and metadata keep theirs)");
   cmd->add_option("--out", o->out, "optimized .tflite file (a folder with --all)")->required();
   cmd->add_option("--test-folds", o->test_folds,
                   "folds held out for testing, e.g. 2 or 1,2 (default: 20 % of the clips)");
