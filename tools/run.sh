@@ -219,7 +219,7 @@ cmd_test() {
 cmd_demo() {
   install_packages "${build_packages[@]}"
   build_main
-  log "main job: dataset preprocessing run on the bundled gesture recordings"
+  log "main job: edgestream demo (dataset, train, int8, eval, C array, live replay over a pty)"
   bash tools/demo.sh
 }
 
