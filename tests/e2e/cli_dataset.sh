@@ -10,9 +10,7 @@ DATA=${EDGE_SOURCE_ROOT:-.}/datasets/gesture-punch-flex
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 # Summary of a dataset: counts, then every (clip, window) key with a checksum of its values,
 # sorted, so two datasets with the same windows in other shards compare equal.
 summary() {

@@ -11,9 +11,7 @@ command -v gst-launch-1.0 >/dev/null || { echo "SKIPPED: gst-launch-1.0 not inst
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 manifest_field() {  # manifest_field FILE PYTHON-EXPRESSION-ON-m
   /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print($2)" "$1"
 }

@@ -12,9 +12,7 @@ MODEL=${EDGE_SHARED_DATA:-../shared/data}/models/tflm/micro_speech_quantized.tfl
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 "$EDGE" export "$MODEL" --out "$TMP/out" --name speech >"$TMP/log" 2>&1
 check "export exits 0" 0 $?

@@ -20,9 +20,7 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 RANGES="-4:4,-4:4,-4:4,-2000:2000,-2000:2000,-2000:2000"
 pts_of_windows() { grep "last-message = chain" "$1" | sed -E 's/.*pts: ([0-9:.]+),.*/\1/'; }
 

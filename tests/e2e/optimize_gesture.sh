@@ -14,9 +14,7 @@ DATA=${EDGE_SOURCE_ROOT:-.}/datasets/gesture-punch-flex
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 "$EDGE" dataset gesture "out=$TMP/ds" --jobs 1 >"$TMP/ds.log" 2>&1
 check "dataset exits 0" 0 $?

@@ -10,9 +10,7 @@ SRC=${EDGE_SOURCE_ROOT:-.}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 EDGE_BUILD=$BUILD timeout 300 bash "$SRC/tools/reproduce/gesture.sh" "$TMP/out" >"$TMP/log" 2>&1
 code=$?
 grep -v 'epoch [0-9]*/' "$TMP/log"

@@ -13,9 +13,7 @@ DATA=${EDGE_SOURCE_ROOT:-.}/datasets/gesture-punch-flex
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
-check() {
-  if [ "$2" == "$3" ]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 # Runs a command that must fail (exit 1) with a message containing $2.
 expect_error() {
   local what=$1 text=$2
