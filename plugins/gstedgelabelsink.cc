@@ -7,6 +7,7 @@
 // the pipeline clock when the stream is live.
 #include "plugins/gstedgelabelsink.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -59,6 +60,10 @@ struct State {
   std::unique_ptr<edge::post::LabelSmoother> smoother;
   std::vector<std::string> file_labels;  // for buffers without EdgeClassMeta
   bool scores_from_tensor = false;       // set_caps: a float32 tensor we can read
+  // set_caps: elements of the first tensor (edgeinfer's score output), so a meta holding only
+  // the top-k entries still gives the smoother one score per class, the same count every time.
+  size_t class_count = 0;
+  std::vector<std::string> meta_labels;  // names seen in metas so far, by class index
   std::vector<float> scores;
   std::vector<std::string> labels;
   bool post_messages = true;
@@ -236,6 +241,7 @@ static gboolean gst_edge_label_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
   }
   // Scores can also come straight from a float32 tensor when no edgeinfer put them in a meta.
   self->state->scores_from_tensor = info.tensors[0].type == edge::DType::kFloat32;
+  self->state->class_count = static_cast<size_t>(edge::shape_elements(info.tensors[0].shape));
   return TRUE;
 }
 
@@ -246,19 +252,25 @@ static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invo
   EdgeClassMeta* meta = edge_buffer_get_class_meta(buffer);
   if (meta && meta->n_entries > 0) {
     // The meta holds the top entries; rebuild a dense score vector over their indices.
+    // Classes outside the top k score 0 for this buffer.
     gint max_index = 0;
     for (guint i = 0; i < meta->n_entries; ++i) max_index = MAX(max_index, meta->entries[i].index);
-    st.scores.assign(static_cast<size_t>(max_index) + 1, 0.0f);
-    st.labels.assign(st.scores.size(), std::string());
+    const size_t count = std::max(st.class_count, static_cast<size_t>(max_index) + 1);
+    st.scores.assign(count, 0.0f);
+    if (st.meta_labels.size() < count) st.meta_labels.resize(count);
     for (guint i = 0; i < meta->n_entries; ++i) {
       const EdgeClassEntry& e = meta->entries[i];
       if (e.index < 0) continue;
       st.scores[e.index] = e.score;
-      st.labels[e.index] = e.label ? e.label : std::to_string(e.index);
+      if (e.label) st.meta_labels[e.index] = e.label;
     }
-    for (size_t i = 0; i < st.labels.size(); ++i)
-      if (st.labels[i].empty())
+    st.labels.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (!st.meta_labels[i].empty())
+        st.labels[i] = st.meta_labels[i];
+      else
         st.labels[i] = i < st.file_labels.size() ? st.file_labels[i] : std::to_string(i);
+    }
     *invoke_ns = meta->latency_ns;
     if (meta->model) *model = meta->model;
     return true;

@@ -75,6 +75,37 @@ TEST(EdgeLabelSink, WritesOneJsonLinePerWindowFromTheClassMeta) {
   EXPECT_EQ(lines[1]["top"].size(), 2u);
 }
 
+// edgeinfer's meta holds only its top k entries; with more classes than k the highest index
+// in the meta changes from buffer to buffer. The class count comes from the caps instead.
+TEST(EdgeLabelSink, TopKMetasOfAWiderModelKeepOneScorePerClass) {
+  std::string path = temp_path("topk.jsonl");
+  GstHarness* h =
+      gst_harness_new_parse(("edgelabelsink top-k=2 smoothing=2 location=" + path).c_str());
+  gst_harness_set_src_caps_str(h,
+                               "other/tensors, format=(string)static, num_tensors=(int)1, "
+                               "types=(string)float32, dimensions=(string)5, "
+                               "framerate=(fraction)0/1");
+  const std::vector<std::vector<ClassEntry>> metas = {
+      {{"dog", 4, 0.7f}, {"car", 1, 0.2f}},   // highest index 4
+      {{"car", 1, 0.6f}, {"bird", 0, 0.3f}},  // highest index 1: was refused before
+  };
+  for (size_t i = 0; i < metas.size(); ++i) {
+    GstBuffer* b = gst_buffer_new_allocate(nullptr, 5 * sizeof(float), nullptr);
+    gst_buffer_memset(b, 0, 0, 5 * sizeof(float));
+    GST_BUFFER_PTS(b) = i * GST_SECOND;
+    class_meta_set(b, metas[i], 1000);
+    ASSERT_EQ(gst_harness_push(h, b), GST_FLOW_OK) << "buffer " << i;
+  }
+  gst_harness_teardown(h);
+  auto lines = read_lines(path);
+  ASSERT_EQ(lines.size(), 2u);
+  // Mean over the two windows: car (0.2 + 0.6) / 2 = 0.4, dog 0.35, bird 0.15.
+  EXPECT_EQ(lines[1]["top"][0]["label"], "car");
+  EXPECT_NEAR(lines[1]["top"][0]["score"].get<double>(), 0.4, 1e-6);
+  EXPECT_EQ(lines[1]["top"][1]["label"], "dog");
+  EXPECT_NEAR(lines[1]["top"][1]["score"].get<double>(), 0.35, 1e-6);
+}
+
 TEST(EdgeLabelSink, SmoothsThresholdsAndResetsAtClipBoundaries) {
   std::string path = temp_path("smooth.jsonl");
   GstHarness* h =
