@@ -21,10 +21,6 @@
 #include "core/optimize/model_metadata.h"
 #include "tools/edgestream/commands.h"
 
-#ifndef EDGE_SOURCE_PIPELINES_DIR
-#define EDGE_SOURCE_PIPELINES_DIR ""
-#endif
-
 namespace edge::cli {
 namespace {
 
@@ -37,25 +33,6 @@ std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
-}
-
-std::string executable_dir() {
-  char buffer[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
-  if (n <= 0) return "";
-  const std::string path(buffer, size_t(n));
-  return path.substr(0, path.find_last_of('/'));
-}
-
-// Folders holding `what` (pipelines or profiles), in search order.
-std::vector<std::string> data_dirs(const char* env, const std::string& installed,
-                                   const std::string& source) {
-  std::vector<std::string> dirs;
-  if (const char* value = std::getenv(env)) dirs.push_back(value);
-  const std::string exe = executable_dir();
-  if (!exe.empty()) dirs.push_back(exe + "/../share/edgestream/" + installed);
-  if (*EDGE_SOURCE_PIPELINES_DIR) dirs.push_back(std::string(EDGE_SOURCE_PIPELINES_DIR) + source);
-  return dirs;
 }
 
 std::vector<std::string> entries(const std::string& dir) {
@@ -87,9 +64,8 @@ std::string realtime_preprocess(const graph::GraphDefinition& def) {
 // The application whose realtime mode runs `preprocess`, or nullptr.
 std::unique_ptr<graph::GraphDefinition> application_for(const std::string& preprocess) {
   for (const std::string& dir : data_dirs("EDGE_PIPELINES_DIR", "pipelines", "")) {
-    for (const std::string& name : entries(dir)) {
+    for (const std::string& name : applications_in(dir)) {
       const std::string path = dir + "/" + name + "/graph.toml";
-      if (!is_regular(path)) continue;
       try {
         auto def = std::make_unique<graph::GraphDefinition>(graph::load_definition(path));
         if (def->is_mode("realtime") && realtime_preprocess(*def) == preprocess) return def;

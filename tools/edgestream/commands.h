@@ -27,6 +27,16 @@ void add_export_command(CLI::App& app);
 // pipelines/. An unknown name is an error listing the applications found.
 graph::GraphDefinition find_application(const std::string& name_or_path);
 
+// Folders that may hold installed data, in search order: $`env`, <exe>/../share/edgestream/
+// `installed`, then the source tree's pipelines/ folder followed by `source_relative` (e.g.
+// "/../edge/profiles"; "" for pipelines/ itself). Missing folders are not filtered out.
+std::vector<std::string> data_dirs(const char* env, const std::string& installed,
+                                   const std::string& source_relative);
+
+// The applications (sub-folders with a graph.toml) of a pipelines folder, sorted; none when
+// the folder cannot be read.
+std::vector<std::string> applications_in(const std::string& dir);
+
 // "key=value" words into a map; a repeated key or a word without '=' is an error.
 std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& words);
 

@@ -30,12 +30,16 @@ std::string executable_dir() {
   return path.substr(0, path.find_last_of('/'));
 }
 
-std::vector<std::string> search_dirs() {
+}  // namespace
+
+std::vector<std::string> data_dirs(const char* env, const std::string& installed,
+                                   const std::string& source_relative) {
   std::vector<std::string> dirs;
-  if (const char* env = std::getenv("EDGE_PIPELINES_DIR")) dirs.push_back(env);
+  if (const char* value = std::getenv(env)) dirs.push_back(value);
   const std::string exe = executable_dir();
-  if (!exe.empty()) dirs.push_back(exe + "/../share/edgestream/pipelines");
-  if (*EDGE_SOURCE_PIPELINES_DIR) dirs.push_back(EDGE_SOURCE_PIPELINES_DIR);
+  if (!exe.empty()) dirs.push_back(exe + "/../share/edgestream/" + installed);
+  if (*EDGE_SOURCE_PIPELINES_DIR)
+    dirs.push_back(std::string(EDGE_SOURCE_PIPELINES_DIR) + source_relative);
   return dirs;
 }
 
@@ -52,14 +56,12 @@ std::vector<std::string> applications_in(const std::string& dir) {
   return names;
 }
 
-}  // namespace
-
 graph::GraphDefinition find_application(const std::string& name) {
   const bool is_path = name.find('/') != std::string::npos ||
                        (name.size() > 5 && name.compare(name.size() - 5, 5, ".toml") == 0);
   if (is_path) return graph::load_definition(name);
   std::string searched;
-  for (const std::string& dir : search_dirs()) {
+  for (const std::string& dir : data_dirs("EDGE_PIPELINES_DIR", "pipelines", "")) {
     const std::vector<std::string> known = applications_in(dir);
     if (std::find(known.begin(), known.end(), name) != known.end())
       return graph::load_definition(dir + "/" + name + "/graph.toml");

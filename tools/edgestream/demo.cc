@@ -44,10 +44,6 @@
 #include "tools/edgestream/commands.h"
 #include "tools/edgestream/demo_replay.h"
 
-#ifndef EDGE_SOURCE_PIPELINES_DIR
-#define EDGE_SOURCE_PIPELINES_DIR ""
-#endif
-
 namespace edge::cli {
 namespace {
 
@@ -150,14 +146,9 @@ std::string tail_of(const std::string& path, size_t lines) {
 }
 
 // The bundled recordings: $EDGE_DATASETS_DIR, the installed share dir, then the source tree.
-std::string find_gesture_recordings(const std::string& exe) {
-  std::vector<std::string> roots;
-  if (const char* env = std::getenv("EDGE_DATASETS_DIR")) roots.push_back(env);
-  roots.push_back(dir_of(dir_of(exe)) + "/share/edgestream/datasets");
-  if (*EDGE_SOURCE_PIPELINES_DIR)
-    roots.push_back(std::string(EDGE_SOURCE_PIPELINES_DIR) + "/../datasets");
+std::string find_gesture_recordings() {
   std::string searched;
-  for (const std::string& root : roots) {
+  for (const std::string& root : data_dirs("EDGE_DATASETS_DIR", "datasets", "/../datasets")) {
     const std::string dir = root + "/gesture-punch-flex";
     char real[PATH_MAX];
     if (exists(dir + "/punch.csv")) return ::realpath(dir.c_str(), real) ? real : dir;
@@ -564,7 +555,7 @@ int Demo::run() {
   out_ = absolute(o_.out);
   work_ = out_ + "/work";
   logs_ = out_ + "/logs";
-  recordings_ = find_gesture_recordings(exe_);
+  recordings_ = find_gesture_recordings();
   // Run from the build tree without installing: the children find the plugin beside us.
   const std::string build_plugins = dir_of(dir_of(exe_)) + "/plugins";
   if (!std::getenv("GST_PLUGIN_PATH_1_0") && !std::getenv("GST_PLUGIN_PATH") &&
