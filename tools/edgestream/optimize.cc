@@ -29,6 +29,7 @@
 #include "core/train/import_ir.h"
 #include "core/train/model_spec.h"
 #include "tools/edgestream/commands.h"
+#include "tools/edgestream/evaluate.h"
 
 namespace edge::cli {
 namespace {
@@ -42,11 +43,6 @@ struct Options {
   long long seed = -1;  // -1: model.toml's training seed (1 without --app)
   int threads = 0;
 };
-
-size_t file_size(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? size_t(st.st_size) : 0;
-}
 
 bool is_dir(const std::string& path) {
   struct stat st;
@@ -63,19 +59,6 @@ void make_dir(const std::string& path, const char* what) {
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-// The dataset's windows at `indices` as a trainer dataset of the model's sample shape.
-train::Dataset to_dataset(const store::LoadedDataset& data, const std::vector<int64_t>& indices,
-                          const Shape& sample_shape) {
-  train::Dataset out;
-  out.x.resize(train::batched(int(indices.size()), sample_shape));
-  const size_t n = data.window_elements();
-  for (size_t k = 0; k < indices.size(); ++k) {
-    std::memcpy(out.x.data() + k * n, data.window(indices[k]), n * sizeof(float));
-    out.labels.push_back(data.y[size_t(indices[k])]);
-  }
   return out;
 }
 
@@ -199,8 +182,9 @@ void run(const Options& o) {
   } else {
     split = store::split_by_clip(data, 0.2, training.seed);
   }
-  const train::Dataset train_set = to_dataset(data, split.train, sample_shape);
-  const train::Dataset test_set = to_dataset(data, split.test, sample_shape);
+  const std::vector<int64_t> input_shape(sample_shape.begin(), sample_shape.end());
+  const train::Dataset train_set = make_train_dataset(data, split.train, input_shape);
+  const train::Dataset test_set = make_train_dataset(data, split.test, input_shape);
   std::printf(
       "dataset %s: %zu training windows, %zu test windows (%s)\n", o.dataset.c_str(),
       split.train.size(), split.test.size(),
@@ -222,7 +206,7 @@ void run(const Options& o) {
   }
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
 
-  const size_t bytes_before = file_size(o.model_path);
+  const size_t bytes_before = size_t(file_size(o.model_path));
   const double accuracy_before = accuracy(original, test_set);
   const double sparsity_before = optimize::weight_sparsity(original);
   std::printf("before: %s, %zu bytes, weight sparsity %.3f, test accuracy %.4f\n",
@@ -250,7 +234,7 @@ void run(const Options& o) {
         written_meta.statistics != meta.statistics) {
       throw Error(msg(outcome.path, ": edgestream metadata was not kept"));
     }
-    outcome.bytes = file_size(outcome.path);
+    outcome.bytes = size_t(file_size(outcome.path));
     outcome.sparsity = optimize::weight_sparsity(written);
     outcome.accuracy = accuracy(written, test_set);
     outcome.float_ops = result.float_ops;
