@@ -11,6 +11,7 @@
 
 #include "core/common/error.h"
 #include "core/nn/interpreter.h"
+#include "core/nn/stream_adapter.h"
 
 namespace edge::cli {
 namespace {
@@ -111,13 +112,11 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
     throw Error(msg(model.source(), ": output type ", dtype_name(output.type()),
                     " (expected float32 or int8)"));
   const int classes = int(output.elements());
-  float in_scale = 1.0f, out_scale = 1.0f;
-  int in_zero = 0, out_zero = 0;
-  if (input.type() == DType::kInt8) {
-    if (input.quant().scale.empty()) throw Error(msg(model.source(), ": int8 input without scale"));
-    in_scale = input.quant().scale[0];
-    in_zero = int(input.quant().zero_point.empty() ? 0 : input.quant().zero_point[0]);
-  }
+  // The windows are float32; an int8 input is quantized as edgeinfer does it.
+  const nn::InputConversion conversion =
+      nn::fit_input(DType::kFloat32, model.input(0).shape, model.input(0), 0, model.source());
+  float out_scale = 1.0f;
+  int out_zero = 0;
   if (output.type() == DType::kInt8) {
     if (output.quant().scale.empty())
       throw Error(msg(model.source(), ": int8 output without scale"));
@@ -131,15 +130,7 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
   double seconds = 0.0;
   for (size_t i = 0; i < indices.size(); ++i) {
     const float* src = data.window(indices[i]);
-    if (input.type() == DType::kFloat32) {
-      std::memcpy(input.data<float>(), src, window * sizeof(float));
-    } else {
-      int8_t* q = input.data<int8_t>();
-      for (size_t j = 0; j < window; ++j) {
-        const float v = std::nearbyint(src[j] / in_scale) + float(in_zero);
-        q[j] = int8_t(std::isnan(v) ? 0.0f : std::fmin(127.0f, std::fmax(-128.0f, v)));
-      }
-    }
+    nn::write_input(conversion, src, model.input(0), input.raw());
     const auto start = std::chrono::steady_clock::now();
     interpreter.invoke();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

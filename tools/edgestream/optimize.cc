@@ -21,6 +21,7 @@
 
 #include "core/common/error.h"
 #include "core/nn/interpreter.h"
+#include "core/nn/stream_adapter.h"
 #include "core/nn/tflite_reader.h"
 #include "core/nn/tflite_writer.h"
 #include "core/optimize/model_metadata.h"
@@ -71,26 +72,20 @@ double accuracy(const nn::Model& model, const train::Dataset& data) {
   const int64_t per_sample = data.x.inner_size();
   const int64_t batch = in.elements() / per_sample;
   const int64_t classes = out.elements() / batch;
+  // A batch of float32 samples, quantized into an int8/int16 input as edgeinfer does it.
+  const nn::InputConversion conversion =
+      nn::fit_input(DType::kFloat32, model.input(0).shape, model.input(0), 0, model.source());
+  std::vector<float> batch_values(static_cast<size_t>(in.elements()));
   std::vector<float> scores(static_cast<size_t>(classes));
   int correct = 0;
   for (int64_t start = 0; start < data.size(); start += batch) {
     for (int64_t b = 0; b < batch; ++b) {
-      // A short last group repeats its first sample; only real samples are scored.
+      // A short last group repeats its last sample; only real samples are scored.
       const int64_t sample = std::min<int64_t>(start + b, data.size() - 1);
-      const float* x = data.x.data() + sample * per_sample;
-      for (int64_t k = 0; k < per_sample; ++k) {
-        const int64_t at = b * per_sample + k;
-        if (in.type() == DType::kFloat32) {
-          in.data<float>()[at] = x[k];
-        } else if (in.type() == DType::kInt8) {
-          const float q = std::round(x[k] / in.quant().scale[0]) + float(in.quant().zero_point[0]);
-          in.data<int8_t>()[at] = int8_t(std::clamp(q, -128.0f, 127.0f));
-        } else {
-          throw Error(msg(model.source(), ": input type ", dtype_name(in.type()),
-                          " is not supported for evaluation"));
-        }
-      }
+      std::copy_n(data.x.data() + sample * per_sample, per_sample,
+                  batch_values.begin() + b * per_sample);
     }
+    nn::write_input(conversion, batch_values.data(), model.input(0), in.raw());
     interpreter.invoke();
     for (int64_t b = 0; b < batch && start + b < data.size(); ++b) {
       for (int64_t c = 0; c < classes; ++c) {
