@@ -16,9 +16,9 @@
 //                updates every N optimizer steps), power (3).
 //   prune-units  structured pruning (pruning.h remove_units): fraction (required,
 //                [0, 1)) of the units of every Dense and Conv2D layer that can be
-//                rewritten (the logits layer and layers feeding a Concatenate
-//                keep theirs, and the log says so); epochs (5). The written
-//                model is truly smaller.
+//                rewritten, Fire modules' squeeze and expand layers included (the
+//                logits layer keeps its units, and the log says so); epochs (5).
+//                The written model is truly smaller.
 //   cluster      weight clustering (clustering.h): clusters (required, >= 1),
 //                epochs (5), init (kmeans++ or linear).
 //   qat          quantization-aware training (qat.h): epochs (5). Weights that are

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "core/common/error.h"
@@ -220,7 +221,6 @@ StructuredResult remove_units(const Model& model, const std::string& layer_name,
   if (!(fraction >= 0.0f && fraction < 1.0f)) {
     throw Error(msg("structured pruning: fraction must be in [0, 1), got ", fraction));
   }
-  // Find the layer, its downstream chain and the next weighted layer.
   size_t target = model.num_layers();
   for (size_t i = 0; i < model.num_layers(); ++i) {
     if (model.layer(i).name() == layer_name) target = i;
@@ -232,40 +232,6 @@ StructuredResult remove_units(const Model& model, const std::string& layer_name,
   if (!dynamic_cast<const Dense*>(&layer) && !dynamic_cast<const Conv2D*>(&layer)) {
     throw Error(msg("structured pruning: layer '", layer_name, "' is ", layer.kind(),
                     "; only Dense and Conv2D outputs can be removed"));
-  }
-  auto consumers = [&](NodeId node) {
-    std::vector<size_t> out;
-    for (size_t i = 0; i < model.num_layers(); ++i) {
-      for (NodeId in : model.layer_inputs(i)) {
-        if (in == node) out.push_back(i);
-      }
-    }
-    return out;
-  };
-  std::vector<size_t> sliced_channel_wise;  // BatchNorms between the two layers
-  size_t next = model.num_layers();
-  NodeId node = NodeId(target + 1);
-  while (true) {
-    if (node == model.output()) {
-      throw Error(msg("structured pruning: layer '", layer_name,
-                      "' feeds the model output; its units are the classes"));
-    }
-    const std::vector<size_t> c = consumers(node);
-    if (c.size() != 1) {
-      throw Error(msg("structured pruning: layer '", model.layer(size_t(node - 1)).name(),
-                      "' feeds ", c.size(), " layers; only a single chain can be rewritten"));
-    }
-    const Layer& l = model.layer(c[0]);
-    if (dynamic_cast<const Dense*>(&l) || dynamic_cast<const Conv2D*>(&l)) {
-      next = c[0];
-      break;
-    }
-    if (!channel_wise(l)) {
-      throw Error(msg("structured pruning: layer '", l.name(), "' (", l.kind(), ") after '",
-                      layer_name, "' does not keep channels apart"));
-    }
-    if (dynamic_cast<const BatchNorm*>(&l)) sliced_channel_wise.push_back(c[0]);
-    node = NodeId(c[0] + 1);
   }
 
   // Rank units by L1 norm of their kernel row / filter (+ nothing for bias).
@@ -284,6 +250,68 @@ StructuredResult remove_units(const Model& model, const std::string& layer_name,
   std::vector<int> kept(ranked.begin(), ranked.begin() + keep);
   std::sort(kept.begin(), kept.end());
 
+  // Follow every path from the layer to the weighted layers that read its units, tracking
+  // which channels survive at each node: channel-wise layers keep the set, a Concatenate
+  // (last axis) moves it to the branch's offset among the other inputs' channels (a Fire
+  // module's expand layers), a fan-out (a Fire module's squeeze) follows each consumer.
+  auto consumers = [&](NodeId node) {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < model.num_layers(); ++i) {
+      for (NodeId in : model.layer_inputs(i)) {
+        if (in == node) out.push_back(i);
+      }
+    }
+    return out;
+  };
+  std::map<size_t, std::vector<int>> sliced;  // layer -> channels kept (its input, or BN vectors)
+  std::vector<std::pair<NodeId, std::vector<int>>> pending{{NodeId(target + 1), kept}};
+  while (!pending.empty()) {
+    const NodeId node = pending.back().first;
+    const std::vector<int> channels = std::move(pending.back().second);
+    pending.pop_back();
+    const std::string from = model.layer(size_t(node - 1)).name();
+    if (node == model.output()) {
+      throw Error(msg("structured pruning: layer '", layer_name,
+                      "' feeds the model output; its units are the classes"));
+    }
+    for (size_t c : consumers(node)) {
+      const Layer& l = model.layer(c);
+      if (sliced.count(c)) {
+        throw Error(msg("structured pruning: layer '", l.name(), "' is reached from '", layer_name,
+                        "' by two paths; only a tree can be rewritten"));
+      }
+      if (dynamic_cast<const Dense*>(&l) || dynamic_cast<const Conv2D*>(&l)) {
+        sliced[c] = channels;
+        continue;
+      }
+      if (dynamic_cast<const Concatenate*>(&l)) {
+        const std::vector<NodeId>& inputs = model.layer_inputs(c);
+        if (std::count(inputs.begin(), inputs.end(), node) != 1) {
+          throw Error(msg("structured pruning: layer '", l.name(), "' concatenates '", from,
+                          "' more than once"));
+        }
+        int offset = 0;
+        for (size_t k = 0; inputs[k] != node; ++k)
+          offset += int(model.node_shape(inputs[k]).back());
+        const int width = int(model.node_shape(node).back());
+        const int total = int(model.node_shape(NodeId(c + 1)).back());
+        std::vector<int> placed;
+        for (int k = 0; k < offset; ++k) placed.push_back(k);
+        for (int k : channels) placed.push_back(offset + k);
+        for (int k = offset + width; k < total; ++k) placed.push_back(k);
+        sliced[c] = {};  // nothing to slice; marks it reached
+        pending.emplace_back(NodeId(c + 1), std::move(placed));
+        continue;
+      }
+      if (!channel_wise(l)) {
+        throw Error(msg("structured pruning: layer '", l.name(), "' (", l.kind(), ") after '", from,
+                        "' does not keep channels apart"));
+      }
+      sliced[c] = channels;  // used by BatchNorm's vectors
+      pending.emplace_back(NodeId(c + 1), channels);
+    }
+  }
+
   StructuredResult result;
   Model& out = result.model;
   out.input(model.input_shape());
@@ -292,19 +320,20 @@ StructuredResult remove_units(const Model& model, const std::string& layer_name,
     out.add(copy_layer_config(l, i == target ? keep : -1), model.layer_inputs(i), l.name());
   }
   out.set_output(model.output());
-  const bool sliced_bn = !sliced_channel_wise.empty();
   for (size_t i = 0; i < model.num_layers(); ++i) {
     const Layer& from = model.layer(i);
     Layer& to = out.layer(i);
-    const bool is_bn =
-        sliced_bn && std::find(sliced_channel_wise.begin(), sliced_channel_wise.end(), i) !=
-                         sliced_channel_wise.end();
+    const auto reached = sliced.find(i);
+    const bool batch_norm = dynamic_cast<const BatchNorm*>(&from) != nullptr;
     for (const Param& p : from.params()) {
       Tensor* dst = to.param(p.name).value.get();
-      if (i == target || is_bn) {
-        copy_sliced(*p.value, dst, 0, kept);  // kernel rows/filters, bias, BN vectors
-      } else if (i == next && p.name == "kernel") {
-        copy_sliced(*p.value, dst, p.value->rank() - 1, kept);  // [out, in] or OHWI: last axis
+      if (i == target) {
+        copy_sliced(*p.value, dst, 0, kept);  // kernel rows/filters, bias
+      } else if (reached != sliced.end() && batch_norm) {
+        copy_sliced(*p.value, dst, 0, reached->second);  // BN vectors
+      } else if (reached != sliced.end() && p.name == "kernel") {
+        // A reading layer's inputs: [out, in] or OHWI, the last axis.
+        copy_sliced(*p.value, dst, p.value->rank() - 1, reached->second);
       } else {
         *dst = *p.value;
       }

@@ -94,9 +94,12 @@ std::unique_ptr<Layer> copy_layer_config(const Layer& layer, int units_override 
 
 // Structured pruning of `layer_name` (Dense or Conv2D): keeps the
 // round((1 - fraction) * units) units with the largest L1 norm (at least 1),
-// in their original order. Between it and the next Dense/Conv2D only ReLU,
-// ReLU6, Dropout, BatchNorm (sliced too), MaxPool2D, AveragePool2D and
-// GlobalAveragePool may stand, each feeding only the next. Returns the new
+// in their original order, and removes the others' inputs from every Dense or
+// Conv2D that reads them. On the way to those only ReLU, ReLU6, Dropout,
+// BatchNorm (sliced too), MaxPool2D, AveragePool2D, GlobalAveragePool and
+// Concatenate (the channels are removed at their offset among the other
+// inputs': a Fire module's expand layers) may stand; a layer may feed several
+// (a Fire module's squeeze), but no layer may be reached twice. Returns the new
 // model (its own weights; `model` is unchanged). fraction in [0, 1).
 struct StructuredResult {
   Model model;

@@ -8,6 +8,7 @@
 
 #include "core/common/error.h"
 #include "core/train/activation.h"
+#include "core/train/architectures.h"
 #include "core/train/batchnorm.h"
 #include "core/train/conv.h"
 #include "core/train/dense.h"
@@ -16,6 +17,7 @@
 #include "core/train/pool.h"
 #include "core/train/pruning.h"
 #include "core/train/rng.h"
+#include "core/train/shape_ops.h"
 #include "tests/core/gesture_baseline.h"
 
 namespace edge::train {
@@ -194,6 +196,91 @@ TEST(StructuredPruning, ConvFiltersThroughBatchNormAndPooling) {
   EXPECT_LT(r.model.parameter_count(), model.parameter_count());
   mask_next_inputs(model, "conv2", r.kept, 6);
   expect_same_outputs(model, r.model, random_batch(2, {9, 9, 2}, 3));
+}
+
+// A Fire module (squeeze 1x1 feeding expand 1x1 and 3x3, concatenated) with a
+// BatchNorm after the concatenation, then a 1x1 conv and global pooling.
+Model fire_model() {
+  Model model;
+  NodeId x = model.input({7, 7, 3});
+  NodeId s = model.add(std::make_unique<Conv2D>(6, 1), x, "squeeze");
+  s = model.add(std::make_unique<ReLU>(), s, "squeeze_relu");
+  NodeId e1 = model.add(std::make_unique<Conv2D>(4, 1), s, "expand1x1");
+  e1 = model.add(std::make_unique<ReLU>(), e1, "expand1x1_relu");
+  NodeId e3 = model.add(std::make_unique<Conv2D>(8, 3, 1, Padding::kSame), s, "expand3x3");
+  e3 = model.add(std::make_unique<ReLU>(), e3, "expand3x3_relu");
+  x = model.add(std::make_unique<Concatenate>(), {e1, e3}, "concat");
+  x = model.add(std::make_unique<BatchNorm>(), x, "bn");
+  x = model.add(std::make_unique<MaxPool2D>(2, 2), x, "pool");
+  x = model.add(std::make_unique<Conv2D>(5, 1), x, "conv10");
+  model.add(std::make_unique<GlobalAveragePool>(), x, "gap");
+  model.initialize(9);
+  // Non-trivial BatchNorm statistics, so a wrongly sliced vector shows.
+  Tensor& mean = *model.layer("bn").param("moving_mean").value;
+  Tensor& beta = *model.layer("bn").param("beta").value;
+  for (int64_t i = 0; i < mean.size(); ++i) {
+    mean[i] = 0.1f * float(i);
+    beta[i] = 0.05f * float(i) - 0.3f;
+  }
+  return model;
+}
+
+// Zeroes the inputs of `layer` whose channel is not in `kept`.
+void mask_inputs(Model& model, const std::string& layer, const std::vector<int>& kept) {
+  Tensor& k = *model.layer(layer).param("kernel").value;
+  const int64_t last = k.dim(k.rank() - 1);
+  for (int64_t i = 0; i < k.size(); ++i) {
+    if (std::find(kept.begin(), kept.end(), int(i % last)) == kept.end()) k[i] = 0.0f;
+  }
+}
+
+TEST(StructuredPruning, FireModuleExpandLayersThroughTheConcatenation) {
+  const Tensor x = random_batch(2, {7, 7, 3}, 5);
+  // expand3x3's channels sit after expand1x1's 4 in the concatenation.
+  Model model = fire_model();
+  StructuredResult r = remove_units(model, "expand3x3", 0.5f);
+  ASSERT_EQ(r.kept.size(), 4u);
+  EXPECT_EQ(r.model.layer("expand3x3").param("kernel").value->shape(), (Shape{4, 3, 3, 6}));
+  EXPECT_EQ(r.model.layer("bn").param("gamma").value->shape(), (Shape{8}));
+  EXPECT_EQ(r.model.layer("conv10").param("kernel").value->shape(), (Shape{5, 1, 1, 8}));
+  std::vector<int> surviving = {0, 1, 2, 3};
+  for (int k : r.kept) surviving.push_back(4 + k);
+  mask_inputs(model, "conv10", surviving);
+  expect_same_outputs(model, r.model, x);
+
+  // expand1x1's channels come first.
+  Model model1 = fire_model();
+  StructuredResult r1 = remove_units(model1, "expand1x1", 0.5f);
+  ASSERT_EQ(r1.kept.size(), 2u);
+  EXPECT_EQ(r1.model.layer("conv10").param("kernel").value->shape(), (Shape{5, 1, 1, 10}));
+  std::vector<int> surviving1(r1.kept.begin(), r1.kept.end());
+  for (int k = 4; k < 12; ++k) surviving1.push_back(k);
+  mask_inputs(model1, "conv10", surviving1);
+  expect_same_outputs(model1, r1.model, x);
+}
+
+TEST(StructuredPruning, FireModuleSqueezeFeedsBothExpandLayers) {
+  Model model = fire_model();
+  StructuredResult r = remove_units(model, "squeeze", 0.5f);
+  ASSERT_EQ(r.kept.size(), 3u);
+  EXPECT_EQ(r.model.layer("squeeze").param("kernel").value->shape(), (Shape{3, 1, 1, 3}));
+  EXPECT_EQ(r.model.layer("expand1x1").param("kernel").value->shape(), (Shape{4, 1, 1, 3}));
+  EXPECT_EQ(r.model.layer("expand3x3").param("kernel").value->shape(), (Shape{8, 3, 3, 3}));
+  mask_inputs(model, "expand1x1", r.kept);
+  mask_inputs(model, "expand3x3", r.kept);
+  expect_same_outputs(model, r.model, random_batch(2, {7, 7, 3}, 6));
+}
+
+TEST(StructuredPruning, ThesisSqueezeNetShrinksAndStillRuns) {
+  Model model = make_squeezenet_audio(33, 33, 10);
+  model.initialize(2);
+  Model pruned = remove_units(model, "fire4_expand3x3", 0.5f).model;
+  for (const char* name : {"fire4_squeeze", "fire4_expand1x1", "fire5_squeeze", "conv1"})
+    pruned = remove_units(pruned, name, 0.5f).model;
+  EXPECT_LT(pruned.parameter_count(), model.parameter_count());
+  Context ctx;
+  EXPECT_EQ(pruned.forward(random_batch(1, {33, 33, 1}, 7), ctx).shape(), (Shape{1, 10}));
+  EXPECT_THROW(remove_units(model, "conv10", 0.5f), Error);  // the classes
 }
 
 TEST(MagnitudePruner, GestureNetworkPrunedTo80PercentOnRealData) {
