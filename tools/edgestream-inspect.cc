@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -36,6 +37,15 @@ struct EngineFacts {
   int64_t macs = 0;
   std::vector<int64_t> op_macs;
 };
+
+// Constant bytes by element type, in type order: how much of a file is weights (int8 or
+// float32), int32 biases and other constants, the part quantization shrinks or not.
+std::map<std::string, size_t> parameter_bytes_by_type(const Model& model) {
+  std::map<std::string, size_t> bytes;
+  for (const auto& t : model.tensors())
+    if (t.is_constant) bytes[edge::dtype_name(t.type)] += t.data_bytes;
+  return bytes;
+}
 
 EngineFacts engine_facts(const Model& model, edge::nn::KernelSet kernels) {
   EngineFacts facts;
@@ -135,6 +145,7 @@ nlohmann::json to_json(const Model& model, const EngineFacts& facts) {
   }
   j["tensors"] = model.tensors().size();
   j["parameter_bytes"] = model.parameter_bytes();
+  j["parameter_bytes_by_type"] = parameter_bytes_by_type(model);
   j["runnable"] = facts.runnable;
   if (facts.runnable) {
     j["macs_per_invoke"] = facts.macs;
@@ -181,7 +192,11 @@ void print_text(const Model& model, const EngineFacts& facts, std::ostream& out)
     out << "\n";
   }
   out << "tensors: " << model.tensors().size() << "\n";
-  out << "parameter bytes: " << model.parameter_bytes() << "\n";
+  std::string by_type;
+  for (const auto& [type, bytes] : parameter_bytes_by_type(model))
+    by_type += (by_type.empty() ? " (" : ", ") + type + " " + std::to_string(bytes);
+  out << "parameter bytes: " << model.parameter_bytes() << by_type << (by_type.empty() ? "" : ")")
+      << "\n";
   if (facts.runnable) {
     out << "MACs per invoke: " << facts.macs << "\n";
     out << "arena bytes: " << facts.arena_bytes

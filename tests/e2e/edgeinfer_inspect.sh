@@ -39,7 +39,7 @@ grep -q '^  0: tensor 87 "MobilenetV1/Predictions/Reshape_1" int8 \[1, 2\] scale
   || fail "person_detect output line"
 grep -q '^operators (31;' "$tmp/out" || fail "person_detect operator count"
 grep -q '^  30: SOFTMAX v2  31:int8\[1, 2\] -> 87:int8\[1, 2\]$' "$tmp/out" || fail "last operator line"
-grep -q '^parameter bytes: 218928$' "$tmp/out" || fail "parameter bytes"
+grep -q '^parameter bytes: 218928 (int32 10960, int8 207968)$' "$tmp/out" || fail "parameter bytes by type"
 grep -q '^MACs per invoke: 7157888$' "$tmp/out" || fail "MACs per invoke"
 grep -qE '^arena bytes: [0-9]+ ' "$tmp/out" || fail "arena bytes"
 echo "ok: person_detect text report"
@@ -54,6 +54,8 @@ assert j["outputs"][0]["type"] == "int32" and j["outputs"][0]["shape"] == [1, 2]
 ops = [o["op"] for o in j["operators"]]
 assert ops.count("SVDF") == 7 and len(ops) == 15, ops
 assert j["parameter_bytes"] == 27848, j["parameter_bytes"]
+assert j["parameter_bytes_by_type"] == {"int16": 10240, "int32": 1672, "int8": 15936}, j
+# (by type: the same as a flatc --json dump of the file's constant buffers)
 assert j["runnable"] and j["macs_per_invoke"] > 0 and j["arena_bytes"] > 0, j
 PY
 fi
