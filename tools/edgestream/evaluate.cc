@@ -92,6 +92,9 @@ void check_labels(const std::vector<std::string>& model_labels, const std::strin
                     ", dataset ", dataset_dir, " has ", list_text(dataset_labels)));
 }
 
+// Keras's backend epsilon, the clip of its categorical cross-entropy.
+constexpr float kProbabilityEpsilon = 1e-7f;
+
 EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
                         const std::vector<int64_t>& indices) {
   nn::Interpreter interpreter(model);
@@ -138,8 +141,11 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
       const float p = output.type() == DType::kFloat32
                           ? output.data<float>()[c]
                           : out_scale * float(int(output.data<int8_t>()[c]) - out_zero);
-      // softmax(log p) = p: the metrics' cross-entropy of these "logits" is that of p.
-      log_probabilities[i * size_t(classes) + size_t(c)] = std::log(std::max(p, 1e-12f));
+      // softmax(log p) = p: the metrics' cross-entropy of these "logits" is that of p. p is
+      // clipped at Keras's epsilon (1e-7) as its categorical cross-entropy does: an int8
+      // softmax gives exact zeros below 1/512, which would otherwise weigh log(1e-12).
+      log_probabilities[i * size_t(classes) + size_t(c)] =
+          std::log(std::max(p, kProbabilityEpsilon));
     }
     labels.push_back(data.y[size_t(indices[i])]);
   }

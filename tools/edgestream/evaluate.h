@@ -49,8 +49,8 @@ struct EngineResult {
 // Runs `model` (one float32 or int8 input of one window, softmax output of the classes) with
 // the engine on the windows at `indices`; int8 inputs are quantized as edgeinfer does it
 // (nn::write_input) and int8 outputs dequantized with the tensors' parameters. Loss is the
-// cross-entropy of the output probabilities. Throws naming the model when its input does not hold a
-// window.
+// cross-entropy of the output probabilities clipped at 1e-7, as Keras's. Throws naming the
+// model when its input does not hold a window.
 EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
                         const std::vector<int64_t>& indices);
 
