@@ -279,7 +279,7 @@ class IntegerQuantizer {
       }
       denied[static_cast<size_t>(i)] = true;
     }
-    const Calibration calibration = calibrate(src_, options_.representative);
+    const Calibration calibration = calibrate(src_, options_.representative, options_.calibration);
     range_ = calibration.ranges;
     result_.calibration_samples = calibration.samples;
     apply_given_ranges();

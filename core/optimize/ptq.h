@@ -74,6 +74,7 @@ struct PtqOptions {
   // Activation tensor name -> range (seen must be true) used instead of the
   // calibrated one (kFullInteger, kIntegerOnly, kInt16x8); see above.
   std::map<std::string, TensorRange> activation_ranges;
+  CalibrationOptions calibration;  // min/max, or percentiles (calibration.h)
 };
 
 struct PtqResult {

@@ -123,6 +123,16 @@ class StepParser {
           found = true;
         }
       }
+      if (found &&
+          (step_.conversion == Conversion::kInt8 || step_.conversion == Conversion::kInt8Only ||
+           step_.conversion == Conversion::kInt16x8)) {
+        step_.calibration_samples = integer("samples", 0);
+        if (settings_.count("samples")) at_least("samples", step_.calibration_samples, 1);
+        step_.percentile = real("percentile", false, 100.0f);
+        if (!(step_.percentile > 50.0 && step_.percentile <= 100.0)) {
+          fail("percentile", "must be in (50, 100] (100 keeps min/max), got ", step_.percentile);
+        }
+      }
       if (!found) {
         fail("", "unknown step '", name,
              "'; steps are prune, prune-units, cluster, qat and the conversions float32, "
@@ -313,7 +323,7 @@ class Runner {
       case StepKind::kQat:
         return qat(step);
       case StepKind::kConvert:
-        return convert(step.conversion);
+        return convert(step);
     }
   }
 
@@ -395,13 +405,13 @@ class Runner {
     result_.trained = std::move(qat);
   }
 
-  std::vector<Sample> representative() const {
+  std::vector<Sample> representative(size_t wanted) const {
     const train::Dataset& data = training_data();
     const int batch = options_.export_options.batch;
     const int64_t per_sample = data.x.inner_size();
     const int groups = data.size() / batch;
     if (groups < 1) throw Error(msg("needs at least ", batch, " training samples"));
-    const size_t count = std::min<size_t>(size_t(groups), options_.representative_samples);
+    const size_t count = std::min<size_t>(size_t(groups), wanted);
     std::vector<Sample> samples;
     for (size_t k = 0; k < count; ++k) {
       const int64_t group = int64_t(k) * groups / int64_t(count);
@@ -411,7 +421,8 @@ class Runner {
     return samples;
   }
 
-  void convert(Conversion conversion) {
+  void convert(const SequenceStep& step) {
+    const Conversion conversion = step.conversion;
     nn::Model ir = train::export_ir(result_.trained, options_.export_options);
     PtqOptions ptq = options_.ptq;
     switch (conversion) {
@@ -438,17 +449,22 @@ class Runner {
     const bool integer = ptq.mode == QuantMode::kFullInteger ||
                          ptq.mode == QuantMode::kIntegerOnly || ptq.mode == QuantMode::kInt16x8;
     if (integer) {
-      ptq.representative = representative();
+      ptq.representative =
+          representative(step.calibration_samples > 0 ? size_t(step.calibration_samples)
+                                                      : options_.representative_samples);
+      ptq.calibration.percentile = step.percentile;
       if (has_qat_) ptq.activation_ranges = qat_activation_ranges(result_.trained);
     }
     PtqResult q = quantize(ir, ptq);
     result_.float_ops = q.float_ops;
     result_.ranges_from_qat = q.ranges_from_options;
     result_.model = std::move(q.model);
-    log(msg("  ", conversion_name(conversion), " model", integer ? ": calibrated on " : "",
-            integer ? std::to_string(q.calibration_samples) + " training samples" : "",
-            q.ranges_from_options ? msg(", ", q.ranges_from_options, " ranges from QAT") : "",
-            q.float_ops.empty() ? "" : msg(", ", q.float_ops.size(), " ops kept float32")));
+    log(msg(
+        "  ", conversion_name(conversion), " model", integer ? ": calibrated on " : "",
+        integer ? std::to_string(q.calibration_samples) + " training samples" : "",
+        integer && step.percentile < 100.0 ? msg(", ranges at percentile ", step.percentile) : "",
+        q.ranges_from_options ? msg(", ", q.ranges_from_options, " ranges from QAT") : "",
+        q.float_ops.empty() ? "" : msg(", ", q.float_ops.size(), " ops kept float32")));
   }
 
   const Sequence& sequence_;

@@ -28,11 +28,15 @@
 //                No training step may follow it.
 // then at most one conversion, last: float32, float16, dynamic-range, int8
 // (full integer with float fallback), int8-only (int8 in and out), 16x8. A
-// sequence without one ends as float32.
+// sequence without one ends as float32. The calibrated ones (int8, int8-only,
+// 16x8) take samples (SequenceOptions::representative_samples: how many
+// training samples, evenly spaced, calibrate) and percentile (100: min/max as
+// TensorFlow's converter; below, in (50, 100), each activation's range keeps
+// that percentile of its values: calibration.h).
 //
 // Errors (edge::Error naming the sequence, the step as written and the key):
 // unknown step or key, a missing required key, a value that is not a number
-// or is out of range (sparsity 1.5, clusters 0), two conversions, a step after
+// or is out of range (sparsity 1.5, clusters 0, percentile 40), two conversions, a step after
 // the conversion, a training step after qat, an empty sequence.
 // Thread safety: parsing is reentrant; run_sequence() uses the model it is
 // given and the trainer's threads.
@@ -78,6 +82,8 @@ struct SequenceStep {
   train::CentroidInit init = train::CentroidInit::kKMeansPlusPlus;
   // convert
   Conversion conversion = Conversion::kFloat32;
+  int calibration_samples = 0;  // 0: SequenceOptions::representative_samples
+  double percentile = 100.0;
 };
 
 struct Sequence {

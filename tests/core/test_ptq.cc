@@ -461,6 +461,50 @@ TEST(Ptq, RealHelloWorldRoundTrip) {
   std::printf("[measured] TensorFlow's hello_world_int8 vs sin(x): %.4f\n", converter_sine);
 }
 
+// Percentile calibration: one outlier among 2,000 input values widens the
+// min/max range to 50 (an int8 step of 0.2); at the 99.9th percentile it
+// saturates and the range is the bulk's [-1, 1], within one histogram bin.
+TEST(Calibration, PercentileClipsOutliersMinMaxKeepsThem) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 1000; ++i) {
+    const float v = -1.f + 2.f * float(i) / 999.f;
+    samples.push_back({{v, -v}});
+  }
+  samples[500][0][0] = 50.f;
+  const Model model = tiny_dense();
+  const int32_t x = model.inputs()[0];
+  const TensorRange all = calibrate(model, samples).ranges[size_t(x)];
+  EXPECT_FLOAT_EQ(all.min, -1.f);
+  EXPECT_FLOAT_EQ(all.max, 50.f);
+  CalibrationOptions options;
+  options.percentile = 99.9;
+  const TensorRange clipped = calibrate(model, samples, options).ranges[size_t(x)];
+  const float bin = 51.f / 4096.f;
+  EXPECT_NEAR(clipped.min, -1.f, bin);
+  EXPECT_NEAR(clipped.max, 1.f, 2 * bin);
+  // The int8 input (QUANTIZE's output) of the model made with it has a 25x finer step.
+  PtqOptions ptq;
+  ptq.mode = QuantMode::kFullInteger;
+  ptq.representative = samples;
+  const Model coarse = quantize(model, ptq).model;
+  ptq.calibration.percentile = 99.9;
+  const Model fine = quantize(model, ptq).model;
+  const auto input_scale = [](const Model& q) {
+    EXPECT_EQ(q.operators()[0].op, Op::kQuantize);
+    return q.tensor(q.operators()[0].outputs[0]).quant.scale[0];
+  };
+  EXPECT_NEAR(input_scale(coarse) / input_scale(fine), 51.f / 2.f, 1.f);
+
+  options.percentile = 40.0;
+  try {
+    calibrate(model, samples, options);
+    FAIL() << "percentile 40 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("percentile 40 is outside (50, 100]"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Ptq, ClearErrors) {
   const Model dense = test::dense_gesture_model();
   PtqOptions options;

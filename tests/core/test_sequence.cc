@@ -57,6 +57,12 @@ TEST(SequenceParse, StepsAndSettings) {
   EXPECT_TRUE(t.has_qat());
   EXPECT_EQ(t.conversion(), Conversion::kInt8Only);
 
+  const Sequence c = parse_steps("int8-only samples=1000 percentile=99.99");
+  EXPECT_EQ(c.steps[0].calibration_samples, 1000);
+  EXPECT_NEAR(c.steps[0].percentile, 99.99, 1e-4);
+  EXPECT_EQ(parse_steps("int8").steps[0].calibration_samples, 0);  // SequenceOptions' count
+  EXPECT_EQ(parse_steps("16x8").steps[0].percentile, 100.0);       // min/max
+
   EXPECT_EQ(parse_sequence("f", {"prune-units fraction=0.25"}).conversion(), Conversion::kFloat32);
   for (const char* c : {"float32", "float16", "dynamic-range", "int8", "int8-only", "16x8"}) {
     EXPECT_EQ(conversion_name(parse_sequence("c", {c}).conversion()), std::string(c));
@@ -67,6 +73,12 @@ TEST(SequenceParse, ImpossibleSettingsNameTheStepAndKey) {
   std::string m = parse_error({"prune sparsity=1.5"});
   EXPECT_TRUE(contains(m, "sequence 's', step 'prune sparsity=1.5': key 'sparsity'")) << m;
   EXPECT_TRUE(contains(m, "[0, 1)")) << m;
+  m = parse_error({"int8 percentile=40"});
+  EXPECT_TRUE(contains(m, "key 'percentile' must be in (50, 100]")) << m;
+  m = parse_error({"int8 samples=0"});
+  EXPECT_TRUE(contains(m, "key 'samples' must be >= 1, got 0")) << m;
+  m = parse_error({"float16 percentile=99"});
+  EXPECT_TRUE(contains(m, "key 'percentile' is not a setting of float16")) << m;
   m = parse_error({"cluster clusters=0"});
   EXPECT_TRUE(contains(m, "key 'clusters' must be >= 1, got 0")) << m;
   m = parse_error({"int8", "float16"});
