@@ -221,7 +221,8 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
               "validation_split",
               "patience",
               "min_delta",
-              "restore_best_weights"});
+              "restore_best_weights",
+              "fine_tune_learning_rate"});
   TrainingSpec s;
   s.optimizer = get_choice(t, where, "optimizer", s.optimizer, {"sgd", "rmsprop", "adam"});
   s.learning_rate = float(get_double(t, where, "learning_rate", s.learning_rate, 1e-9, 10.0));
@@ -247,6 +248,8 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
   s.patience = int(get_int(t, where, "patience", s.patience, 0, 1000000));
   s.min_delta = float(get_double(t, where, "min_delta", s.min_delta, 0.0, 1e9));
   s.restore_best_weights = get_bool(t, where, "restore_best_weights", s.restore_best_weights);
+  s.fine_tune_learning_rate =
+      float(get_double(t, where, "fine_tune_learning_rate", s.fine_tune_learning_rate, 1e-9, 10.0));
   if (s.patience > 0 && s.validation_split <= 0.0)
     throw Error(msg(where.file, ": ", where.path,
                     ": patience (early stopping) needs validation_split > 0 to watch val_loss"));

@@ -45,7 +45,10 @@
 //   epochs [10]; batch_size [32]; seed [1]; threads [0: every core]; shards [2] (data-parallel
 //   slices per batch, trainer.h); shuffle [true];
 //   validation_split [0: none] (fraction of the training clips held out, by clip, to watch
-//   val_loss); patience [0: no early stopping]; min_delta [0]; restore_best_weights [true].
+//   val_loss); patience [0: no early stopping]; min_delta [0]; restore_best_weights [true];
+//   fine_tune_learning_rate [0: learning_rate]: the constant rate of `edgestream optimize`'s
+//   training steps (prune, prune-units, cluster, qat), which start from a trained model and
+//   want a rate well below a one-cycle peak.
 //
 // Top-level tables other than `default` and `models` are errors, except `sequences`, which
 // belongs to core/optimize/sequence.h and is skipped here.
@@ -101,6 +104,7 @@ struct TrainingSpec {
   int patience = 0;
   float min_delta = 0.0f;
   bool restore_best_weights = true;
+  float fine_tune_learning_rate = 0.0f;  // 0: learning_rate
 };
 
 struct ModelSpec {

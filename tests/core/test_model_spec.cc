@@ -95,6 +95,7 @@ momentum = 0.9
 schedule = "one-cycle"
 validation_split = 0.2
 patience = 2
+fine_tune_learning_rate = 0.0005
 [sequences]
 int8 = ["int8"]
 )";
@@ -109,6 +110,8 @@ TEST(ModelSpec, ParsesDefaultsOrderAndIgnoresSequences) {
   EXPECT_EQ(b.training.optimizer, "sgd");
   EXPECT_FLOAT_EQ(b.training.momentum, 0.9f);
   EXPECT_EQ(b.training.schedule, "one-cycle");
+  EXPECT_FLOAT_EQ(b.training.fine_tune_learning_rate, 0.0005f);
+  EXPECT_FLOAT_EQ(file.find("a").training.fine_tune_learning_rate, 0.0f);  // learning_rate
   EXPECT_EQ(b.input_elements(), 4);
   auto model = build_model(b, 5);
   EXPECT_EQ(model.num_layers(), 4u);  // flatten, dense, relu6, dense
@@ -167,6 +170,10 @@ TEST(ModelSpecErrors, NameFileModelLayerAndKey) {
       "[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n[models.m.training]\n"
       "patience=3\n",
       {"validation_split"});
+  expect_error(
+      "[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n[models.m.training]\n"
+      "fine_tune_learning_rate=-1\n",
+      {"fine_tune_learning_rate", "out of range"});
   expect_error("[models.m]\ninput=[]\nlayers=[{type=\"dense\", units=3}]\n", {"input"});
   expect_error("[models.m]\ninput=[4]\nlayers=[]\n", {"layers"});
   expect_error("default = \"m\"\n", {"no [models.NAME] table"});

@@ -139,6 +139,10 @@ void run(const Options& o) {
   } else {
     sequences.push_back(optimize::parse_steps(o.steps));
   }
+  // Fine-tuning runs at a constant rate: --learning-rate, else the model file's
+  // fine_tune_learning_rate, else its learning_rate.
+  if (training.fine_tune_learning_rate > 0.0f)
+    training.learning_rate = training.fine_tune_learning_rate;
   if (o.learning_rate > 0.0f) training.learning_rate = o.learning_rate;
   if (o.batch_size > 0) training.batch_size = o.batch_size;
   if (o.threads > 0) training.threads = o.threads;
