@@ -42,6 +42,12 @@ for f in gesture-float.tflite gesture-int8.tflite c/gesture_int8.h c/gesture_int
 done
 check "int8 model smaller than the float one" 1 \
   "$([ "$(stat -c %s "$out/gesture-int8.tflite")" -lt "$(stat -c %s "$out/gesture-float.tflite")" ] && echo 1 || echo 0)"
+# Issue 4's size target for the deployed file (the paper's was 14,008 bytes), its metadata kept.
+check "int8 model at most 12,000 bytes" 1 \
+  "$([ "$(stat -c %s "$out/gesture-int8.tflite")" -le 12000 ] && echo 1 || echo 0)"
+check "int8 model keeps its labels, preprocess and hash" 3 \
+  "$("$(dirname "$EDGE")/edgestream-inspect" "$out/gesture-int8.tflite" 2>/dev/null |
+    grep -Eo 'edgestream\.(labels|preprocess|hash)' | sort -u | wc -l)"
 
 # The hold-out comes first: the training dataset has the 48 other recordings, none held out.
 check "training dataset windows (60 - 12 held out)" 48 \

@@ -38,7 +38,7 @@ step "3. train: 20 % of each class's recordings held out (seed $seed)"
   --report "$out/reports/train"
 step "4. optimize: int8"
 "$edge" optimize "$out/gesture-float.tflite" --dataset "$out/dataset" --app gesture --steps int8 \
-  --seed "$seed" --out "$out/gesture-int8.tflite" --report "$out/reports/optimize"
+  --strip-strings --seed "$seed" --out "$out/gesture-int8.tflite" --report "$out/reports/optimize"
 step "5. eval: float32 vs int8 on the held-out recordings"
 "$edge" eval "$out/gesture-float.tflite" "$out/gesture-int8.tflite" --dataset "$out/dataset" \
   --seed "$seed" --report "$out/reports/eval"
