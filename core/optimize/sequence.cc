@@ -139,6 +139,14 @@ class StepParser {
              "float16, dynamic-range, int8, int8-only, 16x8");
       }
     }
+    if (step_.kind != StepKind::kConvert) {
+      step_.distill = real("distill", false, 0.0f);
+      step_.temperature = real("temperature", false, 2.0f);
+      if (!(step_.distill >= 0.0f && step_.distill <= 1.0f)) {
+        fail("distill", "must be in [0, 1] (the teacher's weight; 0 is off), got ", step_.distill);
+      }
+      if (!(step_.temperature > 0.0f)) fail("temperature", "must be > 0, got ", step_.temperature);
+    }
     for (const auto& [key, value] : settings_) {
       if (!used_.count(key)) fail(key, "is not a setting of ", name);
     }
@@ -242,6 +250,15 @@ class Runner {
 
   SequenceResult run() {
     if (sequence_.steps.empty()) throw Error(msg("sequence '", sequence_.name, "' has no steps"));
+    // The teacher is the model as it came, before any step changes it.
+    for (const SequenceStep& step : sequence_.steps) {
+      if (step.kind != StepKind::kConvert && step.distill > 0.0f && step.epochs > 0) {
+        teacher_logits_ = train::predict_logits(result_.trained, training_data());
+        log(msg("teacher: the starting model's logits on ", training_data().size(),
+                " training samples (distillation)"));
+        break;
+      }
+    }
     bool converted = false;
     for (const SequenceStep& step : sequence_.steps) {
       try {
@@ -277,7 +294,9 @@ class Runner {
     return (n + batch - 1) / batch;
   }
 
-  void fine_tune(train::Model& model, int epochs, const std::function<void(int64_t)>& hook) {
+  void fine_tune(train::Model& model, const SequenceStep& step,
+                 const std::function<void(int64_t)>& hook) {
+    const int epochs = step.epochs;
     if (epochs < 1) return;
     std::unique_ptr<train::Optimizer> optimizer;
     if (options_.make_optimizer) {
@@ -290,6 +309,11 @@ class Runner {
     train::FitOptions fit = options_.fit;
     fit.epochs = epochs;
     fit.early_stopping = train::EarlyStopping{};
+    if (step.distill > 0.0f) {
+      fit.distillation.teacher_logits = &teacher_logits_;
+      fit.distillation.weight = step.distill;
+      fit.distillation.temperature = step.temperature;
+    }
     train::Trainer trainer(model, *optimizer, fit);
     train::StepHookOptions hook_options;
     hook_options.epochs = epochs;
@@ -298,7 +322,10 @@ class Runner {
     const std::vector<train::EpochLog> logs =
         train::fit_with_step_hook(trainer, training_data(), hook_options, hook);
     log(msg("  fine-tuned ", epochs, " epochs: last epoch loss ", logs.back().loss,
-            ", training accuracy ", logs.back().accuracy));
+            ", training accuracy ", logs.back().accuracy,
+            step.distill > 0.0f
+                ? msg(" (distilled: weight ", step.distill, ", temperature ", step.temperature, ")")
+                : ""));
   }
 
   void run_step(const SequenceStep& step) {
@@ -315,7 +342,7 @@ class Runner {
         c.init = step.init;
         c.seed = options_.fit.seed;
         train::WeightClusterer clusterer(model, c);
-        fine_tune(model, step.epochs, [&](int64_t) { clusterer.after_step(); });
+        fine_tune(model, step, [&](int64_t) { clusterer.after_step(); });
         log(msg("  ", clusterer.layer_names().size(), " kernels tied to ", step.clusters,
                 " centroids each"));
         return;
@@ -344,7 +371,7 @@ class Runner {
     decay.begin_step = int64_t(step.begin_epoch) * spe;
     decay.end_step = std::max(int64_t(end_epoch) * spe - 1, decay.begin_step + 1);
     train::MagnitudePruner pruner(model, decay);
-    fine_tune(model, step.epochs, [&](int64_t s) { pruner.on_step(s); });
+    fine_tune(model, step, [&](int64_t s) { pruner.on_step(s); });
     const int64_t total = int64_t(step.epochs) * spe;
     if (total <= decay.end_step || (decay.end_step - decay.begin_step) % decay.frequency != 0) {
       pruner.prune_to(step.sparsity);  // the schedule's last update fell short of the target
@@ -374,7 +401,7 @@ class Runner {
       throw Error("no Dense or Conv2D layer of the model can be structurally pruned");
     }
     log(msg("  parameters ", before, " -> ", result_.trained.parameter_count()));
-    fine_tune(result_.trained, step.epochs, nullptr);
+    fine_tune(result_.trained, step, nullptr);
   }
 
   void qat(const SequenceStep& step) {
@@ -395,7 +422,7 @@ class Runner {
       if (!m.zeros.empty()) masks.push_back(std::move(m));
     }
     train::WeightFakeQuantizer weights(qat);
-    fine_tune(qat, step.epochs, [&](int64_t) {
+    fine_tune(qat, step, [&](int64_t) {
       for (Mask& m : masks)
         for (int64_t j : m.zeros) (*m.kernel)[j] = 0.0f;
       weights.after_step();
@@ -471,6 +498,7 @@ class Runner {
   const SequenceOptions& options_;
   SequenceResult result_;
   bool has_qat_ = false;
+  train::Tensor teacher_logits_;  // [training samples, classes] when a step distills
 };
 
 }  // namespace

@@ -26,6 +26,11 @@
 //                ranges become the int8 activation parameters of a following
 //                int8, int8-only or 16x8 conversion (PtqOptions::activation_ranges).
 //                No training step may follow it.
+// Every training step also takes distill (0: off; in (0, 1]: the weight of
+// knowledge distillation from the model as the sequence received it, whose
+// logits on the training split become soft targets: loss.h) and temperature
+// (2, > 0): a pruned or quantized network then learns to match the float
+// model's outputs, not only the labels.
 // then at most one conversion, last: float32, float16, dynamic-range, int8
 // (full integer with float fallback), int8-only (int8 in and out), 16x8. A
 // sequence without one ends as float32. The calibrated ones (int8, int8-only,
@@ -80,6 +85,8 @@ struct SequenceStep {
   // cluster
   int clusters = 0;
   train::CentroidInit init = train::CentroidInit::kKMeansPlusPlus;
+  // every training step: knowledge distillation from the starting model
+  float distill = 0.0f, temperature = 2.0f;
   // convert
   Conversion conversion = Conversion::kFloat32;
   int calibration_samples = 0;  // 0: SequenceOptions::representative_samples

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/common/error.h"
 
@@ -35,6 +36,60 @@ LossResult softmax_cross_entropy(const Tensor& logits, const int32_t* labels, fl
         const double p = std::exp(double(z[j] - top)) / sum;
         g[j] = float((p - (j == label ? 1.0 : 0.0)) * grad_scale);
       }
+    }
+  }
+  return result;
+}
+
+namespace {
+
+// softmax(z / T) of one row of k logits into out; returns log(sum exp((z - max z) / T)).
+double scaled_softmax(const float* z, int k, double temperature, double* out) {
+  double top = z[0];
+  for (int j = 1; j < k; ++j) top = std::max(top, double(z[j]));
+  double sum = 0.0;
+  for (int j = 0; j < k; ++j) {
+    out[j] = std::exp((double(z[j]) - top) / temperature);
+    sum += out[j];
+  }
+  for (int j = 0; j < k; ++j) out[j] /= sum;
+  return std::log(sum);
+}
+
+}  // namespace
+
+LossResult distillation_cross_entropy(const Tensor& logits, const int32_t* labels,
+                                      const float* teacher_logits, float weight, float temperature,
+                                      float grad_scale, Tensor* grad) {
+  if (!(weight >= 0.0f && weight <= 1.0f))
+    throw Error(msg("distillation: the teacher's weight must be in [0, 1], got ", weight));
+  if (!(temperature > 0.0f))
+    throw Error(msg("distillation: the temperature must be > 0, got ", temperature));
+  LossResult result = softmax_cross_entropy(logits, labels, grad_scale * (1.0f - weight), grad);
+  if (weight == 0.0f) return result;
+  result.loss_sum *= 1.0 - double(weight);
+  const int n = logits.dim(0), k = logits.dim(1);
+  const double t = temperature;
+  std::vector<double> student(static_cast<size_t>(k)), teacher(static_cast<size_t>(k));
+  for (int i = 0; i < n; ++i) {
+    const float* z = logits.data() + int64_t(i) * k;
+    const float* tz = teacher_logits + int64_t(i) * k;
+    scaled_softmax(z, k, t, student.data());
+    scaled_softmax(tz, k, t, teacher.data());
+    double kl = 0.0;
+    for (int j = 0; j < k; ++j) {
+      if (teacher[size_t(j)] > 0.0) {
+        // log s_j may underflow to -inf only where s_j == 0; clamp as Keras does.
+        kl += teacher[size_t(j)] *
+              (std::log(teacher[size_t(j)]) - std::log(std::max(student[size_t(j)], 1e-300)));
+      }
+    }
+    result.loss_sum += double(weight) * t * t * kl;
+    if (grad) {
+      float* g = grad->data() + int64_t(i) * k;
+      for (int j = 0; j < k; ++j)
+        g[j] += float(double(weight) * t * (student[size_t(j)] - teacher[size_t(j)]) *
+                      double(grad_scale));
     }
   }
   return result;

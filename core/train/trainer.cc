@@ -94,13 +94,24 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
     copy_sample(data.x, index, &shard.x, i);
     shard.labels[size_t(i)] = data.labels[size_t(index)];
   }
+  const FitOptions::Distillation& distill = options_.distillation;
+  if (distill.teacher_logits) {
+    const Tensor& teacher = *distill.teacher_logits;
+    const int k = teacher.dim(1);
+    shard.teacher.resize({n, k});
+    for (int i = 0; i < n; ++i) copy_sample(teacher, indices[shard.begin + i], &shard.teacher, i);
+  }
   Context ctx;
   ctx.training = true;
   ctx.seed = mix_seed(options_.seed, uint64_t(step) * uint64_t(options_.shards) + uint64_t(s));
   ctx.shard_weight = float(n) / float(count);
   const Tensor& logits = model.forward(shard.x, ctx);
   const LossResult loss =
-      softmax_cross_entropy(logits, shard.labels.data(), 1.0f / float(count), &shard.grad);
+      distill.teacher_logits
+          ? distillation_cross_entropy(logits, shard.labels.data(), shard.teacher.data(),
+                                       distill.weight, distill.temperature, 1.0f / float(count),
+                                       &shard.grad)
+          : softmax_cross_entropy(logits, shard.labels.data(), 1.0f / float(count), &shard.grad);
   shard.loss = loss.loss_sum;
   shard.correct = loss.correct;
   model.backward(shard.grad, nullptr);
@@ -109,6 +120,14 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
 double Trainer::train_step(const Dataset& data, const int* indices, int count, int64_t step,
                            int* correct) {
   if (count < 1) throw Error("train_step: empty batch");
+  if (const Tensor* teacher = options_.distillation.teacher_logits) {
+    const Shape& out = model_.output_shape();
+    if (teacher->rank() != 2 || teacher->dim(0) != data.size() || out.size() != 1 ||
+        teacher->dim(1) != out[0])
+      throw Error(msg("distillation: the teacher's logits are ", shape_to_string(teacher->shape()),
+                      ", expected [", data.size(), ", ", out.empty() ? 0 : out[0],
+                      "] (one row of class logits per training sample)"));
+  }
   ScopedFlushDenormals flush;
   const int used = std::min(options_.shards, count);
   for (int s = 0; s < used; ++s) {
@@ -233,24 +252,41 @@ Evaluation Trainer::evaluate(const Dataset& data, int batch_size) {
 
 std::vector<int32_t> Trainer::predict(const Dataset& data, int batch_size) {
   check_dataset(data, "prediction");
+  const Tensor logits = predict_logits(model_, data, batch_size);
+  const int k = logits.dim(1);
   std::vector<int32_t> classes;
-  Context ctx;
-  const int n = data.size();
-  for (int begin = 0; begin < n; begin += std::max(batch_size, 1)) {
-    const int count = std::min(std::max(batch_size, 1), n - begin);
-    eval_shape_ = data.x.shape();
-    eval_shape_[0] = count;
-    eval_x_.resize(eval_shape_);
-    std::memcpy(eval_x_.data(), data.x.data() + int64_t(begin) * data.x.inner_size(),
-                sizeof(float) * size_t(eval_x_.size()));
-    const Tensor& logits = model_.forward(eval_x_, ctx);
-    const int k = logits.dim(1);
-    for (int i = 0; i < count; ++i) {
-      const float* z = logits.data() + int64_t(i) * k;
-      classes.push_back(int32_t(std::max_element(z, z + k) - z));
-    }
+  for (int i = 0; i < data.size(); ++i) {
+    const float* z = logits.data() + int64_t(i) * k;
+    classes.push_back(int32_t(std::max_element(z, z + k) - z));
   }
   return classes;
+}
+
+Tensor predict_logits(Model& model, const Dataset& data, int batch_size) {
+  const Shape& expected = model.input_shape();
+  const Shape& got = data.x.shape();
+  if (got.size() != expected.size() + 1 ||
+      !std::equal(expected.begin(), expected.end(), got.begin() + 1))
+    throw Error(msg("prediction data: samples must be ", shape_to_string(expected),
+                    " (the model input), got x of shape ", shape_to_string(got)));
+  batch_size = std::max(batch_size, 1);
+  const int n = data.size();
+  Tensor out;
+  Tensor x;
+  Context ctx;  // inference
+  for (int begin = 0; begin < n; begin += batch_size) {
+    const int count = std::min(batch_size, n - begin);
+    Shape shape = got;
+    shape[0] = count;
+    x.resize(shape);
+    std::memcpy(x.data(), data.x.data() + int64_t(begin) * data.x.inner_size(),
+                sizeof(float) * size_t(x.size()));
+    const Tensor& logits = model.forward(x, ctx);
+    const int k = logits.dim(1);
+    if (begin == 0) out.resize({n, k});
+    std::memcpy(out.data() + int64_t(begin) * k, logits.data(), sizeof(float) * size_t(count) * k);
+  }
+  return out;
 }
 
 }  // namespace edge::train

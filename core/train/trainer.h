@@ -49,6 +49,10 @@ struct Dataset {
 // A new dataset holding the samples at `indices` (in that order).
 Dataset subset(const Dataset& data, const std::vector<int>& indices);
 
+// The model's logits [N, classes] for every sample of `data`, in inference mode (a
+// teacher's targets for distillation). Throws edge::Error for samples of the wrong shape.
+Tensor predict_logits(Model& model, const Dataset& data, int batch_size = 256);
+
 struct EarlyStopping {
   int patience = 0;  // 0 disables early stopping
   float min_delta = 0.0f;
@@ -65,6 +69,15 @@ struct FitOptions {
   // Learning rate per step; null uses the optimizer's own rate. Not owned.
   const LrSchedule* schedule = nullptr;
   EarlyStopping early_stopping;
+  // Knowledge distillation (loss.h distillation_cross_entropy) when teacher_logits is set:
+  // row i holds the teacher's logits for sample i of the dataset given to fit() or
+  // train_step() ([N, classes]; not owned). The loss mixes the labels' cross-entropy with
+  // the teacher's softened outputs by `weight`.
+  struct Distillation {
+    const Tensor* teacher_logits = nullptr;
+    float weight = 0.5f;
+    float temperature = 2.0f;
+  } distillation;
   // Called after each epoch (e.g. to print progress).
   std::function<void(int epoch, double loss, double accuracy, double val_loss, double val_accuracy)>
       on_epoch;
@@ -122,6 +135,7 @@ class Trainer {
     Tensor x, grad;
     Shape shape;
     std::vector<int32_t> labels;
+    Tensor teacher;  // the shard's rows of the teacher's logits (distillation)
     double loss = 0.0;
     int correct = 0;
     int begin = 0, end = 0;

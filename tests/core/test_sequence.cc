@@ -57,6 +57,14 @@ TEST(SequenceParse, StepsAndSettings) {
   EXPECT_TRUE(t.has_qat());
   EXPECT_EQ(t.conversion(), Conversion::kInt8Only);
 
+  const Sequence d =
+      parse_steps("prune-units fraction=0.4 distill=0.8 temperature=4;qat distill=1");
+  EXPECT_FLOAT_EQ(d.steps[0].distill, 0.8f);
+  EXPECT_FLOAT_EQ(d.steps[0].temperature, 4.0f);
+  EXPECT_FLOAT_EQ(d.steps[1].distill, 1.0f);
+  EXPECT_FLOAT_EQ(d.steps[1].temperature, 2.0f);                              // default
+  EXPECT_FLOAT_EQ(parse_steps("prune sparsity=0.5").steps[0].distill, 0.0f);  // off
+
   const Sequence c = parse_steps("int8-only samples=1000 percentile=99.99");
   EXPECT_EQ(c.steps[0].calibration_samples, 1000);
   EXPECT_NEAR(c.steps[0].percentile, 99.99, 1e-4);
@@ -73,6 +81,12 @@ TEST(SequenceParse, ImpossibleSettingsNameTheStepAndKey) {
   std::string m = parse_error({"prune sparsity=1.5"});
   EXPECT_TRUE(contains(m, "sequence 's', step 'prune sparsity=1.5': key 'sparsity'")) << m;
   EXPECT_TRUE(contains(m, "[0, 1)")) << m;
+  m = parse_error({"prune sparsity=0.5 distill=1.5"});
+  EXPECT_TRUE(contains(m, "key 'distill' must be in [0, 1]")) << m;
+  m = parse_error({"qat temperature=0"});
+  EXPECT_TRUE(contains(m, "key 'temperature' must be > 0, got 0")) << m;
+  m = parse_error({"int8 distill=0.5"});
+  EXPECT_TRUE(contains(m, "key 'distill' is not a setting of int8")) << m;
   m = parse_error({"int8 percentile=40"});
   EXPECT_TRUE(contains(m, "key 'percentile' must be in (50, 100]")) << m;
   m = parse_error({"int8 samples=0"});
@@ -166,8 +180,9 @@ class SequenceRun : public ::testing::Test {
     return m;
   }
 
-  static SequenceResult run(const std::string& steps) {
+  static SequenceResult run(const std::string& steps, std::vector<std::string>* log = nullptr) {
     SequenceOptions options;
+    if (log) options.log = [log](const std::string& line) { log->push_back(line); };
     options.train = &base_->train;
     options.fit.batch_size = 4;
     // The baseline's own optimizer settings, as `edgestream optimize` takes them from model.toml.
@@ -232,6 +247,18 @@ TEST_F(SequenceRun, PruneUnitsWritesASmallerModel) {
   const int64_t params = (180 * 25 + 25) + (25 * 8 + 8) + (8 * 2 + 2);
   EXPECT_EQ(r.trained.parameter_count(), params);
   EXPECT_EQ(r.model.parameter_bytes(), size_t(params) * 4);
+  EXPECT_GE(accuracy(r.model), base_->float_accuracy - 0.2);
+}
+
+TEST_F(SequenceRun, DistilledPruneUnitsLearnsFromTheStartingModel) {
+  std::vector<std::string> log;
+  const SequenceResult r = run("prune-units fraction=0.5 epochs=2 distill=0.9;int8", &log);
+  const auto has = [&](const std::string& text) {
+    return std::any_of(log.begin(), log.end(),
+                       [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("teacher: the starting model's logits on ")) << ::testing::PrintToString(log);
+  EXPECT_TRUE(has("(distilled: weight 0.9, temperature 2)")) << ::testing::PrintToString(log);
   EXPECT_GE(accuracy(r.model), base_->float_accuracy - 0.2);
 }
 

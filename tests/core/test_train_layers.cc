@@ -492,5 +492,55 @@ TEST(TrainGradients, SoftmaxCrossEntropy) {
   }
 }
 
+// Distillation: the gradient of the mixed loss against finite differences at
+// a temperature that is not 1, weight 0 is plain cross-entropy, and a student
+// equal to its teacher gets no gradient from the teacher's term.
+TEST(TrainGradients, DistillationCrossEntropy) {
+  Tensor logits = random_tensor({4, 3}, 26, 2.0f);
+  const Tensor teacher = random_tensor({4, 3}, 27, 3.0f);
+  const int32_t labels[] = {1, 0, 2, 2};
+  const float weight = 0.7f, temperature = 2.5f;
+  Tensor grad;
+  distillation_cross_entropy(logits, labels, teacher.data(), weight, temperature, 0.25f, &grad);
+  const auto loss = [&] {
+    return distillation_cross_entropy(logits, labels, teacher.data(), weight, temperature, 1.0f,
+                                      nullptr)
+               .loss_sum /
+           4;
+  };
+  const double h = kSmooth.step;
+  for (int64_t i = 0; i < logits.size(); ++i) {
+    const float saved = logits[i];
+    logits[i] = float(saved + h);
+    const double plus = loss();
+    logits[i] = float(saved - h);
+    const double minus = loss();
+    logits[i] = saved;
+    const double numeric = (plus - minus) / (2 * h);
+    EXPECT_NEAR(grad[i], numeric, kSmooth.atol + kSmooth.rtol * std::fabs(numeric)) << i;
+  }
+
+  Tensor plain;
+  const LossResult ce = softmax_cross_entropy(logits, labels, 1.0f, &plain);
+  const LossResult off =
+      distillation_cross_entropy(logits, labels, teacher.data(), 0.0f, 2.0f, 1.0f, &grad);
+  EXPECT_DOUBLE_EQ(off.loss_sum, ce.loss_sum);
+  for (int64_t i = 0; i < grad.size(); ++i) EXPECT_EQ(grad[i], plain[i]);
+
+  const LossResult same =
+      distillation_cross_entropy(logits, labels, logits.data(), 1.0f, 3.0f, 1.0f, &grad);
+  EXPECT_NEAR(same.loss_sum, 0.0, 1e-9);  // KL of a distribution with itself
+  for (int64_t i = 0; i < grad.size(); ++i) EXPECT_NEAR(grad[i], 0.0f, 1e-7f) << i;
+  EXPECT_EQ(same.correct, ce.correct);  // counted against the labels
+
+  try {
+    distillation_cross_entropy(logits, labels, teacher.data(), 1.5f, 2.0f, 1.0f, nullptr);
+    FAIL() << "weight 1.5 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weight must be in [0, 1], got 1.5"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace edge::train

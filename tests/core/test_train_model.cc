@@ -238,6 +238,51 @@ TEST(TrainConvergence, DenseXorWithSgdMomentumAndOneCycle) {
   EXPECT_EQ(trainer.predict(xor_data), (std::vector<int32_t>{0, 1, 1, 0}));
 }
 
+// With the teacher's weight at 1 the student learns the teacher's function, not
+// the labels: a teacher that answers XNOR wins over XOR labels.
+TEST(TrainDistillation, StudentFollowsTheTeacherNotTheLabels) {
+  Dataset xor_data;
+  xor_data.x.resize({4, 2});
+  const float points[] = {0, 0, 0, 1, 1, 0, 1, 1};
+  std::copy(points, points + 8, xor_data.x.data());
+  xor_data.labels = {0, 1, 1, 0};
+  Tensor xnor_teacher({4, 2});
+  const float logits[] = {-3, 3, 3, -3, 3, -3, -3, 3};
+  std::copy(logits, logits + 8, xnor_teacher.data());
+  Model m;
+  NodeId x = m.input({2});
+  x = m.add(std::make_unique<Dense>(16), x);
+  x = m.add(std::make_unique<ReLU>(), x);
+  m.add(std::make_unique<Dense>(2), x);
+  m.initialize(3);
+  Adam adam(AdamOptions{0.05f});
+  FitOptions options;
+  options.epochs = 300;
+  options.batch_size = 4;
+  options.distillation.teacher_logits = &xnor_teacher;
+  options.distillation.weight = 1.0f;
+  options.distillation.temperature = 2.0f;
+  Trainer trainer(m, adam, options);
+  trainer.fit(xor_data);
+  EXPECT_EQ(trainer.predict(xor_data), (std::vector<int32_t>{1, 0, 0, 1}));
+  const Tensor out = predict_logits(m, xor_data);
+  ASSERT_EQ(out.shape(), (Shape{4, 2}));
+  EXPECT_GT(out[1] - out[0], 1.0f);  // sample 0: the teacher's class 1 by a margin
+
+  // Teacher rows that do not match the data are refused by name.
+  Tensor short_teacher({3, 2});
+  options.distillation.teacher_logits = &short_teacher;
+  Trainer bad(m, adam, options);
+  try {
+    bad.fit(xor_data);
+    FAIL() << "3 teacher rows for 4 samples accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("teacher's logits are [3, 2], expected [4, 2]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TrainEarlyStopping, StopsAndRestoresBestWeights) {
   // Few noisy training samples and a big network: validation loss rises.
   Dataset train = bars(12, 21), validation = bars(40, 22);
