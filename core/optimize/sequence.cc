@@ -146,6 +146,10 @@ class StepParser {
         fail("distill", "must be in [0, 1] (the teacher's weight; 0 is off), got ", step_.distill);
       }
       if (!(step_.temperature > 0.0f)) fail("temperature", "must be > 0, got ", step_.temperature);
+      step_.learning_rate = real("lr", false, 0.0f);
+      if (settings_.count("lr") && !(step_.learning_rate > 0.0f && step_.learning_rate <= 10.0f)) {
+        fail("lr", "must be in (0, 10], got ", step_.learning_rate);
+      }
     }
     for (const auto& [key, value] : settings_) {
       if (!used_.count(key)) fail(key, "is not a setting of ", name);
@@ -300,10 +304,10 @@ class Runner {
     if (epochs < 1) return;
     std::unique_ptr<train::Optimizer> optimizer;
     if (options_.make_optimizer) {
-      optimizer = options_.make_optimizer();
+      optimizer = options_.make_optimizer(step.learning_rate);
     } else {
       train::AdamOptions adam;
-      adam.learning_rate = 1e-4f;
+      adam.learning_rate = step.learning_rate > 0.0f ? step.learning_rate : 1e-4f;
       optimizer = std::make_unique<train::Adam>(adam);
     }
     train::FitOptions fit = options_.fit;
@@ -321,8 +325,9 @@ class Runner {
     hook_options.seed = fit.seed;
     const std::vector<train::EpochLog> logs =
         train::fit_with_step_hook(trainer, training_data(), hook_options, hook);
-    log(msg("  fine-tuned ", epochs, " epochs: last epoch loss ", logs.back().loss,
-            ", training accuracy ", logs.back().accuracy,
+    log(msg("  fine-tuned ", epochs, " epochs",
+            step.learning_rate > 0.0f ? msg(" at learning rate ", step.learning_rate) : "",
+            ": last epoch loss ", logs.back().loss, ", training accuracy ", logs.back().accuracy,
             step.distill > 0.0f
                 ? msg(" (distilled: weight ", step.distill, ", temperature ", step.temperature, ")")
                 : ""));

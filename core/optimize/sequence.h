@@ -85,8 +85,10 @@ struct SequenceStep {
   // cluster
   int clusters = 0;
   train::CentroidInit init = train::CentroidInit::kKMeansPlusPlus;
-  // every training step: knowledge distillation from the starting model
+  // every training step: knowledge distillation from the starting model, and
+  // the step's own learning rate (0: SequenceOptions::make_optimizer's default)
   float distill = 0.0f, temperature = 2.0f;
+  float learning_rate = 0.0f;
   // convert
   Conversion conversion = Conversion::kFloat32;
   int calibration_samples = 0;  // 0: SequenceOptions::representative_samples
@@ -124,8 +126,9 @@ double weight_sparsity(const nn::Model& model);
 struct SequenceOptions {
   const train::Dataset* train = nullptr;  // fine-tuning data; also the representative set
   train::FitOptions fit;                  // batch_size, seed, threads, shards (epochs per step)
-  // A fresh optimizer for each training step; defaults to Adam, learning rate 1e-4.
-  std::function<std::unique_ptr<train::Optimizer>()> make_optimizer;
+  // A fresh optimizer for each training step, at `learning_rate` (a step's lr=)
+  // or, when that is 0, at the caller's default; defaults to Adam, 1e-4.
+  std::function<std::unique_ptr<train::Optimizer>(float learning_rate)> make_optimizer;
   train::ExportOptions export_options;  // batch, softmax, labels and metadata of the output
   size_t representative_samples = 300;  // at most, evenly spaced over the training split
   PtqOptions ptq;                       // per_channel_dense, float_ops; mode set by the step

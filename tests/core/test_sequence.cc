@@ -64,6 +64,8 @@ TEST(SequenceParse, StepsAndSettings) {
   EXPECT_FLOAT_EQ(d.steps[1].distill, 1.0f);
   EXPECT_FLOAT_EQ(d.steps[1].temperature, 2.0f);                              // default
   EXPECT_FLOAT_EQ(parse_steps("prune sparsity=0.5").steps[0].distill, 0.0f);  // off
+  EXPECT_FLOAT_EQ(parse_steps("qat epochs=3 lr=0.0003").steps[0].learning_rate, 0.0003f);
+  EXPECT_FLOAT_EQ(parse_steps("qat").steps[0].learning_rate, 0.0f);  // the caller's rate
 
   const Sequence c = parse_steps("int8-only samples=1000 percentile=99.99");
   EXPECT_EQ(c.steps[0].calibration_samples, 1000);
@@ -85,6 +87,10 @@ TEST(SequenceParse, ImpossibleSettingsNameTheStepAndKey) {
   EXPECT_TRUE(contains(m, "key 'distill' must be in [0, 1]")) << m;
   m = parse_error({"qat temperature=0"});
   EXPECT_TRUE(contains(m, "key 'temperature' must be > 0, got 0")) << m;
+  m = parse_error({"qat lr=0"});
+  EXPECT_TRUE(contains(m, "key 'lr' must be in (0, 10], got 0")) << m;
+  m = parse_error({"int8 lr=0.1"});
+  EXPECT_TRUE(contains(m, "key 'lr' is not a setting of int8")) << m;
   m = parse_error({"int8 distill=0.5"});
   EXPECT_TRUE(contains(m, "key 'distill' is not a setting of int8")) << m;
   m = parse_error({"int8 percentile=40"});
@@ -186,8 +192,10 @@ class SequenceRun : public ::testing::Test {
     options.train = &base_->train;
     options.fit.batch_size = 4;
     // The baseline's own optimizer settings, as `edgestream optimize` takes them from model.toml.
-    options.make_optimizer = [] {
-      return std::make_unique<train::RmsProp>(train::RmsPropOptions{});
+    options.make_optimizer = [](float learning_rate) {
+      train::RmsPropOptions rmsprop;
+      if (learning_rate > 0.0f) rmsprop.learning_rate = learning_rate;
+      return std::make_unique<train::RmsProp>(rmsprop);
     };
     options.export_options.labels = {"punch", "flex"};
     return run_sequence(trained_copy(), parse_steps(steps), options);
@@ -260,6 +268,25 @@ TEST_F(SequenceRun, DistilledPruneUnitsLearnsFromTheStartingModel) {
   EXPECT_TRUE(has("teacher: the starting model's logits on ")) << ::testing::PrintToString(log);
   EXPECT_TRUE(has("(distilled: weight 0.9, temperature 2)")) << ::testing::PrintToString(log);
   EXPECT_GE(accuracy(r.model), base_->float_accuracy - 0.2);
+}
+
+TEST_F(SequenceRun, EachTrainingStepGetsItsOwnLearningRate) {
+  SequenceOptions options;
+  options.train = &base_->train;
+  options.fit.batch_size = 4;
+  std::vector<float> requested;
+  options.make_optimizer = [&requested](float learning_rate) {
+    requested.push_back(learning_rate);
+    return std::make_unique<train::RmsProp>(train::RmsPropOptions{});
+  };
+  std::vector<std::string> log;
+  options.log = [&log](const std::string& line) { log.push_back(line); };
+  run_sequence(trained_copy(),
+               parse_steps("prune sparsity=0.3 epochs=1;qat epochs=1 lr=0.0003;int8"), options);
+  EXPECT_EQ(requested, (std::vector<float>{0.0f, 0.0003f}));  // 0: the caller's default rate
+  EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string& l) {
+    return l.find("fine-tuned 1 epochs at learning rate 0.0003") != std::string::npos;
+  })) << ::testing::PrintToString(log);
 }
 
 TEST_F(SequenceRun, ClusterKeepsAtMostKValuesPerKernel) {

@@ -195,7 +195,11 @@ void run(const Options& o) {
   options.fit.seed = training.seed;
   options.fit.shards = training.shards;
   options.fit.threads = training.threads > 0 ? training.threads : 2;
-  options.make_optimizer = [training] { return train::make_optimizer(training); };
+  options.make_optimizer = [training](float step_learning_rate) {
+    train::TrainingSpec step_training = training;
+    if (step_learning_rate > 0.0f) step_training.learning_rate = step_learning_rate;
+    return train::make_optimizer(step_training);
+  };
   options.export_options.batch = imported.batch;
   options.export_options.softmax = imported.softmax;
   options.export_options.description = original.description();
