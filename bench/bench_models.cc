@@ -4,6 +4,8 @@
 //
 // Real models come from ../shared/data/models/tflm (EDGE_SHARED_DATA or the path
 // beside the source tree); a missing model skips its benchmark with a message.
+// EDGE_BENCH_MODELS=a.tflite:b.tflite adds the fast-kernel benchmark of each file
+// (models written by `edgestream train/optimize`, docs/results.md's latencies).
 // The paper's 180-50-15-2 dense network (gesture classifier: 30 samples x 6 IMU
 // channels in, RELU hidden layers, softmax over 2 classes) is built here through
 // the model IR directly, with fixed pseudo-random int8 weights: the speed does not
@@ -109,14 +111,17 @@ void run(benchmark::State& state, const Model& model, KernelSet kernels) {
   state.counters["arena_bytes"] = static_cast<double>(interpreter.arena_bytes());
 }
 
-void bench_file(benchmark::State& state, const char* name, KernelSet kernels) {
+// `name`: a file of ../shared/data/models/tflm, or a path when it holds a '/'.
+void bench_file(benchmark::State& state, const std::string& name, KernelSet kernels) {
   static std::map<std::string, std::unique_ptr<Model>> cache;
   auto& slot = cache[name];
   if (!slot) {
     try {
       ReadOptions options;
       options.allow_unsupported = true;  // SVDF state in the keyword model
-      slot = std::make_unique<Model>(read_tflite_file(model_path(name), options));
+      const std::string path =
+          name.find('/') != std::string::npos ? name : model_path(name.c_str());
+      slot = std::make_unique<Model>(read_tflite_file(path, options));
     } catch (const Error& e) {
       state.SkipWithError(e.what());
       return;
@@ -144,6 +149,29 @@ BENCHMARK_CAPTURE(bench_dense, dense_180_50_15_2_ref, KernelSet::kReference)
 BENCHMARK_CAPTURE(bench_dense, dense_180_50_15_2_fast, KernelSet::kFast)
     ->Unit(benchmark::kNanosecond);
 
+void register_files_from_environment() {
+  const char* list = std::getenv("EDGE_BENCH_MODELS");
+  if (!list) return;
+  std::string rest = list;
+  while (!rest.empty()) {
+    const size_t colon = rest.find(':');
+    const std::string path = rest.substr(0, colon);
+    rest = colon == std::string::npos ? "" : rest.substr(colon + 1);
+    if (path.empty()) continue;
+    const std::string label = "bench_file/" + path.substr(path.rfind('/') + 1) + "_fast";
+    benchmark::RegisterBenchmark(label.c_str(), [path](benchmark::State& state) {
+      bench_file(state, path, KernelSet::kFast);
+    })->Unit(benchmark::kMicrosecond);
+  }
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  register_files_from_environment();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
