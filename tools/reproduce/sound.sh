@@ -7,16 +7,18 @@
 #   2. dataset   1 s windows every 0.5 s (last one zero padded), z-score, 173x173;
 #   3. train     the thesis's SqueezeNet-style CNN (pipelines/sound/model.toml), train fold 1,
 #                test fold 2 (EDGE_TEST_FOLD=1 for the reverse);
-#   4. optimize  int8 (full integer, calibrated on the training fold) and pruned + int8;
-#   5. eval      float32, int8 and pruned + int8 side by side on the test fold;
-#   6. export    the int8 model as a C array with its operator list and arena;
-#   7. classify  one clip of the test fold through the real-time graph built from the int8
+#   4. optimize  the model file's sequences: int8 (full integer, calibrated on the training
+#                fold), qat-int8 (quantization-aware fine-tuning, then int8) and units-int8
+#                (45 % of the filters removed, distilled from the float model, QAT, int8);
+#   5. eval      float32 and the three optimized models side by side on the test fold;
+#   6. export    the last sequence's model as a C array with its operator list and arena;
+#   7. classify  one clip of the test fold through the real-time graph built from that
 #                model (its statistics come from the model's metadata).
 #
 #   tools/reproduce/sound.sh [OUT]   (default out/reproduce/sound; EDGE_BUILD=build,
-#   EDGE_EPOCHS: training epochs, default the model file's; EDGE_PRUNE_EPOCHS, default 3)
-# The CNN trains at roughly 40 windows/s per core: 1750 windows an epoch, so plan minutes per
-# epoch on a 2-core machine.
+#   EDGE_EPOCHS: training epochs, default the model file's; EDGE_SEQUENCES, default
+#   "int8 qat-int8 units-int8")
+# About 15 s an epoch of 1575 windows on 2 idle cores: some 15 minutes a direction.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${EDGE_BUILD:-$root/build}
@@ -43,20 +45,25 @@ step "2. dataset: 1 s windows, z-score, 173x173"
 step "3. train: the thesis CNN, test fold $test_fold"
 "$edge" train sound --dataset "$out/dataset" --out "$out/sound-float.tflite" "${split[@]}" \
   "${epochs[@]}" --report "$out/reports/train"
-step "4. optimize: int8, and pruned 80 % + int8"
-"$edge" optimize "$out/sound-float.tflite" --dataset "$out/dataset" --app sound --sequence int8 \
-  "${split[@]}" --out "$out/sound-int8.tflite" --report "$out/reports/int8"
-"$edge" optimize "$out/sound-float.tflite" --dataset "$out/dataset" --app sound \
-  --steps "prune sparsity=0.8 epochs=${EDGE_PRUNE_EPOCHS:-3};int8" "${split[@]}" \
-  --out "$out/sound-pruned-int8.tflite" --report "$out/reports/pruned-int8"
-step "5. eval: float32, int8, pruned + int8 on fold $test_fold"
-"$edge" eval "$out/sound-float.tflite" "$out/sound-int8.tflite" "$out/sound-pruned-int8.tflite" \
-  --dataset "$out/dataset" "${split[@]}" --report "$out/reports/eval"
-step "6. export: C array"
-"$edge" export "$out/sound-int8.tflite" --out "$out/c"
+read -r -a sequences <<<"${EDGE_SEQUENCES:-int8 qat-int8 units-int8}"
+optimized=()
+for sequence in "${sequences[@]}"; do
+  step "4. optimize: $sequence (pipelines/sound/model.toml)"
+  "$edge" optimize "$out/sound-float.tflite" --dataset "$out/dataset" --app sound \
+    --sequence "$sequence" "${split[@]}" --out "$out/sound-$sequence.tflite" \
+    --report "$out/reports/$sequence"
+  optimized+=("$out/sound-$sequence.tflite")
+done
+step "5. eval: float32, ${sequences[*]} on fold $test_fold"
+"$edge" eval "$out/sound-float.tflite" "${optimized[@]}" --dataset "$out/dataset" "${split[@]}" \
+  --report "$out/reports/eval"
+# The deployed model: the last sequence's (units-int8 by default, the smallest).
+deployed=${optimized[-1]}
+step "6. export: ${deployed##*/} as a C array"
+"$edge" export "$deployed" --out "$out/c"
 clip=$(ls "$data/audio/fold$test_fold" | head -n1)
-step "7. classify: fold $test_fold's $clip through the real-time graph of sound-int8.tflite"
-"$edge" classify "$out/sound-int8.tflite" --source "file:$data/audio/fold$test_fold/$clip" |
+step "7. classify: fold $test_fold's $clip through the real-time graph of ${deployed##*/}"
+"$edge" classify "$deployed" --source "file:$data/audio/fold$test_fold/$clip" |
   tee "$out/classify.jsonl"
 echo
-echo "results in $out: sound-float.tflite, sound-int8.tflite, sound-pruned-int8.tflite, c/, reports/"
+echo "results in $out: sound-float.tflite, ${optimized[*]##*/}, c/, reports/"
