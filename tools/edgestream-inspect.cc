@@ -1,12 +1,15 @@
-// edgestream-inspect MODEL [--json]: describes a .tflite model as edgestream's
-// engine sees it: inputs, outputs, operators with their operand shapes and
-// MACs, parameter bytes, MACs per invoke and the planned arena size (from the
-// interpreter, which prepares every operator; nothing is invoked). Later the
-// `inspect` subcommand of `edgestream`.
+// edgestream-inspect MODEL [--json] [--profile=N]: describes a .tflite model as
+// edgestream's engine sees it: inputs, outputs, operators with their operand
+// shapes and MACs, parameter bytes, MACs per invoke and the planned arena size
+// (from the interpreter, which prepares every operator; nothing is invoked).
+// --profile=N also invokes the model N times on one thread and reports the time
+// of every operator, as TFLite's benchmark_model --enable_op_profiling does.
 //
 // Exit status: 0 on success, 1 when the model is refused (the reason goes to
 // stderr), 2 on a usage error.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -38,6 +41,39 @@ struct EngineFacts {
   std::vector<int64_t> op_macs;
 };
 
+// Mean time of every operator over `invokes` invokes after one warm-up invoke.
+struct OpTimes {
+  int invokes = 0;
+  std::vector<double> mean_us;  // per operator
+  double total_us = 0.0;
+};
+
+OpTimes profile_operators(const Model& model, edge::nn::KernelSet kernels, int invokes) {
+  edge::nn::InterpreterOptions options;
+  options.kernels = kernels;
+  options.threads = 1;
+  options.profile = true;
+  edge::nn::Interpreter interpreter(model, options);
+  // A fixed input pattern: the time of these kernels does not depend on the values.
+  for (size_t i = 0; i < model.inputs().size(); ++i) {
+    const edge::nn::TensorView input = interpreter.input(i);
+    uint8_t* bytes = static_cast<uint8_t*>(input.raw());
+    for (size_t b = 0; b < input.bytes(); ++b) bytes[b] = static_cast<uint8_t>(b * 37 % 251);
+  }
+  interpreter.invoke();  // warm-up: first-touch page faults, caches
+  std::vector<int64_t> warm_ns;
+  for (const auto& p : interpreter.profile()) warm_ns.push_back(p.total_ns);
+  for (int i = 0; i < invokes; ++i) interpreter.invoke();
+  OpTimes times;
+  times.invokes = invokes;
+  for (size_t o = 0; o < interpreter.profile().size(); ++o) {
+    const double us = double(interpreter.profile()[o].total_ns - warm_ns[o]) / 1e3 / invokes;
+    times.mean_us.push_back(us);
+    times.total_us += us;
+  }
+  return times;
+}
+
 // Constant bytes by element type, in type order: how much of a file is weights (int8 or
 // float32), int32 biases and other constants, the part quantization shrinks or not.
 std::map<std::string, size_t> parameter_bytes_by_type(const Model& model) {
@@ -67,11 +103,14 @@ EngineFacts engine_facts(const Model& model, edge::nn::KernelSet kernels) {
 }
 
 void usage(std::ostream& out) {
-  out << "usage: edgestream-inspect [--json] [--kernels=fast|ref] MODEL.tflite\n"
+  out << "usage: edgestream-inspect [--json] [--kernels=fast|ref] [--profile=N] MODEL.tflite\n"
          "Verifies a TFLite model as edgeinfer would and prints its inputs, outputs,\n"
          "operators, parameter bytes, MACs per invoke and arena size.\n"
          "  --json           machine-readable output\n"
-         "  --kernels=SET    kernel set whose extra memory is reported (default fast)\n";
+         "  --kernels=SET    kernel set whose extra memory (and --profile time) is reported\n"
+         "                   (default fast)\n"
+         "  --profile=N      invoke N times on one thread (after one warm-up) and report\n"
+         "                   every operator's mean time, share and GMAC/s (N in 1..100000)\n";
 }
 
 std::string quant_text(const Tensor& t) {
@@ -120,7 +159,7 @@ std::string operand_list(const Model& model, const std::vector<int32_t>& indices
   return out.str();
 }
 
-nlohmann::json to_json(const Model& model, const EngineFacts& facts) {
+nlohmann::json to_json(const Model& model, const EngineFacts& facts, const OpTimes& times) {
   nlohmann::json j;
   j["model"] = model.source();
   j["schema_version"] = model.version();
@@ -141,6 +180,7 @@ nlohmann::json to_json(const Model& model, const EngineFacts& facts) {
     jo["inputs"] = op.inputs;
     jo["outputs"] = op.outputs;
     if (o < facts.op_macs.size()) jo["macs"] = facts.op_macs[o];
+    if (o < times.mean_us.size()) jo["mean_us"] = times.mean_us[o];
     j["operators"].push_back(jo);
   }
   j["tensors"] = model.tensors().size();
@@ -152,6 +192,9 @@ nlohmann::json to_json(const Model& model, const EngineFacts& facts) {
     j["arena_bytes"] = facts.arena_bytes;
     j["arena_lower_bound_bytes"] = facts.arena_lower_bound;
     j["kernel_bytes"] = facts.kernel_bytes;
+    if (times.invokes > 0) {
+      j["profile"] = {{"invokes", times.invokes}, {"threads", 1}, {"mean_us", times.total_us}};
+    }
   } else {
     j["engine_error"] = facts.error;
   }
@@ -160,6 +203,31 @@ nlohmann::json to_json(const Model& model, const EngineFacts& facts) {
   for (const auto& entry : model.metadata())
     j["metadata"].push_back({{"name", entry.name}, {"bytes", entry.size}});
   return j;
+}
+
+// Operators by time, largest first, with their share of the invoke and MAC rate.
+void print_profile(const Model& model, const EngineFacts& facts, const OpTimes& times,
+                   std::ostream& out) {
+  std::vector<size_t> order(times.mean_us.size());
+  for (size_t o = 0; o < order.size(); ++o) order[o] = o;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return times.mean_us[a] > times.mean_us[b]; });
+  char line[160];
+  std::snprintf(line, sizeof line, "profile: %d invokes on one thread, mean %.1f us per invoke\n",
+                times.invokes, times.total_us);
+  out << line;
+  out << "    op  operator               mean us   share        MACs   GMAC/s\n";
+  for (size_t o : order) {
+    const int64_t macs = o < facts.op_macs.size() ? facts.op_macs[o] : 0;
+    const double us = times.mean_us[o];
+    char rate[32] = "-";  // GMAC/s = MACs per microsecond / 1000
+    if (macs > 0 && us > 0.0) std::snprintf(rate, sizeof rate, "%.2f", double(macs) / us / 1e3);
+    std::snprintf(line, sizeof line, "  %4zu  %-20s %9.1f  %5.1f %%  %10lld   %s\n", o,
+                  edge::nn::op_name(model.operators()[o].op), us,
+                  times.total_us > 0.0 ? 100.0 * us / times.total_us : 0.0,
+                  static_cast<long long>(macs), rate);
+    out << line;
+  }
 }
 
 void print_text(const Model& model, const EngineFacts& facts, std::ostream& out) {
@@ -223,6 +291,7 @@ void print_text(const Model& model, const EngineFacts& facts, std::ostream& out)
 
 int main(int argc, char** argv) {
   bool json = false;
+  int profile_invokes = 0;
   edge::nn::KernelSet kernels = edge::nn::KernelSet::kFast;
   std::string path;
   for (int i = 1; i < argc; ++i) {
@@ -233,6 +302,16 @@ int main(int argc, char** argv) {
       kernels = edge::nn::KernelSet::kFast;
     } else if (arg == "--kernels=ref") {
       kernels = edge::nn::KernelSet::kReference;
+    } else if (arg.rfind("--profile=", 0) == 0) {
+      const std::string value = arg.substr(std::strlen("--profile="));
+      char* end = nullptr;
+      const long n = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n < 1 || n > 100000) {
+        std::cerr << "edgestream-inspect: --profile wants a number of invokes in 1..100000, got '"
+                  << value << "'\n";
+        return 2;
+      }
+      profile_invokes = int(n);
     } else if (arg == "-h" || arg == "--help") {
       usage(std::cout);
       return 0;
@@ -257,10 +336,19 @@ int main(int argc, char** argv) {
     options.allow_unsupported = true;  // describe any model; unsupported ops are marked
     const Model model = edge::nn::read_tflite_file(path, options);
     const EngineFacts facts = engine_facts(model, kernels);
+    OpTimes times;
+    if (profile_invokes > 0) {
+      if (!facts.runnable) {
+        std::cerr << "edgestream-inspect: cannot profile " << path << ": " << facts.error << "\n";
+        return 1;
+      }
+      times = profile_operators(model, kernels, profile_invokes);
+    }
     if (json) {
-      std::cout << to_json(model, facts).dump(2) << "\n";
+      std::cout << to_json(model, facts, times).dump(2) << "\n";
     } else {
       print_text(model, facts, std::cout);
+      if (times.invokes > 0) print_profile(model, facts, times, std::cout);
     }
   } catch (const std::exception& e) {
     std::cerr << "edgestream-inspect: " << e.what() << "\n";

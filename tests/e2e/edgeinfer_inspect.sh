@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # edgestream-inspect on real models: the text and JSON reports state the
 # inputs, outputs, operators, parameter bytes, MACs per invoke and arena size;
-# a file that is not a model is refused with its name (exit 1); usage errors
-# exit 2.
+# --profile=N times every operator; a file that is not a model is refused with
+# its name (exit 1); usage errors exit 2.
 set -u
 
 inspect="${EDGE_BUILD_ROOT:?run through meson test}/tools/edgestream-inspect"
@@ -24,6 +24,12 @@ grep -q "$tmp/bad.tflite: not a TFLite model: file identifier is \"a mo\"" "$tmp
 [ $? -eq 2 ] || fail "no argument should exit 2"
 "$inspect" --bogus x >"$tmp/out" 2>&1
 [ $? -eq 2 ] || fail "an unknown option should exit 2"
+for bad in --profile=0 --profile=x --profile= --profile=100001; do
+  "$inspect" "$bad" "$tmp/bad.tflite" >"$tmp/out" 2>&1
+  [ $? -eq 2 ] || fail "$bad should exit 2"
+  grep -q "^edgestream-inspect: --profile wants a number of invokes in 1..100000, got '" "$tmp/out" ||
+    fail "$bad: message"
+done
 echo "ok: refusals and usage"
 
 models="${EDGE_SHARED_DATA:-}/models/tflm"
@@ -44,6 +50,18 @@ grep -q '^MACs per invoke: 7157888$' "$tmp/out" || fail "MACs per invoke"
 grep -qE '^arena bytes: [0-9]+ ' "$tmp/out" || fail "arena bytes"
 echo "ok: person_detect text report"
 
+# Operator profile: one row per operator (31), shares adding up to 100 %.
+"$inspect" --profile=3 "$models/person_detect.tflite" >"$tmp/out" 2>&1 || fail "inspect --profile"
+grep -qE '^profile: 3 invokes on one thread, mean [0-9.]+ us per invoke$' "$tmp/out" ||
+  fail "profile header"
+rows=$(sed -n '/^profile:/,$p' "$tmp/out" | grep -cE '^ +[0-9]+  [A-Z_0-9]+ +[0-9.]+ +[0-9.]+ %')
+[ "$rows" -eq 31 ] || fail "profile rows: $rows, expected 31"
+share=$(sed -n '/^profile:/,$p' "$tmp/out" | awk '$5 == "%" { s += $4 } END { printf "%.0f", s }')
+[ "$share" -ge 99 ] && [ "$share" -le 101 ] || fail "profile shares add up to $share %"
+grep -qE '^ +[0-9]+  CONV_2D +[0-9.]+ +[0-9.]+ % +[0-9]+   [0-9]+\.[0-9]+$' "$tmp/out" ||
+  fail "a CONV_2D row with its GMAC/s"
+echo "ok: person_detect operator profile"
+
 "$inspect" --json "$models/keyword_scrambled.tflite" >"$tmp/out" 2>&1 || fail "inspect --json"
 if [ -x /usr/bin/python3 ]; then
   /usr/bin/python3 - "$tmp/out" <<'PY' || fail "keyword_scrambled JSON"
@@ -57,6 +75,18 @@ assert j["parameter_bytes"] == 27848, j["parameter_bytes"]
 assert j["parameter_bytes_by_type"] == {"int16": 10240, "int32": 1672, "int8": 15936}, j
 # (by type: the same as a flatc --json dump of the file's constant buffers)
 assert j["runnable"] and j["macs_per_invoke"] > 0 and j["arena_bytes"] > 0, j
+assert "profile" not in j and "mean_us" not in j["operators"][0], j["operators"][0]
+PY
+  "$inspect" --json --profile=2 "$models/keyword_scrambled.tflite" >"$tmp/out" 2>&1 ||
+    fail "inspect --json --profile"
+  /usr/bin/python3 - "$tmp/out" <<'PY' || fail "keyword_scrambled JSON profile"
+import json, sys
+j = json.load(open(sys.argv[1]))
+p = j["profile"]
+assert p["invokes"] == 2 and p["threads"] == 1 and p["mean_us"] > 0, p
+times = [o["mean_us"] for o in j["operators"]]
+assert len(times) == 15 and all(t >= 0 for t in times), times
+assert abs(sum(times) - p["mean_us"]) < 1e-6 * max(1.0, p["mean_us"]), (sum(times), p)
 PY
 fi
 echo "ok: keyword_scrambled JSON report"
