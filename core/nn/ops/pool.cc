@@ -1,5 +1,7 @@
 // AVERAGE_POOL_2D and MAX_POOL_2D (NHWC), float32, int8 and int16. Quantized
-// pooling keeps the input's scale and zero point (checked, as TFLite does).
+// pooling keeps the input's scale and zero point (checked, as TFLite does). The
+// fast kernel set runs fast/pooling.h (bit-exact with the reference).
+#include "core/nn/kernels/fast/pooling.h"
 #include "core/nn/kernels/ref/pooling.h"
 #include "core/nn/ops/op.h"
 #include "core/nn/ops/quant_util.h"
@@ -58,22 +60,23 @@ class PoolOp : public OpKernel {
     }
     in_index_ = ctx.input_index(0);
     out_index_ = ctx.output_index(0);
+    fast_ = ctx.kernels() == KernelSet::kFast;
   }
 
   void eval(const EvalContext& ctx) override {
     switch (type_) {
       case DType::kFloat32:
-        (average_ ? ref::average_pool_f32 : ref::max_pool_f32)(
+        pick(ref::average_pool_f32, ref::max_pool_f32, fast::average_pool_f32, fast::max_pool_f32)(
             params_, in_shape_, ctx.data<const float>(in_index_), out_shape_,
             ctx.data<float>(out_index_));
         break;
       case DType::kInt8:
-        (average_ ? ref::average_pool_s8 : ref::max_pool_s8)(
+        pick(ref::average_pool_s8, ref::max_pool_s8, fast::average_pool_s8, fast::max_pool_s8)(
             params_, in_shape_, ctx.data<const int8_t>(in_index_), out_shape_,
             ctx.data<int8_t>(out_index_));
         break;
       default:
-        (average_ ? ref::average_pool_s16 : ref::max_pool_s16)(
+        pick(ref::average_pool_s16, ref::max_pool_s16, fast::average_pool_s16, fast::max_pool_s16)(
             params_, in_shape_, ctx.data<const int16_t>(in_index_), out_shape_,
             ctx.data<int16_t>(out_index_));
         break;
@@ -81,7 +84,15 @@ class PoolOp : public OpKernel {
   }
 
  private:
+  // The kernel of this op's kind from this op's kernel set.
+  template <typename Fn>
+  Fn pick(Fn ref_average, Fn ref_max, Fn fast_average, Fn fast_max) const {
+    if (fast_) return average_ ? fast_average : fast_max;
+    return average_ ? ref_average : ref_max;
+  }
+
   bool average_;
+  bool fast_ = false;
   DType type_ = DType::kFloat32;
   int32_t in_index_ = -1, out_index_ = -1;
   Dims4 in_shape_, out_shape_;
