@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/common/error.h"
+#include "core/nn/kernels/fast/quantize.h"
 #include "core/nn/kernels/ref/quantize.h"
 
 namespace edge::nn {
@@ -86,9 +87,9 @@ void write_input(InputConversion conversion, const void* src, const Tensor& inpu
   const auto zero_point = static_cast<int32_t>(input.quant.zero_point[0]);
   const auto* in = static_cast<const float*>(src);
   if (input.type == DType::kInt8) {
-    ref::quantize_f32_to_s8(scale, zero_point, n, in, static_cast<int8_t*>(dst));
+    fast::quantize_f32_to_s8(scale, zero_point, n, in, static_cast<int8_t*>(dst));
   } else {
-    ref::quantize_f32_to_s16(scale, zero_point, n, in, static_cast<int16_t*>(dst));
+    fast::quantize_f32_to_s16(scale, zero_point, n, in, static_cast<int16_t*>(dst));
   }
 }
 

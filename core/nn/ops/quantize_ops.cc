@@ -1,5 +1,7 @@
 // QUANTIZE (float32 -> int8/int16; int8/int16 -> int8/int16/int32 requantize) and
-// DEQUANTIZE (int8/int16 per tensor, int8 per channel, float16 -> float32).
+// DEQUANTIZE (int8/int16 per tensor, int8 per channel, float16 -> float32). The fast
+// kernel set quantizes float32 with fast/quantize.h (bit-exact with the reference).
+#include "core/nn/kernels/fast/quantize.h"
 #include "core/nn/kernels/ref/quantize.h"
 #include "core/nn/ops/op.h"
 
@@ -32,6 +34,7 @@ class QuantizeOp : public OpKernel {
     const Tensor& out = ctx.output(0);
     ctx.require_same_shape(in, "input", out, "output");
     size_ = in.elements();
+    fast_ = ctx.kernels() == KernelSet::kFast;
     in_index_ = ctx.input_index(0);
     out_index_ = ctx.output_index(0);
     if (quantize_) {
@@ -46,12 +49,12 @@ class QuantizeOp : public OpKernel {
     void* out = ctx.data<void>(out_index_);
     switch (kind_) {
       case Kind::kF32ToS8:
-        ref::quantize_f32_to_s8(scale_, zero_point_, size_, static_cast<const float*>(in),
-                                static_cast<int8_t*>(out));
+        (fast_ ? fast::quantize_f32_to_s8 : ref::quantize_f32_to_s8)(
+            scale_, zero_point_, size_, static_cast<const float*>(in), static_cast<int8_t*>(out));
         break;
       case Kind::kF32ToS16:
-        ref::quantize_f32_to_s16(scale_, zero_point_, size_, static_cast<const float*>(in),
-                                 static_cast<int16_t*>(out));
+        (fast_ ? fast::quantize_f32_to_s16 : ref::quantize_f32_to_s16)(
+            scale_, zero_point_, size_, static_cast<const float*>(in), static_cast<int16_t*>(out));
         break;
       case Kind::kS8ToS8:
         ref::requantize_s8_to_s8(requant_, size_, static_cast<const int8_t*>(in),
@@ -170,6 +173,7 @@ class QuantizeOp : public OpKernel {
   }
 
   bool quantize_;
+  bool fast_ = false;
   Kind kind_ = Kind::kF32ToS8;
   int64_t size_ = 0;
   int32_t in_index_ = -1, out_index_ = -1;
