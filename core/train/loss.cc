@@ -43,8 +43,8 @@ LossResult softmax_cross_entropy(const Tensor& logits, const int32_t* labels, fl
 
 namespace {
 
-// softmax(z / T) of one row of k logits into out; returns log(sum exp((z - max z) / T)).
-double scaled_softmax(const float* z, int k, double temperature, double* out) {
+// softmax(z / T) of one row of k logits into out.
+void scaled_softmax(const float* z, int k, double temperature, double* out) {
   double top = z[0];
   for (int j = 1; j < k; ++j) top = std::max(top, double(z[j]));
   double sum = 0.0;
@@ -53,7 +53,6 @@ double scaled_softmax(const float* z, int k, double temperature, double* out) {
     sum += out[j];
   }
   for (int j = 0; j < k; ++j) out[j] /= sum;
-  return std::log(sum);
 }
 
 }  // namespace

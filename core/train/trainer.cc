@@ -16,6 +16,25 @@ void copy_sample(const Tensor& from, int64_t index, Tensor* to, int64_t row) {
   std::memcpy(to->data() + row * n, from.data() + index * n, sizeof(float) * size_t(n));
 }
 
+// Samples of `data` must have the model's input shape; `what` names the data.
+void check_sample_shape(const Model& model, const Dataset& data, const char* what) {
+  const Shape& expected = model.input_shape();
+  const Shape& got = data.x.shape();
+  if (got.size() != expected.size() + 1 ||
+      !std::equal(expected.begin(), expected.end(), got.begin() + 1))
+    throw Error(msg(what, " data: samples must be ", shape_to_string(expected),
+                    " (the model input), got x of shape ", shape_to_string(got)));
+}
+
+// Rows [begin, begin + count) of the samples `x` into `batch` (resized).
+void copy_batch(const Tensor& x, int begin, int count, Tensor* batch) {
+  Shape shape = x.shape();
+  shape[0] = count;
+  batch->resize(shape);
+  std::memcpy(batch->data(), x.data() + int64_t(begin) * x.inner_size(),
+              sizeof(float) * size_t(batch->size()));
+}
+
 }  // namespace
 
 Dataset subset(const Dataset& data, const std::vector<int>& indices) {
@@ -55,12 +74,7 @@ Trainer::Trainer(Model& model, Optimizer& optimizer, const FitOptions& options)
 Trainer::~Trainer() = default;
 
 void Trainer::check_dataset(const Dataset& data, const char* what) const {
-  const Shape& expected = model_.input_shape();
-  const Shape& got = data.x.shape();
-  if (got.size() != expected.size() + 1 ||
-      !std::equal(expected.begin(), expected.end(), got.begin() + 1))
-    throw Error(msg(what, " data: samples must be ", shape_to_string(expected),
-                    " (the model input), got x of shape ", shape_to_string(got)));
+  check_sample_shape(model_, data, what);
   if (size_t(data.size()) != data.labels.size())
     throw Error(msg(what, " data: ", data.size(), " samples but ", data.labels.size(), " labels"));
   if (data.size() == 0) throw Error(msg(what, " data is empty"));
@@ -233,11 +247,7 @@ Evaluation Trainer::evaluate(const Dataset& data, int batch_size) {
   const int n = data.size();
   for (int begin = 0; begin < n; begin += batch_size) {
     const int count = std::min(batch_size, n - begin);
-    eval_shape_ = data.x.shape();
-    eval_shape_[0] = count;
-    eval_x_.resize(eval_shape_);
-    std::memcpy(eval_x_.data(), data.x.data() + int64_t(begin) * data.x.inner_size(),
-                sizeof(float) * size_t(eval_x_.size()));
+    copy_batch(data.x, begin, count, &eval_x_);
     const Tensor& logits = model_.forward(eval_x_, ctx);
     const LossResult loss =
         softmax_cross_entropy(logits, data.labels.data() + begin, 1.0f, nullptr);
@@ -263,12 +273,7 @@ std::vector<int32_t> Trainer::predict(const Dataset& data, int batch_size) {
 }
 
 Tensor predict_logits(Model& model, const Dataset& data, int batch_size) {
-  const Shape& expected = model.input_shape();
-  const Shape& got = data.x.shape();
-  if (got.size() != expected.size() + 1 ||
-      !std::equal(expected.begin(), expected.end(), got.begin() + 1))
-    throw Error(msg("prediction data: samples must be ", shape_to_string(expected),
-                    " (the model input), got x of shape ", shape_to_string(got)));
+  check_sample_shape(model, data, "prediction");
   batch_size = std::max(batch_size, 1);
   const int n = data.size();
   Tensor out;
@@ -276,11 +281,7 @@ Tensor predict_logits(Model& model, const Dataset& data, int batch_size) {
   Context ctx;  // inference
   for (int begin = 0; begin < n; begin += batch_size) {
     const int count = std::min(batch_size, n - begin);
-    Shape shape = got;
-    shape[0] = count;
-    x.resize(shape);
-    std::memcpy(x.data(), data.x.data() + int64_t(begin) * data.x.inner_size(),
-                sizeof(float) * size_t(x.size()));
+    copy_batch(data.x, begin, count, &x);
     const Tensor& logits = model.forward(x, ctx);
     const int k = logits.dim(1);
     if (begin == 0) out.resize({n, k});

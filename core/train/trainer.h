@@ -150,7 +150,6 @@ class Trainer {
   std::vector<int> order_;
   std::vector<float> best_values_;
   Tensor eval_x_;
-  Shape eval_shape_;
 };
 
 }  // namespace edge::train
