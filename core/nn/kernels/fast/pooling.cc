@@ -57,18 +57,19 @@ void max_pool(const ref::PoolParams& p, const Dims4& in_shape, const T* in, cons
   });
 }
 
-// int32 sums per channel in blocks, the reference's rounding division and clamp.
-template <typename T>
-void average_pool_int(const ref::PoolParams& p, const Dims4& in_shape, const T* in,
-                      const Dims4& out_shape, T* out) {
+// Per-channel sums over the window in blocks of kPoolChannelBlock channels, cells in
+// the reference's order (rows, then columns) so float sums match too; finish(sum,
+// cells) gives the output value: the reference's division and clamp of each type.
+template <typename T, typename Acc, typename Finish>
+void average_pool(const ref::PoolParams& p, const Dims4& in_shape, const T* in,
+                  const Dims4& out_shape, T* out, Finish&& finish) {
   const int32_t channels = out_shape.c;
-  int32_t acc[kPoolChannelBlock];
+  Acc acc[kPoolChannelBlock];
   for_each_output(p, in_shape, out_shape, [&](int32_t n, const Window& w, int64_t o) {
-    int32_t count = (w.y1 - w.y0) * (w.x1 - w.x0);
-    if (count <= 0) count = 1;  // unreachable for validated shapes (as in ref)
+    const int32_t cells = std::max(0, (w.y1 - w.y0) * (w.x1 - w.x0));
     for (int32_t c0 = 0; c0 < channels; c0 += kPoolChannelBlock) {
       const int32_t block = std::min(kPoolChannelBlock, channels - c0);
-      std::fill(acc, acc + block, 0);
+      std::fill(acc, acc + block, Acc{0});
       for (int32_t y = w.y0; y < w.y1; ++y) {
         for (int32_t x = w.x0; x < w.x1; ++x) {
           const T* __restrict src = in + pixel_offset(in_shape, n, y, x) + c0;
@@ -76,12 +77,19 @@ void average_pool_int(const ref::PoolParams& p, const Dims4& in_shape, const T* 
         }
       }
       T* dst = out + o + c0;
-      for (int32_t c = 0; c < block; ++c) {
-        const int32_t a = acc[c];
-        const int32_t q = a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
-        dst[c] = static_cast<T>(std::min(std::max(q, p.act_min), p.act_max));
-      }
+      for (int32_t c = 0; c < block; ++c) dst[c] = finish(acc[c], cells);
     }
+  });
+}
+
+// int32 sums, division rounded half away from zero, clamp.
+template <typename T>
+void average_pool_int(const ref::PoolParams& p, const Dims4& in_shape, const T* in,
+                      const Dims4& out_shape, T* out) {
+  average_pool<T, int32_t>(p, in_shape, in, out_shape, out, [&p](int32_t a, int32_t cells) {
+    const int32_t count = cells > 0 ? cells : 1;  // unreachable for validated shapes (as in ref)
+    const int32_t q = a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
+    return static_cast<T>(std::min(std::max(q, p.act_min), p.act_max));
   });
 }
 
@@ -89,26 +97,9 @@ void average_pool_int(const ref::PoolParams& p, const Dims4& in_shape, const T* 
 
 void average_pool_f32(const ref::PoolParams& p, const Dims4& in_shape, const float* in,
                       const Dims4& out_shape, float* out) {
-  const int32_t channels = out_shape.c;
-  float acc[kPoolChannelBlock];
-  for_each_output(p, in_shape, out_shape, [&](int32_t n, const Window& w, int64_t o) {
-    const int32_t count = std::max(0, (w.y1 - w.y0) * (w.x1 - w.x0));
-    for (int32_t c0 = 0; c0 < channels; c0 += kPoolChannelBlock) {
-      const int32_t block = std::min(kPoolChannelBlock, channels - c0);
-      std::fill(acc, acc + block, 0.f);
-      // Cells in the reference's order (rows, then columns) so the float sums match.
-      for (int32_t y = w.y0; y < w.y1; ++y) {
-        for (int32_t x = w.x0; x < w.x1; ++x) {
-          const float* __restrict src = in + pixel_offset(in_shape, n, y, x) + c0;
-          for (int32_t c = 0; c < block; ++c) acc[c] += src[c];
-        }
-      }
-      float* dst = out + o + c0;
-      for (int32_t c = 0; c < block; ++c) {
-        const float average = count > 0 ? acc[c] / static_cast<float>(count) : 0.f;
-        dst[c] = std::min(std::max(average, p.float_act_min), p.float_act_max);
-      }
-    }
+  average_pool<float, float>(p, in_shape, in, out_shape, out, [&p](float total, int32_t cells) {
+    const float average = cells > 0 ? total / static_cast<float>(cells) : 0.f;
+    return std::min(std::max(average, p.float_act_min), p.float_act_max);
   });
 }
 
