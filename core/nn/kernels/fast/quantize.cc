@@ -2,7 +2,9 @@
 
 // No floating-point exception is ever unmasked in this code; without this GCC keeps
 // the float comparisons of the loop below as branches and does not vectorize it
-// (3.3 ns an element instead of about 0.5). Results do not change.
+// (checked with -fopt-info-vec). QUANTIZE of the thesis CNN's 173x173 input,
+// `edgestream-inspect --profile`: 99 us with the reference, 53 us vectorized here.
+// Results do not change.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
