@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/datasets/dataset.h"
-#include "core/io/audio_file.h"
+#include "datasets/dataset.h"
+#include "io/audio_file.h"
 
 namespace {
 

@@ -4,9 +4,9 @@
 // iteration on one thread. Results in docs/export.md.
 #include <benchmark/benchmark.h>
 
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/float16.h"
-#include "core/optimize/ptq.h"
+#include "nn/tflite_writer.h"
+#include "optimize/float16.h"
+#include "optimize/ptq.h"
 #include "tests/core/optimize_test_models.h"
 
 namespace {

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/kernels/fast/fast_kernels.h"
-#include "core/nn/kernels/kernel_params.h"
-#include "core/nn/kernels/ref/conv.h"
-#include "core/nn/kernels/ref/depthwise_conv.h"
-#include "core/nn/kernels/ref/fully_connected.h"
-#include "core/nn/quant.h"
+#include "nn/kernels/fast/fast_kernels.h"
+#include "nn/kernels/kernel_params.h"
+#include "nn/kernels/ref/conv.h"
+#include "nn/kernels/ref/depthwise_conv.h"
+#include "nn/kernels/ref/fully_connected.h"
+#include "nn/quant.h"
 
 namespace {
 

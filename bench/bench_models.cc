@@ -19,8 +19,8 @@
 #include <random>
 #include <string>
 
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
 
 namespace {
 

@@ -45,13 +45,13 @@
 #include <thread>
 #include <vector>
 
-#include "core/io/audio_file.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/ptq.h"
-#include "core/signal/stats.h"
-#include "core/train/architectures.h"
-#include "core/train/export_ir.h"
-#include "core/train/gesture_experiment.h"
+#include "io/audio_file.h"
+#include "nn/tflite_writer.h"
+#include "optimize/ptq.h"
+#include "signal/stats.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/architectures.h"
+#include "train/export_ir.h"
 
 #ifndef EDGE_SOURCE_ROOT_DIR
 #define EDGE_SOURCE_ROOT_DIR "."

@@ -11,10 +11,10 @@
 #include <random>
 #include <vector>
 
-#include "core/signal/normalize.h"
-#include "core/signal/reshape.h"
-#include "core/signal/stats.h"
-#include "core/signal/window.h"
+#include "signal/normalize.h"
+#include "signal/reshape.h"
+#include "signal/stats.h"
+#include "signal/window.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <complex>
 #include <vector>
 
-#include "core/signal/fft.h"
-#include "core/signal/spectrum.h"
+#include "signal/fft.h"
+#include "signal/spectrum.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
 
 namespace {
 

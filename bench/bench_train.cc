@@ -3,7 +3,7 @@
 // BM_GestureDense600Epochs: the paper's 180-50-15-2 network, RMSprop, batch 1,
 //   600 epochs over all 60 bundled punch/flex recordings (28 800 steps).
 // BM_SqueezeNetForward / BM_SqueezeNetTrainStep: the SqueezeNet-style audio
-//   CNN (core/train/architectures.h) on 173x173x1 inputs, batch 25: forward
+//   CNN (core/learn/train/architectures.h) on 173x173x1 inputs, batch 25: forward
 //   only (training mode), and forward + backward + Adam step. Counters:
 //   images/s and GEMM GFLOP/s = matrix-product FLOPs (forward F, training
 //   step 3F: forward plus input- and weight-gradient products) / wall time.
@@ -18,9 +18,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/train/architectures.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/trainer.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/architectures.h"
+#include "train/trainer.h"
 
 namespace {
 

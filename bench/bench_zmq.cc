@@ -21,7 +21,7 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "core/net/wire.h"
+#include "net/wire.h"
 
 namespace {
 

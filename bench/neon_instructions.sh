@@ -12,10 +12,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$here/build-aarch64}
-lib=$build/core/libedgecore.a
+lib=$build/core/runtime/libedgeruntime.a
 if [ ! -f "$lib" ]; then
   echo "no $lib: cross-build the core first (meson setup $build --cross-file" \
-    "tools/cross/aarch64-linux-gnu.ini && ninja -C $build core/libedgecore.a)" >&2
+    "tools/cross/aarch64-linux-gnu.ini && ninja -C $build core/runtime/libedgeruntime.a)" >&2
   exit 1
 fi
 for tool in aarch64-linux-gnu-g++ qemu-aarch64 gcc; do

@@ -14,8 +14,8 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "core/common/error.h"
-#include "core/net/wire.h"
+#include "common/error.h"
+#include "net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/common/zmq_socket.h"

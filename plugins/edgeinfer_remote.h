@@ -6,7 +6,7 @@
 //               ! edgezmqsink mode=router
 //
 // With `remote` set, every input window goes to the server as a wire-format request (a
-// tensors message with a request id, core/net/wire.h) over a DEALER socket, and edgeinfer
+// tensors message with a request id, core/runtime/net/wire.h) over a DEALER socket, and edgeinfer
 // waits at most `remote-timeout-ms` for the reply with that id. A reply in time fills the
 // output tensors and the EdgeClassMeta (model "remote"); otherwise the local model answers
 // (model "local"). Replies that come after their window's deadline are discarded and

@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/store/shard_store.h"
+#include "common/error.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "store/shard_store.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_dataset_sink_debug);
 #define GST_CAT_DEFAULT edge_dataset_sink_debug

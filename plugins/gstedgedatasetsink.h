@@ -1,4 +1,4 @@
-// edgedatasetsink: writes windows as NumPy shards with a manifest (core/store/shard_store.h).
+// edgedatasetsink: writes windows as NumPy shards with a manifest (core/data/store/shard_store.h).
 #pragma once
 
 #include <gst/base/gstbasesink.h>

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/datasets/dataset.h"
-#include "core/datasets/gesture_csv.h"
-#include "core/io/audio_file.h"
-#include "core/io/path_guard.h"
+#include "common/error.h"
+#include "datasets/dataset.h"
+#include "datasets/gesture_csv.h"
+#include "io/audio_file.h"
+#include "io/path_guard.h"
 #include "plugins/common/edgemeta.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_dataset_src_debug);

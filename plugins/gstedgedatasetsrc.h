@@ -16,8 +16,8 @@
 // metadata error or an entry leading outside the root fails the state change
 // with a RESOURCE error naming the file and line. A missing or unreadable clip
 // is a RESOURCE error naming it, or with on-missing=skip a warning per clip on
-// the bus and +1 on clips-skipped. Core: core/datasets/dataset.h,
-// core/io/audio_file.h. Details: docs/datasets.md.
+// the bus and +1 on clips-skipped. Core: core/data/datasets/dataset.h,
+// core/runtime/io/audio_file.h. Details: docs/datasets.md.
 #pragma once
 
 #include <gst/base/gstpushsrc.h>

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/io/imu_line.h"
-#include "core/io/serial_port.h"
+#include "common/error.h"
+#include "io/imu_line.h"
+#include "io/serial_port.h"
 #include "plugins/common/edgemeta.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_imu_src_debug);

@@ -20,7 +20,7 @@
 // starts at the beginning, after each reconnect and, with
 // separators-as-clips=true, at the first frame after a blank line. At EOS the
 // element posts an element message "edgeimusrc-stats" with its counters.
-// Details: docs/imu.md. Core: core/io/imu_line.h, core/io/serial_port.h.
+// Details: docs/imu.md. Core: core/runtime/io/imu_line.h, core/runtime/io/serial_port.h.
 #pragma once
 
 #include <gst/base/gstpushsrc.h>

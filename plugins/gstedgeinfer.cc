@@ -5,11 +5,11 @@
 //             (every operator prepared, the arena planned) from the settings.
 //             Parity: when the graph states its preprocessing (properties
 //             preprocess= and statistics=), it is compared with the model's
-//             edgestream.preprocess/statistics metadata (core/graph/parity.h);
+//             edgestream.preprocess/statistics metadata (core/runtime/nn/parity.h);
 //             a difference is an element error showing both sides, or only a
 //             warning with check-preprocess=false.
 // caps        the sink takes one static tensor that fits the model input
-//             (core/nn/stream_adapter.h: equal shapes modulo leading 1s, or any
+//             (core/runtime/nn/stream_adapter.h: equal shapes modulo leading 1s, or any
 //             shape of the same count for a flat input; the model's type, or
 //             float32 into a quantized int8/int16 input); the src gives the
 //             model's outputs, native or dequantized to float32. Upstream caps
@@ -31,13 +31,13 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/graph/parity.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/model.h"
-#include "core/nn/stream_adapter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/optimize/model_metadata.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/metadata.h"
+#include "nn/model.h"
+#include "nn/parity.h"
+#include "nn/stream_adapter.h"
+#include "nn/tflite_reader.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/edgeinfer_remote.h"
@@ -215,17 +215,17 @@ static bool check_parity(GstEdgeInfer* self, const Settings& s, const edge::nn::
                     "the graph states no preprocessing (preprocess, statistics): not checked");
     return true;
   }
-  edge::optimize::EdgeMetadata meta;
+  edge::nn::EdgeMetadata meta;
   std::string statistics;
   try {
-    meta = edge::optimize::read_edge_metadata(model);
+    meta = edge::nn::read_edge_metadata(model);
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer model: %s", e.what()), (nullptr));
     return false;
   }
   if (!s.statistics.empty()) {
     try {
-      statistics = edge::graph::read_text_file(s.statistics, "edgeinfer statistics");
+      statistics = edge::nn::read_text_file(s.statistics, "edgeinfer statistics");
     } catch (const edge::Error& e) {
       GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("%s", e.what()), (nullptr));
       return false;
@@ -239,7 +239,7 @@ static bool check_parity(GstEdgeInfer* self, const Settings& s, const edge::nn::
                         (nullptr));
     return true;
   }
-  const std::string difference = edge::graph::preprocess_difference(
+  const std::string difference = edge::nn::preprocess_difference(
       s.preprocess, statistics, meta.preprocess, meta.statistics,
       s.statistics.empty() ? "graph" : "graph (statistics " + s.statistics + ")", "model");
   if (difference.empty()) {

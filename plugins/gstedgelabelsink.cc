@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/post/label_record.h"
-#include "core/post/label_smoother.h"
+#include "common/error.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "post/label_record.h"
+#include "post/label_smoother.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_label_sink_debug);
 #define GST_CAT_DEFAULT edge_label_sink_debug

@@ -1,4 +1,4 @@
-// edgelabelsink: writes one JSON line per classified window (core/post/label_record.h) to
+// edgelabelsink: writes one JSON line per classified window (core/runtime/post/label_record.h) to
 // stdout or a file, and posts an "edgestream-label" element message on the bus for each.
 #pragma once
 

@@ -1,4 +1,4 @@
-// edgenormalize: the element over core/signal/normalize.h and core/signal/stats.h.
+// edgenormalize: the element over core/runtime/signal/normalize.h and core/runtime/signal/stats.h.
 //
 // Channels are the audio caps' channel count, or a tensor's innermost dimension. The
 // normalizer (or the accumulator) is built in set_caps from the settings; transform_ip then
@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/normalize.h"
-#include "core/signal/stats.h"
+#include "common/error.h"
 #include "plugins/common/tensorcaps.h"
+#include "signal/normalize.h"
+#include "signal/stats.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_normalize_debug);
 #define GST_CAT_DEFAULT edge_normalize_debug

@@ -1,5 +1,5 @@
-// edgenormalize: z-score or min-max normalization in place over core/signal/normalize.h,
-// or a pass-through statistics pass (core/signal/stats.h) that writes the statistics file
+// edgenormalize: z-score or min-max normalization in place over core/runtime/signal/normalize.h,
+// or a pass-through statistics pass (core/runtime/signal/stats.h) that writes the statistics file
 // at EOS. Works on audio/x-raw F32LE interleaved and on float32 other/tensors.
 #pragma once
 

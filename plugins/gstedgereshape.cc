@@ -1,4 +1,4 @@
-// edgereshape: the element over core/signal/reshape.h.
+// edgereshape: the element over core/runtime/signal/reshape.h.
 //
 // Input: one float32 tensor; its innermost dimension is the channel count C and the rest
 // are frames N (an edgewindow output "C:N"). Output (innermost first):
@@ -12,9 +12,9 @@
 
 #include <string>
 
-#include "core/common/error.h"
-#include "core/signal/reshape.h"
+#include "common/error.h"
 #include "plugins/common/tensorcaps.h"
+#include "signal/reshape.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_reshape_debug);
 #define GST_CAT_DEFAULT edge_reshape_debug

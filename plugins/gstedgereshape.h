@@ -1,5 +1,5 @@
 // edgereshape: reshapes a float32 window tensor "C:N" into a square "C:side:side" (floor,
-// truncating; or ceil, zero padded) or an explicit shape, over core/signal/reshape.h.
+// truncating; or ceil, zero padded) or an explicit shape, over core/runtime/signal/reshape.h.
 // Truncating and explicit reshapes share the input memory (no copy).
 #pragma once
 

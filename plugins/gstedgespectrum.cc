@@ -1,7 +1,7 @@
 // edgespectrum: spectrogram, log-mel and MFCC frames. A thin adapter: caps in, a
 // core edge::Spectrogram (tensor windows) or edge::SpectrogramStream (audio) built in
 // set_caps, buffers mapped and handed to it. See gstedgespectrum.h for the data layout and
-// core/signal/spectrum.h for the definitions.
+// core/runtime/signal/spectrum.h for the definitions.
 #include "plugins/gstedgespectrum.h"
 
 #include <gst/audio/audio.h>
@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/spectrum.h"
+#include "common/error.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "signal/spectrum.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_spectrum_debug);
 #define GST_CAT_DEFAULT edge_spectrum_debug

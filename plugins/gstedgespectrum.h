@@ -1,5 +1,5 @@
 // edgespectrum: magnitude or power spectrogram, log-mel or MFCC frames of mono audio,
-// over core/signal/spectrum.h (KissFFT).
+// over core/runtime/signal/spectrum.h (KissFFT).
 //
 // Sink: other/tensors float32 windows from edgewindow (dimensions "1:N" or "N"; "C:N" is
 //       refused unless mixdown=true), one output per window, with centre padding as set;

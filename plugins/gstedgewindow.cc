@@ -1,4 +1,4 @@
-// edgewindow: the element over core/signal/window.h.
+// edgewindow: the element over core/runtime/signal/window.h.
 //
 // Sink: audio/x-raw F32LE interleaved (any rate and channel count), or other/tensors with one
 // float32 tensor whose innermost dimension is the channel count (frames of C values at a
@@ -21,11 +21,11 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/normalize.h"
-#include "core/signal/window.h"
+#include "common/error.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "signal/normalize.h"
+#include "signal/window.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_window_debug);
 #define GST_CAT_DEFAULT edge_window_debug

@@ -1,6 +1,6 @@
 // edgewindow: cuts an audio or sensor stream into fixed-length windows (other/tensors
 // float32, dimensions "C:size"), sliding (size/hop) or triggered (motion threshold), over
-// core/signal/window.h. Restarts at every clip boundary, segment, discontinuity and EOS.
+// core/runtime/signal/window.h. Restarts at every clip boundary, segment, discontinuity and EOS.
 #pragma once
 
 #include <gst/gst.h>

@@ -1,5 +1,5 @@
 // edgezmqsink: sends each buffer, with its caps, timestamps, EdgeClipMeta and
-// EdgeClassMeta, as one wire-format v1 message (core/net/wire.h, docs/network.md)
+// EdgeClassMeta, as one wire-format v1 message (core/runtime/net/wire.h, docs/network.md)
 // over ZeroMQ PUB (results to a hub) or PUSH (work to a pool). By default it connects,
 // so a fleet of edges connects to a hub that binds; ZeroMQ reconnects by itself when
 // the hub restarts. A bounded send queue (`queue` messages) with policy `drop` (count

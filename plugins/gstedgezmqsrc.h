@@ -1,4 +1,4 @@
-// edgezmqsrc: a live source receiving wire-format v1 messages (core/net/wire.h,
+// edgezmqsrc: a live source receiving wire-format v1 messages (core/runtime/net/wire.h,
 // docs/network.md) over ZeroMQ SUB (a hub of results) or PULL (a worker), by default
 // bound so a fleet of edges connects to it. Caps come from the messages (set on the
 // first one, renegotiated when they change); PTS/DTS/duration/offsets, buffer flags,

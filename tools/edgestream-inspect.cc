@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/model.h"
-#include "core/nn/tflite_reader.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/model.h"
+#include "nn/tflite_reader.h"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/net/curve.h"
+#include "common/error.h"
+#include "net/curve.h"
 
 int main(int argc, char** argv) {
   std::string name;

@@ -2,7 +2,7 @@
 // recordings. k-fold cross-validation over recordings (stratified, seeded) of
 // the 180-50-15-N dense network trained with RMSprop; prints per-fold and mean
 // test accuracy. The `edgestream train` command of a later issue reuses the
-// same core API (core/train/gesture_experiment.h).
+// same core API (tools/experiments/gesture_experiment.h).
 //
 //   edgestream-train-gesture [--data DIR] [--folds 5] [--epochs 600]
 //       [--batch-size 1] [--learning-rate 0.001] [--seed 1] [--threads 1]
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/train/gesture_experiment.h"
+#include "common/error.h"
+#include "tools/experiments/gesture_experiment.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor/tensor.h"
+#include "tensor/tensor.h"
 
 #define EDGE_TENSORS_MIME "other/tensors"
 // Pad template caps for any static tensor stream.

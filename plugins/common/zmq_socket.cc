@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/net/curve.h"
+#include "net/curve.h"
 
 namespace edge::gst {
 

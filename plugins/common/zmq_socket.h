@@ -32,7 +32,7 @@ void zmq_set_endpoint_property(const char* element, const char* property, const 
 void zmq_set_heartbeat(zmq::socket_t& socket, guint interval_ms);
 
 // Makes `socket` a CURVE client: this device's secret certificate file and the server's
-// public certificate file (core/net/curve.h formats). Throws edge::Error naming a file
+// public certificate file (core/runtime/net/curve.h formats). Throws edge::Error naming a file
 // that cannot be read or holds no key.
 void zmq_set_curve_client(zmq::socket_t& socket, const std::string& key_file,
                           const std::string& server_key_file);

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/train/gesture_experiment.h"
-#include "core/train/optimizer.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/optimizer.h"
 
 namespace edge::train {
 

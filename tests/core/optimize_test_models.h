@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/interpreter.h"
-#include "core/nn/model.h"
-#include "core/optimize/calibration.h"
+#include "nn/interpreter.h"
+#include "nn/model.h"
+#include "optimize/calibration.h"
 
 namespace edge::test {
 

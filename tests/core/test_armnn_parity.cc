@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/ptq.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "optimize/ptq.h"
 #include "tests/common/test_util.h"
 #include "tests/core/optimize_test_models.h"
 

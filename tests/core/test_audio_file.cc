@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "core/common/error.h"
-#include "core/io/audio_file.h"
+#include "common/error.h"
+#include "io/audio_file.h"
 #include "tests/core/test_dataset_util.h"
 
 using edge::io::AudioFileReader;

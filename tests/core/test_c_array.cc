@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/c_array.h"
-#include "core/optimize/ptq.h"
+#include "common/error.h"
+#include "nn/tflite_writer.h"
+#include "optimize/c_array.h"
+#include "optimize/ptq.h"
 #include "tests/core/optimize_test_models.h"
 
 namespace edge::optimize {

@@ -6,12 +6,12 @@
 #include <iostream>
 #include <set>
 
-#include "core/common/error.h"
-#include "core/train/clustering.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/optimizer.h"
-#include "core/train/pruning.h"
+#include "common/error.h"
 #include "tests/core/gesture_baseline.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/clustering.h"
+#include "train/optimizer.h"
+#include "train/pruning.h"
 
 namespace edge::train {
 namespace {

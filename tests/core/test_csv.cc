@@ -1,8 +1,8 @@
 // RFC 4180 parsing: quoting, line ends, BOM, header tables, and bad input.
 #include <gtest/gtest.h>
 
-#include "core/common/error.h"
-#include "core/io/csv.h"
+#include "common/error.h"
+#include "io/csv.h"
 
 using edge::io::CsvOptions;
 using edge::io::CsvRecord;

@@ -10,8 +10,8 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "core/common/error.h"
-#include "core/net/curve.h"
+#include "common/error.h"
+#include "net/curve.h"
 
 namespace edge::net {
 namespace {

@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "core/common/error.h"
-#include "core/datasets/dataset.h"
-#include "core/io/path_guard.h"
+#include "common/error.h"
+#include "datasets/dataset.h"
+#include "io/path_guard.h"
 #include "tests/core/test_dataset_util.h"
 
 using edge::datasets::apply_filter;

@@ -1,8 +1,8 @@
 // Gesture CSV recordings: blank-line and fixed-row splitting, line ends, errors.
 #include <gtest/gtest.h>
 
-#include "core/common/error.h"
-#include "core/datasets/gesture_csv.h"
+#include "common/error.h"
+#include "datasets/gesture_csv.h"
 
 using edge::datasets::GestureFile;
 using edge::datasets::parse_gesture_csv;

@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
-#include "core/common/error.h"
-#include "core/datasets/dataset.h"
+#include "common/error.h"
+#include "datasets/dataset.h"
 #include "tests/core/test_dataset_util.h"
 
 using edge::datasets::Dataset;

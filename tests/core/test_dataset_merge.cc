@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/graph/dataset_merge.h"
-#include "core/store/shard_store.h"
+#include "common/error.h"
+#include "graph/dataset_merge.h"
+#include "store/shard_store.h"
 
 namespace edge::graph {
 namespace {

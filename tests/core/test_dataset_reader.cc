@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/store/dataset_reader.h"
-#include "core/store/shard_store.h"
-#include "core/train/gesture_experiment.h"
+#include "common/error.h"
+#include "store/dataset_reader.h"
+#include "store/shard_store.h"
+#include "tools/experiments/gesture_experiment.h"
 
 namespace {
 

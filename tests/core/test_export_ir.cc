@@ -6,19 +6,19 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_writer.h"
-#include "core/train/activation.h"
-#include "core/train/architectures.h"
-#include "core/train/batchnorm.h"
-#include "core/train/conv.h"
-#include "core/train/dense.h"
-#include "core/train/export_ir.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/pool.h"
-#include "core/train/rng.h"
-#include "core/train/shape_ops.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/activation.h"
+#include "train/architectures.h"
+#include "train/batchnorm.h"
+#include "train/conv.h"
+#include "train/dense.h"
+#include "train/export_ir.h"
+#include "train/pool.h"
+#include "train/rng.h"
+#include "train/shape_ops.h"
 
 namespace edge::train {
 namespace {

@@ -2,10 +2,10 @@
 // shell quoting; and the deterministic dataset shard selection the CLI relies on.
 #include <gtest/gtest.h>
 
-#include "core/common/error.h"
-#include "core/datasets/dataset.h"
-#include "core/graph/graph.h"
-#include "core/store/sha256.h"
+#include "common/error.h"
+#include "common/sha256.h"
+#include "datasets/dataset.h"
+#include "graph/graph.h"
 
 namespace edge::graph {
 namespace {
@@ -33,7 +33,7 @@ raw = "edgedatasetsrc location=${in} ! fakesink"
 GraphDefinition demo() { return parse_definition(kDefinition, "demo.toml", "/apps/demo"); }
 
 std::string sha256(const std::string& text) {
-  store::Sha256 h;
+  Sha256 h;
   h.update(text.data(), text.size());
   return h.hex_digest();
 }

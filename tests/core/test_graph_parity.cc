@@ -1,6 +1,6 @@
 // Canonical preprocess (statistics placeholders stay ${name}, so the text and its hash do
 // not depend on where the statistics file lives) and the parity comparison edgeinfer and
-// `edgestream classify` use (core/graph/parity.h).
+// `edgestream classify` use (core/runtime/nn/parity.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,12 +8,15 @@
 #include <cstdio>
 #include <fstream>
 
-#include "core/common/error.h"
-#include "core/graph/graph.h"
-#include "core/graph/parity.h"
+#include "common/error.h"
+#include "graph/graph.h"
+#include "nn/parity.h"
 
 namespace edge::graph {
 namespace {
+using nn::preprocess_difference;
+using nn::read_text_file;
+using nn::same_statistics;
 
 const char* kSound = R"(
 [app]

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/io/imu_line.h"
+#include "common/error.h"
+#include "io/imu_line.h"
 #include "tests/common/test_util.h"
 
 namespace edge::io {

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
 
 namespace edge::nn {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
-#include "core/post/label_record.h"
+#include "common/error.h"
+#include "post/label_record.h"
 
 namespace edge::post {
 namespace {

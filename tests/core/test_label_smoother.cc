@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/common/error.h"
-#include "core/post/label_smoother.h"
+#include "common/error.h"
+#include "post/label_smoother.h"
 
 namespace edge::post {
 namespace {

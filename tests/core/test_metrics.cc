@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/common/error.h"
-#include "core/eval/metrics.h"
+#include "common/error.h"
+#include "eval/metrics.h"
 
 namespace edge::eval {
 namespace {

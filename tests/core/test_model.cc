@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/model.h"
+#include "common/error.h"
+#include "nn/model.h"
 
 namespace edge::nn {
 namespace {

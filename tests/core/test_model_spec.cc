@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/train/architectures.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/model_spec.h"
+#include "common/error.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/architectures.h"
+#include "train/model_spec.h"
 
 namespace {
 

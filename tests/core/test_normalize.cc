@@ -6,8 +6,8 @@
 #include <limits>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/normalize.h"
+#include "common/error.h"
+#include "signal/normalize.h"
 
 using edge::signal::Normalizer;
 using edge::signal::parse_number_list;

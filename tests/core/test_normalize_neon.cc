@@ -10,8 +10,8 @@
 #include <limits>
 #include <vector>
 
-#include "core/signal/normalize.h"
-#include "core/signal/normalize_neon.h"
+#include "signal/normalize.h"
+#include "signal/normalize_neon.h"
 
 namespace edge::signal {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/store/npy.h"
+#include "common/error.h"
+#include "store/npy.h"
 #include "tests/common/test_util.h"
 
 namespace edge::store {

@@ -7,10 +7,10 @@
 #include <limits>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/kernels/ref/activations.h"
-#include "core/nn/kernels/ref/fixedpoint.h"
-#include "core/nn/kernels/ref/softmax.h"
+#include "common/error.h"
+#include "nn/kernels/ref/activations.h"
+#include "nn/kernels/ref/fixedpoint.h"
+#include "nn/kernels/ref/softmax.h"
 
 #if __has_include(<gemmlowp/fixedpoint/fixedpoint.h>)
 #include <gemmlowp/fixedpoint/fixedpoint.h>

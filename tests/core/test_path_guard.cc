@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "core/io/path_guard.h"
+#include "io/path_guard.h"
 #include "tests/core/test_dataset_util.h"
 
 using edge::io::PathEscapeError;

@@ -1,8 +1,8 @@
 // Greedy-by-size arena planner: hand-made lifetimes with known optimal arenas.
 #include <gtest/gtest.h>
 
-#include "core/common/error.h"
-#include "core/nn/planner.h"
+#include "common/error.h"
+#include "nn/planner.h"
 
 namespace edge::nn {
 namespace {

@@ -7,8 +7,8 @@
 #include <random>
 #include <vector>
 
-#include "core/nn/kernels/fast/pooling.h"
-#include "core/nn/kernels/ref/pooling.h"
+#include "nn/kernels/fast/pooling.h"
+#include "nn/kernels/ref/pooling.h"
 
 namespace edge::nn {
 namespace {

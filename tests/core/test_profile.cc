@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/graph/profile.h"
+#include "common/error.h"
+#include "graph/profile.h"
 
 namespace edge::graph {
 namespace {

@@ -6,19 +6,19 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "core/common/error.h"
-#include "core/train/activation.h"
-#include "core/train/architectures.h"
-#include "core/train/batchnorm.h"
-#include "core/train/conv.h"
-#include "core/train/dense.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/optimizer.h"
-#include "core/train/pool.h"
-#include "core/train/pruning.h"
-#include "core/train/rng.h"
-#include "core/train/shape_ops.h"
+#include "common/error.h"
 #include "tests/core/gesture_baseline.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/activation.h"
+#include "train/architectures.h"
+#include "train/batchnorm.h"
+#include "train/conv.h"
+#include "train/dense.h"
+#include "train/optimizer.h"
+#include "train/pool.h"
+#include "train/pruning.h"
+#include "train/rng.h"
+#include "train/shape_ops.h"
 
 namespace edge::train {
 namespace {

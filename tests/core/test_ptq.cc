@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/calibration.h"
-#include "core/optimize/float16.h"
-#include "core/optimize/model_metadata.h"
-#include "core/optimize/ptq.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "optimize/calibration.h"
+#include "optimize/float16.h"
+#include "optimize/model_metadata.h"
+#include "optimize/ptq.h"
 #include "tests/common/test_util.h"
 #include "tests/core/optimize_test_models.h"
 
@@ -395,7 +395,7 @@ TEST(Ptq, GestureInt8FileStaysSmall) {
   PtqOptions options;
   options.mode = QuantMode::kIntegerOnly;
   options.representative = test::random_samples(dense, 32, 9);
-  EdgeMetadata meta;
+  nn::EdgeMetadata meta;
   meta.labels = {"punch", "flex"};
   // The gesture pipeline's preprocess segment and its min-max statistics.
   meta.preprocess =
@@ -419,7 +419,7 @@ TEST(Ptq, GestureInt8FileStaysSmall) {
   EXPECT_LE(bytes.size(), 12000u);
   const Model back = nn::read_tflite_buffer(bytes.data(), bytes.size(), "<gesture>");
   EXPECT_EQ(back.labels(), meta.labels);
-  EXPECT_EQ(read_edge_metadata(back).statistics, meta.statistics);
+  EXPECT_EQ(nn::read_edge_metadata(back).statistics, meta.statistics);
   EXPECT_EQ(back.input(0).name, "input");  // graph I/O names survive stripping
   EXPECT_EQ(back.output(0).name, "probs");
   EXPECT_EQ(back.tensor(back.operators()[0].inputs[1]).name, "");

@@ -7,13 +7,13 @@
 #include <iostream>
 #include <set>
 
-#include "core/common/error.h"
-#include "core/train/export_ir.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/optimizer.h"
-#include "core/train/pruning.h"
-#include "core/train/qat.h"
+#include "common/error.h"
 #include "tests/core/gesture_baseline.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/export_ir.h"
+#include "train/optimizer.h"
+#include "train/pruning.h"
+#include "train/qat.h"
 
 namespace edge::train {
 namespace {

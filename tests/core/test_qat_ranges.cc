@@ -8,15 +8,15 @@
 #include <iostream>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/optimize/ptq.h"
-#include "core/optimize/sequence.h"
-#include "core/train/export_ir.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/pruning.h"
-#include "core/train/qat.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "optimize/ptq.h"
+#include "optimize/sequence.h"
 #include "tests/core/gesture_baseline.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/export_ir.h"
+#include "train/pruning.h"
+#include "train/qat.h"
 
 namespace edge::optimize {
 namespace {

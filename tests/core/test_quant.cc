@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <limits>
 
-#include "core/common/error.h"
-#include "core/nn/quant.h"
+#include "common/error.h"
+#include "nn/quant.h"
 
 namespace edge::nn {
 namespace {

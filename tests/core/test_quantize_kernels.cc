@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "core/nn/kernels/fast/quantize.h"
-#include "core/nn/kernels/ref/quantize.h"
+#include "nn/kernels/fast/quantize.h"
+#include "nn/kernels/ref/quantize.h"
 
 namespace edge::nn {
 namespace {

@@ -10,9 +10,9 @@
 #include <iterator>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
 #include "tests/common/test_util.h"
 
 namespace edge::nn {

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/common/error.h"
-#include "core/eval/report.h"
+#include "common/error.h"
+#include "eval/report.h"
 
 namespace edge::eval {
 namespace {

@@ -4,8 +4,8 @@
 #include <numeric>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/reshape.h"
+#include "common/error.h"
+#include "signal/reshape.h"
 
 using edge::Shape;
 using edge::signal::isqrt_ceil;

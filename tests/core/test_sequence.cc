@@ -10,11 +10,11 @@
 #include <set>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/optimize/sequence.h"
-#include "core/train/dense.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "optimize/sequence.h"
 #include "tests/core/gesture_baseline.h"
+#include "train/dense.h"
 
 namespace edge::optimize {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "core/common/error.h"
-#include "core/io/serial_port.h"
+#include "common/error.h"
+#include "io/serial_port.h"
 
 namespace edge::io {
 namespace {

@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/store/sha256.h"
+#include "common/error.h"
+#include "common/sha256.h"
 
-namespace edge::store {
+namespace edge {
 namespace {
 
 std::string digest(const std::string& text) {
@@ -53,4 +53,4 @@ TEST(Sha256, FileDigestAndMissingFile) {
 }
 
 }  // namespace
-}  // namespace edge::store
+}  // namespace edge

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/store/npy.h"
-#include "core/store/sha256.h"
-#include "core/store/shard_store.h"
+#include "common/error.h"
+#include "common/sha256.h"
+#include "store/npy.h"
+#include "store/shard_store.h"
 #include "tests/common/test_util.h"
 
 namespace edge::store {

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/fft.h"
-#include "core/signal/mel.h"
-#include "core/signal/spectrum.h"
+#include "common/error.h"
+#include "signal/fft.h"
+#include "signal/mel.h"
+#include "signal/spectrum.h"
 #include "tests/common/test_util.h"
 
 namespace edge {

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/stats.h"
+#include "common/error.h"
+#include "signal/stats.h"
 #include "tests/common/test_util.h"
 
 using edge::signal::Moments;

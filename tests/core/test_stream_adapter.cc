@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/stream_adapter.h"
+#include "common/error.h"
+#include "nn/stream_adapter.h"
 
 namespace edge::nn {
 namespace {

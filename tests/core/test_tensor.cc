@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/common/error.h"
-#include "core/tensor/tensor.h"
+#include "common/error.h"
+#include "tensor/tensor.h"
 
 namespace edge {
 namespace {

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_schema_generated.h"
+#include "common/error.h"
+#include "nn/schema/tflite_schema_generated.h"
+#include "nn/tflite_reader.h"
 #include "tests/common/test_util.h"
 
 namespace edge::nn {

@@ -9,20 +9,20 @@
 #include <string>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_schema_generated.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/model_metadata.h"
-#include "core/optimize/ptq.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/schema/tflite_schema_generated.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "optimize/model_metadata.h"
+#include "optimize/ptq.h"
 #include "tests/common/test_util.h"
 #include "tests/core/optimize_test_models.h"
 
 namespace edge::nn {
 namespace {
 
-using optimize::EdgeMetadata;
+using nn::EdgeMetadata;
 
 nn::Model reread(const Model& model, const WriteOptions& options = {}) {
   const std::vector<uint8_t> bytes = write_tflite(model, options);
@@ -263,30 +263,30 @@ TEST(TfliteWriter, RealModelsRoundTrip) {
 }
 
 TEST(TfliteWriter, EdgeMetadataRoundTripsWithHash) {
-  EdgeMetadata meta;
+  nn::EdgeMetadata meta;
   meta.labels = {"punch", "flex"};
   meta.preprocess = "edgewindow size=30 hop=30 ! edgenormalize mode=zscore";
   meta.statistics = R"({"mean":[0.1,0.2],"std":[1.5,2.5]})";
   const Model model = optimize::with_edge_metadata(test::dense_gesture_model(), meta);
   const Model back = reread(model);
   EXPECT_EQ(back.labels(), meta.labels);
-  const EdgeMetadata read = optimize::read_edge_metadata(back);
+  const EdgeMetadata read = nn::read_edge_metadata(back);
   EXPECT_EQ(read.preprocess, meta.preprocess);
   EXPECT_EQ(read.statistics, meta.statistics);
-  const MetadataEntry* hash = back.find_metadata(optimize::kHashMetadataName);
+  const MetadataEntry* hash = back.find_metadata(nn::kHashMetadataName);
   ASSERT_NE(hash, nullptr);
   EXPECT_EQ(hash->size, 64u);
-  EXPECT_EQ(hash->as_string(), optimize::preprocess_hash(meta.preprocess, meta.statistics));
+  EXPECT_EQ(hash->as_string(), nn::preprocess_hash(meta.preprocess, meta.statistics));
   // Hand-checkable: SHA-256 of "" + NUL + "" is SHA-256 of one zero byte.
-  EXPECT_EQ(optimize::preprocess_hash("", ""),
+  EXPECT_EQ(nn::preprocess_hash("", ""),
             "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
 
   // A changed statistics entry no longer matches its hash.
   optimize::Draft draft = optimize::draft_from(back);
-  draft.set_metadata(optimize::kStatisticsMetadataName, R"({"mean":[0.1,0.2],"std":[1.5,2.6]})");
+  draft.set_metadata(nn::kStatisticsMetadataName, R"({"mean":[0.1,0.2],"std":[1.5,2.6]})");
   const Model tampered = optimize::build(draft);
   try {
-    optimize::read_edge_metadata(tampered);
+    nn::read_edge_metadata(tampered);
     FAIL() << "expected a hash mismatch";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("edgestream.hash"), std::string::npos) << e.what();

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <set>
 
-#include "core/train/gesture_experiment.h"
+#include "tools/experiments/gesture_experiment.h"
 
 namespace edge::train {
 namespace {

@@ -19,13 +19,13 @@
 #include <cmath>
 #include <memory>
 
-#include "core/train/activation.h"
-#include "core/train/batchnorm.h"
-#include "core/train/conv.h"
-#include "core/train/dense.h"
-#include "core/train/loss.h"
-#include "core/train/pool.h"
-#include "core/train/shape_ops.h"
+#include "train/activation.h"
+#include "train/batchnorm.h"
+#include "train/conv.h"
+#include "train/dense.h"
+#include "train/loss.h"
+#include "train/pool.h"
+#include "train/shape_ops.h"
 
 namespace edge::train {
 namespace {

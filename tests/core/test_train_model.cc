@@ -8,15 +8,15 @@
 #include <cstring>
 #include <new>
 
-#include "core/train/activation.h"
-#include "core/train/batchnorm.h"
-#include "core/train/conv.h"
-#include "core/train/dense.h"
-#include "core/train/gesture_experiment.h"
-#include "core/train/loss.h"
-#include "core/train/pool.h"
-#include "core/train/shape_ops.h"
-#include "core/train/trainer.h"
+#include "tools/experiments/gesture_experiment.h"
+#include "train/activation.h"
+#include "train/batchnorm.h"
+#include "train/conv.h"
+#include "train/dense.h"
+#include "train/loss.h"
+#include "train/pool.h"
+#include "train/shape_ops.h"
+#include "train/trainer.h"
 
 namespace edge::train {
 namespace {

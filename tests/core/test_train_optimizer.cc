@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/train/optimizer.h"
+#include "train/optimizer.h"
 
 namespace edge::train {
 namespace {

@@ -7,8 +7,8 @@
 #include <numeric>
 #include <vector>
 
-#include "core/common/error.h"
-#include "core/signal/window.h"
+#include "common/error.h"
+#include "signal/window.h"
 
 using edge::signal::SlidingWindowConfig;
 using edge::signal::SlidingWindower;

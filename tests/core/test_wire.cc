@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/net/wire.h"
+#include "net/wire.h"
 
 namespace edge::net {
 namespace {

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/datasets/gesture_csv.h"
-#include "core/io/csv.h"
+#include "common/error.h"
+#include "datasets/gesture_csv.h"
+#include "io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

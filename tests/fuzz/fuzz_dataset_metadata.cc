@@ -13,8 +13,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/common/error.h"
-#include "core/datasets/dataset.h"
+#include "common/error.h"
+#include "datasets/dataset.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/common/error.h"
-#include "core/nn/model.h"
-#include "core/nn/tflite_reader.h"
+#include "common/error.h"
+#include "nn/model.h"
+#include "nn/tflite_reader.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/net/wire.h"
+#include "net/wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<edge::net::Frame> frames;

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Independent numpy (int64) implementation of TFLite's int8 CONV_2D / FULLY_CONNECTED
-integer pipeline, used as a golden for core/nn/kernels/ref (tests/core/test_kernels_ref.cc).
+integer pipeline, used as a golden for core/runtime/nn/kernels/ref (tests/core/test_kernels_ref.cc).
 
 Written from TFLite's quantization specification and gemmlowp's fixed-point definitions,
 not from the C++ code under test:

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/store/npy.h"
 #include "plugins/common/edgemeta.h"
+#include "store/npy.h"
 
 namespace edge::gst {
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/datasets/dataset.h"
-#include "core/datasets/gesture_csv.h"
+#include "datasets/dataset.h"
+#include "datasets/gesture_csv.h"
 #include "plugins/common/edgemeta.h"
 #include "tests/core/test_dataset_util.h"
 

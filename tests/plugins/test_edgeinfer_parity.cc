@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <string>
 
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/model_metadata.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "optimize/model_metadata.h"
 #include "tests/common/test_util.h"
 
 namespace {
@@ -37,7 +37,7 @@ std::string temp_file(const std::string& contents, const char* suffix) {
 struct Model {
   std::string path;
   Model(const std::string& source, const std::string& preprocess, const std::string& statistics) {
-    edge::optimize::EdgeMetadata meta;
+    edge::nn::EdgeMetadata meta;
     meta.preprocess = preprocess;
     meta.statistics = statistics;
     const edge::nn::Model model =

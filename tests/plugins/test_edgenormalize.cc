@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/signal/stats.h"
 #include "plugins/common/edgemeta.h"
+#include "signal/stats.h"
 
 namespace {
 

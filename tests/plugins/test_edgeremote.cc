@@ -23,8 +23,8 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "core/net/curve.h"
-#include "core/net/wire.h"
+#include "net/curve.h"
+#include "net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/zmq_route.h"
 #include "tests/common/test_util.h"

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/signal/spectrum.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
+#include "signal/spectrum.h"
 
 namespace edge::gst {
 namespace {

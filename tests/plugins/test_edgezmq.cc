@@ -13,8 +13,8 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "core/net/curve.h"
-#include "core/net/wire.h"
+#include "net/curve.h"
+#include "net/wire.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 

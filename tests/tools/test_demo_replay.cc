@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "tools/edgestream/demo_replay.h"
 
 namespace demo = edge::cli::demo;

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/kernels/fast/fast_kernels.h"
-#include "core/signal/normalize_neon.h"
+#include "nn/kernels/fast/fast_kernels.h"
+#include "signal/normalize_neon.h"
 
 namespace {
 

@@ -14,11 +14,11 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "core/common/error.h"
-#include "core/graph/graph.h"
-#include "core/nn/model.h"
-#include "core/nn/tflite_reader.h"
-#include "core/optimize/model_metadata.h"
+#include "common/error.h"
+#include "graph/graph.h"
+#include "nn/metadata.h"
+#include "nn/model.h"
+#include "nn/tflite_reader.h"
 #include "tools/edgestream/commands.h"
 
 namespace edge::cli {
@@ -218,7 +218,7 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   if (!r.profile.empty()) profile = std::make_unique<graph::Profile>(find_profile(r.profile));
 
   const nn::Model model = nn::read_tflite_file(r.model);
-  const optimize::EdgeMetadata meta = optimize::read_edge_metadata(model);
+  const nn::EdgeMetadata meta = nn::read_edge_metadata(model);
   const std::string preprocess = r.preprocess.empty() ? meta.preprocess : r.preprocess;
   const bool has_labels = !r.labels.empty() || !meta.labels.empty();
   if (preprocess.empty() || !has_labels) {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/graph/profile.h"
+#include "graph/profile.h"
 
 namespace edge::cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/graph/graph.h"
+#include "graph/graph.h"
 
 namespace edge::cli {
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "tools/edgestream/commands.h"
 
 #ifndef EDGE_SOURCE_PIPELINES_DIR

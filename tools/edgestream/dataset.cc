@@ -4,7 +4,7 @@
 // deterministic sub-shards: job j runs shard K+N*j of N*J, which together are exactly shard
 // K/N; each job is a pipeline in its own thread writing <out>.jobs/job-j, then the jobs are
 // merged into <out>. Progress comes from each edgedatasetsrc's clips-emitted/clips-total.
-#include "core/datasets/dataset.h"
+#include "datasets/dataset.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -17,8 +17,8 @@
 #include <mutex>
 #include <thread>
 
-#include "core/common/error.h"
-#include "core/graph/dataset_merge.h"
+#include "common/error.h"
+#include "graph/dataset_merge.h"
 #include "tools/edgestream/commands.h"
 
 namespace edge::cli {

@@ -40,7 +40,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "tools/edgestream/commands.h"
 #include "tools/edgestream/demo_replay.h"
 

@@ -12,8 +12,8 @@
 #include <random>
 #include <sstream>
 
-#include "core/common/error.h"
-#include "core/datasets/gesture_csv.h"
+#include "common/error.h"
+#include "datasets/gesture_csv.h"
 
 namespace edge::cli::demo {
 namespace {

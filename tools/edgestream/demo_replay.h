@@ -26,7 +26,7 @@ struct GestureClass {
 };
 
 // Reads <dir>/<label>.csv for every CSV file in `dir` (sorted by name), recordings separated
-// by blank lines (core/datasets/gesture_csv.h). Throws edge::Error naming the file and line
+// by blank lines (core/data/datasets/gesture_csv.h). Throws edge::Error naming the file and line
 // on malformed input, or when the folder has no CSV file or the files disagree on channels.
 std::vector<GestureClass> read_gesture_classes(const std::string& dir);
 
@@ -73,7 +73,7 @@ std::vector<float> rest_frame(const std::vector<GestureClass>& classes,
 
 // The held-out gestures (holdout[c] indices of classes[c]) interleaved in a fixed, seeded
 // order, `idle_before` idle frames first and `idle_between` after each gesture. Trigger
-// frames are found with the windower's rule (core/signal/window.h): the first frame whose
+// frames are found with the windower's rule (core/runtime/signal/window.h): the first frame whose
 // magnitude reaches the threshold while armed starts a window of window_length frames; frames
 // inside a window never trigger. Throws edge::Error when the idle frame itself would trigger,
 // or idle_between < 1.

@@ -1,8 +1,8 @@
 // edgestream eval MODEL.tflite [MODEL2.tflite ...] --dataset DIR [--test-folds F] [--seed S]
 //                  [--report DIR] [--run-log FILE]
 //
-// Runs every model file with the engine (core/nn/interpreter) on the same held-out split of a
-// dataset and compares them side by side (seed 004's comparison of the float model and its
+// Runs every model file with the engine (core/runtime/nn/interpreter) on the same held-out split of
+// a dataset and compares them side by side (seed 004's comparison of the float model and its
 // optimized variants): accuracy, loss, per-class precision/recall/F1, confusion matrix, file
 // size, parameter count, MACs, arena bytes and the measured latency per inference.
 // The split is the one `edgestream train` held out with the same options (--test-folds, or
@@ -11,12 +11,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
-#include "core/nn/tflite_reader.h"
-#include "core/optimize/model_metadata.h"
-#include "core/store/dataset_reader.h"
+#include "common/error.h"
+#include "eval/evaluate.h"
+#include "nn/metadata.h"
+#include "nn/tflite_reader.h"
+#include "store/dataset_reader.h"
 #include "tools/edgestream/commands.h"
-#include "tools/edgestream/evaluate.h"
 #include "tools/edgestream/through_graph.h"
 
 namespace edge::cli {
@@ -41,8 +41,8 @@ std::string base_name(const std::string& path) {
 // --through-graph: the test windows' recordings through the deployed real-time graph
 // (tools/edgestream/through_graph.h) against the engine on the shards.
 void compare_through_graph(const EvalOptions& o, const std::string& path,
-                           const store::LoadedDataset& data, const SplitChoice& choice,
-                           const EngineResult& engine) {
+                           const store::LoadedDataset& data, const eval::SplitChoice& choice,
+                           const eval::EngineResult& engine) {
   ThroughGraphOptions options;
   options.model = path;
   options.dataset_root = o.dataset_root;
@@ -67,7 +67,7 @@ void compare_through_graph(const EvalOptions& o, const std::string& path,
 
 void run_eval(const EvalOptions& o) {
   const store::LoadedDataset data = store::read_dataset(o.dataset);
-  const SplitChoice choice = choose_split(data, o.test_folds, 0.2, uint64_t(o.seed));
+  const eval::SplitChoice choice = eval::choose_split(data, o.test_folds, 0.2, uint64_t(o.seed));
   std::printf("dataset %s: %lld windows %s; %s\n", o.dataset.c_str(), (long long)data.size(),
               nlohmann::json(data.window_shape).dump().c_str(), choice.description.c_str());
 
@@ -75,8 +75,8 @@ void run_eval(const EvalOptions& o) {
   std::vector<nn::Model> models;
   for (const auto& path : o.models) {
     nn::Model model = nn::read_tflite_file(path);
-    const auto metadata = optimize::read_edge_metadata(model);
-    check_labels(metadata.labels, path, data.labels, o.dataset);
+    const auto metadata = nn::read_edge_metadata(model);
+    eval::check_labels(metadata.labels, path, data.labels, o.dataset);
     models.push_back(std::move(model));
   }
 
@@ -90,13 +90,13 @@ void run_eval(const EvalOptions& o) {
               "params", "MACs", "arena", "latency_us");
   for (size_t m = 0; m < models.size(); ++m) {
     const std::string& path = o.models[m];
-    const EngineResult engine = run_engine(models[m], data, choice.split.test);
+    const eval::EngineResult engine = eval::run_engine(models[m], data, choice.split.test);
     eval::Variant v;
     v.name = base_name(path);
     v.accuracy = engine.metrics.accuracy;
     v.loss = engine.metrics.loss;
-    v.file_bytes = file_size(path);
-    v.parameters = parameter_count(models[m]);
+    v.file_bytes = eval::file_size(path);
+    v.parameters = eval::parameter_count(models[m]);
     v.macs = engine.macs;
     v.arena_bytes = engine.arena_bytes;
     v.latency_us = engine.latency_us;
@@ -114,7 +114,7 @@ void run_eval(const EvalOptions& o) {
     single.variants = {v};
     if (m > 0) details += "\n" + eval::to_markdown(single);
     per_model.push_back(nlohmann::json::parse(eval::to_json(single)));
-    if (!o.report.empty()) write_report_directory(o.report + "/" + v.name, single);
+    if (!o.report.empty()) eval::write_report_directory(o.report + "/" + v.name, single);
     results.push_back({{"model", path},
                        {"accuracy", v.accuracy},
                        {"loss", v.loss},
@@ -129,10 +129,10 @@ void run_eval(const EvalOptions& o) {
                                   "one engine invoke, one thread, measured over the test windows.",
                                   "\n\nThe details above are those of ", base_name(o.models[0]),
                                   "; every other model follows.\n", details);
-    write_report_directory(o.report, report, extra);
+    eval::write_report_directory(o.report, report, extra);
     std::printf("report: %s/report.md\n", o.report.c_str());
   }
-  const std::string log = run_log_path(o.run_log, o.report);
+  const std::string log = eval::run_log_path(o.run_log, o.report);
   if (!log.empty()) {
     nlohmann::json parameters = {
         {"models", o.models}, {"dataset", o.dataset}, {"split", choice.description}};

@@ -1,7 +1,8 @@
 // edgestream export MODEL.tflite --out DIR [--name NAME] [--c]
 //
 // Everything a microcontroller build needs from a model (docs/microcontrollers.md):
-//   DIR/NAME.h, DIR/NAME.cc   the model as a 16-byte aligned C array (core/optimize/c_array.h;
+//   DIR/NAME.h, DIR/NAME.cc   the model as a 16-byte aligned C array
+//   (core/learn/optimize/c_array.h;
 //                             .c instead of .cc with --c)
 //   DIR/NAME_model_info.h     the operators it needs as TensorFlow Lite Micro resolver calls
 //                             (a template over the resolver, so the header compiles without
@@ -9,8 +10,8 @@
 //                             and output tensors
 //   DIR/NAME_model_info.md    the same for a person: builtin names and versions, the
 //                             `tflite::MicroMutableOpResolver<N>` lines, the arena
-// The arena is edgestream's engine planner's (TFLM's greedy planner, core/nn/planner.h) over
-// the model's activations; TFLM adds its own bookkeeping on top (see the guide).
+// The arena is edgestream's engine planner's (TFLM's greedy planner, core/runtime/nn/planner.h)
+// over the model's activations; TFLM adds its own bookkeeping on top (see the guide).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -21,11 +22,11 @@
 #include <memory>
 #include <sstream>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/optimize/c_array.h"
-#include "core/optimize/model_metadata.h"
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/tflite_reader.h"
+#include "optimize/c_array.h"
+#include "optimize/model_metadata.h"
 #include "tools/edgestream/commands.h"
 
 namespace edge::cli {
@@ -144,7 +145,7 @@ void run(const std::string& model_path, const std::string& out_dir, std::string 
                                    std::istreambuf_iterator<char>());
   const nn::Model model = nn::read_tflite_buffer(bytes.data(), bytes.size(), model_path);
   // Refuses a model whose metadata hash does not match its preprocess and statistics.
-  const optimize::EdgeMetadata meta = optimize::read_edge_metadata(model);
+  const nn::EdgeMetadata meta = nn::read_edge_metadata(model);
 
   if (name.empty()) name = optimize::c_identifier(base_name(model_path));
   if (name != optimize::c_identifier(name)) {

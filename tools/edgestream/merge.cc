@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "core/graph/dataset_merge.h"
+#include "graph/dataset_merge.h"
 #include "tools/edgestream/commands.h"
 
 namespace edge::cli {

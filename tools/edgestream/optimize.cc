@@ -2,13 +2,13 @@
 //                     --out OUT.tflite [--test-folds 2] [--report DIR] [--all]
 //
 // Fine-tunes and converts a trained float32 model by a declared optimization sequence
-// (core/optimize/sequence.h): the model is imported for training (core/train/import_ir.h),
-// fine-tuned on the dataset's training split with the training settings of the app's
-// model.toml (or the flags), converted with the training split as the representative
-// dataset, and written with every metadata entry of the input model (labels, preprocess,
-// statistics, hash). Prints sizes, weight sparsity and test accuracy before and after; every
-// written model is read back with edgestream's reader and run once. With --all every
-// sequence of the app is written to OUT (a folder) as <sequence>.tflite, for `edgestream eval`.
+// (core/learn/optimize/sequence.h): the model is imported for training
+// (core/learn/train/import_ir.h), fine-tuned on the dataset's training split with the training
+// settings of the app's model.toml (or the flags), converted with the training split as the
+// representative dataset, and written with every metadata entry of the input model (labels,
+// preprocess, statistics, hash). Prints sizes, weight sparsity and test accuracy before and after;
+// every written model is read back with edgestream's reader and run once. With --all every sequence
+// of the app is written to OUT (a folder) as <sequence>.tflite, for `edgestream eval`.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -19,18 +19,18 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
-#include "core/nn/interpreter.h"
-#include "core/nn/stream_adapter.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/model_metadata.h"
-#include "core/optimize/sequence.h"
-#include "core/store/dataset_reader.h"
-#include "core/train/import_ir.h"
-#include "core/train/model_spec.h"
+#include "common/error.h"
+#include "eval/evaluate.h"
+#include "nn/interpreter.h"
+#include "nn/stream_adapter.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "optimize/model_metadata.h"
+#include "optimize/sequence.h"
+#include "store/dataset_reader.h"
 #include "tools/edgestream/commands.h"
-#include "tools/edgestream/evaluate.h"
+#include "train/import_ir.h"
+#include "train/model_spec.h"
 
 namespace edge::cli {
 namespace {
@@ -148,7 +148,7 @@ void run(const Options& o) {
   if (o.threads > 0) training.threads = o.threads;
   if (o.seed >= 0) training.seed = uint64_t(o.seed);
   nn::Model original = nn::read_tflite_file(o.model_path);
-  const optimize::EdgeMetadata meta = optimize::read_edge_metadata(original);
+  const nn::EdgeMetadata meta = nn::read_edge_metadata(original);
   store::LoadedDataset data = store::read_dataset(o.dataset);
 
   // Classes: the model's labels (or output width) must be the dataset's.
@@ -182,8 +182,8 @@ void run(const Options& o) {
     split = store::split_by_clip(data, 0.2, training.seed);
   }
   const std::vector<int64_t> input_shape(sample_shape.begin(), sample_shape.end());
-  const train::Dataset train_set = make_train_dataset(data, split.train, input_shape);
-  const train::Dataset test_set = make_train_dataset(data, split.test, input_shape);
+  const train::Dataset train_set = eval::make_train_dataset(data, split.train, input_shape);
+  const train::Dataset test_set = eval::make_train_dataset(data, split.test, input_shape);
   std::printf(
       "dataset %s: %zu training windows, %zu test windows (%s)\n", o.dataset.c_str(),
       split.train.size(), split.test.size(),
@@ -209,7 +209,7 @@ void run(const Options& o) {
   }
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
 
-  const size_t bytes_before = size_t(file_size(o.model_path));
+  const size_t bytes_before = size_t(eval::file_size(o.model_path));
   const double accuracy_before = accuracy(original, test_set);
   const double sparsity_before = optimize::weight_sparsity(original);
   std::printf("before: %s, %zu bytes, weight sparsity %.3f, test accuracy %.4f\n",
@@ -232,12 +232,12 @@ void run(const Options& o) {
     nn::write_tflite_file(result.model, outcome.path, write_options);
     // Check the file with edgestream's own reader: it loads, its metadata verifies, it runs.
     const nn::Model written = nn::read_tflite_file(outcome.path);
-    const optimize::EdgeMetadata written_meta = optimize::read_edge_metadata(written);
+    const nn::EdgeMetadata written_meta = nn::read_edge_metadata(written);
     if (written_meta.labels != meta.labels || written_meta.preprocess != meta.preprocess ||
         written_meta.statistics != meta.statistics) {
       throw Error(msg(outcome.path, ": edgestream metadata was not kept"));
     }
-    outcome.bytes = size_t(file_size(outcome.path));
+    outcome.bytes = size_t(eval::file_size(outcome.path));
     outcome.sparsity = optimize::weight_sparsity(written);
     outcome.accuracy = accuracy(written, test_set);
     outcome.float_ops = result.float_ops;

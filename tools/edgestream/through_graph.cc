@@ -8,10 +8,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
-#include "core/graph/graph.h"
-#include "core/nn/tflite_reader.h"
-#include "core/optimize/model_metadata.h"
+#include "common/error.h"
+#include "graph/graph.h"
+#include "nn/metadata.h"
+#include "nn/tflite_reader.h"
 #include "tools/edgestream/classify.h"
 #include "tools/edgestream/commands.h"
 
@@ -32,7 +32,7 @@ ThroughGraphResult run_through_graph(const ThroughGraphOptions& o,
                                      const store::LoadedDataset& data) {
   ThroughGraphResult result;
   const nn::Model model = nn::read_tflite_file(o.model);
-  const optimize::EdgeMetadata meta = optimize::read_edge_metadata(model);
+  const nn::EdgeMetadata meta = nn::read_edge_metadata(model);
   if (meta.preprocess.empty())
     throw Error(msg("model ", o.model,
                     " carries no edgestream preprocess metadata: there is no deployed graph to "

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/store/dataset_reader.h"
+#include "store/dataset_reader.h"
 
 namespace edge::cli {
 

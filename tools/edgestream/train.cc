@@ -19,16 +19,16 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/common/error.h"
-#include "core/nn/tflite_reader.h"
-#include "core/nn/tflite_writer.h"
-#include "core/optimize/model_metadata.h"
-#include "core/store/dataset_reader.h"
-#include "core/train/export_ir.h"
-#include "core/train/model_spec.h"
-#include "core/train/trainer.h"
+#include "common/error.h"
+#include "eval/evaluate.h"
+#include "nn/tflite_reader.h"
+#include "nn/tflite_writer.h"
+#include "optimize/model_metadata.h"
+#include "store/dataset_reader.h"
 #include "tools/edgestream/commands.h"
-#include "tools/edgestream/evaluate.h"
+#include "train/export_ir.h"
+#include "train/model_spec.h"
+#include "train/trainer.h"
 
 namespace edge::cli {
 namespace {
@@ -79,10 +79,10 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
     fit_indices = inner.train;
     validation_indices = inner.test;
   }
-  const train::Dataset fit_data = make_train_dataset(data, fit_indices, spec.input);
+  const train::Dataset fit_data = eval::make_train_dataset(data, fit_indices, spec.input);
   train::Dataset validation;
   if (!validation_indices.empty())
-    validation = make_train_dataset(data, validation_indices, spec.input);
+    validation = eval::make_train_dataset(data, validation_indices, spec.input);
   out.train_windows = fit_data.size();
   out.validation_windows = validation.size();
 
@@ -224,7 +224,8 @@ void run_train(const TrainOptions& o) {
       auto optimizer = train::make_optimizer(settings);
       train::FitOptions eval_options;
       train::Trainer evaluator(fold.model, *optimizer, eval_options);
-      const train::Dataset test = make_train_dataset(data, splits[size_t(k)].test, spec.input);
+      const train::Dataset test =
+          eval::make_train_dataset(data, splits[size_t(k)].test, spec.input);
       const auto predicted = evaluator.predict(test);
       int correct = 0;
       for (size_t i = 0; i < predicted.size(); ++i) {
@@ -264,7 +265,7 @@ void run_train(const TrainOptions& o) {
     for (int64_t i = 0; i < data.size(); ++i)
       if (data.y[size_t(i)] >= 0) final_indices.push_back(i);
   } else {
-    const SplitChoice choice = choose_split(data, o.test_folds, 0.2, settings.seed);
+    const eval::SplitChoice choice = eval::choose_split(data, o.test_folds, 0.2, settings.seed);
     split_text = choice.description;
     final_indices = choice.split.train;
     test_indices = choice.split.test;
@@ -280,7 +281,7 @@ void run_train(const TrainOptions& o) {
   train::ExportOptions export_options;
   export_options.description = msg("edgestream train ", app.name, " model ", spec.name);
   nn::Model ir = train::export_ir(final_model.model, export_options);
-  optimize::EdgeMetadata metadata;
+  nn::EdgeMetadata metadata;
   metadata.labels = data.labels;
   metadata.preprocess = data.preprocess;
   metadata.statistics = data.statistics;
@@ -288,16 +289,16 @@ void run_train(const TrainOptions& o) {
   nn::write_tflite_file(with_metadata, o.out);
   // Read the file back: the report scores what was written.
   const nn::Model written = nn::read_tflite_file(o.out);
-  const auto written_metadata = optimize::read_edge_metadata(written);
+  const auto written_metadata = nn::read_edge_metadata(written);
   if (written_metadata.labels != data.labels)
     throw Error(msg(o.out, ": labels did not survive the write"));
 
   eval::Variant variant;
   variant.name = "float32";
-  variant.file_bytes = file_size(o.out);
-  variant.parameters = parameter_count(written);
+  variant.file_bytes = eval::file_size(o.out);
+  variant.parameters = eval::parameter_count(written);
   if (!test_indices.empty()) {
-    const EngineResult engine = run_engine(written, data, test_indices);
+    const eval::EngineResult engine = eval::run_engine(written, data, test_indices);
     report.metrics = engine.metrics;
     variant.accuracy = engine.metrics.accuracy;
     variant.loss = engine.metrics.loss;
@@ -309,7 +310,7 @@ void run_train(const TrainOptions& o) {
     train::FitOptions eval_options;
     train::Trainer evaluator(final_model.model, *optimizer, eval_options);
     const auto trainer_predicted =
-        evaluator.predict(make_train_dataset(data, test_indices, spec.input));
+        evaluator.predict(eval::make_train_dataset(data, test_indices, spec.input));
     int differ = 0;
     for (size_t i = 0; i < trainer_predicted.size(); ++i)
       differ += trainer_predicted[i] != engine.predicted[i];
@@ -356,10 +357,10 @@ void run_train(const TrainOptions& o) {
             final_model.history.stopped_early ? " (early stop)" : "", ", training time ",
             fixed(final_model.seconds, 1), " s\n") +
         extra_markdown;
-    write_report_directory(o.report, report, extra_markdown);
+    eval::write_report_directory(o.report, report, extra_markdown);
     std::printf("report: %s/report.md\n", o.report.c_str());
   }
-  const std::string log = run_log_path(o.run_log, o.report);
+  const std::string log = eval::run_log_path(o.run_log, o.report);
   if (!log.empty()) {
     eval::append_run_log(log, "train", parameters.dump(), results.dump());
     std::printf("run log: %s\n", log.c_str());

@@ -1,6 +1,6 @@
 """Reads an edgestream dataset directory (manifest.json + NumPy shards) for outside trainers.
 
-Only NumPy is needed. The format is core/store/shard_store.h's; docs/datasets.md shows this
+Only NumPy is needed. The format is core/data/store/shard_store.h's; docs/datasets.md shows this
 loader feeding Keras and PyTorch. Every shard file is checked against the SHA-256 in the
 manifest, so a damaged or partial copy is refused by name instead of training on it.
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent check of the shuffle goldens in tests/core/test_dataset_filters.cc:
 a pure-Python mt19937_64 (constants from the C++ standard) and the Fisher-Yates
-with rejection sampling documented in core/datasets/dataset.h."""
+with rejection sampling documented in core/data/datasets/dataset.h."""
 
 M=(1<<64)-1
 class MT:

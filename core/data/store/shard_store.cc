@@ -1,0 +1,374 @@
+#include "store/shard_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/sha256.h"
+#include "store/npy.h"
+
+namespace edge::store {
+
+namespace {
+
+const char kTmpPrefix[] = ".tmp-";
+const char kFormat[] = "edgestream-dataset";
+constexpr int kFormatVersion = 1;
+
+std::string join(const std::string& dir, const std::string& name) { return dir + "/" + name; }
+
+void make_directories(const std::string& path) {
+  std::string partial;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+        throw Error(msg("cannot create directory ", partial, ": ", std::strerror(errno)));
+    }
+    if (i < path.size()) partial += path[i];
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(msg("dataset output ", path, " is not a directory"));
+}
+
+void fsync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void rename_into_place(const std::string& dir, const std::string& name) {
+  const std::string from = join(dir, kTmpPrefix + name), to = join(dir, name);
+  if (std::rename(from.c_str(), to.c_str()) != 0)
+    throw Error(msg("cannot move ", from, " to ", to, ": ", std::strerror(errno)));
+}
+
+void remove_stale_temporaries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strncmp(e->d_name, kTmpPrefix, sizeof(kTmpPrefix) - 1) == 0)
+      std::remove(join(dir, e->d_name).c_str());
+  }
+  ::closedir(d);
+}
+
+// Welford accumulation over every stored value, mergeable across shards (Chan et al.).
+struct RunningStats {
+  double count = 0, mean = 0, m2 = 0;
+  void add(double x) {
+    count += 1;
+    double delta = x - mean;
+    mean += delta / count;
+    m2 += delta * (x - mean);
+  }
+  void merge(const RunningStats& o) {
+    if (o.count == 0) return;
+    double total = count + o.count;
+    double delta = o.mean - mean;
+    mean += delta * o.count / total;
+    m2 += o.m2 + delta * delta * count * o.count / total;
+    count = total;
+  }
+  nlohmann::json to_json() const { return {{"count", count}, {"mean", mean}, {"m2", m2}}; }
+  static RunningStats from_json(const nlohmann::json& j) {
+    RunningStats s;
+    s.count = j.at("count").get<double>();
+    s.mean = j.at("mean").get<double>();
+    s.m2 = j.at("m2").get<double>();
+    return s;
+  }
+};
+
+std::string shard_name(size_t index) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "shard-%05zu", index);
+  return name;
+}
+
+}  // namespace
+
+struct ShardStore::OpenShard {
+  std::string name;
+  std::unique_ptr<NpyWriter> x;
+  std::vector<int32_t> labels, folds, window_indices;
+  std::vector<std::string> clips;
+  std::map<std::string, int64_t> per_class, per_fold;
+  RunningStats stats;
+};
+
+ShardStore::ShardStore(ShardStoreOptions options, std::vector<int64_t> window_shape)
+    : options_(std::move(options)), window_shape_(std::move(window_shape)) {
+  if (options_.directory.empty()) throw Error("dataset output directory is not set");
+  if (window_shape_.empty()) throw Error("dataset windows need a shape");
+  window_elements_ = 1;
+  for (int64_t d : window_shape_) {
+    if (d <= 0) throw Error("dataset window dimensions must be positive");
+    window_elements_ *= size_t(d);
+  }
+  if (options_.int8 && !(options_.int8_scale > 0.0f && std::isfinite(options_.int8_scale)))
+    throw Error(msg("int8 dataset needs a positive scale, got ", options_.int8_scale));
+  if (options_.int8 && (options_.int8_zero_point < -128 || options_.int8_zero_point > 127))
+    throw Error(msg("int8 zero point must be within [-128, 127], got ", options_.int8_zero_point));
+  const size_t bytes = window_elements_ * (options_.int8 ? 1 : 4);
+  windows_per_shard_ = options_.windows_per_shard
+                           ? options_.windows_per_shard
+                           : std::max<size_t>(1, options_.shard_bytes / std::max<size_t>(1, bytes));
+  quantized_.resize(options_.int8 ? window_elements_ : 0);
+  make_directories(options_.directory);
+  remove_stale_temporaries(options_.directory);
+  manifest_path_ = join(options_.directory, "manifest.json");
+  load_existing();
+}
+
+ShardStore::~ShardStore() = default;
+
+void ShardStore::load_existing() {
+  std::ifstream in(manifest_path_);
+  if (!in) return;
+  nlohmann::ordered_json m;
+  try {
+    in >> m;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(msg(manifest_path_, ": not valid JSON (", e.what(),
+                    "); move it away to start a new dataset here"));
+  }
+  try {
+    if (m.at("format") != kFormat) throw Error(msg(manifest_path_, ": not an edgestream dataset"));
+    const auto shape = m.at("window_shape").get<std::vector<int64_t>>();
+    const std::string dtype = m.at("dtype").get<std::string>();
+    if (shape != window_shape_ || dtype != (options_.int8 ? "int8" : "float32")) {
+      throw Error(msg(options_.directory, " holds ", dtype, " windows of shape ",
+                      nlohmann::json(shape).dump(), "; this run makes ",
+                      options_.int8 ? "int8" : "float32", " windows of shape ",
+                      nlohmann::json(window_shape_).dump(),
+                      ": write to another directory or remove the old dataset"));
+    }
+    sources_ = m.value("sources", nlohmann::ordered_json::array());
+    for (const auto& s : sources_) source_clips_.insert(s.value("clip", ""));
+    const auto labels = m.value("labels_by_index", nlohmann::ordered_json::object());
+    for (const auto& [index, name] : labels.items())
+      label_names_[std::stoi(index)] = name.get<std::string>();
+    for (const auto& shard : m.at("shards")) {
+      shards_.push_back(shard);
+      const auto& files = shard.at("files");
+      for (const auto& [part, file] : files.items()) {
+        const std::string name = file.get<std::string>();
+        if (name.empty() || name.find('/') != std::string::npos || name[0] == '.')
+          throw Error(msg(manifest_path_, ": shard file name \"", name,
+                          "\" must be a plain file name inside the dataset directory"));
+      }
+      auto clips = npy_as_strings(read_npy(join(options_.directory, files.at("clip"))), "clip ids");
+      auto windows = npy_as_int(read_npy(join(options_.directory, files.at("window"))), "windows");
+      if (clips.size() != windows.size())
+        throw Error(msg(manifest_path_, ": shard ", shard.at("name"), " has ", clips.size(),
+                        " clip ids but ", windows.size(), " window indices"));
+      for (size_t i = 0; i < clips.size(); ++i) stored_keys_.insert({clips[i], windows[i]});
+      windows_written_ += shard.at("windows").get<int64_t>();
+    }
+    unnamed_windows_ = m.value("unnamed_windows", int64_t{0});
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // JSON type errors, a non-numeric label index
+    throw Error(msg(manifest_path_, ": unexpected content (", e.what(), ")"));
+  }
+}
+
+void ShardStore::add_source(const WindowInfo& clip, const std::string& relative_path,
+                            const std::string& absolute_path) {
+  if (!source_clips_.insert(clip.clip_id).second) return;
+  nlohmann::ordered_json s;
+  s["clip"] = clip.clip_id;
+  s["path"] = relative_path;
+  s["label"] = clip.label;
+  s["label_index"] = clip.label_index;
+  s["fold"] = clip.fold;
+  // A gesture CSV holds many clips: hash each file once.
+  for (const auto& known : sources_) {
+    if (known.value("path", "") == relative_path && known.contains("sha256")) {
+      s["sha256"] = known["sha256"];
+      break;
+    }
+  }
+  if (s.contains("sha256") || absolute_path.empty()) {
+    sources_.push_back(s);
+    return;
+  }
+  // The clip is recorded either way; an unreadable source is reported to the caller.
+  try {
+    s["sha256"] = sha256_file(absolute_path);
+    sources_.push_back(s);
+  } catch (const Error&) {
+    s["sha256"] = nullptr;
+    sources_.push_back(s);
+    throw;
+  }
+}
+
+void ShardStore::open_shard() {
+  open_ = std::make_unique<OpenShard>();
+  open_->name = shard_name(shards_.size());
+  open_->x =
+      std::make_unique<NpyWriter>(join(options_.directory, kTmpPrefix + open_->name + ".x.npy"),
+                                  options_.int8 ? "|i1" : "<f4", window_shape_);
+}
+
+bool ShardStore::add(const float* window, const WindowInfo& given) {
+  WindowInfo info = given;
+  if (info.clip_id.empty()) {
+    info.clip_id = "stream";
+    info.window_index = unnamed_windows_++;
+  }
+  if (!stored_keys_.insert({info.clip_id, info.window_index}).second) {
+    ++windows_skipped_;
+    return false;
+  }
+  if (!open_) open_shard();
+  OpenShard& s = *open_;
+  if (options_.int8) {
+    const float inv = 1.0f / options_.int8_scale;
+    for (size_t i = 0; i < window_elements_; ++i) {
+      float q = std::nearbyint(window[i] * inv) + float(options_.int8_zero_point);
+      quantized_[i] = int8_t(std::fmin(127.0f, std::fmax(-128.0f, std::isnan(q) ? 0.0f : q)));
+      s.stats.add(window[i]);
+    }
+    s.x->append(quantized_.data());
+  } else {
+    for (size_t i = 0; i < window_elements_; ++i) s.stats.add(window[i]);
+    s.x->append(window);
+  }
+  s.labels.push_back(info.label_index);
+  s.folds.push_back(info.fold);
+  s.window_indices.push_back(int32_t(info.window_index));
+  s.clips.push_back(info.clip_id);
+  if (info.label_index >= 0 && !info.label.empty()) label_names_[info.label_index] = info.label;
+  ++s.per_class[info.label.empty() ? std::to_string(info.label_index) : info.label];
+  ++s.per_fold[std::to_string(info.fold)];
+  ++windows_written_;
+  if (size_t(s.x->rows()) >= windows_per_shard_) close_shard();
+  return true;
+}
+
+void ShardStore::close_shard() {
+  if (!open_) return;
+  std::unique_ptr<OpenShard> s = std::move(open_);
+  const std::string& dir = options_.directory;
+  s->x->finish();
+
+  auto write_ints = [&](const std::string& suffix, const std::vector<int32_t>& values) {
+    NpyWriter w(join(dir, kTmpPrefix + s->name + suffix), "<i4", {});
+    for (int32_t v : values) w.append(&v);
+    w.finish();
+  };
+  write_ints(".y.npy", s->labels);
+  write_ints(".fold.npy", s->folds);
+  write_ints(".window.npy", s->window_indices);
+  size_t width = 1;
+  for (const auto& c : s->clips) width = std::max(width, c.size());
+  {
+    NpyWriter w(join(dir, kTmpPrefix + s->name + ".clip.npy"), "<U" + std::to_string(width), {});
+    std::vector<uint32_t> cell(width);
+    for (const auto& c : s->clips) {
+      utf8_to_utf32_cell(c, width, cell.data());
+      w.append(cell.data());
+    }
+    w.finish();
+  }
+
+  nlohmann::ordered_json entry;
+  entry["name"] = s->name;
+  entry["windows"] = s->x->rows();
+  nlohmann::ordered_json files, hashes;
+  for (const char* part : {"x", "y", "fold", "window", "clip"}) {
+    const std::string file = s->name + "." + part + ".npy";
+    rename_into_place(dir, file);
+    files[part] = file;
+    hashes[part] = sha256_file(join(dir, file));
+  }
+  fsync_directory(dir);
+  entry["files"] = files;
+  entry["sha256"] = hashes;
+  entry["per_class"] = s->per_class;
+  entry["per_fold"] = s->per_fold;
+  entry["stats"] = s->stats.to_json();
+  shards_.push_back(entry);
+  write_manifest(false);
+}
+
+void ShardStore::write_manifest(bool complete) {
+  nlohmann::ordered_json m;
+  m["format"] = kFormat;
+  m["version"] = kFormatVersion;
+  m["complete"] = complete;
+  m["window_shape"] = window_shape_;
+  m["dtype"] = options_.int8 ? "int8" : "float32";
+  if (options_.int8)
+    m["quantization"] = {{"scale", options_.int8_scale}, {"zero_point", options_.int8_zero_point}};
+  // Labels by index; a gap (an index never seen) stays an empty name.
+  nlohmann::ordered_json by_index = nlohmann::ordered_json::object();
+  std::vector<std::string> labels;
+  for (const auto& [index, name] : label_names_) {
+    by_index[std::to_string(index)] = name;
+    if (labels.size() <= size_t(index)) labels.resize(size_t(index) + 1);
+    labels[size_t(index)] = name;
+  }
+  m["labels"] = labels;
+  m["labels_by_index"] = by_index;
+  for (const auto& [key, value] : options_.provenance.items()) m[key] = value;
+
+  std::map<std::string, int64_t> per_class, per_fold;
+  RunningStats stats;
+  int64_t windows = 0;
+  for (const auto& shard : shards_) {
+    windows += shard.at("windows").get<int64_t>();
+    for (const auto& [k, v] : shard.at("per_class").items()) per_class[k] += v.get<int64_t>();
+    for (const auto& [k, v] : shard.at("per_fold").items()) per_fold[k] += v.get<int64_t>();
+    stats.merge(RunningStats::from_json(shard.at("stats")));
+  }
+  m["counts"] = {{"windows", windows}, {"per_class", per_class}, {"per_fold", per_fold}};
+  m["data_statistics"] = {
+      {"count", stats.count},
+      {"mean", stats.mean},
+      {"std", stats.count > 0 ? std::sqrt(stats.m2 / stats.count) : 0.0},
+      {"note", "population statistics of every stored value, before int8 quantization"}};
+  m["unnamed_windows"] = unnamed_windows_;
+  m["sources"] = sources_;
+  m["shards"] = shards_;
+
+  const std::string tmp = join(options_.directory, std::string(kTmpPrefix) + "manifest.json");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << m.dump(2) << '\n';
+    out.flush();
+    if (!out) throw Error(msg("cannot write ", tmp, ": ", std::strerror(errno)));
+  }
+  int fd = ::open(tmp.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  rename_into_place(options_.directory, "manifest.json");
+  fsync_directory(options_.directory);
+}
+
+void ShardStore::flush() {
+  close_shard();
+  if (shards_.empty() && !complete_) write_manifest(false);
+}
+
+void ShardStore::finish() {
+  close_shard();
+  complete_ = true;
+  write_manifest(true);
+}
+
+}  // namespace edge::store

@@ -1,0 +1,207 @@
+#include "eval/evaluate.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "nn/interpreter.h"
+#include "nn/stream_adapter.h"
+
+namespace edge::eval {
+namespace {
+
+std::string list_text(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out + "]";
+}
+
+void make_directories(const std::string& path) {
+  std::string partial;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || (path[i] == '/' && i > 0)) {
+      partial = path.substr(0, i);
+      if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+        throw Error(msg("cannot create directory ", partial, ": ", std::strerror(errno)));
+    }
+  }
+}
+
+}  // namespace
+
+SplitChoice choose_split(const store::LoadedDataset& data, const std::string& test_folds,
+                         double test_fraction, uint64_t seed) {
+  SplitChoice choice;
+  if (!test_folds.empty()) {
+    const auto folds = store::parse_fold_list(test_folds, "--test-folds");
+    choice.split = store::split_by_folds(data, folds);
+    choice.description =
+        msg("train on folds other than ", nlohmann::json(folds).dump(), " (",
+            choice.split.train.size(), " windows), test on folds ", nlohmann::json(folds).dump(),
+            " (", choice.split.test.size(), " windows)");
+  } else {
+    choice.split = store::split_by_clip(data, test_fraction, seed);
+    choice.description =
+        msg("stratified split by clip, seed ", seed, ": ", int(std::lround(test_fraction * 100)),
+            " % of each class's clips held out (", choice.split.train.size(), " train / ",
+            choice.split.test.size(), " test windows)");
+  }
+  if (choice.split.test.empty())
+    throw Error(msg(data.directory, ": the test split is empty (", choice.description, ")"));
+  return choice;
+}
+
+train::Dataset make_train_dataset(const store::LoadedDataset& data,
+                                  const std::vector<int64_t>& indices,
+                                  const std::vector<int64_t>& input_shape) {
+  int64_t elements = 1;
+  for (int64_t d : input_shape) elements *= d;
+  if (size_t(elements) != data.window_elements())
+    throw Error(msg("the model's input ", nlohmann::json(input_shape).dump(), " holds ", elements,
+                    " values but the windows of ", data.directory, " are ",
+                    nlohmann::json(data.window_shape).dump(), " (", data.window_elements(),
+                    " values): this model was made for other preprocessing"));
+  train::Dataset out;
+  Shape shape{int32_t(indices.size())};
+  for (int64_t d : input_shape) shape.push_back(int32_t(d));
+  out.x.resize(shape);
+  float* dst = out.x.data();
+  const size_t n = data.window_elements();
+  for (size_t i = 0; i < indices.size(); ++i) {
+    std::memcpy(dst + i * n, data.window(indices[i]), n * sizeof(float));
+    out.labels.push_back(data.y[size_t(indices[i])]);
+  }
+  return out;
+}
+
+void check_labels(const std::vector<std::string>& model_labels, const std::string& model_name,
+                  const std::vector<std::string>& dataset_labels, const std::string& dataset_dir) {
+  if (model_labels.empty())
+    throw Error(msg(model_name,
+                    ": the model has no edgestream.labels metadata, so its outputs "
+                    "cannot be matched to the classes of ",
+                    dataset_dir, " ", list_text(dataset_labels)));
+  if (model_labels != dataset_labels)
+    throw Error(msg("classes differ: model ", model_name, " has ", list_text(model_labels),
+                    ", dataset ", dataset_dir, " has ", list_text(dataset_labels)));
+}
+
+// Keras's backend epsilon, the clip of its categorical cross-entropy.
+constexpr float kProbabilityEpsilon = 1e-7f;
+
+EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
+                        const std::vector<int64_t>& indices) {
+  nn::Interpreter interpreter(model);
+  if (interpreter.input_count() != 1 || interpreter.output_count() != 1)
+    throw Error(msg(model.source(), ": ", interpreter.input_count(), " inputs and ",
+                    interpreter.output_count(), " outputs; a classifier has one of each"));
+  const nn::TensorView input = interpreter.input(0);
+  const nn::TensorView output = interpreter.output(0);
+  const size_t window = data.window_elements();
+  if (size_t(input.elements()) != window)
+    throw Error(msg(model.source(), ": input ", shape_to_string(input.shape()), " holds ",
+                    input.elements(), " values but the windows of ", data.directory, " are ",
+                    nlohmann::json(data.window_shape).dump(), " (", window, " values)"));
+  if (input.type() != DType::kFloat32 && input.type() != DType::kInt8)
+    throw Error(msg(model.source(), ": input type ", dtype_name(input.type()),
+                    " (expected float32 or int8)"));
+  if (output.type() != DType::kFloat32 && output.type() != DType::kInt8)
+    throw Error(msg(model.source(), ": output type ", dtype_name(output.type()),
+                    " (expected float32 or int8)"));
+  const int classes = int(output.elements());
+  // The windows are float32; an int8 input is quantized as edgeinfer does it.
+  const nn::InputConversion conversion =
+      nn::fit_input(DType::kFloat32, model.input(0).shape, model.input(0), 0, model.source());
+  float out_scale = 1.0f;
+  int out_zero = 0;
+  if (output.type() == DType::kInt8) {
+    if (output.quant().scale.empty())
+      throw Error(msg(model.source(), ": int8 output without scale"));
+    out_scale = output.quant().scale[0];
+    out_zero = int(output.quant().zero_point.empty() ? 0 : output.quant().zero_point[0]);
+  }
+
+  std::vector<float> log_probabilities(indices.size() * size_t(classes));
+  std::vector<int32_t> labels;
+  labels.reserve(indices.size());
+  double seconds = 0.0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const float* src = data.window(indices[i]);
+    nn::write_input(conversion, src, model.input(0), input.raw());
+    const auto start = std::chrono::steady_clock::now();
+    interpreter.invoke();
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (int c = 0; c < classes; ++c) {
+      const float p = output.type() == DType::kFloat32
+                          ? output.data<float>()[c]
+                          : out_scale * float(int(output.data<int8_t>()[c]) - out_zero);
+      // softmax(log p) = p: the metrics' cross-entropy of these "logits" is that of p. p is
+      // clipped at Keras's epsilon (1e-7) as its categorical cross-entropy does: an int8
+      // softmax gives exact zeros below 1/512, which would otherwise weigh log(1e-12).
+      log_probabilities[i * size_t(classes) + size_t(c)] =
+          std::log(std::max(p, kProbabilityEpsilon));
+    }
+    labels.push_back(data.y[size_t(indices[i])]);
+  }
+  EngineResult result;
+  result.metrics = eval::compute_metrics_from_logits(labels, log_probabilities, classes);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const float* row = log_probabilities.data() + i * size_t(classes);
+    result.predicted.push_back(int32_t(std::max_element(row, row + classes) - row));
+  }
+  result.latency_us = indices.empty() ? std::nan("") : 1e6 * seconds / double(indices.size());
+  result.arena_bytes = int64_t(interpreter.arena_bytes());
+  result.macs = interpreter.macs();
+  return result;
+}
+
+int64_t parameter_count(const nn::Model& model) {
+  int64_t count = 0;
+  for (const auto& op : model.operators()) {
+    if (op.op != nn::Op::kConv2D && op.op != nn::Op::kDepthwiseConv2D &&
+        op.op != nn::Op::kFullyConnected)
+      continue;
+    for (size_t k = 1; k < op.inputs.size() && k < 3; ++k)
+      if (op.inputs[k] >= 0 && model.tensor(op.inputs[k]).is_constant)
+        count += model.tensor(op.inputs[k]).elements();
+  }
+  return count;
+}
+
+void write_report_directory(const std::string& directory, const eval::Report& report,
+                            const std::string& extra_markdown) {
+  make_directories(directory);
+  eval::write_text_file(directory + "/report.md", eval::to_markdown(report) + extra_markdown);
+  eval::write_text_file(directory + "/report.json", eval::to_json(report));
+  if (!report.metrics.confusion.empty())
+    eval::write_text_file(directory + "/confusion.svg",
+                          eval::confusion_svg(report.metrics, report.class_names));
+  if (!report.history.empty())
+    eval::write_text_file(directory + "/training_curves.svg",
+                          eval::training_curves_svg(report.history));
+}
+
+std::string run_log_path(const std::string& explicit_path, const std::string& report_directory) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (report_directory.empty()) return "";
+  std::string dir = report_directory;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const size_t slash = dir.rfind('/');
+  const std::string parent = slash == std::string::npos ? "." : dir.substr(0, slash ? slash : 1);
+  return parent + "/runs.jsonl";
+}
+
+int64_t file_size(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error(msg(path, ": cannot be read (", std::strerror(errno), ")"));
+  return int64_t(st.st_size);
+}
+
+}  // namespace edge::eval

@@ -1,0 +1,142 @@
+// Model architectures and training settings declared in a file: pipelines/<app>/model.toml.
+//
+// File format (TOML; every key is checked, an unknown one is an error naming it and the file):
+//
+//   default = "dense"                      # the model `edgestream train` uses without --model
+//
+//   [models.dense]
+//   description = "The paper's 180-50-15-N network"
+//   input = [180]                          # the model's input shape (no batch axis); a dataset
+//                                          # window with the same number of values is reshaped
+//                                          # to it row-major (30x6 -> 180, 173x173 -> 173x173x1)
+//   layers = [
+//     { type = "dense", units = 50, activation = "relu" },
+//     { type = "dense", units = "classes" },   # "classes": the dataset's number of classes
+//   ]
+//
+//   [models.dense.training]
+//   optimizer = "rmsprop"                  # sgd | rmsprop | adam
+//   learning_rate = 0.001
+//   epochs = 600
+//   batch_size = 1
+//
+// Layer types and their keys (defaults in brackets; `name` is optional on every layer and
+// names it in the model and in the exported file, default "<type>_<position>"):
+//   dense             units (int or "classes"), activation [none], use_bias [true]
+//   conv2d            filters (int or "classes"), kernel (int or [h, w]), stride [1],
+//                     padding [valid] (valid | same), activation [none], use_bias [true]
+//   depthwise_conv2d  kernel, stride [1], padding [valid], depth_multiplier [1],
+//                     activation [none], use_bias [true]
+//   max_pool2d, avg_pool2d   pool (int or [h, w]), stride [pool], padding [valid]
+//   global_avg_pool   (no keys): [H, W, C] -> [C]
+//   flatten           (no keys)
+//   dropout           rate in [0, 1)
+//   batchnorm         momentum [0.99], epsilon [0.001]
+//   relu, relu6       (no keys)
+//   fire              squeeze, expand: SqueezeNet Fire module (squeeze 1x1 + ReLU, expand 1x1
+//                     and 3x3 SAME + ReLUs, concatenated), architectures.h add_fire_module
+//   activation = relu | relu6 | none adds that layer after a dense/conv/depthwise layer.
+//
+// Training keys ([models.NAME.training]; defaults in brackets):
+//   optimizer [adam]; learning_rate [0.001]; momentum [0], nesterov [false] (sgd);
+//   rho [0.9] (rmsprop); beta1 [0.9], beta2 [0.999] (adam); epsilon [1e-7] (rmsprop, adam);
+//   schedule [constant] (constant | one-cycle: learning_rate is then the peak rate, with
+//   pct_start [0.3], div_factor [25], final_div_factor [1e4]);
+//   epochs [10]; batch_size [32]; seed [1]; threads [0: every core]; shards [2] (data-parallel
+//   slices per batch, trainer.h); shuffle [true];
+//   validation_split [0: none] (fraction of the training clips held out, by clip, to watch
+//   val_loss); patience [0: no early stopping]; min_delta [0]; restore_best_weights [true];
+//   fine_tune_learning_rate [0: learning_rate]: the constant rate of `edgestream optimize`'s
+//   training steps (prune, prune-units, cluster, qat), which start from a trained model and
+//   want a rate well below a one-cycle peak.
+//
+// Top-level tables other than `default` and `models` are errors, except `sequences`, which
+// belongs to core/learn/optimize/sequence.h and is skipped here.
+//
+// Errors (edge::Error): the file and the key for format errors; the file, the model and the
+// layer (position and type) for unknown layer types, bad sizes and shapes that do not fit
+// (found when build_model() infers the shapes). Parsing and building are reentrant.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "train/model.h"
+#include "train/optimizer.h"
+
+namespace edge::train {
+
+struct LayerSpec {
+  std::string type;  // as written: "dense", "conv2d", ...
+  std::string name;  // "" when not given
+  int units = 0;     // dense units / conv filters; 0 with units_are_classes
+  bool units_are_classes = false;
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  std::string padding = "valid";
+  std::string activation = "none";
+  bool use_bias = true;
+  int depth_multiplier = 1;
+  float rate = 0.0f;  // dropout
+  float momentum = 0.99f, epsilon = 1e-3f;
+  int squeeze = 0, expand = 0;  // fire
+};
+
+struct TrainingSpec {
+  std::string optimizer = "adam";
+  float learning_rate = 0.001f;
+  float momentum = 0.0f;
+  bool nesterov = false;
+  float rho = 0.9f;
+  float beta1 = 0.9f, beta2 = 0.999f;
+  float epsilon = 1e-7f;
+  std::string schedule = "constant";
+  float pct_start = 0.3f, div_factor = 25.0f, final_div_factor = 1e4f;
+  int epochs = 10;
+  int batch_size = 32;
+  uint64_t seed = 1;
+  int threads = 0;  // 0: every core
+  int shards = 2;
+  bool shuffle = true;
+  double validation_split = 0.0;
+  int patience = 0;
+  float min_delta = 0.0f;
+  bool restore_best_weights = true;
+  float fine_tune_learning_rate = 0.0f;  // 0: learning_rate
+};
+
+struct ModelSpec {
+  std::string file;  // the file it came from (for messages)
+  std::string name;
+  std::string description;
+  std::vector<int64_t> input;  // without the batch axis
+  std::vector<LayerSpec> layers;
+  TrainingSpec training;
+
+  int64_t input_elements() const;
+};
+
+struct ModelFile {
+  std::string path;
+  std::string default_model;
+  std::vector<ModelSpec> models;  // in file order
+
+  // The model called `name` ("" = the default). Throws naming the file and the models it has.
+  const ModelSpec& find(const std::string& name) const;
+};
+
+// Reads and checks a model file. Throws edge::Error naming the file (and key / model / layer).
+ModelFile parse_model_file(const std::string& path);
+// Same from text; `path` is only used in messages.
+ModelFile parse_model_text(const std::string& text, const std::string& path);
+
+// The trainable model of `spec` for `classes` output classes (uninitialized). Throws
+// edge::Error naming the file, the model and the layer when a shape does not fit.
+Model build_model(const ModelSpec& spec, int classes);
+
+// The optimizer of the training settings.
+std::unique_ptr<Optimizer> make_optimizer(const TrainingSpec& training);
+
+}  // namespace edge::train

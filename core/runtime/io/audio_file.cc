@@ -1,0 +1,118 @@
+#include "io/audio_file.h"
+
+#include <sndfile.h>
+
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace edge::io {
+namespace {
+
+std::string format_name(int format) {
+  SF_FORMAT_INFO major = {};
+  major.format = format & SF_FORMAT_TYPEMASK;
+  SF_FORMAT_INFO minor = {};
+  minor.format = format & SF_FORMAT_SUBMASK;
+  std::string name = "unknown";
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 && major.extension) {
+    name = major.extension;
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name == "OGA") name = "OGG";  // libsndfile names the Ogg audio container by .oga
+  }
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &minor, sizeof minor) == 0 && minor.name) {
+    name += std::string(" ") + minor.name;
+  }
+  return name;
+}
+
+// libsndfile opens a WAV whose data chunk is longer than the file and shortens
+// the frame count, noting it only in its log as "data : 176400 (should be
+// 49956)". A clip cut short by a broken copy is an error the user must hear
+// about. Streaming writers leave 0 or ~0xFFFFFFFF as a placeholder size: those
+// are not truncation.
+bool log_reports_truncation(SNDFILE* file) {
+  char log[8192] = {};
+  sf_command(file, SFC_GET_LOG_INFO, log, sizeof log - 1);
+  for (const char* p = std::strstr(log, "\ndata : "); p; p = std::strstr(p + 1, "\ndata : ")) {
+    unsigned long long declared = 0, actual = 0;
+    if (std::sscanf(p, "\ndata : %llu (should be %llu)", &declared, &actual) == 2) {
+      const bool placeholder = declared == 0 || declared >= 0xFFFFFF00ull;
+      if (!placeholder && declared > actual) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+AudioFileReader::AudioFileReader(const std::string& path, const std::string& display_name)
+    : name_(display_name.empty() ? path : display_name) {
+  SF_INFO sf_info = {};
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &sf_info);
+  if (!file) {
+    throw Error(msg(name_, ": cannot read audio: ", sf_strerror(nullptr)));
+  }
+  file_ = file;
+  info_.rate = sf_info.samplerate;
+  info_.channels = sf_info.channels;
+  info_.frames = sf_info.frames;
+  info_.format = format_name(sf_info.format);
+  try {
+    if (info_.rate <= 0) throw Error(msg(name_, ": invalid sample rate ", info_.rate));
+    if (info_.channels <= 0 || info_.channels > 1024) {
+      throw Error(msg(name_, ": invalid channel count ", info_.channels));
+    }
+    if (info_.frames < 0) throw Error(msg(name_, ": invalid frame count ", info_.frames));
+    if (log_reports_truncation(file)) {
+      throw Error(msg(name_, ": truncated: the ", info_.format,
+                      " header declares more audio data than the file holds (only ", info_.frames,
+                      " whole frames present)"));
+    }
+  } catch (...) {
+    sf_close(file);
+    file_ = nullptr;
+    throw;
+  }
+}
+
+AudioFileReader::~AudioFileReader() {
+  if (file_) sf_close(static_cast<SNDFILE*>(file_));
+}
+
+size_t AudioFileReader::read(float* out, size_t max_frames) {
+  SNDFILE* file = static_cast<SNDFILE*>(file_);
+  const int64_t remaining = info_.frames - position_;
+  if (remaining <= 0 || max_frames == 0) return 0;
+  const sf_count_t want = static_cast<sf_count_t>(
+      max_frames < static_cast<uint64_t>(remaining) ? max_frames : remaining);
+  const sf_count_t got = sf_readf_float(file, out, want);
+  if (got < 0 || sf_error(file) != SF_ERR_NO_ERROR) {
+    throw Error(msg(name_, ": decode error at frame ", position_, ": ", sf_strerror(file)));
+  }
+  if (got < want) {
+    throw Error(msg(name_, ": truncated or corrupt: ended at frame ", position_ + got, " of the ",
+                    info_.frames, " its header declares"));
+  }
+  position_ += got;
+  return static_cast<size_t>(got);
+}
+
+std::vector<float> read_audio_file(const std::string& path, AudioInfo* info) {
+  AudioFileReader reader(path);
+  std::vector<float> samples(static_cast<size_t>(reader.info().frames) *
+                             static_cast<size_t>(reader.info().channels));
+  size_t done = 0;
+  while (done < static_cast<size_t>(reader.info().frames)) {
+    size_t got = reader.read(samples.data() + done * static_cast<size_t>(reader.info().channels),
+                             static_cast<size_t>(reader.info().frames) - done);
+    if (got == 0) break;
+    done += got;
+  }
+  if (info) *info = reader.info();
+  return samples;
+}
+
+}  // namespace edge::io

@@ -1,0 +1,168 @@
+#include "signal/normalize.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/error.h"
+#include "signal/normalize_neon.h"
+
+namespace edge::signal {
+
+namespace {
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  size_t e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  while (true) {
+    size_t end = text.find(sep, begin);
+    parts.push_back(trim(text.substr(begin, end == std::string::npos ? end : end - begin)));
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return parts;
+}
+
+double parse_number(const std::string& part, const std::string& what) {
+  if (part.empty()) throw Error(msg(what, ": empty number"));
+  errno = 0;
+  char* end = nullptr;
+  double v = std::strtod(part.c_str(), &end);
+  if (*end != '\0' || errno == ERANGE || !std::isfinite(v))
+    throw Error(msg(what, ": \"", part, "\" is not a finite number"));
+  return v;
+}
+
+void check_count(size_t n, int channels, const std::string& what) {
+  if (channels < 1) throw Error(msg(what, ": channels must be >= 1, got ", channels));
+  if (n != 1 && n != static_cast<size_t>(channels))
+    throw Error(msg(what, ": expected 1 value (all channels) or ", channels,
+                    " (one per channel), got ", n));
+}
+}  // namespace
+
+std::vector<double> parse_number_list(const std::string& text, const std::string& what) {
+  std::vector<double> values;
+  for (const std::string& part : split(text, ',')) values.push_back(parse_number(part, what));
+  return values;
+}
+
+std::vector<Range> parse_range_list(const std::string& text, const std::string& what) {
+  std::vector<Range> ranges;
+  for (const std::string& part : split(text, ',')) {
+    // The separator is the first ':' after the first character, so "-4:4" and "-4:-1" work.
+    size_t colon = part.find(':', 1);
+    if (part.empty() || colon == std::string::npos)
+      throw Error(msg(what, ": expected min:max, got \"", part, "\""));
+    Range r{parse_number(trim(part.substr(0, colon)), what),
+            parse_number(trim(part.substr(colon + 1)), what)};
+    if (!(r.min < r.max)) throw Error(msg(what, ": range \"", part, "\" needs min < max"));
+    ranges.push_back(r);
+  }
+  return ranges;
+}
+
+Normalizer Normalizer::zscore(const std::vector<double>& mean, const std::vector<double>& std,
+                              int channels) {
+  check_count(mean.size(), channels, "z-score mean");
+  check_count(std.size(), channels, "z-score std");
+  Normalizer n;
+  for (int c = 0; c < channels; ++c) {
+    double m = mean.size() == 1 ? mean[0] : mean[static_cast<size_t>(c)];
+    double s = std.size() == 1 ? std[0] : std[static_cast<size_t>(c)];
+    if (!std::isfinite(m)) throw Error(msg("z-score mean of channel ", c, " is not finite"));
+    if (!std::isfinite(s) || !(s > 0.0))
+      throw Error(msg("z-score std of channel ", c, " must be a finite number > 0, got ", s));
+    n.scale_.push_back(static_cast<float>(1.0 / s));
+    n.offset_.push_back(static_cast<float>(-m / s));
+  }
+  n.uniform_ = mean.size() == 1 && std.size() == 1;
+  return n;
+}
+
+Normalizer Normalizer::minmax(const std::vector<Range>& ranges, int channels, bool clamp) {
+  check_count(ranges.size(), channels, "min-max ranges");
+  Normalizer n;
+  for (int c = 0; c < channels; ++c) {
+    const Range& r = ranges.size() == 1 ? ranges[0] : ranges[static_cast<size_t>(c)];
+    if (!std::isfinite(r.min) || !std::isfinite(r.max) || !(r.min < r.max))
+      throw Error(msg("min-max range of channel ", c, " must be finite with min < max, got ", r.min,
+                      ":", r.max));
+    const double width = r.max - r.min;
+    n.scale_.push_back(static_cast<float>(1.0 / width));
+    n.offset_.push_back(static_cast<float>(-r.min / width));
+  }
+  n.clamp_ = clamp;
+  n.uniform_ = ranges.size() == 1;
+  return n;
+}
+
+Normalizer Normalizer::zscore_from_stats(const StatsAccumulator& stats, int channels,
+                                         bool per_channel) {
+  if (!per_channel) {
+    Moments g = stats.global();
+    if (g.count == 0) throw Error("statistics file holds no samples (count 0)");
+    return zscore({g.mean}, {g.stddev()}, channels);
+  }
+  if (stats.channels() != channels)
+    throw Error(msg("per-channel statistics have ", stats.channels(), " channels, the stream has ",
+                    channels));
+  std::vector<double> mean, sd;
+  for (int c = 0; c < channels; ++c) {
+    if (stats.channel(c).count == 0)
+      throw Error(msg("statistics of channel ", c, " hold no samples (count 0)"));
+    mean.push_back(stats.channel(c).mean);
+    sd.push_back(stats.channel(c).stddev());
+  }
+  return zscore(mean, sd, channels);
+}
+
+Normalizer Normalizer::minmax_from_stats(const StatsAccumulator& stats, int channels,
+                                         bool per_channel, bool clamp) {
+  if (!per_channel) {
+    Moments g = stats.global();
+    if (g.count == 0) throw Error("statistics file holds no samples (count 0)");
+    return minmax({{g.min, g.max}}, channels, clamp);
+  }
+  if (stats.channels() != channels)
+    throw Error(msg("per-channel statistics have ", stats.channels(), " channels, the stream has ",
+                    channels));
+  std::vector<Range> ranges;
+  for (int c = 0; c < channels; ++c) {
+    if (stats.channel(c).count == 0)
+      throw Error(msg("statistics of channel ", c, " hold no samples (count 0)"));
+    ranges.push_back({stats.channel(c).min, stats.channel(c).max});
+  }
+  return minmax(ranges, channels, clamp);
+}
+
+void Normalizer::apply(float* data, size_t frames) const {
+  const size_t ch = scale_.size();
+#if defined(EDGE_SIGNAL_NEON)
+  // NEON on ARM: bit-identical to the scalar loops (normalize_neon.h).
+  static const bool neon = detail::normalize_neon_available();
+  if (neon) {
+    if (uniform_) {
+      detail::affine_uniform_neon(data, frames * ch, scale_[0], offset_[0], clamp_);
+    } else {
+      detail::affine_channels_neon(data, frames, ch, scale_.data(), offset_.data(), clamp_);
+    }
+    return;
+  }
+#endif
+  if (uniform_) {
+    // One map for every value: one flat loop.
+    detail::affine_uniform_scalar(data, frames * ch, scale_[0], offset_[0], clamp_);
+  } else {
+    detail::affine_channels_scalar(data, frames, ch, scale_.data(), offset_.data(), clamp_);
+  }
+}
+
+}  // namespace edge::signal
