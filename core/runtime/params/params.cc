@@ -28,10 +28,7 @@ const T* field(const void* base, size_t offset) {
 template <class T>
 T load(const Param& p, const void* base) {
   const T* f = field<T>(base, p.offset);
-  if (!p.statistic) return *f;
-  T out;
-  __atomic_load(const_cast<T*>(f), &out, __ATOMIC_RELAXED);
-  return out;
+  return p.statistic ? published(f) : *f;
 }
 
 bool is_signed_int(Type t) { return t == Type::kInt || t == Type::kInt64; }
