@@ -148,6 +148,64 @@ TEST(Graph, ErrorsNameWhatIsWrong) {
   expect_error([] { parse_assignment("=3"); }, {"not key=value"});
 }
 
+// The element properties a placeholder sets are checked against the element's declared
+// parameters before anything runs, naming the placeholder, element, property and what is allowed.
+TEST(Graph, PropertyValuesAreCheckedAgainstTheDeclaredParameters) {
+  const GraphDefinition def = parse_definition(R"(
+[app]
+name = "imu"
+[placeholders]
+threshold = "2.5"
+size = "1.0"
+tail = "pad"
+lo = "-4"
+hi = "4"
+baud = "9600"
+[segments]
+window = "edgewindow mode=triggered threshold=${threshold} tail=${tail} size=${size} name=w"
+preprocess = "${window} ! edgenormalize mode=minmax ranges=${lo}:${hi}"
+[modes]
+live = "edgeimusrc device=/dev/null baud=${baud} ! ${preprocess} ! othersink threshold=${threshold}"
+literal = "edgewindow tail=bogus ! fakesink"
+caps = "audiotestsrc ! audio/x-raw,rate=${size} ! fakesink"
+)",
+                                               "imu.toml", ".");
+  EXPECT_NO_THROW(resolve(def, "live", {}));
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"threshold", "abc"}});
+      },
+      {"imu live: placeholder threshold=\"abc\" gives edgewindow threshold=\"abc\"",
+       "\"abc\" is not a number", "allowed: any number"});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"size", "-1"}});
+      },
+      {"placeholder size=\"-1\"", "edgewindow size=\"-1\"", "below the minimum 1e-06",
+       "allowed: a number from 1e-06 to 3600"});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"tail", "bogus"}});
+      },
+      {"placeholder tail=\"bogus\"", "edgewindow tail", "allowed: one of pad or drop"});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"hi", "-8"}});
+      },
+      {"placeholders lo=\"-4\", hi=\"-8\"", "edgenormalize ranges=\"-4:-8\""});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"baud", "12345"}});
+      },
+      {"edgeimusrc baud=\"12345\"", "not one of the termios rates"});
+  expect_error([&] { resolve(def, "live", {{"threshold", ""}}); }, {"\"\" is not a number"});
+  // A literal value of the definition itself is checked too, naming the segment.
+  expect_error([&] { resolve(def, "literal", {}); },
+               {"imu.toml: segment literal: edgewindow tail=\"bogus\""});
+  // Not an element with declared parameters (othersink), caps, name=: left to GStreamer.
+  EXPECT_NO_THROW(resolve(def, "caps", {{"size", "abc"}}));
+}
+
 TEST(Graph, CheckValueByKind) {
   Placeholder device;
   device.name = "device";

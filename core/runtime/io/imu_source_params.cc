@@ -10,7 +10,7 @@ namespace {
 
 std::string check_baud(const params::Value& v) {
   if (is_supported_baud(static_cast<int>(v.i))) return std::string();
-  return std::to_string(v.i) + " is not a supported rate; use one of " + supported_bauds();
+  return std::to_string(v.i) + " is not one of the termios rates " + supported_bauds();
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ const params::Table& imu_source_params() {
              "Serial line rate in bit/s, one of the standard termios rates (9600, 19200, 38400, "
              "57600, 115200, 230400, ...); 8N1, raw",
              &S::baud, 50, 4000000)
-        .check(check_baud, "a standard termios rate such as 9600 or 115200")
+        .check(check_baud, "a termios rate such as 9600 or 115200")
         .keep_invalid();
     b.number("channels", "Channels",
              "Values per line (frame size); 0 = from the header or the first good line",

@@ -320,6 +320,7 @@ std::string allowed(const Param& p) {
              (p.check ? std::string(" (") + p.check_allowed + ")" : "");
     case Type::kFloat:
     case Type::kDouble:
+      if (-p.min.d == p.max.d && p.max.d == std::numeric_limits<double>::max()) return "any number";
       return "a number from " + to_text(p, p.min) + " to " + to_text(p, p.max) +
              (p.check ? std::string(" (") + p.check_allowed + ")" : "");
     case Type::kString:
