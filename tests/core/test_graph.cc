@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "datasets/dataset.h"
+#include "graph/element_params.h"
 #include "graph/graph.h"
 
 namespace edge::graph {
@@ -204,6 +205,27 @@ caps = "audiotestsrc ! audio/x-raw,rate=${size} ! fakesink"
                {"imu.toml: segment literal: edgewindow tail=\"bogus\""});
   // Not an element with declared parameters (othersink), caps, name=: left to GStreamer.
   EXPECT_NO_THROW(resolve(def, "caps", {{"size", "abc"}}));
+}
+
+// Every declared table: one per element, and each writable default, written as text the way
+// graph.toml and gst-launch-1.0 give it, is accepted and reads back the same.
+TEST(ElementParams, EveryDefaultReadsBackAsText) {
+  const auto& tables = all_element_params();
+  ASSERT_GE(tables.size(), 6u);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i) {
+      EXPECT_LT(tables[i - 1]->element, tables[i]->element);
+    }
+    EXPECT_EQ(element_params(tables[i]->element), tables[i]);
+    for (const params::Param& p : tables[i]->params) {
+      if (!p.writable()) continue;
+      const std::string text = params::to_text(p, p.def);
+      params::Value v;
+      EXPECT_EQ(params::parse(p, text, &v), "") << tables[i]->element << " " << p.name;
+      EXPECT_EQ(params::to_text(p, v), text) << tables[i]->element << " " << p.name;
+    }
+  }
+  EXPECT_EQ(element_params("fakesink"), nullptr);
 }
 
 TEST(Graph, CheckValueByKind) {
