@@ -1,12 +1,10 @@
 #include "nn/parity.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file.h"
 
 namespace edge::nn {
 namespace {
@@ -49,13 +47,12 @@ std::string preprocess_difference(const std::string& graph_preprocess,
   return out.str();
 }
 
-std::string read_text_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg(what, " ", path, ": cannot be read: ", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(msg(what, " ", path, ": read error"));
-  return text.str();
+std::string read_text_file(const std::string& path, const std::string& what, size_t max_bytes) {
+  try {
+    return read_regular_file(path, "file", max_bytes);
+  } catch (const Error& e) {
+    throw Error(msg(what, " ", e.what()));
+  }
 }
 
 }  // namespace edge::nn
