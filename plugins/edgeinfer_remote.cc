@@ -70,10 +70,9 @@ struct RemoteClassifier::Runtime {
   zmq::context_t context{1};
   zmq::socket_t dealer;
   std::chrono::milliseconds timeout{kDefaultTimeoutMs};
-  net::WireMessage request;  // reused: fields overwritten per window
+  net::DataEncoder encoder;  // the request: caps once, fields overwritten per window
   std::string header;        // reused encode buffer
   bool have_caps = false;
-  size_t window_bytes = 0;
   TensorsInfo out_info;
   std::string fitting_caps;  // reply caps string last checked to fit out_info
   std::vector<zmq::message_t> frames;
@@ -112,7 +111,7 @@ std::string caps_string(GstCaps* caps) {
 // Whether a reply's caps describe this element's outputs (types and shapes).
 bool reply_fits(RemoteClassifier::Runtime& rt, const std::string& reply_caps, std::string* why) {
   if (reply_caps == rt.fitting_caps) return true;
-  GstCaps* caps = gst_caps_from_string(reply_caps.c_str());
+  GstCaps* caps = gst_caps_from_string(net::portable_caps(reply_caps).c_str());
   TensorsInfo info;
   std::string error;
   const bool parsed = caps && tensors_caps_parse(caps, &info, &error);
@@ -355,7 +354,7 @@ bool infer_remote_start(InferRemote* remote, GstElement* element, nn::WindowClas
       return false;
     }
   }
-  net::WireMessage& m = rt->request;
+  net::WireMessage& m = rt->encoder.message();
   gchar* name = gst_object_get_name(GST_OBJECT(element));
   m.sender = std::string(g_get_host_name()) + "/" + name;
   g_free(name);
@@ -381,7 +380,7 @@ RemoteClassifier::~RemoteClassifier() {
                    {"rejected", remote_.rejected.load()}});
 }
 
-bool RemoteClassifier::set_caps(GstCaps* incaps, GstCaps* outcaps, size_t window_bytes) {
+bool RemoteClassifier::set_caps(GstCaps* incaps, GstCaps* outcaps) {
   std::string error;
   rt_->have_caps = false;
   rt_->fitting_caps.clear();
@@ -390,15 +389,11 @@ bool RemoteClassifier::set_caps(GstCaps* incaps, GstCaps* outcaps, size_t window
                      error.c_str());
     return false;
   }
-  rt_->request.caps = caps_string(incaps);
-  net::PayloadLayout layout;
-  if (rt_->request.caps.size() > net::kMaxCapsString ||
-      !net::payload_layout_from_caps(rt_->request.caps, &layout, &error)) {
+  if (!rt_->encoder.set_caps(caps_string(incaps), &error)) {
     GST_ERROR_OBJECT(element_, "remote: the input caps cannot travel to the server: %s",
                      error.c_str());
     return false;
   }
-  rt_->window_bytes = window_bytes;
   rt_->have_caps = true;
   return true;
 }
@@ -436,7 +431,7 @@ bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& c
   Runtime* rt = rt_.get();
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
-  net::WireMessage& m = rt->request;
+  net::WireMessage& m = rt->encoder.message();
   const uint64_t id = ++m.request;  // 1, 2, 3...; also the sequence number
   m.seq = id - 1;
   m.pts = context.pts;
@@ -458,9 +453,9 @@ bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& c
   const char* why = "timeout";
   std::string detail;
   try {
-    zmq::message_t payload(window, rt->window_bytes);
-    m.payload_sizes.assign(1, rt->window_bytes);
-    net::encode_header(m, &rt->header);
+    const net::Frame frame{window, rt->encoder.layout().sizes.at(0)};
+    if (!rt->encoder.encode(&frame, 1, &rt->header, &detail)) throw Error(detail);
+    zmq::message_t payload(frame.data, frame.size);
     const Clock::time_point deadline = start + rt->timeout;
     GstPad* sinkpad = GST_BASE_TRANSFORM_SINK_PAD(element_);
     auto send_header = [rt] {
@@ -543,6 +538,9 @@ bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& c
     }
   } catch (const zmq::error_t& e) {
     why = "socket-error";
+    GST_WARNING_OBJECT(element_, "remote: %s", e.what());
+  } catch (const Error& e) {
+    why = "encode-error";
     GST_WARNING_OBJECT(element_, "remote: %s", e.what());
   }
   const double wait_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();

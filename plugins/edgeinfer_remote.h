@@ -62,9 +62,9 @@ class RemoteClassifier final : public nn::WindowClassifier {
                    std::unique_ptr<Runtime> runtime);
   ~RemoteClassifier() override;  // closes the socket, writes the summary to `remote-log`
 
-  // set_caps(): the input caps travel in every request (one window is `window_bytes`); the
-  // output caps decide which replies fit. False (logged) when either cannot be used.
-  bool set_caps(GstCaps* incaps, GstCaps* outcaps, size_t window_bytes);
+  // set_caps(): the input caps travel in every request (one window is one tensor of them);
+  // the output caps decide which replies fit. False (logged) when either cannot be used.
+  bool set_caps(GstCaps* incaps, GstCaps* outcaps);
 
   // Never blocks longer than remote-timeout-ms (less when the sink pad starts flushing).
   const nn::Classification& classify(const void* window, const nn::WindowContext& context) override;

@@ -421,7 +421,7 @@ static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps
   }
   st->out_info.rate_n = in_info.rate_n;
   st->out_info.rate_d = in_info.rate_d;
-  if (st->remote && !st->remote->set_caps(incaps, outcaps, st->local->stream_bytes()))
+  if (st->remote && !st->remote->set_caps(incaps, outcaps))
     return FALSE;  // remote: output caps unusable
   st->negotiated = true;
   GST_INFO_OBJECT(
