@@ -5,6 +5,7 @@
 //
 //   bench_resample [Google Benchmark flags]      speed: one iteration = one 4 s clip, reset
 //                                                before it, pushed in chunks of kChunkFrames
+//                                                (EDGE_RESAMPLE_CHUNK=N: N frames)
 //   bench_resample convert ENGINE IN_RATE OUT_RATE < in.f32 > out.f32
 //                                                one mono clip (raw float32) through ENGINE,
 //                                                for bench/resample_quality.py
@@ -18,6 +19,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -45,7 +47,11 @@
 
 namespace {
 
-constexpr size_t kChunk = edge::signal::Resampler::kChunkFrames;
+// Input frames per call: EDGE_RESAMPLE_CHUNK, default Resampler::kChunkFrames.
+const size_t kChunk = [] {
+  const char* text = std::getenv("EDGE_RESAMPLE_CHUNK");
+  return text ? static_cast<size_t>(std::stoul(text)) : edge::signal::Resampler::kChunkFrames;
+}();
 
 // One engine: resamples clip after clip, each from a clean state; output aligned with the
 // input where the library can do it (the quality script also aligns by correlation).

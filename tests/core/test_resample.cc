@@ -253,6 +253,44 @@ TEST(Resample, DeepAliasRejectionDown) {
   }
 }
 
+TEST(ClipConverter, MixesDownByTheMeanThenResamples) {
+  ClipConverter c(16000, 1);
+  const std::vector<float> stereo = noise(2 * 5000, 7);
+  std::vector<float> mono(5000);
+  for (size_t f = 0; f < mono.size(); ++f) mono[f] = (stereo[2 * f] + stereo[2 * f + 1]) * 0.5f;
+  c.begin(48000, 2);
+  EXPECT_EQ(c.rate(), 16000);
+  EXPECT_EQ(c.channels(), 1);
+  EXPECT_FALSE(c.identity());
+  std::vector<float> out(c.max_output(5000));
+  size_t n = c.process(stereo.data(), 5000, out.data());
+  n += c.finish(out.data() + n);
+  out.resize(n);
+  EXPECT_EQ(bits(out), bits(resample_clip(mono.data(), mono.size(), 1, 48000, 16000)));
+  // The same rate: only mixed; mono at the same rate: untouched.
+  c.begin(16000, 2);
+  std::vector<float> same(c.max_output(5000));
+  EXPECT_EQ(c.process(stereo.data(), 5000, same.data()), 5000u);
+  EXPECT_EQ(c.finish(same.data()), 0u);
+  same.resize(5000);
+  EXPECT_EQ(bits(same), bits(mono));
+  c.begin(16000, 1);
+  EXPECT_TRUE(c.identity());
+  ClipConverter keep(0, 0);
+  keep.begin(44100, 6);
+  EXPECT_TRUE(keep.identity());
+  EXPECT_EQ(keep.rate(), 44100);
+  EXPECT_EQ(keep.channels(), 6);
+}
+
+TEST(ClipConverter, Errors) {
+  EXPECT_THROW(ClipConverter(16000, 2), Error);
+  EXPECT_THROW(ClipConverter(-1, 1), Error);
+  ClipConverter c(16000, 1);
+  EXPECT_THROW(c.begin(44101, 1), Error);
+  EXPECT_THROW(c.begin(16000, 0), Error);
+}
+
 TEST(Resample, Errors) {
   auto message = [](auto make) -> std::string {
     try {

@@ -28,10 +28,7 @@ const T* field(const void* base, size_t offset) {
 template <class T>
 T load(const Param& p, const void* base) {
   const T* f = field<T>(base, p.offset);
-  if (!p.statistic) return *f;
-  T out;
-  __atomic_load(const_cast<T*>(f), &out, __ATOMIC_RELAXED);
-  return out;
+  return p.statistic ? published(f) : *f;
 }
 
 bool is_signed_int(Type t) { return t == Type::kInt || t == Type::kInt64; }
@@ -323,6 +320,7 @@ std::string allowed(const Param& p) {
              (p.check ? std::string(" (") + p.check_allowed + ")" : "");
     case Type::kFloat:
     case Type::kDouble:
+      if (-p.min.d == p.max.d && p.max.d == std::numeric_limits<double>::max()) return "any number";
       return "a number from " + to_text(p, p.min) + " to " + to_text(p, p.max) +
              (p.check ? std::string(" (") + p.check_allowed + ")" : "");
     case Type::kString:

@@ -155,6 +155,14 @@ void publish(T* field, T value) {
   static_assert(std::is_arithmetic_v<T>, "statistics are numbers");
   __atomic_store(field, &value, __ATOMIC_RELAXED);
 }
+// Reads a statistic another thread publishes (a relaxed atomic load).
+template <class T>
+T published(const T* field) {
+  static_assert(std::is_arithmetic_v<T>, "statistics are numbers");
+  T value;
+  __atomic_load(const_cast<T*>(field), &value, __ATOMIC_RELAXED);
+  return value;
+}
 
 // --- declaring
 

@@ -199,11 +199,17 @@ int64_t Resampler::output_frames(int64_t in_frames) const {
   return (in_frames * up_ + down_ - 1) / down_;
 }
 
+int64_t Resampler::latency_frames() const {
+  if (taps_ == 0) return 0;
+  return block_taps_ - taps_ / 2 + (int64_t{kBlockLanes} * down_ + up_ - 1) / up_;
+}
+
 size_t Resampler::max_output(size_t frames) const {
   if (taps_ == 0) return frames;
-  // The history holds fewer than T + one block's inputs not yet turned into output, and a
-  // clip's end adds at most one block's worth.
-  const size_t inputs = frames + history_capacity_;
+  // Every block not computed yet lacks an input: `frames` more complete at most
+  // (frames + 1) L / 8M + 1 of them, and the clip's end leaves fewer than (T + 2) L / M
+  // frames (see ready_blocks()). One bound for both, with room for rounding.
+  const size_t inputs = frames + static_cast<size_t>(block_taps_) + 2;
   return inputs * static_cast<size_t>(up_) / static_cast<size_t>(down_) + 2 * kBlockLanes;
 }
 
@@ -351,6 +357,75 @@ size_t Resampler::finish(float* out) {
   reset();
   return written;
 }
+
+ClipConverter::ClipConverter(int out_rate, int out_channels, const ResampleFilter& filter)
+    : out_rate_(out_rate), out_channels_(out_channels), filter_(filter) {
+  if (out_rate < 0 || out_rate > Resampler::kMaxRate)
+    throw Error(msg("rate ", out_rate, " Hz is outside 0..", Resampler::kMaxRate,
+                    " (0 keeps each clip's rate)"));
+  if (out_channels != 0 && out_channels != 1)
+    throw Error(msg("channels ", out_channels,
+                    ": only 0 (keep each clip's channels) and 1 (mix down to mono) are supported"));
+}
+
+ClipConverter::~ClipConverter() = default;
+
+void ClipConverter::begin(int rate, int channels) {
+  if (channels < 1 || channels > Resampler::kMaxChannels)
+    throw Error(msg(channels, " channels is outside 1..", Resampler::kMaxChannels));
+  in_rate_ = rate;
+  in_channels_ = channels;
+  resampler_ = nullptr;
+  const int out_rate = this->rate();
+  if (out_rate != rate) {
+    std::unique_ptr<Resampler>& r = resamplers_[{rate, this->channels()}];
+    if (!r) r = std::make_unique<Resampler>(rate, out_rate, this->channels(), filter_);
+    r->reset();
+    resampler_ = r.get();
+  }
+  if (out_channels_ == 1 && channels > 1 && mixed_.empty()) mixed_.resize(Resampler::kChunkFrames);
+}
+
+int64_t ClipConverter::output_frames(int64_t in_frames) const {
+  return resampler_ ? resampler_->output_frames(in_frames) : std::max<int64_t>(0, in_frames);
+}
+
+size_t ClipConverter::max_output(size_t frames) const {
+  if (!resampler_) return frames;
+  return resampler_->max_output(frames) + resampler_->max_output(0);
+}
+
+size_t ClipConverter::process(const float* in, size_t frames, float* out) {
+  const size_t out_ch = static_cast<size_t>(channels());
+  if (out_channels_ != 1 || in_channels_ == 1) {
+    if (resampler_) return resampler_->process(in, frames, out);
+    std::memcpy(out, in, frames * out_ch * sizeof(float));
+    return frames;
+  }
+  // Mix down a chunk at a time: the mean of the channels, summed in channel order.
+  const size_t in_ch = static_cast<size_t>(in_channels_);
+  const float scale = 1.0f / static_cast<float>(in_channels_);
+  size_t written = 0;
+  while (frames > 0) {
+    const size_t n = std::min(frames, mixed_.size());
+    for (size_t f = 0; f < n; ++f) {
+      float sum = 0.0f;
+      for (size_t c = 0; c < in_ch; ++c) sum += in[f * in_ch + c];
+      mixed_[f] = sum * scale;
+    }
+    if (resampler_) {
+      written += resampler_->process(mixed_.data(), n, out + written);
+    } else {
+      std::memcpy(out + written, mixed_.data(), n * sizeof(float));
+      written += n;
+    }
+    in += n * in_ch;
+    frames -= n;
+  }
+  return written;
+}
+
+size_t ClipConverter::finish(float* out) { return resampler_ ? resampler_->finish(out) : 0; }
 
 std::vector<float> resample_clip(const float* in, size_t frames, int channels, int in_rate,
                                  int out_rate, const ResampleFilter& filter,

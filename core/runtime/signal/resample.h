@@ -38,6 +38,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -89,6 +91,11 @@ class Resampler {
 
   // Output frames of a clip of `in_frames` input frames: ceil(in_frames * L / M).
   int64_t output_frames(int64_t in_frames) const;
+  // Input frames an output waits for after its own time (its filter's second half, and the
+  // rest of its block of 8): what a live pipeline adds as latency.
+  int64_t latency_frames() const;
+  // Input frames of the current clip so far.
+  int64_t clip_frames() const { return clip_frames_; }
   // Room `out` needs (in frames) for process(in, frames, out) or, with 0, for finish(out).
   size_t max_output(size_t frames) const;
 
@@ -134,6 +141,43 @@ class Resampler {
   int64_t next_block_ = 0;   // next block of 8 outputs to compute, after rebased_blocks_
   int64_t rebased_blocks_ = 0;
   std::vector<float> scratch_;  // planar block outputs before interleaving
+};
+
+// Clips of any rate and channel count to one rate and channel count, clip by clip: channels
+// are kept, or mixed down to mono by their mean (out_channels = 1); then resampled as above
+// (each clip as if alone). A dataset source holds one, for clips of mixed formats.
+//
+// Use: begin(rate, channels) per clip, then process() and finish() as for a Resampler.
+// Resamplers are built the first time an input rate appears (tables for that ratio) and kept.
+class ClipConverter {
+ public:
+  // out_rate 0: keep each clip's rate; out_channels 0: keep its channels, 1: mono. Throws
+  // edge::Error for a rate outside [0, Resampler::kMaxRate] or channels other than 0 and 1.
+  ClipConverter(int out_rate, int out_channels, const ResampleFilter& filter = {});
+  ~ClipConverter();
+
+  // Starts a clip of `rate` Hz and `channels` channels (ends the one before without its
+  // tail: call finish() first to get it). Throws edge::Error when the ratio cannot be
+  // resampled (Resampler's errors) or the channel count is outside 1..Resampler::kMaxChannels.
+  void begin(int rate, int channels);
+  int rate() const { return out_rate_ ? out_rate_ : in_rate_; }  // of the output
+  int channels() const { return out_channels_ ? out_channels_ : in_channels_; }
+  // Whether the current clip passes through unchanged (same rate, channels kept).
+  bool identity() const { return !resampler_ && (out_channels_ == 0 || in_channels_ == 1); }
+
+  int64_t output_frames(int64_t in_frames) const;
+  // Room `out` needs (frames of channels()) for process(frames) followed by finish().
+  size_t max_output(size_t frames) const;
+  size_t process(const float* in, size_t frames, float* out);
+  size_t finish(float* out);
+
+ private:
+  int out_rate_, out_channels_;
+  ResampleFilter filter_;
+  int in_rate_ = 0, in_channels_ = 0;
+  Resampler* resampler_ = nullptr;  // of the current clip; nullptr when the rates are equal
+  std::map<std::pair<int, int>, std::unique_ptr<Resampler>> resamplers_;  // (rate, channels)
+  std::vector<float> mixed_;                                              // one chunk mixed down
 };
 
 // Resamples one whole clip (convenience for tools and tests): interleaved in, interleaved out,

@@ -22,63 +22,86 @@ namespace edge::signal::detail {
 
 namespace {
 
-// Runs `run(std::index_sequence<P...>, rows, taps, x, x_step, out, out_step)` for every block
-// of pattern g in [first, end), up to 8 blocks (one per period) at a time: a pattern's table
-// rows are loaded once for 8 accumulators, enough independent chains to keep the multiply-add
-// units busy.
-template <typename Run>
-void for_each_pattern(const BlockPlan& plan, const float* x, int64_t origin, int64_t first,
-                      int64_t end, float* out, Run run) {
+// One block for a gathered run: its table rows, first input and outputs.
+struct Job {
+  const float* rows;
+  const float* x;
+  float* out;
+};
+
+// Calls gathered(std::index_sequence<0..n-1>, jobs) for n = 1..8.
+template <typename Gathered>
+void run_gathered(int n, const Job* jobs, int taps, Gathered gathered) {
+  switch (n) {
+    case 8:
+      gathered(std::make_index_sequence<8>(), jobs, taps);
+      break;
+    case 7:
+      gathered(std::make_index_sequence<7>(), jobs, taps);
+      break;
+    case 6:
+      gathered(std::make_index_sequence<6>(), jobs, taps);
+      break;
+    case 5:
+      gathered(std::make_index_sequence<5>(), jobs, taps);
+      break;
+    case 4:
+      gathered(std::make_index_sequence<4>(), jobs, taps);
+      break;
+    case 3:
+      gathered(std::make_index_sequence<3>(), jobs, taps);
+      break;
+    case 2:
+      gathered(std::make_index_sequence<2>(), jobs, taps);
+      break;
+    case 1:
+      gathered(std::make_index_sequence<1>(), jobs, taps);
+      break;
+    default:
+      break;
+  }
+}
+
+// Computes blocks [first, end). Per pattern g, 8 blocks of 8 periods at a time share the
+// pattern's table rows (shared8: one row load feeds 8 accumulators, enough independent
+// chains to keep the multiply-add units busy). The blocks left over (fewer than 8 of a
+// pattern: short calls, the ends of a range) run 8 at a time with their own rows (gathered),
+// which costs a second load per multiply-add instead of idle chains.
+template <typename Shared8, typename Gathered>
+void run_blocks(const BlockPlan& plan, const float* x, int64_t origin, int64_t first, int64_t end,
+                float* out, Shared8 shared8, Gathered gathered) {
   const int64_t G = plan.patterns;
   const int64_t out_step = G * kBlockLanes;
+  Job pending[8];
+  int waiting = 0;
   for (int64_t g = 0; g < G; ++g) {
     if (end - 1 - g < 0) continue;
     // Periods p with first <= p * G + g < end.
     int64_t p = first - g <= 0 ? 0 : (first - g + G - 1) / G;
     const int64_t p_end = (end - 1 - g) / G + 1;
     const float* rows = plan.table + g * plan.taps * kBlockLanes;
-    while (p < p_end) {
-      const float* xp = x + (p * plan.period_inputs + plan.base[g] - origin);
-      float* op = out + ((p * G + g) - first) * kBlockLanes;
-      const int64_t n = std::min<int64_t>(8, p_end - p);
-      const int64_t xs = plan.period_inputs;
-      switch (n) {
-        case 8:
-          run(std::make_index_sequence<8>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        case 7:
-          run(std::make_index_sequence<7>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        case 6:
-          run(std::make_index_sequence<6>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        case 5:
-          run(std::make_index_sequence<5>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        case 4:
-          run(std::make_index_sequence<4>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        case 3:
-          run(std::make_index_sequence<3>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        case 2:
-          run(std::make_index_sequence<2>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
-        default:
-          run(std::make_index_sequence<1>(), rows, plan.taps, xp, xs, op, out_step);
-          break;
+    for (; p + 8 <= p_end; p += 8) {
+      shared8(rows, plan.taps, x + (p * plan.period_inputs + plan.base[g] - origin),
+              plan.period_inputs, out + ((p * G + g) - first) * kBlockLanes, out_step);
+    }
+    for (; p < p_end; ++p) {
+      pending[waiting++] = {rows, x + (p * plan.period_inputs + plan.base[g] - origin),
+                            out + ((p * G + g) - first) * kBlockLanes};
+      if (waiting == 8) {
+        run_gathered(8, pending, plan.taps, gathered);
+        waiting = 0;
       }
-      p += n;
     }
   }
+  run_gathered(waiting, pending, plan.taps, gathered);
 }
 
 #if defined(EDGE_RESAMPLE_X86)
 
-// The P accumulators are named by a fold over an index sequence, not indexed in a loop, so
-// that -O2 keeps them in registers (GCC does not unroll the loop over P by itself).
+// The 8 accumulators are named by a fold over an index sequence, not indexed in a loop, so
+// that -O2 keeps them in registers (GCC does not unroll such loops by itself).
 template <size_t... P>
-__attribute__((target("avx2,fma"))) inline void blocks_avx2(std::index_sequence<P...>,
+__attribute__((target("avx2,fma"))) inline void shared_avx2(std::index_sequence<P...>,
                                                             const float* rows, int taps,
                                                             const float* x, int64_t x_step,
                                                             float* out, int64_t out_step) {
@@ -92,11 +115,27 @@ __attribute__((target("avx2,fma"))) inline void blocks_avx2(std::index_sequence<
   (_mm256_storeu_ps(out + static_cast<int64_t>(P) * out_step, acc[P]), ...);
 }
 
+template <size_t... P>
+__attribute__((target("avx2,fma"))) inline void gathered_avx2(std::index_sequence<P...>,
+                                                              const Job* jobs, int taps) {
+  __m256 acc[sizeof...(P)] = {(static_cast<void>(P), _mm256_setzero_ps())...};
+  const float* rows[sizeof...(P)] = {jobs[P].rows...};
+  const float* x[sizeof...(P)] = {jobs[P].x...};
+  for (int t = 0; t < taps; ++t) {
+    ((acc[P] = _mm256_fmadd_ps(_mm256_broadcast_ss(x[P] + t),
+                               _mm256_loadu_ps(rows[P] + t * kBlockLanes), acc[P])),
+     ...);
+  }
+  (_mm256_storeu_ps(jobs[P].out, acc[P]), ...);
+}
+
 __attribute__((target("avx2,fma"))) void kernel_avx2(const BlockPlan& plan, const float* x,
                                                      int64_t origin, int64_t first, int64_t end,
                                                      float* out) {
-  for_each_pattern(plan, x, origin, first, end, out,
-                   [](auto blocks, auto... args) { blocks_avx2(blocks, args...); });
+  run_blocks(
+      plan, x, origin, first, end, out,
+      [](auto... args) { shared_avx2(std::make_index_sequence<8>(), args...); },
+      [](auto blocks, const Job* jobs, int taps) { gathered_avx2(blocks, jobs, taps); });
 }
 
 #endif  // EDGE_RESAMPLE_X86
@@ -105,56 +144,72 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(const BlockPlan& plan, cons
 
 // Four inputs per load, each used through a lane-broadcast multiply-add (AArch64), or a
 // duplicated scalar (32-bit ARM, which has no by-lane fused form).
-inline void step_neon(float32x4_t& lo, float32x4_t& hi, const float* xp, float32x4_t h0l,
-                      float32x4_t h0h, float32x4_t h1l, float32x4_t h1h, float32x4_t h2l,
-                      float32x4_t h2h, float32x4_t h3l, float32x4_t h3h) {
+inline void step_neon(float32x4_t& lo, float32x4_t& hi, const float* xp, const float32x4_t* h) {
 #if defined(__aarch64__)
   const float32x4_t v = vld1q_f32(xp);
-  lo = vfmaq_laneq_f32(lo, h0l, v, 0);
-  hi = vfmaq_laneq_f32(hi, h0h, v, 0);
-  lo = vfmaq_laneq_f32(lo, h1l, v, 1);
-  hi = vfmaq_laneq_f32(hi, h1h, v, 1);
-  lo = vfmaq_laneq_f32(lo, h2l, v, 2);
-  hi = vfmaq_laneq_f32(hi, h2h, v, 2);
-  lo = vfmaq_laneq_f32(lo, h3l, v, 3);
-  hi = vfmaq_laneq_f32(hi, h3h, v, 3);
+  lo = vfmaq_laneq_f32(lo, h[0], v, 0);
+  hi = vfmaq_laneq_f32(hi, h[1], v, 0);
+  lo = vfmaq_laneq_f32(lo, h[2], v, 1);
+  hi = vfmaq_laneq_f32(hi, h[3], v, 1);
+  lo = vfmaq_laneq_f32(lo, h[4], v, 2);
+  hi = vfmaq_laneq_f32(hi, h[5], v, 2);
+  lo = vfmaq_laneq_f32(lo, h[6], v, 3);
+  hi = vfmaq_laneq_f32(hi, h[7], v, 3);
 #else
   const float32x4_t v0 = vdupq_n_f32(xp[0]), v1 = vdupq_n_f32(xp[1]);
   const float32x4_t v2 = vdupq_n_f32(xp[2]), v3 = vdupq_n_f32(xp[3]);
-  lo = vfmaq_f32(lo, h0l, v0);
-  hi = vfmaq_f32(hi, h0h, v0);
-  lo = vfmaq_f32(lo, h1l, v1);
-  hi = vfmaq_f32(hi, h1h, v1);
-  lo = vfmaq_f32(lo, h2l, v2);
-  hi = vfmaq_f32(hi, h2h, v2);
-  lo = vfmaq_f32(lo, h3l, v3);
-  hi = vfmaq_f32(hi, h3h, v3);
+  lo = vfmaq_f32(lo, h[0], v0);
+  hi = vfmaq_f32(hi, h[1], v0);
+  lo = vfmaq_f32(lo, h[2], v1);
+  hi = vfmaq_f32(hi, h[3], v1);
+  lo = vfmaq_f32(lo, h[4], v2);
+  hi = vfmaq_f32(hi, h[5], v2);
+  lo = vfmaq_f32(lo, h[6], v3);
+  hi = vfmaq_f32(hi, h[7], v3);
 #endif
 }
 
+// The same with a block's own rows (gathered runs).
+inline void step_neon_rows(float32x4_t& lo, float32x4_t& hi, const float* xp, const float* r) {
+  const float32x4_t h[8] = {vld1q_f32(r),      vld1q_f32(r + 4),  vld1q_f32(r + 8),
+                            vld1q_f32(r + 12), vld1q_f32(r + 16), vld1q_f32(r + 20),
+                            vld1q_f32(r + 24), vld1q_f32(r + 28)};
+  step_neon(lo, hi, xp, h);
+}
+
 template <size_t... P>
-inline void blocks_neon(std::index_sequence<P...>, const float* rows, int taps, const float* x,
+inline void shared_neon(std::index_sequence<P...>, const float* rows, int taps, const float* x,
                         int64_t x_step, float* out, int64_t out_step) {
   float32x4_t lo[sizeof...(P)] = {(static_cast<void>(P), vdupq_n_f32(0.0f))...};
   float32x4_t hi[sizeof...(P)] = {(static_cast<void>(P), vdupq_n_f32(0.0f))...};
   for (int t = 0; t < taps; t += 4) {
     const float* r = rows + t * kBlockLanes;
-    const float32x4_t h0l = vld1q_f32(r), h0h = vld1q_f32(r + 4);
-    const float32x4_t h1l = vld1q_f32(r + 8), h1h = vld1q_f32(r + 12);
-    const float32x4_t h2l = vld1q_f32(r + 16), h2h = vld1q_f32(r + 20);
-    const float32x4_t h3l = vld1q_f32(r + 24), h3h = vld1q_f32(r + 28);
-    (step_neon(lo[P], hi[P], x + static_cast<int64_t>(P) * x_step + t, h0l, h0h, h1l, h1h, h2l, h2h,
-               h3l, h3h),
-     ...);
+    const float32x4_t h[8] = {vld1q_f32(r),      vld1q_f32(r + 4),  vld1q_f32(r + 8),
+                              vld1q_f32(r + 12), vld1q_f32(r + 16), vld1q_f32(r + 20),
+                              vld1q_f32(r + 24), vld1q_f32(r + 28)};
+    (step_neon(lo[P], hi[P], x + static_cast<int64_t>(P) * x_step + t, h), ...);
   }
   (vst1q_f32(out + static_cast<int64_t>(P) * out_step, lo[P]), ...);
   (vst1q_f32(out + static_cast<int64_t>(P) * out_step + 4, hi[P]), ...);
 }
 
+template <size_t... P>
+inline void gathered_neon(std::index_sequence<P...>, const Job* jobs, int taps) {
+  float32x4_t lo[sizeof...(P)] = {(static_cast<void>(P), vdupq_n_f32(0.0f))...};
+  float32x4_t hi[sizeof...(P)] = {(static_cast<void>(P), vdupq_n_f32(0.0f))...};
+  for (int t = 0; t < taps; t += 4) {
+    (step_neon_rows(lo[P], hi[P], jobs[P].x + t, jobs[P].rows + t * kBlockLanes), ...);
+  }
+  (vst1q_f32(jobs[P].out, lo[P]), ...);
+  (vst1q_f32(jobs[P].out + 4, hi[P]), ...);
+}
+
 void kernel_neon(const BlockPlan& plan, const float* x, int64_t origin, int64_t first, int64_t end,
                  float* out) {
-  for_each_pattern(plan, x, origin, first, end, out,
-                   [](auto blocks, auto... args) { blocks_neon(blocks, args...); });
+  run_blocks(
+      plan, x, origin, first, end, out,
+      [](auto... args) { shared_neon(std::make_index_sequence<8>(), args...); },
+      [](auto blocks, const Job* jobs, int taps) { gathered_neon(blocks, jobs, taps); });
 }
 
 #endif  // EDGE_RESAMPLE_NEON
