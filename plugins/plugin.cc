@@ -7,6 +7,7 @@
 #include "plugins/gstedgeimusrc.h"
 #include "plugins/gstedgeinfer.h"
 #include "plugins/gstedgelabelsink.h"
+#include "plugins/gstedgemicsrc.h"
 #include "plugins/gstedgenormalize.h"
 #include "plugins/gstedgereshape.h"
 #include "plugins/gstedgespectrum.h"
@@ -29,6 +30,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
+  ok &= gst_element_register(plugin, "edgemicsrc", GST_RANK_NONE, GST_TYPE_EDGE_MIC_SRC);
   ok &= gst_element_register(plugin, "edgenormalize", GST_RANK_NONE, GST_TYPE_EDGE_NORMALIZE);
   ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);
   ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
