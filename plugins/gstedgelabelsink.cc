@@ -2,7 +2,8 @@
 //
 // Reads the EdgeClassMeta that edgeinfer attaches (or, from other producers such as
 // NNStreamer's tensor_filter, the scores in a float32 tensor with labels from a file),
-// smooths scores over the last `smoothing` windows, applies the confidence threshold, and writes
+// smooths scores over the last `smoothing` windows, applies the confidence threshold and the
+// background classes (`background`: a leading background class is no detection), and writes
 // JSON lines. A window the silence gate (edgegate) took out arrives as a GAP event and gets
 // its line too: no label, "gate": "silence", its level. Latency from the capture of the
 // window's last sample to its line is measured on the pipeline clock when the stream is live
@@ -40,6 +41,7 @@ enum {
   PROP_LABELS,
   PROP_POST_MESSAGES,
   PROP_ONLY_ACCEPTED,
+  PROP_BACKGROUND,
   PROP_RESULTS,
   PROP_ACCEPTED,
 };
@@ -53,6 +55,7 @@ struct Settings {
   std::string labels_path;
   bool post_messages = true;
   bool only_accepted = false;
+  std::string background;  // comma-separated labels
 };
 
 // Runtime state, built in start() and dropped in stop(); used from the streaming thread.
@@ -134,6 +137,11 @@ static void gst_edge_label_sink_set_property(GObject* object, guint prop_id, con
     case PROP_ONLY_ACCEPTED:
       s.only_accepted = g_value_get_boolean(value);
       break;
+    case PROP_BACKGROUND: {
+      const gchar* v = g_value_get_string(value);
+      s.background = v ? v : "";
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -168,6 +176,9 @@ static void gst_edge_label_sink_get_property(GObject* object, guint prop_id, GVa
     case PROP_ONLY_ACCEPTED:
       g_value_set_boolean(value, s.only_accepted);
       break;
+    case PROP_BACKGROUND:
+      g_value_set_string(value, s.background.empty() ? nullptr : s.background.c_str());
+      break;
     case PROP_RESULTS:
       g_value_set_uint64(value, self->state ? self->state->results : 0);
       break;
@@ -192,6 +203,17 @@ static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
     state->smoother = std::make_unique<edge::post::LabelSmoother>(
         settings.smoothing, settings.threshold, settings.top_k);
     if (!settings.labels_path.empty()) state->file_labels = read_labels_file(settings.labels_path);
+    std::vector<std::string> background;
+    std::string label;
+    for (size_t at = 0; at <= settings.background.size(); ++at) {
+      if (at == settings.background.size() || settings.background[at] == ',') {
+        if (!label.empty()) background.push_back(label);
+        label.clear();
+      } else {
+        label += settings.background[at];
+      }
+    }
+    state->smoother->set_background(background);
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
@@ -503,6 +525,13 @@ static void gst_edge_label_sink_class_init(GstEdgeLabelSinkClass* klass) {
       gobject_class, PROP_ONLY_ACCEPTED,
       g_param_spec_boolean("only-accepted", "Only accepted",
                            "Write only lines whose best class reaches the threshold", FALSE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_BACKGROUND,
+      g_param_spec_string("background", "Background classes",
+                          "Comma-separated labels of classes that mean \"no event\" (e.g. "
+                          "background,silence,unknown): when one leads, the line has no label and "
+                          "\"gate\": \"background\"",
+                          nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_RESULTS,
       g_param_spec_uint64("results", "Results", "Windows classified so far", 0, G_MAXUINT64, 0,
