@@ -51,7 +51,8 @@ struct PipelineProgress {
 };
 
 // Runs gst-launch arguments in-process until EOS. `on_poll` (may be empty) is called about
-// every 200 ms with the current progress. Throws edge::Error with the element's message on
+// every 200 ms with the current progress. Under a StopOnSignals (stop_signals.h) SIGINT and
+// SIGTERM end it with EOS and a normal return. Throws edge::Error with the element's message on
 // a parse or streaming error. Thread-safe (one pipeline per call).
 void run_pipeline(const std::vector<std::string>& argv,
                   const std::function<void(const PipelineProgress&)>& on_poll = {});
