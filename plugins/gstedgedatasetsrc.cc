@@ -15,6 +15,7 @@
 #include "io/audio_file.h"
 #include "io/path_guard.h"
 #include "plugins/common/edgemeta.h"
+#include "signal/resample.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_dataset_src_debug);
 #define GST_CAT_DEFAULT edge_dataset_src_debug
@@ -50,6 +51,8 @@ enum {
   PROP_CLIPS_EMITTED,
   PROP_CLIPS_SKIPPED,
   PROP_SHARD,
+  PROP_RATE,
+  PROP_CHANNELS,
 };
 
 struct Settings {
@@ -70,6 +73,8 @@ struct Settings {
   // Shard K of N (1-based) of the clip list after filter and shuffle; 1/1 keeps all.
   int shard_index = 1;
   int shard_count = 1;
+  guint rate = 0;      // 0: each clip's own
+  guint channels = 0;  // 0: each clip's own; 1: mixed down to mono
 };
 
 // Built in start(), dropped in stop(); touched by the streaming thread only.
@@ -81,10 +86,15 @@ struct State {
   // The clip being emitted.
   bool in_clip = false;
   edge::gst::ClipInfo clip;
-  int rate = 0;
-  int channels = 0;
-  guint64 clip_frames = 0;  // frames in the clip
-  guint64 clip_done = 0;    // frames of it emitted
+  int rate = 0;             // of the output
+  int channels = 0;         // of the output
+  int file_channels = 0;    // of the decoded frames
+  guint64 clip_frames = 0;  // frames in the clip, as decoded
+  guint64 clip_done = 0;    // frames of it decoded
+  guint64 clip_out = 0;     // frames of it emitted (differs from clip_done when converting)
+  // rate=/channels=: the clip's conversion, and the decoded frames it reads from.
+  std::unique_ptr<edge::signal::ClipConverter> converter;
+  std::vector<float> decoded;
   GstClockTime clip_start = 0;
   guint64 stream_frames = 0;  // frames emitted since start (buffer offsets)
   std::unique_ptr<edge::io::AudioFileReader> reader;
@@ -200,13 +210,25 @@ void open_clip(State& st, const Entry& e) {
     st.channels = st.reader->info().channels;
     st.clip_frames = static_cast<guint64>(st.reader->info().frames);
   }
+  st.file_channels = st.channels;
   if (st.clip_frames == 0) throw edge::Error(edge::msg(e.path, ": holds no audio frames"));
+  if (st.converter) {
+    try {
+      st.converter->begin(st.rate, st.channels);
+    } catch (const edge::Error& err) {
+      throw edge::Error(edge::msg(e.path, ": cannot convert its ", st.rate, " Hz, ", st.channels,
+                                  " channels: ", err.what()));
+    }
+    st.rate = st.converter->rate();
+    st.channels = st.converter->channels();
+  }
   st.clip.clip_id = e.clip_id;
   st.clip.label = e.label;
   st.clip.label_index = e.label_index;
   st.clip.fold = e.fold;
   st.clip.source = e.path;
   st.clip_done = 0;
+  st.clip_out = 0;
 }
 
 // Starts the clip downstream: caps if they changed, a SEGMENT (basesrc sends
@@ -222,7 +244,7 @@ gboolean begin_clip(GstEdgeDatasetSrc* self, State& st) {
       GST_ELEMENT_ERROR(
           self, CORE, NEGOTIATION,
           ("Downstream refused %" GST_PTR_FORMAT " of clip %s.", caps, st.clip.source.c_str()),
-          ("Add audioconvert/audioresample after edgedatasetsrc to convert."));
+          ("Set rate= and channels=1 on edgedatasetsrc to convert every clip to one format."));
       gst_caps_unref(caps);
       return FALSE;
     }
@@ -271,6 +293,12 @@ GstFlowReturn refuse_clip(GstEdgeDatasetSrc* self, State& st, const Entry& e, bo
   return GST_FLOW_ERROR;
 }
 
+// The clip is done: the next create() opens the next one.
+void end_clip(State& st) {
+  st.in_clip = false;
+  st.reader.reset();
+}
+
 // Moves to the next clip that can be emitted; EOS when there is none.
 GstFlowReturn next_clip(GstEdgeDatasetSrc* self, State& st) {
   while (st.next_entry < st.dataset.entries.size()) {
@@ -294,56 +322,97 @@ GstFlowReturn next_clip(GstEdgeDatasetSrc* self, State& st) {
   return GST_FLOW_EOS;
 }
 
+// Reads the next chunk of the clip into `samples` (room for frames x file channels);
+// throws edge::Error when the file ends early or cannot be decoded.
+void read_chunk(State& st, float* samples, guint64 frames) {
+  if (st.reader) {
+    const size_t got = st.reader->read(samples, static_cast<size_t>(frames));
+    if (got != frames) {
+      throw edge::Error(edge::msg(st.clip.source, ": ended at frame ", st.clip_done + got, " of ",
+                                  st.clip_frames));
+    }
+  } else {
+    const size_t values = static_cast<size_t>(frames) * st.file_channels;
+    const float* rows = st.gesture->row(st.gesture_row);
+    std::copy(rows, rows + values, samples);
+    st.gesture_row += static_cast<int64_t>(frames);
+  }
+  st.clip_done += frames;
+}
+
+// Fills `buf` with the next output of the clip: a decoded chunk, converted when rate= or
+// channels= asks for it (the clip's tail with its last chunk). Returns the frames written,
+// 0 when a converted chunk produced none yet.
+guint64 fill_buffer(State& st, GstBuffer** buf) {
+  const guint64 frames = std::min<guint64>(st.settings.chunk_frames, st.clip_frames - st.clip_done);
+  const bool convert = st.converter && !st.converter->identity();
+  const size_t out_frames =
+      convert ? st.converter->max_output(static_cast<size_t>(frames)) : static_cast<size_t>(frames);
+  const gsize bytes = out_frames * static_cast<gsize>(st.channels) * sizeof(float);
+  *buf = gst_buffer_new_allocate(nullptr, bytes, nullptr);
+  GstMapInfo map;
+  if (!gst_buffer_map(*buf, &map, GST_MAP_WRITE))
+    throw edge::Error(edge::msg("cannot map a ", bytes, " byte buffer"));
+  float* samples = reinterpret_cast<float*>(map.data);
+  size_t written = static_cast<size_t>(frames);
+  try {
+    if (!convert) {
+      read_chunk(st, samples, frames);
+    } else {
+      const size_t values = static_cast<size_t>(frames) * st.file_channels;
+      if (st.decoded.size() < values) st.decoded.resize(values);
+      read_chunk(st, st.decoded.data(), frames);
+      written = st.converter->process(st.decoded.data(), static_cast<size_t>(frames), samples);
+      if (st.clip_done == st.clip_frames)
+        written += st.converter->finish(samples + written * static_cast<size_t>(st.channels));
+    }
+  } catch (...) {
+    gst_buffer_unmap(*buf, &map);
+    gst_buffer_unref(*buf);
+    *buf = nullptr;
+    throw;
+  }
+  gst_buffer_unmap(*buf, &map);
+  if (written != out_frames)
+    gst_buffer_set_size(*buf, static_cast<gssize>(written * st.channels * sizeof(float)));
+  return written;
+}
+
 GstFlowReturn edge_dataset_src_create(GstPushSrc* push, GstBuffer** out) {
   GstEdgeDatasetSrc* self = GST_EDGE_DATASET_SRC(push);
   State* state = self->priv->state.get();
   if (!state) return GST_FLOW_FLUSHING;
   State& st = *state;
-  if (!st.in_clip) {
-    GstFlowReturn ret = next_clip(self, st);
-    if (ret != GST_FLOW_OK) return ret;
-  }
-  const guint64 frames = std::min<guint64>(st.settings.chunk_frames, st.clip_frames - st.clip_done);
-  const gsize bytes = static_cast<gsize>(frames) * st.channels * sizeof(float);
-  GstBuffer* buf = gst_buffer_new_allocate(nullptr, bytes, nullptr);
-  GstMapInfo map;
-  if (!gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
-    gst_buffer_unref(buf);
-    GST_ELEMENT_ERROR(self, RESOURCE, FAILED,
-                      ("Cannot map a %" G_GSIZE_FORMAT " byte buffer.", bytes), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  float* samples = reinterpret_cast<float*>(map.data);
-  try {
-    if (st.reader) {
-      size_t got = st.reader->read(samples, static_cast<size_t>(frames));
-      if (got != frames) {
-        throw edge::Error(edge::msg(st.clip.source, ": ended at frame ", st.clip_done + got, " of ",
-                                    st.clip_frames));
-      }
-    } else {
-      const size_t values = static_cast<size_t>(frames) * st.channels;
-      const float* rows = st.gesture->row(st.gesture_row);
-      std::copy(rows, rows + values, samples);
-      st.gesture_row += static_cast<int64_t>(frames);
+  GstBuffer* buf = nullptr;
+  guint64 frames = 0;
+  // A converted chunk can produce no frame yet (a clip shorter than the filter): read on.
+  while (frames == 0) {
+    if (!st.in_clip) {
+      GstFlowReturn ret = next_clip(self, st);
+      if (ret != GST_FLOW_OK) return ret;
     }
-  } catch (const std::exception& err) {
-    gst_buffer_unmap(buf, &map);
-    gst_buffer_unref(buf);
-    // Part of the clip is already downstream: always an error, a skip would
-    // leave a clip shorter than its file says.
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read dataset clip: %s", err.what()),
-                      ("after %" G_GUINT64_FORMAT " frames", st.clip_done));
-    return GST_FLOW_ERROR;
+    try {
+      frames = fill_buffer(st, &buf);
+    } catch (const std::exception& err) {
+      // Part of the clip is already downstream: always an error, a skip would leave a
+      // clip shorter than its file says.
+      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read dataset clip: %s", err.what()),
+                        ("after %" G_GUINT64_FORMAT " frames", st.clip_done));
+      return GST_FLOW_ERROR;
+    }
+    if (frames == 0) {
+      gst_buffer_unref(buf);
+      buf = nullptr;
+      if (st.clip_done == st.clip_frames) end_clip(st);
+    }
   }
-  gst_buffer_unmap(buf, &map);
 
   const GstClockTime pts =
-      st.clip_start + gst_util_uint64_scale_int(st.clip_done, GST_SECOND, st.rate);
-  const bool first = st.clip_done == 0;
-  st.clip_done += frames;
+      st.clip_start + gst_util_uint64_scale_int(st.clip_out, GST_SECOND, st.rate);
+  const bool first = st.clip_out == 0;
+  st.clip_out += frames;
   const GstClockTime end =
-      st.clip_start + gst_util_uint64_scale_int(st.clip_done, GST_SECOND, st.rate);
+      st.clip_start + gst_util_uint64_scale_int(st.clip_out, GST_SECOND, st.rate);
   GST_BUFFER_PTS(buf) = pts;
   GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION(buf) = end - pts;
@@ -353,9 +422,8 @@ GstFlowReturn edge_dataset_src_create(GstPushSrc* push, GstBuffer** out) {
   if (first) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
   edge::gst::clip_meta_set(buf, st.clip);
   if (st.clip_done == st.clip_frames) {
-    st.in_clip = false;
-    st.reader.reset();
     st.clip_start = end;
+    end_clip(st);
   }
   *out = buf;
   return GST_FLOW_OK;
@@ -399,6 +467,18 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
                       ("Cannot load dataset %s: %s", s.location.c_str(), err.what()),
                       ("layout=%s", edge::datasets::layout_name(to_core_layout(s.layout))));
     return FALSE;
+  }
+  if ((s.rate != 0 || s.channels != 0) && st->dataset.layout == Layout::kGestureCsv) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("Dataset %s is gesture CSV: rate=%u and channels=%u convert audio clips; "
+                       "gesture recordings keep their rows (set gesture-rate= for their rate).",
+                       s.location.c_str(), s.rate, s.channels),
+                      (nullptr));
+    return FALSE;
+  }
+  if (s.rate != 0 || s.channels != 0) {
+    st->converter.reset(
+        new edge::signal::ClipConverter(static_cast<int>(s.rate), static_cast<int>(s.channels)));
   }
   GST_INFO_OBJECT(self, "%s dataset %s: %zu clips, %zu classes",
                   edge::datasets::layout_name(st->dataset.layout), st->dataset.root.c_str(),
@@ -518,6 +598,12 @@ void edge_dataset_src_set_property(GObject* object, guint prop_id, const GValue*
     case PROP_GESTURE_ROWS:
       s.gesture_rows = g_value_get_uint(value);
       break;
+    case PROP_RATE:
+      s.rate = g_value_get_uint(value);
+      break;
+    case PROP_CHANNELS:
+      s.channels = g_value_get_uint(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -572,6 +658,12 @@ void edge_dataset_src_get_property(GObject* object, guint prop_id, GValue* value
       break;
     case PROP_GESTURE_ROWS:
       g_value_set_uint(value, s.gesture_rows);
+      break;
+    case PROP_RATE:
+      g_value_set_uint(value, s.rate);
+      break;
+    case PROP_CHANNELS:
+      g_value_set_uint(value, s.channels);
       break;
     case PROP_CLIPS_TOTAL:
       g_value_set_uint64(value, p->clips_total.load());
@@ -686,6 +778,18 @@ static void gst_edge_dataset_src_class_init(GstEdgeDatasetSrcClass* klass) {
       g_param_spec_uint("gesture-rows", "Gesture rows",
                         "Rows per gesture recording (0: recordings separated by blank lines)", 0,
                         kMaxGestureRows, 0, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RATE,
+      g_param_spec_uint("rate", "Rate",
+                        "Resample every clip to this rate in Hz, each clip as if alone, in the "
+                        "same pass as its decoding (0: each clip's own rate)",
+                        0, edge::signal::Resampler::kMaxRate, 0, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHANNELS,
+      g_param_spec_uint("channels", "Channels",
+                        "1: mix every clip down to mono (the mean of its channels); 0: keep each "
+                        "clip's channels",
+                        0, 1, 0, rw));
   g_object_class_install_property(
       gobject_class, PROP_CLIPS_TOTAL,
       g_param_spec_uint64("clips-total", "Clips total",

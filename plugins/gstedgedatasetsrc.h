@@ -5,9 +5,17 @@
 //   src: audio/x-raw, format=F32LE, layout=interleaved, rate=<file rate or
 //        gesture-rate>, channels=<file or CSV channels> (channel-mask=0 above 2)
 //
+// rate=R and channels=1 convert every clip in the source, in the same pass as its
+// decoding (core/runtime/signal/resample.h, ClipConverter): channels mixed down to mono
+// by their mean, then resampled to R Hz as if the clip were alone (zeros before and after
+// it, ceil(frames x R / rate) frames out), so clips of mixed formats leave as one format
+// and no state carries from one clip into the next, whatever the order, shard or job.
+// Without them (0, the default) clips leave as decoded. Gesture CSV has no rate to change.
+//
 // Per clip, in this order: new caps if they changed, a new SEGMENT (not for
 // the first clip: basesrc sends that one), the "edgestream-clip" event, then
-// the clip's buffers of at most chunk-frames frames; the first is DISCONT,
+// the clip's buffers (chunk-frames frames decoded per buffer, fewer or more after
+// resampling; the first is DISCONT),
 // every one carries an EdgeClipMeta. Timestamps are continuous across clips
 // and sample exact: PTS = clip start + frames * 1 s / rate, computed from
 // frame counts, never accumulated. EOS after the last clip.

@@ -38,6 +38,7 @@
 #include "nn/parity.h"
 #include "nn/stream_adapter.h"
 #include "nn/tflite_reader.h"
+#include "plugins/common/caps_fit.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/edgeinfer_remote.h"
@@ -428,6 +429,37 @@ static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDir
   }
   GST_DEBUG_OBJECT(self, "transformed %" GST_PTR_FORMAT " into %" GST_PTR_FORMAT, caps, result);
   return result;
+}
+
+// Accept-caps takes any tensor so that a static pipeline's wrong shape reaches set_caps and
+// fails naming both shapes; a source of network caps (edgezmqsrc) asks this query instead
+// and is told the truth, quietly, so that it can refuse one message and go on.
+static gboolean gst_edge_infer_query(GstBaseTransform* trans, GstPadDirection direction,
+                                     GstQuery* query) {
+  GstCaps* caps = nullptr;
+  if (direction != GST_PAD_SINK || !edge::gst::caps_fit_query_parse(query, &caps))
+    return GST_BASE_TRANSFORM_CLASS(gst_edge_infer_parent_class)->query(trans, direction, query);
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  const State* st = self->state;
+  if (!st->model) return FALSE;  // not started: no model to judge by
+  edge::gst::TensorsInfo info;
+  std::string why;
+  bool fits = edge::gst::tensors_caps_parse(caps, &info, &why);
+  if (fits && info.tensors.size() != 1) {
+    why = "the model takes one tensor per buffer";
+    fits = false;
+  }
+  if (fits) {
+    try {
+      edge::nn::fit_input(info.tensors[0].type, info.tensors[0].shape, st->model->input(0), 0,
+                          st->model->source());
+    } catch (const edge::Error& e) {
+      why = e.what();
+      fits = false;
+    }
+  }
+  edge::gst::caps_fit_query_answer(query, fits, why);
+  return TRUE;
 }
 
 static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps,
@@ -821,6 +853,7 @@ static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_edge_infer_stop);
   trans_class->transform_caps = GST_DEBUG_FUNCPTR(gst_edge_infer_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR(gst_edge_infer_set_caps);
+  trans_class->query = GST_DEBUG_FUNCPTR(gst_edge_infer_query);
   trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_edge_infer_prepare_output_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR(gst_edge_infer_transform);
   trans_class->passthrough_on_same_caps = FALSE;

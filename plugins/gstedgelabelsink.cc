@@ -9,15 +9,17 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "nn/stream_adapter.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "post/label_record.h"
+#include "post/label_sink_params.h"
 #include "post/label_smoother.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_label_sink_debug);
@@ -25,33 +27,8 @@ GST_DEBUG_CATEGORY_STATIC(edge_label_sink_debug);
 
 namespace {
 
-constexpr guint kDefaultSmoothing = 1;
-constexpr gfloat kDefaultThreshold = 0.0f;
-constexpr guint kDefaultTopK = 3;
-
-enum {
-  PROP_0,
-  PROP_LOCATION,
-  PROP_SMOOTHING,
-  PROP_THRESHOLD,
-  PROP_TOP_K,
-  PROP_LABELS,
-  PROP_POST_MESSAGES,
-  PROP_ONLY_ACCEPTED,
-  PROP_RESULTS,
-  PROP_ACCEPTED,
-};
-
-// Property values, guarded by the object lock.
-struct Settings {
-  std::string location;  // empty: stdout
-  guint smoothing = kDefaultSmoothing;
-  gfloat threshold = kDefaultThreshold;
-  guint top_k = kDefaultTopK;
-  std::string labels_path;
-  bool post_messages = true;
-  bool only_accepted = false;
-};
+// Property values (declared in core/runtime/post/label_sink_params.h), under the object lock.
+using Settings = edge::post::LabelSinkSettings;
 
 // Runtime state, built in start() and dropped in stop(); used from the streaming thread.
 struct State {
@@ -68,9 +45,8 @@ struct State {
   std::vector<std::string> labels;
   bool post_messages = true;
   bool only_accepted = false;
-  int upstream_live = -1;  // -1: not asked yet (asked once, on the first buffer)
-  guint64 results = 0;
-  guint64 accepted = 0;
+  int upstream_live = -1;                    // -1: not asked yet (asked once, on the first buffer)
+  edge::post::LabelSinkStatistics counters;  // under the object lock (read as properties)
 };
 
 }  // namespace
@@ -86,97 +62,13 @@ G_DEFINE_TYPE(GstEdgeLabelSink, gst_edge_label_sink, GST_TYPE_BASE_SINK)
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS));
 
-static std::vector<std::string> read_labels_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw edge::Error(edge::msg("labels file ", path, ": cannot be opened"));
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) throw edge::Error(edge::msg("labels file ", path, ": has no labels"));
-  return labels;
+static void* settings_of(GObject* object) { return GST_EDGE_LABEL_SINK(object)->settings; }
+static const void* statistics_of(GObject* object) {
+  const State* state = GST_EDGE_LABEL_SINK(object)->state;
+  return state ? &state->counters : nullptr;
 }
-
-static void gst_edge_label_sink_set_property(GObject* object, guint prop_id, const GValue* value,
-                                             GParamSpec* pspec) {
-  auto* self = GST_EDGE_LABEL_SINK(object);
-  GST_OBJECT_LOCK(self);
-  Settings& s = *self->settings;
-  switch (prop_id) {
-    case PROP_LOCATION: {
-      const gchar* v = g_value_get_string(value);
-      s.location = v ? v : "";
-      break;
-    }
-    case PROP_SMOOTHING:
-      s.smoothing = g_value_get_uint(value);
-      break;
-    case PROP_THRESHOLD:
-      s.threshold = g_value_get_float(value);
-      break;
-    case PROP_TOP_K:
-      s.top_k = g_value_get_uint(value);
-      break;
-    case PROP_LABELS: {
-      const gchar* v = g_value_get_string(value);
-      s.labels_path = v ? v : "";
-      break;
-    }
-    case PROP_POST_MESSAGES:
-      s.post_messages = g_value_get_boolean(value);
-      break;
-    case PROP_ONLY_ACCEPTED:
-      s.only_accepted = g_value_get_boolean(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_label_sink_get_property(GObject* object, guint prop_id, GValue* value,
-                                             GParamSpec* pspec) {
-  auto* self = GST_EDGE_LABEL_SINK(object);
-  GST_OBJECT_LOCK(self);
-  const Settings& s = *self->settings;
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string(value, s.location.empty() ? nullptr : s.location.c_str());
-      break;
-    case PROP_SMOOTHING:
-      g_value_set_uint(value, s.smoothing);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_float(value, s.threshold);
-      break;
-    case PROP_TOP_K:
-      g_value_set_uint(value, s.top_k);
-      break;
-    case PROP_LABELS:
-      g_value_set_string(value, s.labels_path.empty() ? nullptr : s.labels_path.c_str());
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean(value, s.post_messages);
-      break;
-    case PROP_ONLY_ACCEPTED:
-      g_value_set_boolean(value, s.only_accepted);
-      break;
-    case PROP_RESULTS:
-      g_value_set_uint64(value, self->state ? self->state->results : 0);
-      break;
-    case PROP_ACCEPTED:
-      g_value_set_uint64(value, self->state ? self->state->accepted : 0);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static const edge::gst::ParamBinding kParams = {edge::post::label_sink_params, settings_of,
+                                                statistics_of};
 
 static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
   auto* self = GST_EDGE_LABEL_SINK(sink);
@@ -188,7 +80,7 @@ static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
   try {
     state->smoother = std::make_unique<edge::post::LabelSmoother>(
         settings.smoothing, settings.threshold, settings.top_k);
-    if (!settings.labels_path.empty()) state->file_labels = read_labels_file(settings.labels_path);
+    if (!settings.labels.empty()) state->file_labels = edge::nn::read_labels_file(settings.labels);
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
@@ -347,8 +239,8 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
 
   const bool accepted = record.decision->accepted;
   GST_OBJECT_LOCK(self);  // the counters are read from other threads as properties
-  ++st.results;
-  if (accepted) ++st.accepted;
+  ++st.counters.results;
+  if (accepted) ++st.counters.accepted;
   GST_OBJECT_UNLOCK(self);
   if (st.only_accepted && !accepted) return GST_FLOW_OK;
 
@@ -401,55 +293,8 @@ static void gst_edge_label_sink_class_init(GstEdgeLabelSinkClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseSinkClass* sink_class = GST_BASE_SINK_CLASS(klass);
-  gobject_class->set_property = gst_edge_label_sink_set_property;
-  gobject_class->get_property = gst_edge_label_sink_get_property;
   gobject_class->finalize = gst_edge_label_sink_finalize;
-
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_LOCATION,
-      g_param_spec_string("location", "Location",
-                          "File to write JSON lines to (unset: standard output)", nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SMOOTHING,
-      g_param_spec_uint("smoothing", "Smoothing",
-                        "Average class scores over the last N windows (1: no smoothing)", 1, 1000,
-                        kDefaultSmoothing, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_THRESHOLD,
-      g_param_spec_float("threshold", "Threshold",
-                         "Smoothed score the best class needs to be reported as the label "
-                         "(below it the line's label is null)",
-                         0.0f, 1.0f, kDefaultThreshold, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TOP_K,
-      g_param_spec_uint("top-k", "Top k", "Classes listed in each line's \"top\"", 1, 1000,
-                        kDefaultTopK, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LABELS,
-      g_param_spec_string("labels", "Labels file",
-                          "One label per line, for buffers that carry scores but no labels "
-                          "(e.g. from NNStreamer's tensor_filter)",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean("post-messages", "Post messages",
-                           "Post an \"edgestream-label\" element message for every window", TRUE,
-                           rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ONLY_ACCEPTED,
-      g_param_spec_boolean("only-accepted", "Only accepted",
-                           "Write only lines whose best class reaches the threshold", FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RESULTS,
-      g_param_spec_uint64("results", "Results", "Windows classified so far", 0, G_MAXUINT64, 0,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_ACCEPTED,
-      g_param_spec_uint64("accepted", "Accepted", "Windows whose best class reached the threshold",
-                          0, G_MAXUINT64, 0, ro));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(

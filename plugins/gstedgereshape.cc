@@ -13,8 +13,10 @@
 #include <string>
 
 #include "common/error.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "signal/reshape.h"
+#include "signal/reshape_params.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_reshape_debug);
 #define GST_CAT_DEFAULT edge_reshape_debug
@@ -23,16 +25,8 @@ using edge::signal::ReshapeMode;
 
 namespace {
 
-constexpr const char* kDefaultShape = "square";
-
-enum { PROP_0, PROP_SHAPE };
-
-// Property value, guarded by the object lock.
-struct Settings {
-  std::string shape_text = kDefaultShape;
-  ReshapeMode mode = ReshapeMode::kSquareFloor;
-  edge::Shape explicit_shape;  // outermost first, for kExplicit
-};
+// Property values (declared in core/runtime/signal/reshape_params.h), under the object lock.
+using Settings = edge::signal::ReshapeSettings;
 
 // Runtime state from set_caps; used from the streaming thread.
 struct State {
@@ -42,19 +36,6 @@ struct State {
   gsize out_bytes = 0;
   bool shared = false;  // the current output buffer shares the input's memory
 };
-
-bool parse_shape(const std::string& text, ReshapeMode* mode, edge::Shape* shape) {
-  if (text == "square") {
-    *mode = ReshapeMode::kSquareFloor;
-    return true;
-  }
-  if (text == "square-pad") {
-    *mode = ReshapeMode::kSquarePad;
-    return true;
-  }
-  *mode = ReshapeMode::kExplicit;
-  return edge::gst::dims_from_string(text, shape);
-}
 
 // Input frames and channels of a single float32 tensor.
 bool input_layout(const edge::gst::TensorsInfo& info, int64_t* frames, int* channels,
@@ -69,10 +50,11 @@ bool input_layout(const edge::gst::TensorsInfo& info, int64_t* frames, int* chan
   return true;
 }
 
-edge::signal::ReshapePlan make_plan(const Settings& s, int64_t frames, int channels) {
-  return s.mode == ReshapeMode::kExplicit
-             ? edge::signal::plan_explicit(frames, channels, s.explicit_shape)
-             : edge::signal::plan_square(frames, channels, s.mode);
+edge::signal::ReshapePlan make_plan(const edge::signal::ReshapeTarget& t, int64_t frames,
+                                    int channels) {
+  return t.mode == ReshapeMode::kExplicit
+             ? edge::signal::plan_explicit(frames, channels, t.explicit_shape)
+             : edge::signal::plan_square(frames, channels, t.mode);
 }
 
 }  // namespace
@@ -84,6 +66,14 @@ struct _GstEdgeReshape {
 };
 
 G_DEFINE_TYPE(GstEdgeReshape, gst_edge_reshape, GST_TYPE_BASE_TRANSFORM)
+
+// The shape asked for (the property check has refused text that does not parse).
+static edge::signal::ReshapeTarget shape_of(GstEdgeReshape* self, std::string* text) {
+  GST_OBJECT_LOCK(self);
+  *text = self->settings->shape;
+  GST_OBJECT_UNLOCK(self);
+  return edge::signal::parse_reshape_target(*text);
+}
 
 #define EDGE_RESHAPE_CAPS                                                             \
   "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)float32, " \
@@ -97,9 +87,8 @@ static GstStaticPadTemplate src_template =
 static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadDirection direction,
                                                 GstCaps* caps, GstCaps* filter) {
   GstEdgeReshape* self = GST_EDGE_RESHAPE(trans);
-  GST_OBJECT_LOCK(self);
-  Settings s = *self->settings;
-  GST_OBJECT_UNLOCK(self);
+  std::string shape_text;
+  const edge::signal::ReshapeTarget target = shape_of(self, &shape_text);
   GstCaps* result = nullptr;
   if (direction == GST_PAD_SINK && gst_caps_is_fixed(caps)) {
     edge::gst::TensorsInfo info;
@@ -109,13 +98,13 @@ static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadD
     if (edge::gst::tensors_caps_parse(caps, &info, &error) &&
         input_layout(info, &frames, &channels, &error)) {
       edge::gst::TensorsInfo out = info;
-      if (s.mode == ReshapeMode::kExplicit) {
+      if (target.mode == ReshapeMode::kExplicit) {
         // Proposed as asked; set_caps refuses it, naming both shapes, if it does not fit.
-        out.tensors[0].shape = s.explicit_shape;
+        out.tensors[0].shape = target.explicit_shape;
         result = edge::gst::tensors_caps_new(out);
       } else {
         try {
-          out.tensors[0].shape = make_plan(s, frames, channels).output_shape;
+          out.tensors[0].shape = make_plan(target, frames, channels).output_shape;
           result = edge::gst::tensors_caps_new(out);
         } catch (const edge::Error& e) {
           GST_DEBUG_OBJECT(self, "no output for %" GST_PTR_FORMAT ": %s", caps, e.what());
@@ -146,9 +135,8 @@ static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadD
 static gboolean gst_edge_reshape_set_caps(GstBaseTransform* trans, GstCaps* incaps,
                                           GstCaps* outcaps) {
   GstEdgeReshape* self = GST_EDGE_RESHAPE(trans);
-  GST_OBJECT_LOCK(self);
-  Settings s = *self->settings;
-  GST_OBJECT_UNLOCK(self);
+  std::string shape_text;
+  const edge::signal::ReshapeTarget target = shape_of(self, &shape_text);
   edge::gst::TensorsInfo in, out;
   std::string error;
   int64_t frames = 0;
@@ -161,7 +149,7 @@ static gboolean gst_edge_reshape_set_caps(GstBaseTransform* trans, GstCaps* inca
   }
   try {
     State* st = self->state;
-    st->plan = make_plan(s, frames, channels);
+    st->plan = make_plan(target, frames, channels);
     if (!edge::gst::shapes_match(st->plan.output_shape, out.tensors[0].shape))
       throw edge::Error(edge::msg("downstream wants dimensions ",
                                   edge::gst::dims_to_string(out.tensors[0].shape)));
@@ -170,12 +158,12 @@ static gboolean gst_edge_reshape_set_caps(GstBaseTransform* trans, GstCaps* inca
     st->configured = true;
   } catch (const edge::Error& e) {
     const std::string in_dims = edge::gst::dims_to_string(in.tensors[0].shape);
-    GST_ERROR_OBJECT(self, "shape=%s does not fit the input %s: %s", s.shape_text.c_str(),
+    GST_ERROR_OBJECT(self, "shape=%s does not fit the input %s: %s", shape_text.c_str(),
                      in_dims.c_str(), e.what());
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
                       ("edgereshape: shape=%s does not fit the input tensor %s (%" G_GINT64_FORMAT
                        " elements): %s",
-                       s.shape_text.c_str(), in_dims.c_str(), frames * channels, e.what()),
+                       shape_text.c_str(), in_dims.c_str(), frames * channels, e.what()),
                       ("input caps %" GST_PTR_FORMAT, incaps));
     return FALSE;
   }
@@ -255,42 +243,15 @@ static gboolean gst_edge_reshape_stop(GstBaseTransform* trans) {
   return TRUE;
 }
 
-static void gst_edge_reshape_set_property(GObject* object, guint id, const GValue* value,
-                                          GParamSpec* pspec) {
-  GstEdgeReshape* self = GST_EDGE_RESHAPE(object);
-  if (id != PROP_SHAPE) {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    return;
-  }
-  const gchar* text = g_value_get_string(value);
-  ReshapeMode mode;
-  edge::Shape shape;
-  if (!text || !parse_shape(text, &mode, &shape)) {
-    g_warning(
-        "edgereshape: refusing shape=\"%s\": expected square, square-pad or dimensions "
-        "innermost first such as 1:173:173",
-        text ? text : "(null)");
-    return;
-  }
-  GST_OBJECT_LOCK(self);
-  self->settings->shape_text = text;
-  self->settings->mode = mode;
-  self->settings->explicit_shape = shape;
-  GST_OBJECT_UNLOCK(self);
-  gst_base_transform_reconfigure_src(GST_BASE_TRANSFORM(self));
+static void* settings_of(GObject* object) { return GST_EDGE_RESHAPE(object)->settings; }
+
+// A new shape renegotiates.
+static void shape_changed(GObject* object, const edge::params::Param&) {
+  gst_base_transform_reconfigure_src(GST_BASE_TRANSFORM(object));
 }
 
-static void gst_edge_reshape_get_property(GObject* object, guint id, GValue* value,
-                                          GParamSpec* pspec) {
-  GstEdgeReshape* self = GST_EDGE_RESHAPE(object);
-  if (id != PROP_SHAPE) {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    return;
-  }
-  GST_OBJECT_LOCK(self);
-  g_value_set_string(value, self->settings->shape_text.c_str());
-  GST_OBJECT_UNLOCK(self);
-}
+static const edge::gst::ParamBinding kParams = {edge::signal::reshape_params, settings_of, nullptr,
+                                                shape_changed};
 
 static void gst_edge_reshape_finalize(GObject* object) {
   GstEdgeReshape* self = GST_EDGE_RESHAPE(object);
@@ -303,20 +264,8 @@ static void gst_edge_reshape_class_init(GstEdgeReshapeClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-  gobject_class->set_property = gst_edge_reshape_set_property;
-  gobject_class->get_property = gst_edge_reshape_get_property;
   gobject_class->finalize = gst_edge_reshape_finalize;
-
-  g_object_class_install_property(
-      gobject_class, PROP_SHAPE,
-      g_param_spec_string(
-          "shape", "Shape",
-          "square: C:s:s with s = floor(sqrt(frames)), extra frames dropped (30000 -> "
-          "1:173:173); square-pad: s = ceil(sqrt(frames)), zero padded; or explicit dimensions "
-          "innermost first (\"1:150:200\") holding exactly the input's element count",
-          kDefaultShape,
-          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                   GST_PARAM_MUTABLE_READY)));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

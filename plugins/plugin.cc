@@ -8,6 +8,7 @@
 #include "plugins/gstedgeinfer.h"
 #include "plugins/gstedgelabelsink.h"
 #include "plugins/gstedgenormalize.h"
+#include "plugins/gstedgeresample.h"
 #include "plugins/gstedgereshape.h"
 #include "plugins/gstedgespectrum.h"
 #include "plugins/gstedgewindow.h"
@@ -30,6 +31,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
   ok &= gst_element_register(plugin, "edgenormalize", GST_RANK_NONE, GST_TYPE_EDGE_NORMALIZE);
+  ok &= gst_element_register(plugin, "edgeresample", GST_RANK_NONE, GST_TYPE_EDGE_RESAMPLE);
   ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);
   ok &= gst_element_register(plugin, "edgespectrum", GST_RANK_NONE, GST_TYPE_EDGE_SPECTRUM);
   ok &= gst_element_register(plugin, "edgewindow", GST_RANK_NONE, GST_TYPE_EDGE_WINDOW);

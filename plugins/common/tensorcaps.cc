@@ -40,30 +40,6 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
-bool dims_from_string(const std::string& text, Shape* shape) {
-  Shape innermost_first;
-  for (const std::string& raw : split(trim(text), ':')) {
-    std::string part = trim(raw);
-    if (part.empty()) return false;
-    char* end = nullptr;
-    long value = std::strtol(part.c_str(), &end, 10);
-    if (*end != '\0' || value <= 0 || value > INT32_MAX) return false;
-    innermost_first.push_back(static_cast<int32_t>(value));
-  }
-  if (innermost_first.empty()) return false;
-  shape->assign(innermost_first.rbegin(), innermost_first.rend());
-  return true;
-}
-
-std::string dims_to_string(const Shape& shape) {
-  std::string out;
-  for (auto it = shape.rbegin(); it != shape.rend(); ++it) {
-    if (!out.empty()) out += ':';
-    out += std::to_string(*it);
-  }
-  return out.empty() ? "1" : out;
-}
-
 bool shapes_match(const Shape& a, const Shape& b) {
   auto strip = [](const Shape& s) {
     size_t i = 0;

@@ -38,10 +38,9 @@ struct TensorsInfo {
   int rate_d = 1;
 };
 
-// "1:173:173" -> {173, 173, 1}. False on an empty, non-numeric or non-positive dimension.
-bool dims_from_string(const std::string& text, Shape* shape);
-// {173, 173, 1} -> "1:173:173"
-std::string dims_to_string(const Shape& shape);
+// "1:173:173" <-> {173, 173, 1}: core/runtime/tensor/tensor.h (graph checks use them too).
+using edge::dims_from_string;
+using edge::dims_to_string;
 
 // Shapes equal once leading (outermost) 1s are dropped: NNStreamer pads ranks with 1s.
 bool shapes_match(const Shape& a, const Shape& b);

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "signal/reshape.h"
+#include "signal/reshape_params.h"
 
 using edge::Shape;
 using edge::signal::isqrt_ceil;
@@ -94,4 +95,21 @@ TEST(Reshape, InvalidInput) {
   EXPECT_THROW(plan_square(0, 1, ReshapeMode::kSquareFloor), edge::Error);
   EXPECT_THROW(plan_square(4, 0, ReshapeMode::kSquarePad), edge::Error);
   EXPECT_THROW(plan_square(4, 1, ReshapeMode::kExplicit), edge::Error);
+}
+
+TEST(Reshape, ShapeParameterTakesThreeForms) {
+  using edge::signal::parse_reshape_target;
+  EXPECT_EQ(parse_reshape_target("square").mode, ReshapeMode::kSquareFloor);
+  EXPECT_EQ(parse_reshape_target("square-pad").mode, ReshapeMode::kSquarePad);
+  const edge::signal::ReshapeTarget t = parse_reshape_target("1:150:200");
+  EXPECT_EQ(t.mode, ReshapeMode::kExplicit);
+  EXPECT_EQ(t.explicit_shape, (Shape{200, 150, 1}));
+  const edge::params::Param& shape = *edge::signal::reshape_params().find("shape");
+  EXPECT_EQ(shape.def.s, "square");
+  EXPECT_EQ(edge::params::parse(shape, "square-pad", nullptr), "");
+  EXPECT_EQ(edge::params::parse(shape, "0:3", nullptr),
+            "\"0:3\" is neither square, square-pad nor dimensions (positive integers separated "
+            "by ':')");
+  EXPECT_EQ(edge::params::allowed(shape),
+            "square, square-pad or dimensions innermost first such as 1:173:173");
 }

@@ -39,5 +39,17 @@ TEST(Error, MessageIsBuiltFromParts) {
   }
 }
 
+TEST(Dims, TextIsInnermostFirst) {
+  Shape shape;
+  ASSERT_TRUE(dims_from_string("1:173:173", &shape));
+  EXPECT_EQ(shape, (Shape{173, 173, 1}));
+  ASSERT_TRUE(dims_from_string(" 2 : 3 ", &shape));
+  EXPECT_EQ(shape, (Shape{3, 2}));
+  EXPECT_EQ(dims_to_string({1, 96, 96, 1}), "1:96:96:1");
+  EXPECT_EQ(dims_to_string({}), "1");
+  for (const char* bad : {"", ":", "1::2", "2:", "0:3", "-1", "a:2", "2:3x", "99999999999"})
+    EXPECT_FALSE(dims_from_string(bad, &shape)) << bad;
+}
+
 }  // namespace
 }  // namespace edge

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "signal/window.h"
+#include "signal/window_params.h"
 
 using edge::signal::SlidingWindowConfig;
 using edge::signal::SlidingWindower;
@@ -433,4 +434,42 @@ TEST(TriggeredWindow, InvalidConfig) {
   EXPECT_THROW(triggered(3, std::nan("")), edge::Error);
   EXPECT_THROW(triggered(3, 1.0, 0, 2, {2}), edge::Error);
   EXPECT_THROW(triggered(3, 1.0, 0, 2, {-1}), edge::Error);
+}
+
+TEST(WindowParams, SettingsMakeTheWindower) {
+  edge::signal::WindowSettings s;  // sliding, 1 s every 0.5 s
+  std::unique_ptr<Windower> w = edge::signal::make_windower(s, 2, 100);
+  auto* sliding = dynamic_cast<SlidingWindower*>(w.get());
+  ASSERT_NE(sliding, nullptr);
+  EXPECT_EQ(sliding->config().size, 100);
+  EXPECT_EQ(sliding->config().hop, 50);
+  EXPECT_EQ(sliding->channels(), 2);
+  s.size_samples = 30;  // frames override seconds
+  EXPECT_EQ(edge::signal::make_windower(s, 1, 100)->window_frames(), 30);
+  s.hop = 0.001;
+  try {
+    edge::signal::make_windower(s, 1, 100);
+    ADD_FAILURE() << "no error";
+  } catch (const edge::Error& e) {
+    EXPECT_STREQ(e.what(), "hop=0.001 s is less than one frame at 100 Hz");
+  }
+  s = edge::signal::WindowSettings();
+  s.mode = edge::signal::WindowMode::kTriggered;
+  s.trigger_channels = "0,2";
+  w = edge::signal::make_windower(s, 6, 100);
+  auto* triggered = dynamic_cast<TriggeredWindower*>(w.get());
+  ASSERT_NE(triggered, nullptr);
+  EXPECT_EQ(triggered->config().trigger_channels, (std::vector<int>{0, 2}));
+  EXPECT_EQ(triggered->window_frames(), 30);
+}
+
+TEST(WindowParams, TriggerChannelsAreCheckedWhereSet) {
+  EXPECT_EQ(edge::signal::parse_trigger_channels(" "), std::vector<int>{});
+  EXPECT_EQ(edge::signal::parse_trigger_channels("0,1,2"), (std::vector<int>{0, 1, 2}));
+  const edge::params::Param& p = *edge::signal::window_params().find("trigger-channels");
+  EXPECT_EQ(edge::params::parse(p, "1.5", nullptr),
+            "trigger-channels: \"1.5\" is not a channel number (0, 1, ...)");
+  EXPECT_NE(edge::params::parse(p, "x,1", nullptr), "");
+  EXPECT_EQ(edge::params::parse(*edge::signal::window_params().find("tail"), "bogus", nullptr),
+            "\"bogus\" is not one of pad or drop");
 }

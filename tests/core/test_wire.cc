@@ -368,6 +368,68 @@ TEST(Wire, RejectsPayloadsThatDisagreeWithHeaderOrCaps) {
   expect_reject(e, RejectReason::kPayload);
 }
 
+TEST(Wire, PortableCapsEscapeWhatGStreamer114RefusesInsideQuotes) {
+  EXPECT_EQ(portable_caps(kCaps),
+            "other/tensors, format=(string)static, num_tensors=(int)2, "
+            "types=(string)\"float32\\,int8\", dimensions=(string)\"6:30\\,3\", "
+            "framerate=(fraction)0/1");
+  // Already escaped (GStreamer 1.14's own output), or nothing quoted: unchanged.
+  const std::string escaped = portable_caps(kCaps);
+  EXPECT_EQ(portable_caps(escaped), escaped);
+  const char plain[] = "audio/x-raw, format=(string)S16LE, rate=(int)16000, channels=(int)1";
+  EXPECT_EQ(portable_caps(plain), plain);
+  // A space, a quote inside an escape, and UTF-8 bytes.
+  EXPECT_EQ(portable_caps("x, a=(string)\"b c\\\"d\xc3\xa9\""),
+            "x, a=(string)\"b\\040c\\\"d\\303\\251\"");
+  // The wire reads both forms the same way.
+  PayloadLayout a, b;
+  std::string error;
+  ASSERT_TRUE(payload_layout_from_caps(kCaps, &a, &error)) << error;
+  ASSERT_TRUE(payload_layout_from_caps(escaped, &b, &error)) << error;
+  EXPECT_EQ(a.sizes, b.sizes);
+}
+
+TEST(Wire, DataEncoderChecksFramesAgainstTheCapsAndAllocatesNothingOnceWarm) {
+  DataEncoder encoder;
+  std::string header, error;
+  const std::string t0(720, 'a'), t1(3, 'b');
+  const Frame payload[2] = {{t0.data(), t0.size()}, {t1.data(), t1.size()}};
+  EXPECT_FALSE(encoder.encode(payload, 2, &header, &error));  // no caps yet
+  EXPECT_NE(error.find("no caps"), std::string::npos) << error;
+  EXPECT_FALSE(encoder.set_caps("video/x-raw, format=(string)GRAY8", &error));
+  EXPECT_FALSE(encoder.has_caps());
+  ASSERT_TRUE(encoder.set_caps(kCaps, &error)) << error;
+  EXPECT_EQ(encoder.message().caps, portable_caps(kCaps));
+  WireMessage& m = encoder.message();
+  m.sender = "edge-1";
+  m.session = 99;
+  m.seq = 4;
+  m.pts = 1000;
+  m.request = 5;
+  ASSERT_TRUE(encoder.encode(payload, 2, &header, &error)) << error;
+  const std::vector<Frame> frames{{header.data(), header.size()}, payload[0], payload[1]};
+  WireMessage d;
+  DecodeError decode_error;
+  ASSERT_TRUE(decode_message(frames.data(), frames.size(), 1 << 20, &d, &decode_error))
+      << decode_error.detail;
+  EXPECT_EQ(d.sender, "edge-1");
+  EXPECT_EQ(d.seq, 4u);
+  EXPECT_EQ(d.request, 5u);
+  EXPECT_EQ(d.payload_sizes, (std::vector<uint64_t>{720, 3}));
+  const char* data = header.data();
+  m.seq = 5;
+  ASSERT_TRUE(encoder.encode(payload, 2, &header, &error));
+  EXPECT_EQ(header.data(), data);  // same buffer: nothing allocated
+  // Frames that disagree with the caps are refused and the header is left alone.
+  const std::string before = header;
+  EXPECT_FALSE(encoder.encode(payload, 1, &header, &error));
+  EXPECT_NE(error.find("2 tensors"), std::string::npos) << error;
+  const Frame short_payload[2] = {{t0.data(), 719}, payload[1]};
+  EXPECT_FALSE(encoder.encode(short_payload, 2, &header, &error));
+  EXPECT_NE(error.find("719"), std::string::npos) << error;
+  EXPECT_EQ(header, before);
+}
+
 TEST(Wire, LayoutFromCaps) {
   PayloadLayout layout;
   std::string error;

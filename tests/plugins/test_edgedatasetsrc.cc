@@ -8,13 +8,17 @@
 #include <sndfile.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "datasets/dataset.h"
 #include "datasets/gesture_csv.h"
+#include "io/audio_file.h"
 #include "plugins/common/edgemeta.h"
+#include "signal/resample.h"
 #include "tests/core/test_dataset_util.h"
 
 namespace {
@@ -471,4 +475,130 @@ TEST(EdgeDatasetSrc, RealUrbanSoundFold1ThroughResampler) {
   EXPECT_EQ(bytes, 250u * 88200u * sizeof(float));
   EXPECT_EQ(bufs.back().pts + bufs.back().duration, 1000 * GST_SECOND);  // 250 x 4.00 s
   gst_harness_teardown(h);
+}
+
+namespace {
+
+// Samples per clip id and the caps seen, from a run of the source to EOS.
+struct Converted {
+  std::map<std::string, std::vector<float>> samples;
+  std::vector<std::string> order;  // clip ids in emission order
+  std::vector<Item> caps;
+  GstClockTime end = 0;
+};
+
+Converted run_converted(const std::string& properties) {
+  GstHarness* h = gst_harness_new_parse(("edgedatasetsrc " + properties).c_str());
+  Converted out;
+  struct Sink {
+    Converted* out;
+    std::mutex lock;
+  } sink{&out, {}};
+  GstPad* src = gst_element_get_static_pad(h->element, "src");
+  gst_pad_add_probe(
+      src, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        Sink* s = static_cast<Sink*>(data);
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        edge::gst::ClipInfo clip;
+        edge::gst::clip_meta_get(buf, &clip);
+        std::vector<float> v(gst_buffer_get_size(buf) / sizeof(float));
+        gst_buffer_extract(buf, 0, v.data(), v.size() * sizeof(float));
+        std::lock_guard<std::mutex> guard(s->lock);
+        auto& samples = s->out->samples[clip.clip_id];
+        if (samples.empty()) s->out->order.push_back(clip.clip_id);
+        samples.insert(samples.end(), v.begin(), v.end());
+        s->out->end = GST_BUFFER_PTS(buf) + GST_BUFFER_DURATION(buf);
+        return GST_PAD_PROBE_OK;
+      },
+      &sink, nullptr);
+  gst_object_unref(src);
+  std::vector<Item> items = run_to_eos(h);
+  out.caps = only(items, "caps");
+  gst_harness_teardown(h);
+  return out;
+}
+
+// What the core gives for a file: decoded, mixed down by the mean, resampled alone.
+std::vector<float> core_converted(const std::string& path, int rate) {
+  edge::io::AudioInfo info;
+  const std::vector<float> decoded = edge::io::read_audio_file(path, &info);
+  edge::signal::ClipConverter converter(rate, 1);
+  converter.begin(info.rate, info.channels);
+  std::vector<float> out(converter.max_output(static_cast<size_t>(info.frames)));
+  size_t n = converter.process(decoded.data(), static_cast<size_t>(info.frames), out.data());
+  n += converter.finish(out.data() + n);
+  out.resize(n);
+  return out;
+}
+
+std::vector<uint32_t> bit_patterns(const std::vector<float>& v) {
+  std::vector<uint32_t> out(v.size());
+  std::memcpy(out.data(), v.data(), v.size() * sizeof(float));
+  return out;
+}
+
+}  // namespace
+
+TEST(EdgeDatasetSrc, RateAndChannelsConvertEveryClipToOneFormat) {
+  const std::string root = dataset_fixture("urbansound8k");
+  // 48 kHz stereo 24-bit, 11.025 kHz mono 8-bit and a float clip, 1000 frames each.
+  Converted out = run_converted("location=" + root + " rate=16000 channels=1 chunk-frames=256");
+  ASSERT_EQ(out.caps.size(), 1u) << "one format for every clip";
+  EXPECT_EQ(out.caps[0].rate, 16000);
+  EXPECT_EQ(out.caps[0].channels, 1);
+  ASSERT_EQ(out.samples.size(), 3u);
+  guint64 frames = 0;
+  for (const auto& [id, samples] : out.samples) {
+    const std::string file = root + "/audio/fold" + (id.rfind("102305", 0) == 0 ? "2/" : "1/") + id;
+    EXPECT_EQ(bit_patterns(samples), bit_patterns(core_converted(file, 16000))) << id;
+    frames += samples.size();
+  }
+  // ceil(1000 x 16000 / rate): 334 + 1452 + 363 frames, timestamps sample exact.
+  EXPECT_EQ(frames, 334u + 1452u + 363u);
+  EXPECT_EQ(out.end, gst_util_uint64_scale_int(334, GST_SECOND, 16000) +
+                         gst_util_uint64_scale_int(1452, GST_SECOND, 16000) +
+                         gst_util_uint64_scale_int(363, GST_SECOND, 16000));
+}
+
+TEST(EdgeDatasetSrc, ConvertedClipsAreTheSameWhateverTheOrderShardOrChunk) {
+  const std::string base = "location=" + dataset_fixture("urbansound8k") + " rate=22050 channels=1";
+  const Converted plain = run_converted(base);
+  const Converted other_order = run_converted(base + " shuffle=true seed=7 chunk-frames=100");
+  ASSERT_NE(plain.order, other_order.order) << "the seed should change the order";
+  EXPECT_EQ(plain.samples, other_order.samples);
+  Converted shards = run_converted(base + " shard=1/2");
+  const Converted second = run_converted(base + " shard=2/2");
+  shards.samples.insert(second.samples.begin(), second.samples.end());
+  EXPECT_EQ(plain.samples, shards.samples);
+}
+
+TEST(EdgeDatasetSrc, RateOnGestureCsvIsASettingsError) {
+  RunResult r;
+  GstElement* src = nullptr;
+  bool failed = false;
+  run_pipeline("edgedatasetsrc name=src layout=gesture-csv rate=100 location=" +
+                   dataset_fixture("gesture-fixed") + " ! fakesink",
+               &r, &src, &failed);
+  EXPECT_TRUE(failed);
+  ASSERT_NE(r.error, nullptr);
+  EXPECT_EQ(r.error->code, GST_RESOURCE_ERROR_SETTINGS);
+  EXPECT_NE(std::string(r.error->message).find("is gesture CSV: rate=100"), std::string::npos)
+      << r.error->message;
+  gst_object_unref(src);
+}
+
+TEST(EdgeDatasetSrc, ClipOfARateItCannotConvertIsNamed) {
+  // 48000 -> 44101 reduces to 44101/48000: more filter phases than the resampler builds.
+  RunResult r;
+  GstElement* src = nullptr;
+  run_pipeline("edgedatasetsrc name=src rate=44101 location=" + dataset_fixture("urbansound8k") +
+                   " ! fakesink",
+               &r, &src);
+  ASSERT_NE(r.error, nullptr);
+  EXPECT_EQ(r.error->code, GST_RESOURCE_ERROR_READ);
+  EXPECT_NE(std::string(r.error->message).find("100032-3-0-0.wav: cannot convert its 48000 Hz"),
+            std::string::npos)
+      << r.error->message;
+  gst_object_unref(src);
 }

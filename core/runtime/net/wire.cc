@@ -1,5 +1,6 @@
 #include "net/wire.h"
 
+#include <cctype>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -402,6 +403,85 @@ bool payload_layout_from_caps(const std::string& caps, PayloadLayout* layout, st
   return true;
 }
 
+bool payload_fits(const PayloadLayout& layout, const uint64_t* sizes, size_t n,
+                  std::string* error) {
+  if (layout.audio) {
+    if (n == 1 && sizes[0] > 0 && sizes[0] % layout.frame_bytes == 0) return true;
+    *error = msg("audio payload must be one non-empty frame of whole ", layout.frame_bytes,
+                 "-byte sample frames, found ", n, " frame(s)",
+                 n == 0 ? std::string() : msg(" of ", sizes[0], " bytes"));
+    return false;
+  }
+  if (layout.sizes.size() != n) {
+    *error = msg("caps describe ", layout.sizes.size(), " tensors, the message has ", n,
+                 " payload frames");
+    return false;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (layout.sizes[i] != sizes[i]) {
+      *error = msg("tensor ", i, " is ", sizes[i], " bytes, its caps say ", layout.sizes[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string portable_caps(const std::string& caps) {
+  std::string out;
+  out.reserve(caps.size() + 8);
+  bool quoted = false;
+  for (size_t i = 0; i < caps.size(); ++i) {
+    const auto c = static_cast<unsigned char>(caps[i]);
+    if (!quoted) {
+      if (c == '"') quoted = true;
+      out.push_back(static_cast<char>(c));
+    } else if (c == '"') {
+      quoted = false;
+      out.push_back('"');
+    } else if (c == '\\' && i + 1 < caps.size()) {  // an escape already: keep it whole
+      out.push_back('\\');
+      out.push_back(caps[++i]);
+    } else if (std::isalnum(c) || std::strchr("_-+/:.", c) != nullptr) {  // GST_ASCII_IS_STRING
+      out.push_back(static_cast<char>(c));
+    } else if (c > 0x20 && c < 0x7f) {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else {  // a space, a control character, or a byte of UTF-8: octal
+      char octal[5];
+      std::snprintf(octal, sizeof(octal), "\\%03o", c);
+      out.append(octal);
+    }
+  }
+  return out;
+}
+
+bool DataEncoder::set_caps(const std::string& caps, std::string* error) {
+  std::string portable = portable_caps(caps);
+  if (portable.size() > kMaxCapsString) {
+    *error = msg("caps are ", portable.size(), " bytes, the wire carries at most ", kMaxCapsString);
+    return false;
+  }
+  PayloadLayout layout;
+  if (!payload_layout_from_caps(portable, &layout, error)) return false;
+  layout_ = std::move(layout);
+  message_.caps = std::move(portable);
+  has_caps_ = true;
+  return true;
+}
+
+bool DataEncoder::encode(const Frame* payload, size_t n, std::string* header, std::string* error) {
+  if (!has_caps_) {
+    *error = "no caps yet: the caps must be set before the first message";
+    return false;
+  }
+  std::vector<uint64_t>& sizes = message_.payload_sizes;
+  sizes.resize(n);
+  for (size_t i = 0; i < n; ++i) sizes[i] = payload[i].size;
+  if (!payload_fits(layout_, sizes.data(), n, error)) return false;
+  encode_header(message_, header);
+  return true;
+}
+
 void encode_header(const WireMessage& m, std::string* out) {
   out->clear();
   out->append(kMagic, 4);
@@ -588,24 +668,8 @@ bool decode_message(const Frame* frames, size_t n_frames, size_t max_message_siz
     PayloadLayout layout;
     std::string why;
     if (!payload_layout_from_caps(m.caps, &layout, &why)) reject(RejectReason::kCaps, why);
-    if (layout.audio) {
-      if (m.payload_sizes.size() != 1 || m.payload_sizes[0] == 0 ||
-          m.payload_sizes[0] % layout.frame_bytes != 0)
-        reject(RejectReason::kPayload,
-               msg("audio payload must be one non-empty frame of whole ", layout.frame_bytes,
-                   "-byte sample frames, found ", m.payload_sizes.size(), " frame(s)",
-                   m.payload_sizes.empty() ? std::string()
-                                           : msg(" of ", m.payload_sizes[0], " bytes")));
-    } else {
-      if (layout.sizes.size() != m.payload_sizes.size())
-        reject(RejectReason::kPayload,
-               msg("caps describe ", layout.sizes.size(), " tensors, the message has ",
-                   m.payload_sizes.size(), " payload frames"));
-      for (size_t i = 0; i < layout.sizes.size(); ++i)
-        if (layout.sizes[i] != m.payload_sizes[i])
-          reject(RejectReason::kPayload, msg("tensor ", i, " is ", m.payload_sizes[i],
-                                             " bytes, its caps say ", layout.sizes[i]));
-    }
+    if (!payload_fits(layout, m.payload_sizes.data(), m.payload_sizes.size(), &why))
+      reject(RejectReason::kPayload, why);
     *out = std::move(m);
     return true;
   } catch (const Reject& r) {

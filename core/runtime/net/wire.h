@@ -134,4 +134,48 @@ struct PayloadLayout {
 // False with a reason in *error when the caps string is not one the wire carries.
 bool payload_layout_from_caps(const std::string& caps, PayloadLayout* layout, std::string* error);
 
+// Whether payload frames of `sizes[0..n)` bytes are what `layout` says: tensors one frame of
+// exactly its size each, audio one non-empty frame of whole sample frames. False with a
+// sentence in *error otherwise.
+bool payload_fits(const PayloadLayout& layout, const uint64_t* sizes, size_t n, std::string* error);
+
+// Caps text in the one form that GStreamer 1.14's and 1.22's parsers both read. Inside a
+// quoted (string) value 1.14 takes only [A-Za-z0-9_+-/:.] and backslash escapes, so it
+// refuses the unescaped ',' of `types=(string)"float32,uint8"` that 1.22 writes; both read
+// escapes. So every other character inside quotes is escaped: printable ASCII as "\c", any
+// other byte as octal "\ooo"; text outside quotes and existing escapes stay as they are.
+// Senders put caps on the wire in this form, receivers apply it again before parsing (a
+// peer of another build may not have), so either side may run either version.
+std::string portable_caps(const std::string& caps);
+
+// The sender side of one stream, without GStreamer: edgezmqsink and remote inference give
+// it the caps once and, per message, the fields of message() and the payload frames; it
+// checks the frames against the caps and writes frame 0. Once its strings have grown, a
+// stream of messages allocates nothing.
+//
+// Thread safety: one thread at a time.
+class DataEncoder {
+ public:
+  // Sets the caps every message carries (in portable_caps form). False with a sentence in
+  // *error when the wire does not carry them (too long, media type, format, types, shapes);
+  // the previous caps stay then.
+  bool set_caps(const std::string& caps, std::string* error);
+  bool has_caps() const { return has_caps_; }
+  const PayloadLayout& layout() const { return layout_; }
+
+  // The next message: the caller sets kind, sender, session, seq, timestamps, flags, clip,
+  // classes, latency, model and request. caps and payload_sizes are the encoder's.
+  WireMessage& message() { return message_; }
+
+  // Writes frame 0 for payload frames `payload[0..n)` into *header (its capacity reused).
+  // False with a sentence in *error, and *header untouched, when there are no caps yet or
+  // the frames are not what the caps say.
+  bool encode(const Frame* payload, size_t n, std::string* header, std::string* error);
+
+ private:
+  WireMessage message_;
+  PayloadLayout layout_;
+  bool has_caps_ = false;
+};
+
 }  // namespace edge::net

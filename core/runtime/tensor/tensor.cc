@@ -1,5 +1,6 @@
 #include "tensor/tensor.h"
 
+#include <cstdlib>
 #include <sstream>
 
 namespace edge {
@@ -52,6 +53,42 @@ std::string shape_to_string(const Shape& shape) {
   for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
   out << ']';
   return out.str();
+}
+
+namespace {
+// Blanks around a dimension are allowed ("1: 173").
+std::string trim_blanks(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  const size_t e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+}  // namespace
+
+bool dims_from_string(const std::string& text, Shape* shape) {
+  Shape innermost_first;
+  std::istringstream in(trim_blanks(text));
+  std::string raw;
+  const bool trailing_colon = !text.empty() && trim_blanks(text).back() == ':';
+  while (std::getline(in, raw, ':')) {
+    const std::string part = trim_blanks(raw);
+    if (part.empty()) return false;
+    char* end = nullptr;
+    long value = std::strtol(part.c_str(), &end, 10);
+    if (*end != '\0' || value <= 0 || value > INT32_MAX) return false;
+    innermost_first.push_back(static_cast<int32_t>(value));
+  }
+  if (innermost_first.empty() || trailing_colon) return false;
+  shape->assign(innermost_first.rbegin(), innermost_first.rend());
+  return true;
+}
+
+std::string dims_to_string(const Shape& shape) {
+  std::string out;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it) {
+    if (!out.empty()) out += ':';
+    out += std::to_string(*it);
+  }
+  return out.empty() ? "1" : out;
 }
 
 }  // namespace edge

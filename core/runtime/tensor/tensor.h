@@ -37,6 +37,12 @@ using Shape = std::vector<int32_t>;  // outermost first
 int64_t shape_elements(const Shape& shape);       // 1 for a scalar (empty shape)
 std::string shape_to_string(const Shape& shape);  // "[1, 173, 173, 1]"
 
+// NNStreamer's dimension text, innermost first: "1:173:173" -> {173, 173, 1}. False on an
+// empty, non-numeric or non-positive dimension (blanks around a dimension are allowed).
+bool dims_from_string(const std::string& text, Shape* shape);
+// {173, 173, 1} -> "1:173:173"; a scalar -> "1".
+std::string dims_to_string(const Shape& shape);
+
 // Affine quantization: real = scale * (q - zero_point). Per-tensor when
 // scale has one entry; per-channel along quantized_dimension otherwise.
 struct QuantParams {
