@@ -106,6 +106,8 @@ bool float_readable(DType type) {
     case DType::kInt32:
     case DType::kInt64:
     case DType::kBool:
+    case DType::kUInt32:
+    case DType::kUInt64:
       return true;
   }
   return false;
@@ -140,6 +142,12 @@ void tensor_to_float(const Tensor& t, const void* data, float* out) {
       return;
     case DType::kBool:
       cast_loop(static_cast<const uint8_t*>(data), n, out);
+      return;
+    case DType::kUInt32:
+      cast_loop(static_cast<const uint32_t*>(data), n, out);
+      return;
+    case DType::kUInt64:
+      cast_loop(static_cast<const uint64_t*>(data), n, out);
       return;
   }
 }

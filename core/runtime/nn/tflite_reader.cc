@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "nn/custom_options.h"
 #include "nn/schema/tflite_schema_generated.h"
 
 namespace edge::nn {
@@ -70,6 +71,12 @@ bool dtype_from_tflite(tflite::TensorType type, DType* out) {
       return true;
     case tflite::TensorType_INT8:
       *out = DType::kInt8;
+      return true;
+    case tflite::TensorType_UINT32:
+      *out = DType::kUInt32;
+      return true;
+    case tflite::TensorType_UINT64:
+      *out = DType::kUInt64;
       return true;
     default:
       return false;
@@ -247,8 +254,8 @@ class Reader {
     t.name = src->name() ? src->name()->str() : std::string();
     if (!dtype_from_tflite(src->type(), &t.type)) {
       fail(msg(where, ": element type ", tflite_type_name(src->type()),
-               " is not supported (supported: FLOAT32, FLOAT16, INT8, UINT8, INT16, INT32, INT64, "
-               "BOOL)"));
+               " is not supported (supported: FLOAT32, FLOAT16, INT8, UINT8, INT16, INT32, UINT32, "
+               "INT64, UINT64, BOOL)"));
     }
     t.shape = to_vector(src->shape());
     if (t.shape.size() > kMaxRank) {
@@ -425,14 +432,12 @@ class Reader {
       const int32_t builtin = std::max(static_cast<int32_t>(code->deprecated_builtin_code()),
                                        static_cast<int32_t>(code->builtin_code()));
       if (builtin < 0) fail(msg("operator ", o, ": invalid operator code ", builtin));
-      const std::string where = msg("operator ", o, " (", op_name_or_code(builtin), ")");
-      if (builtin == static_cast<int32_t>(Op::kCustom)) {
-        fail(msg(where, ": custom operator \"", shown(code->custom_code()),
-                 "\" is not supported (only builtin operators run)"));
-      }
+      std::string where = msg("operator ", o, " (", op_name_or_code(builtin), ")");
       Operator op;
       op.op = static_cast<Op>(builtin);
-      if (!options_.allow_unsupported && !op_supported(op.op)) {
+      if (op.op == Op::kCustom) {
+        read_custom(o, code, src, &where, &op);
+      } else if (!options_.allow_unsupported && !op_supported(op.op)) {
         fail(msg(where, ": operator ", op_name_or_code(builtin),
                  " is not supported by edgestream's engine (see docs/inference.md for the list)"));
       }
@@ -464,8 +469,54 @@ class Reader {
         }
         produced[index] = true;
       }
-      op.options = read_options(src, op, where);
+      if (op.op != Op::kCustom) op.options = read_options(src, op, where);
       model_.add_operator(std::move(op));
+    }
+  }
+
+  // A custom operator: its code, its raw options (inline, or after the FlatBuffer at
+  // large_custom_options_offset/size) and, for the ones the engine runs, their parsed values.
+  void read_custom(size_t o, const tflite::OperatorCode* code, const tflite::Operator* src,
+                   std::string* where, Operator* op) const {
+    const std::string name = code->custom_code() ? code->custom_code()->str() : std::string();
+    *where = msg("operator ", o, " (CUSTOM \"", shown(code->custom_code()), "\")");
+    op->custom = custom_op_from_code(name);
+    op->custom_code = name;
+    if (op->custom == CustomOp::kUnknown && !options_.allow_unsupported) {
+      fail(msg(*where, ": custom operator \"", shown(code->custom_code()),
+               "\" is not supported (the engine runs the builtin operators and TFLM's signal "
+               "operators; see docs/inference.md)"));
+    }
+    if (src->builtin_options_type() != tflite::BuiltinOptions_NONE) {
+      fail(msg(*where, ": has ", options_type_name(src->builtin_options_type()),
+               ", expected no builtin options on a custom operator"));
+    }
+    if (src->custom_options_format() != tflite::CustomOptionsFormat_FLEXBUFFERS) {
+      fail(msg(*where, ": custom_options_format ", static_cast<int>(src->custom_options_format()),
+               " (only FLEXBUFFERS is defined)"));
+    }
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    if (src->custom_options() && src->custom_options()->size() > 0) {
+      data = src->custom_options()->data();
+      size = src->custom_options()->size();
+    } else if (src->large_custom_options_offset() > 1) {
+      const uint64_t offset = src->large_custom_options_offset();
+      const uint64_t length = src->large_custom_options_size();
+      if (offset > size_ || length > size_ - offset) {
+        fail(msg(*where, ": places ", length, " bytes of custom options at file offset ", offset,
+                 ", beyond the end of the file (", size_, " bytes)"));
+      }
+      data = bytes_ + offset;
+      size = static_cast<size_t>(length);
+    }
+    op->custom_options = data;
+    op->custom_options_size = size;
+    if (op->custom == CustomOp::kUnknown) return;
+    try {
+      op->options = parse_custom_options(op->custom, data, size);
+    } catch (const Error& e) {
+      fail(msg(*where, ": ", e.what()));
     }
   }
 
@@ -708,6 +759,34 @@ class Reader {
         r.asymmetric_quantize_inputs = o->asymmetric_quantize_inputs();
         return r;
       }
+      case Op::kDiv: {
+        DivOptions r;
+        const auto* o =
+            options_table<tflite::DivOptions>(src, BO::BuiltinOptions_DivOptions, where);
+        if (o) r.activation = activation(o->fused_activation_function(), where);
+        return r;
+      }
+      case Op::kStridedSlice: {
+        StridedSliceOptions r;
+        const auto* o = options_table<tflite::StridedSliceOptions>(
+            src, BO::BuiltinOptions_StridedSliceOptions, where);
+        if (o) {
+          r.begin_mask = o->begin_mask();
+          r.end_mask = o->end_mask();
+          r.ellipsis_mask = o->ellipsis_mask();
+          r.new_axis_mask = o->new_axis_mask();
+          r.shrink_axis_mask = o->shrink_axis_mask();
+          r.offset = o->offset();
+        }
+        return r;
+      }
+      case Op::kCast:
+        expect_no_options(src, where, BO::BuiltinOptions_CastOptions);
+        return std::monostate{};
+      case Op::kMaximum:
+      case Op::kMinimum:
+        expect_no_options(src, where, BO::BuiltinOptions_MaximumMinimumOptions);
+        return std::monostate{};
       case Op::kPad:
         expect_no_options(src, where, BO::BuiltinOptions_PadOptions);
         return std::monostate{};
@@ -779,10 +858,20 @@ bool op_supported(Op op) {
     case Op::kQuantize:
     case Op::kDequantize:
     case Op::kSvdf:  // keyword_scrambled
+    case Op::kStridedSlice:
+    case Op::kCast:
+    case Op::kDiv:
+    case Op::kMaximum:
+    case Op::kMinimum:
       return true;
     default:
       return false;
   }
+}
+
+bool op_supported(const Operator& op) {
+  if (op.op == Op::kCustom) return op.custom != CustomOp::kUnknown && op.custom != CustomOp::kNone;
+  return op_supported(op.op);
 }
 
 Model read_tflite_buffer(const void* data, size_t size, const std::string& name,
