@@ -367,7 +367,8 @@ TEST(Classifier, LabelsFilesThatAreNotLabelsAreRefused) {
   // A character device: refused at once, not read (it would never end).
   options.labels_file = "/dev/urandom";
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("labels file /dev/urandom: is a character device, not a regular file"), std::string::npos)
+  EXPECT_NE(text.find("labels file /dev/urandom: is a character device, not a regular file"),
+            std::string::npos)
       << text;
   // A FIFO with no writer: refused without blocking.
   const std::string fifo = "/tmp/edge_classifier_fifo_" + std::to_string(getpid());
@@ -379,7 +380,8 @@ TEST(Classifier, LabelsFilesThatAreNotLabelsAreRefused) {
   // A directory, a missing file, an oversized file, an empty one.
   options.labels_file = "/tmp";
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("labels file /tmp: is a directory, not a regular file"), std::string::npos) << text;
+  EXPECT_NE(text.find("labels file /tmp: is a directory, not a regular file"), std::string::npos)
+      << text;
   options.labels_file = "/nonexistent/labels.txt";
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
   EXPECT_NE(text.find("labels file /nonexistent/labels.txt: cannot open"), std::string::npos);
