@@ -8,14 +8,16 @@
 #include "signal/reshape_params.h"
 #include "signal/spectrum_params.h"
 #include "signal/window_params.h"
+#include "store/dataset_sink_params.h"
 
 namespace edge::graph {
 
 const std::vector<const params::Table*>& all_element_params() {
   static const std::vector<const params::Table*> tables = [] {
     std::vector<const params::Table*> t = {
-        &io::imu_source_params(),  &post::label_sink_params(), &signal::normalize_params(),
-        &signal::reshape_params(), &spectrum_params(),         &signal::window_params(),
+        &store::dataset_sink_params(), &io::imu_source_params(),  &post::label_sink_params(),
+        &signal::normalize_params(),   &signal::reshape_params(), &spectrum_params(),
+        &signal::window_params(),
     };
     std::sort(t.begin(), t.end(), [](const params::Table* a, const params::Table* b) {
       return a->element < b->element;
