@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "datasets/source_params.h"
 #include "io/imu_source_params.h"
 #include "post/label_sink_params.h"
 #include "signal/normalize_params.h"
+#include "signal/resample_params.h"
 #include "signal/reshape_params.h"
 #include "signal/spectrum_params.h"
 #include "signal/window_params.h"
@@ -15,9 +17,9 @@ namespace edge::graph {
 const std::vector<const params::Table*>& all_element_params() {
   static const std::vector<const params::Table*> tables = [] {
     std::vector<const params::Table*> t = {
-        &store::dataset_sink_params(), &io::imu_source_params(),  &post::label_sink_params(),
-        &signal::normalize_params(),   &signal::reshape_params(), &spectrum_params(),
-        &signal::window_params(),
+        &store::dataset_sink_params(), &datasets::source_params(),  &io::imu_source_params(),
+        &post::label_sink_params(),    &signal::normalize_params(), &signal::resample_params(),
+        &signal::reshape_params(),     &spectrum_params(),          &signal::window_params(),
     };
     std::sort(t.begin(), t.end(), [](const params::Table* a, const params::Table* b) {
       return a->element < b->element;
