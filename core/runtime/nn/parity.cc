@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 
 namespace edge::nn {
 namespace {
@@ -50,12 +51,8 @@ std::string preprocess_difference(const std::string& graph_preprocess,
 }
 
 std::string read_text_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg(what, " ", path, ": cannot be read: ", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(msg(what, " ", path, ": read error"));
-  return text.str();
+  // A regular file of bounded size: a FIFO would block, /dev/zero would never end.
+  return io::read_regular_file(path, size_t(64) << 20, msg(what, " ", path));
 }
 
 }  // namespace edge::nn

@@ -30,7 +30,8 @@ std::string preprocess_difference(const std::string& graph_preprocess,
 // JSON). Two empty texts are equal; empty and non-empty are not.
 bool same_statistics(const std::string& a, const std::string& b);
 
-// Whole file as bytes; throws edge::Error naming `what` and the path when it cannot be read.
+// Whole file as bytes; throws edge::Error naming `what` and the path when it cannot be read,
+// is not a regular file (a FIFO, a device) or is over 64 MB.
 std::string read_text_file(const std::string& path, const std::string& what);
 
 }  // namespace edge::nn
