@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nn/classifier.h"
+#include "nn/classifier_params.h"
 #include "tests/common/test_util.h"
 
 // --- Allocation counting --------------------------------------------------------------
@@ -453,6 +454,53 @@ TEST(Classifier, ParityOutcomes) {
   EXPECT_EQ(differs.outcome, Outcome::kDiffers);
   EXPECT_NE(differs.difference.find("preprocess differs:"), std::string::npos);
   std::remove(stats.c_str());
+}
+
+TEST(Classifier, ParityMessagesAndFits) {
+  ParityCheck check;
+  check.outcome = ParityCheck::Outcome::kDiffers;
+  check.difference = "preprocess differs:\n  graph: a\n  model: b";
+  EXPECT_TRUE(check.refused(true));
+  EXPECT_FALSE(check.refused(false));
+  EXPECT_EQ(check.message("m.tflite", true),
+            "the graph's preprocessing is not the one model m.tflite was trained with (set "
+            "check-preprocess=false to run anyway):\npreprocess differs:\n  graph: a\n  model: b");
+  EXPECT_NE(check.message("m.tflite", false).find("running with check-preprocess=false"),
+            std::string::npos);
+  check.outcome = ParityCheck::Outcome::kMatch;
+  EXPECT_EQ(check.message("m.tflite", true), "");
+  EXPECT_FALSE(check.refused(true));
+
+  const Model model = float_classifier();
+  const Classifier c(model);
+  std::string why;
+  EXPECT_TRUE(c.fits(DType::kFloat32, {2}, &why));
+  EXPECT_FALSE(c.fits(DType::kFloat32, {3}, &why));
+  EXPECT_NE(why.find("the shapes differ"), std::string::npos) << why;
+  EXPECT_EQ(c.stream_bytes(), 8u);  // fits() changed nothing
+}
+
+// Nearest-rank p99 of the last 1024 invokes, mean and max since start, in microseconds.
+TEST(Classifier, InvokeLatencies) {
+  InvokeLatencies latencies;
+  InferStatistics stats;
+  latencies.publish(&stats);
+  EXPECT_EQ(stats.invokes, 0u);
+  EXPECT_EQ(stats.latency_p99, 0.0);
+  for (uint64_t i = 1; i <= 100; ++i) latencies.add(i * 1000);  // 1..100 us
+  latencies.publish(&stats);
+  EXPECT_EQ(stats.invokes, 100u);
+  EXPECT_DOUBLE_EQ(stats.latency_last, 100.0);
+  EXPECT_DOUBLE_EQ(stats.latency_max, 100.0);
+  EXPECT_DOUBLE_EQ(stats.latency_mean, 50.5);
+  EXPECT_DOUBLE_EQ(stats.latency_p99, 99.0);           // rank ceil(0.99 * 100) = 99
+  for (int i = 0; i < 2000; ++i) latencies.add(5000);  // the window forgets the first ones
+  latencies.publish(&stats);
+  EXPECT_DOUBLE_EQ(stats.latency_p99, 5.0);
+  EXPECT_DOUBLE_EQ(stats.latency_max, 100.0);
+  latencies.reset();
+  latencies.publish(&stats);
+  EXPECT_EQ(stats.invokes, 0u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "io/imu_source_params.h"
+#include "nn/classifier_params.h"
 #include "post/label_sink_params.h"
 #include "signal/normalize_params.h"
 #include "signal/reshape_params.h"
@@ -14,8 +15,9 @@ namespace edge::graph {
 const std::vector<const params::Table*>& all_element_params() {
   static const std::vector<const params::Table*> tables = [] {
     std::vector<const params::Table*> t = {
-        &io::imu_source_params(),  &post::label_sink_params(), &signal::normalize_params(),
-        &signal::reshape_params(), &spectrum_params(),         &signal::window_params(),
+        &io::imu_source_params(),    &nn::infer_params(),       &post::label_sink_params(),
+        &signal::normalize_params(), &signal::reshape_params(), &spectrum_params(),
+        &signal::window_params(),
     };
     std::sort(t.begin(), t.end(), [](const params::Table* a, const params::Table* b) {
       return a->element < b->element;
