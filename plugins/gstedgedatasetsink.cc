@@ -8,12 +8,12 @@
 // Shards are written atomically and an interrupted run resumes without duplicates.
 #include "plugins/gstedgedatasetsink.h"
 
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
 #include "store/shard_store.h"
@@ -215,10 +215,11 @@ static edge::store::ShardStoreOptions build_options(const Settings& s) {
     }
   }
   if (!s.statistics.empty()) {
-    std::ifstream in(s.statistics);
-    if (!in) throw edge::Error(edge::msg("statistics file ", s.statistics, ": cannot be opened"));
+    // A regular file of bounded size: a FIFO or /dev/zero here must not stall the start.
+    const std::string text = edge::io::read_regular_file(s.statistics, size_t(64) << 20,
+                                                         "statistics file " + s.statistics);
     try {
-      o.provenance["statistics"] = nlohmann::json::parse(in);
+      o.provenance["statistics"] = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       throw edge::Error(
           edge::msg("statistics file ", s.statistics, ": not valid JSON: ", e.what()));
@@ -352,7 +353,9 @@ static GstFlowReturn gst_edge_dataset_sink_render(GstBaseSink* sink, GstBuffer* 
       st.store->add(reinterpret_cast<const float*>(map.data),
                     has_clip ? window_info(clip, window_index) : edge::store::WindowInfo{});
     } catch (const edge::Error& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+      GST_ELEMENT_ERROR(
+          self, RESOURCE, WRITE, ("%s", e.what()),
+          ("the dataset in %s is incomplete; run again to resume", st.options.directory.c_str()));
       ret = GST_FLOW_ERROR;
     }
   }
@@ -374,9 +377,13 @@ static gboolean gst_edge_dataset_sink_event(GstBaseSink* sink, GstEvent* event) 
                      : st->dataset_root + "/" + clip.source;
     try {
       st->store->add_source(window_info(clip, -1), clip.source, absolute);
-    } catch (const edge::Error& e) {
+    } catch (const edge::store::SourceUnreadable& e) {
       GST_ELEMENT_WARNING(self, RESOURCE, READ, ("%s", e.what()),
                           ("set dataset-root to the directory the clip paths are relative to"));
+    } catch (const edge::Error& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+      gst_event_unref(event);
+      return FALSE;
     }
   } else if (st && GST_EVENT_TYPE(event) == GST_EVENT_EOS && st->store) {
     try {
@@ -388,7 +395,14 @@ static gboolean gst_edge_dataset_sink_event(GstBaseSink* sink, GstEvent* event) 
                       " shards, %" G_GUINT64_FORMAT " already present",
                       st->windows, st->shards, st->skipped);
     } catch (const edge::Error& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+      // Not complete: an error instead of EOS, so nothing downstream of the bus (gst-launch,
+      // edgestream) takes the run for a finished dataset.
+      update_counters(self);
+      GST_ELEMENT_ERROR(
+          self, RESOURCE, WRITE, ("%s", e.what()),
+          ("the dataset in %s is incomplete; run again to resume", st->options.directory.c_str()));
+      gst_event_unref(event);
+      return FALSE;
     }
   }
   return GST_BASE_SINK_CLASS(gst_edge_dataset_sink_parent_class)->event(sink, event);

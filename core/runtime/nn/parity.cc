@@ -1,10 +1,13 @@
 #include "nn/parity.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.h"
-#include "common/file.h"
+#include "io/regular_file.h"
 
 namespace edge::nn {
 namespace {
@@ -47,12 +50,9 @@ std::string preprocess_difference(const std::string& graph_preprocess,
   return out.str();
 }
 
-std::string read_text_file(const std::string& path, const std::string& what, size_t max_bytes) {
-  try {
-    return read_regular_file(path, "file", max_bytes);
-  } catch (const Error& e) {
-    throw Error(msg(what, " ", e.what()));
-  }
+std::string read_text_file(const std::string& path, const std::string& what) {
+  // A regular file of bounded size: a FIFO would block, /dev/zero would never end.
+  return io::read_regular_file(path, size_t(64) << 20, msg(what, " ", path));
 }
 
 }  // namespace edge::nn

@@ -9,7 +9,6 @@
 // Thread safety: plain functions, reentrant.
 #pragma once
 
-#include <cstddef>
 #include <string>
 
 namespace edge::nn {
@@ -32,8 +31,7 @@ std::string preprocess_difference(const std::string& graph_preprocess,
 bool same_statistics(const std::string& a, const std::string& b);
 
 // Whole file as bytes; throws edge::Error naming `what` and the path when it cannot be read,
-// is not a regular file or holds more than max_bytes (statistics files are a few KB).
-std::string read_text_file(const std::string& path, const std::string& what,
-                           size_t max_bytes = 64 << 20);
+// is not a regular file (a FIFO, a device) or is over 64 MB.
+std::string read_text_file(const std::string& path, const std::string& what);
 
 }  // namespace edge::nn

@@ -1,5 +1,7 @@
 #include "nn/tflite_writer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -486,8 +488,10 @@ void write_tflite_file(const Model& model, const std::string& path, const WriteO
   const std::string temp = path + ".tmp";
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(temp.c_str(), "wb"), &std::fclose);
   if (!file) throw Error(msg(temp, ": cannot create the model file: ", std::strerror(errno)));
+  // fsync before the rename: after a power loss the name holds the old model or the new one,
+  // never an empty file.
   if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size() ||
-      std::fflush(file.get()) != 0) {
+      std::fflush(file.get()) != 0 || ::fsync(fileno(file.get())) != 0) {
     const std::string why = std::strerror(errno);
     file.reset();
     std::remove(temp.c_str());
