@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "common/file.h"
+#include "io/regular_file.h"
 #include "nn/kernels/fast/quantize.h"
 #include "nn/kernels/ref/quantize.h"
 
@@ -166,7 +166,9 @@ void top_k(const float* scores, size_t n, size_t k, std::vector<ScoredClass>* ou
 }
 
 std::vector<std::string> read_labels_file(const std::string& path, size_t max_bytes) {
-  const std::string text = read_regular_file(path, "labels file", max_bytes);
+  // A regular file of bounded size: a FIFO would block, /dev/urandom would never end.
+  const std::string text =
+      io::read_regular_file(path, max_bytes, msg(path, ": cannot read the labels file"));
   std::vector<std::string> labels;
   size_t start = 0;
   while (start < text.size()) {
