@@ -191,6 +191,34 @@ static void copy_framerate(GstCaps* caps, const GstStructure* from) {
     gst_structure_set_value(gst_caps_get_structure(caps, i), "framerate", rate);
 }
 
+// What the sink takes, most wanted first (then any one tensor, so that a stream that does not
+// fit reaches set_caps and is told why). NNStreamer's tensor_converter asks its source for
+// media caps made from the first structure alone, so the first one is chosen for it:
+//   type   float32 first for a per-tensor quantized int8/int16 input: the element quantizes
+//          with the model's own scale and zero point, where a converter asked for int8 audio
+//          would scale the samples its own way; then the input's own type, which a stream of
+//          fixed caps in that type (already quantized) picks;
+//   shape  the input's, or for a flat input ([N], [1, N]) "1:N": one channel of N frames,
+//          NNStreamer's mono audio tensor (any shape of N values fits a flat input).
+static GstCaps* preferred_sink_caps(const edge::nn::Classifier& classifier) {
+  const edge::nn::Tensor& in = classifier.input();
+  edge::gst::TensorDesc desc;
+  desc.type = in.type;
+  desc.shape = in.shape.empty() ? edge::Shape{1} : in.shape;
+  if (edge::nn::takes_any_shape(in)) desc.shape = {static_cast<int32_t>(in.elements()), 1};
+  edge::gst::TensorsInfo want;
+  want.tensors.push_back(desc);
+  GstCaps* caps = gst_caps_new_empty();
+  if ((in.type == edge::DType::kInt8 || in.type == edge::DType::kInt16) && !in.quant.empty() &&
+      !in.quant.per_channel()) {
+    want.tensors[0].type = edge::DType::kFloat32;
+    gst_caps_append(caps, edge::gst::tensors_caps_new(want));
+    want.tensors[0].type = in.type;
+  }
+  gst_caps_append(caps, edge::gst::tensors_caps_new(want));
+  return caps;
+}
+
 static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDirection direction,
                                               GstCaps* caps, GstCaps* filter) {
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
@@ -206,21 +234,7 @@ static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDir
       if (direction == GST_PAD_SINK) {
         one = edge::gst::tensors_caps_new(st->out_info);
       } else {
-        // Preferred: the model input's own type and shape (and float32 for a
-        // quantized input); then any tensor, so that a stream that does not
-        // fit reaches set_caps and gets a message stating both shapes.
-        const edge::nn::Tensor& in = st->local->input();
-        edge::gst::TensorsInfo want;
-        edge::gst::TensorDesc desc;
-        desc.type = in.type;
-        desc.shape = in.shape.empty() ? edge::Shape{1} : in.shape;
-        want.tensors.push_back(desc);
-        one = edge::gst::tensors_caps_new(want);
-        if ((in.type == edge::DType::kInt8 || in.type == edge::DType::kInt16) &&
-            !in.quant.empty() && !in.quant.per_channel()) {
-          want.tensors[0].type = edge::DType::kFloat32;
-          gst_caps_append(one, edge::gst::tensors_caps_new(want));
-        }
+        one = preferred_sink_caps(*st->local);
         copy_framerate(one, s);
         gst_caps_append(one, gst_static_pad_template_get_caps(&sink_template));
       }
