@@ -43,6 +43,7 @@ test_packages=(
   clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
   liborc-0.4-dev liborc-0.4-dev-bin
+  parallel slurm-wlm munge
 )
 
 log() { printf '\n== %s\n' "$*"; }
