@@ -48,8 +48,9 @@ struct State {
   Dataset dataset;
   size_t next_entry = 0;
   bool first_clip = true;
-  // The clip being emitted.
+  // The clip being emitted; clip_opened: opened (by start() for the first one) but not begun.
   bool in_clip = false;
+  bool clip_opened = false;
   edge::gst::ClipInfo clip;
   int rate = 0;             // of the output
   int channels = 0;         // of the output
@@ -220,8 +221,10 @@ void end_clip(State& st) {
   st.reader.reset();
 }
 
-// Moves to the next clip that can be emitted; EOS when there is none.
-GstFlowReturn next_clip(GstEdgeDatasetSrc* self, State& st) {
+// Opens the next clip that can be emitted (refused ones are skipped with a warning when
+// on-missing=skip): GST_FLOW_OK with st.clip_opened set, GST_FLOW_EOS when none is left,
+// GST_FLOW_ERROR when one was refused (posted, naming it). Sends nothing downstream.
+GstFlowReturn open_next_clip(GstEdgeDatasetSrc* self, State& st) {
   while (st.next_entry < st.dataset.entries.size()) {
     const Entry& e = st.dataset.entries[st.next_entry++];
     if (!e.exists) {
@@ -236,11 +239,23 @@ GstFlowReturn next_clip(GstEdgeDatasetSrc* self, State& st) {
       if (ret != GST_FLOW_OK) return ret;
       continue;
     }
-    if (!begin_clip(self, st)) return GST_FLOW_ERROR;  // already posted, naming the clip
-    count(&self->priv->statistics.clips_emitted, self->priv->statistics.clips_emitted + 1);
+    st.clip_opened = true;
     return GST_FLOW_OK;
   }
   return GST_FLOW_EOS;
+}
+
+// Moves to the next clip that can be emitted (start() may have opened it); EOS when there is
+// none.
+GstFlowReturn next_clip(GstEdgeDatasetSrc* self, State& st) {
+  if (!st.clip_opened) {
+    const GstFlowReturn ret = open_next_clip(self, st);
+    if (ret != GST_FLOW_OK) return ret;
+  }
+  st.clip_opened = false;
+  if (!begin_clip(self, st)) return GST_FLOW_ERROR;  // already posted, naming the clip
+  count(&self->priv->statistics.clips_emitted, self->priv->statistics.clips_emitted + 1);
+  return GST_FLOW_OK;
 }
 
 // Reads the next chunk of the clip into `samples` (room for frames x file channels);
@@ -410,6 +425,10 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
                   edge::datasets::layout_name(st->dataset.layout), st->dataset.root.c_str(),
                   st->dataset.entries.size(), st->dataset.classes.size());
   count(&stats.clips_total, st->dataset.entries.size());
+  // The first clip is opened here, so that an unreadable one fails the state change with its
+  // name rather than the streaming thread at once: gst-launch-1.0 (1.22) hangs about one run
+  // in two when an error is posted before its main loop runs (filesrc ! wavparse does too).
+  if (open_next_clip(self, *st) == GST_FLOW_ERROR) return FALSE;
   self->priv->state = std::move(st);
   return TRUE;
 }
