@@ -184,3 +184,30 @@ TEST(Stats, BadFilesAreRefusedWithTheirName) {
   EXPECT_THROW(StatsAccumulator::load("/nonexistent/stats.json"), edge::Error);
   EXPECT_THROW(StatsAccumulator(0), edge::Error);
 }
+
+// Moments::add (Welford, one value at a time, as the dataset store accumulates) agrees with the
+// block accumulator and merges across shards like one pass.
+TEST(Stats, MomentsAddOneValueAtATimeAndMerge) {
+  const std::vector<double> values = {2, 4, 4, 4, 5, 5, 7, 9, 1e6 + 1, 1e6 + 3};
+  Moments all, first, second;
+  for (size_t i = 0; i < values.size(); ++i) {
+    all.add(values[i]);
+    (i < 4 ? first : second).add(values[i]);
+  }
+  std::vector<float> as_float(values.begin(), values.end());
+  StatsAccumulator block(1);
+  block.add(as_float.data(), as_float.size());
+  EXPECT_EQ(all.count, 10u);
+  EXPECT_NEAR(all.mean, block.channel(0).mean, 1e-9);
+  EXPECT_NEAR(all.variance(), block.channel(0).variance(), 1e-6 * all.variance());
+  EXPECT_EQ(all.min, 2.0);
+  EXPECT_EQ(all.max, 1e6 + 3);
+  first.merge(second);
+  EXPECT_EQ(first.count, all.count);
+  EXPECT_NEAR(first.mean, all.mean, 1e-9);
+  EXPECT_NEAR(first.m2, all.m2, 1e-9 * all.m2);
+  Moments empty;
+  empty.merge(all);  // into nothing: a copy
+  EXPECT_EQ(empty.mean, all.mean);
+  EXPECT_EQ(empty.m2, all.m2);
+}

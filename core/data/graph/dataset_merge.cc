@@ -20,6 +20,7 @@
 #include "common/sha256.h"
 #include "io/regular_file.h"
 #include "store/npy.h"
+#include "store/shard_store.h"
 
 namespace edge::graph {
 namespace {
@@ -199,17 +200,6 @@ void write_manifest(const std::string& dir, const Json& manifest) {
   fsync_directory(dir);
 }
 
-struct Stats {
-  double count = 0, mean = 0, m2 = 0;
-  void merge(double n, double m, double q) {
-    if (n == 0) return;
-    const double total = count + n, delta = m - mean;
-    mean += delta * n / total;
-    m2 += q + delta * delta * count * n / total;
-    count = total;
-  }
-};
-
 const char* const kAgreed[] = {"format",       "version",    "window_shape", "dtype",
                                "quantization", "preprocess", "parameters",   "statistics"};
 
@@ -277,7 +267,7 @@ MergeResult merge_datasets(const std::string& output, const std::vector<std::str
   Json shards = Json::array();
   std::vector<std::pair<std::string, std::string>> placements;  // from -> name
   std::map<std::string, long long> per_class, per_fold;
-  Stats stats;
+  signal::Moments stats;
   long long windows = 0, unnamed = 0;
   for (size_t i = 0; i < manifests.size(); ++i) {
     const Json& m = manifests[i];
@@ -325,8 +315,7 @@ MergeResult merge_datasets(const std::string& output, const std::vector<std::str
         for (const auto& [k, v] : shard.at("per_class").items()) per_class[k] += v.get<long long>();
         for (const auto& [k, v] : shard.at("per_fold").items()) per_fold[k] += v.get<long long>();
         const Json& s = shard.at("stats");
-        stats.merge(s.at("count").get<double>(), s.at("mean").get<double>(),
-                    s.at("m2").get<double>());
+        stats.merge(store::shard_stats_from_json(s));
         shards.push_back(shard);
       }
       unnamed += m.value("unnamed_windows", 0LL);
@@ -351,7 +340,7 @@ MergeResult merge_datasets(const std::string& output, const std::vector<std::str
   merged["data_statistics"] = {
       {"count", stats.count},
       {"mean", stats.mean},
-      {"std", stats.count > 0 ? std::sqrt(stats.m2 / stats.count) : 0.0},
+      {"std", stats.stddev()},
       {"note", "population statistics of every stored value, before int8 quantization"}};
   merged["unnamed_windows"] = unnamed;
   merged["sources"] = sources;

@@ -104,33 +104,6 @@ void remove_stale_temporaries(const std::string& dir) {
   ::closedir(d);
 }
 
-// Welford accumulation over every stored value, mergeable across shards (Chan et al.).
-struct RunningStats {
-  double count = 0, mean = 0, m2 = 0;
-  void add(double x) {
-    count += 1;
-    double delta = x - mean;
-    mean += delta / count;
-    m2 += delta * (x - mean);
-  }
-  void merge(const RunningStats& o) {
-    if (o.count == 0) return;
-    double total = count + o.count;
-    double delta = o.mean - mean;
-    mean += delta * o.count / total;
-    m2 += o.m2 + delta * delta * count * o.count / total;
-    count = total;
-  }
-  nlohmann::json to_json() const { return {{"count", count}, {"mean", mean}, {"m2", m2}}; }
-  static RunningStats from_json(const nlohmann::json& j) {
-    RunningStats s;
-    s.count = j.at("count").get<double>();
-    s.mean = j.at("mean").get<double>();
-    s.m2 = j.at("m2").get<double>();
-    return s;
-  }
-};
-
 std::string shard_name(size_t index) {
   char name[32];
   std::snprintf(name, sizeof(name), "shard-%05zu", index);
@@ -145,8 +118,21 @@ struct ShardStore::OpenShard {
   std::vector<int32_t> labels, folds, window_indices;
   std::vector<std::string> clips;
   std::map<std::string, int64_t> per_class, per_fold;
-  RunningStats stats;
+  signal::Moments stats;
 };
+
+nlohmann::json shard_stats_to_json(const signal::Moments& m) {
+  return {{"count", m.count}, {"mean", m.mean}, {"m2", m.m2}};
+}
+
+signal::Moments shard_stats_from_json(const nlohmann::json& j) {
+  signal::Moments m;
+  // Older manifests wrote the count as a JSON double (60.0).
+  m.count = static_cast<uint64_t>(j.at("count").get<double>());
+  m.mean = j.at("mean").get<double>();
+  m.m2 = j.at("m2").get<double>();
+  return m;
+}
 
 ShardStore::ShardStore(ShardStoreOptions options, std::vector<int64_t> window_shape)
     : options_(std::move(options)), window_shape_(std::move(window_shape)) {
@@ -400,7 +386,7 @@ void ShardStore::write_open_shard() {
   entry["sha256"] = hashes;
   entry["per_class"] = s->per_class;
   entry["per_fold"] = s->per_fold;
-  entry["stats"] = s->stats.to_json();
+  entry["stats"] = shard_stats_to_json(s->stats);
   shards_.push_back(entry);
   write_manifest(false);
 }
@@ -427,19 +413,19 @@ void ShardStore::write_manifest(bool complete) {
   for (const auto& [key, value] : options_.provenance.items()) m[key] = value;
 
   std::map<std::string, int64_t> per_class, per_fold;
-  RunningStats stats;
+  signal::Moments stats;
   int64_t windows = 0;
   for (const auto& shard : shards_) {
     windows += shard.at("windows").get<int64_t>();
     for (const auto& [k, v] : shard.at("per_class").items()) per_class[k] += v.get<int64_t>();
     for (const auto& [k, v] : shard.at("per_fold").items()) per_fold[k] += v.get<int64_t>();
-    stats.merge(RunningStats::from_json(shard.at("stats")));
+    stats.merge(shard_stats_from_json(shard.at("stats")));
   }
   m["counts"] = {{"windows", windows}, {"per_class", per_class}, {"per_fold", per_fold}};
   m["data_statistics"] = {
       {"count", stats.count},
       {"mean", stats.mean},
-      {"std", stats.count > 0 ? std::sqrt(stats.m2 / stats.count) : 0.0},
+      {"std", stats.stddev()},
       {"note", "population statistics of every stored value, before int8 quantization"}};
   m["unnamed_windows"] = unnamed_windows_;
   m["sources"] = sources_;

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "signal/stats.h"
 
 namespace edge::store {
 
@@ -67,6 +68,12 @@ struct WindowInfo {
   int fold = -1;
   int64_t window_index = -1;
 };
+
+// A shard's statistics in the manifest ("stats": {"count", "mean", "m2"}): every stored value
+// before int8 quantization, merged across shards with signal::Moments (Chan et al.).
+nlohmann::json shard_stats_to_json(const signal::Moments& m);
+// Throws (nlohmann) when a field is missing or not a number.
+signal::Moments shard_stats_from_json(const nlohmann::json& j);
 
 class ShardStore {
  public:

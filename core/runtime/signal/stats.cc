@@ -13,6 +13,19 @@ namespace edge::signal {
 
 double Moments::stddev() const { return std::sqrt(variance()); }
 
+void Moments::add(double x) {
+  if (count == 0) {
+    min = max = x;
+  } else {
+    min = std::min(min, x);
+    max = std::max(max, x);
+  }
+  ++count;
+  const double delta = x - mean;
+  mean += delta / static_cast<double>(count);
+  m2 += delta * (x - mean);
+}
+
 void Moments::merge(const Moments& other) {
   if (other.count == 0) return;
   if (count == 0) {

@@ -1,5 +1,7 @@
 // Running statistics of an interleaved float stream, global and per channel, and the
-// statistics JSON file that carries them from a dataset pass to normalization.
+// statistics JSON file that carries them from a dataset pass to normalization. Moments is the
+// one mean/variance type of the project: the dataset store's per-shard statistics and the
+// dataset merge use it too (core/data/store/shard_store.h).
 //
 // Numerics: each add() call is cut into blocks of at most kBlockFrames frames; a block's
 // mean and sum of squared deviations (M2) are computed in double with two passes over the
@@ -45,6 +47,8 @@ struct Moments {
 
   double variance() const { return count ? m2 / static_cast<double>(count) : 0.0; }  // population
   double stddev() const;
+  // One value, Welford's update (the caller keeps values finite).
+  void add(double x);
   // Chan's pairwise merge; exact in count, stable in mean and m2.
   void merge(const Moments& other);
 };
