@@ -267,7 +267,9 @@ TEST_F(Delivery, HubRestartedMidRunLosesNothingUnseen) {
       })) << "the restarted hub did not get the last window";
       const Books b = check_books(eos, log(run), 0);
       EXPECT_EQ(runs_in_log(log(run)).size(), 2u);
-      EXPECT_GT(b.received, kWindows / 2);
+      // The first hub had 15 before it was stopped, the second the last one; how many die
+      // with the stopped hub depends on timing (more under qemu): the books say exactly.
+      EXPECT_GT(b.received, 15u);
       gst_harness_teardown(hub);
     }
   }
