@@ -55,12 +55,22 @@ struct Settings {
   std::string log;
 };
 
+}  // namespace
+
+struct InferRemote {
+  Settings settings;  // object lock
+  std::atomic<guint64> answered{0};
+  std::atomic<guint64> fallbacks{0};
+  std::atomic<guint64> late{0};
+  std::atomic<guint64> rejected{0};
+};
+
 // Built in start(), used from the streaming thread.
-struct Runtime {
+struct RemoteClassifier::Runtime {
   zmq::context_t context{1};
   zmq::socket_t dealer;
   std::chrono::milliseconds timeout{kDefaultTimeoutMs};
-  net::WireMessage request;  // reused: fields overwritten per window
+  net::DataEncoder encoder;  // the request: caps once, fields overwritten per window
   std::string header;        // reused encode buffer
   bool have_caps = false;
   TensorsInfo out_info;
@@ -68,7 +78,6 @@ struct Runtime {
   std::vector<zmq::message_t> frames;
   std::vector<net::Frame> views;
   net::WireMessage reply;
-  std::vector<ClassEntry> entries;
   bool warned_mismatch = false;
   bool server_was_down = false;  // the last window found no connected server
   FILE* log = nullptr;
@@ -78,17 +87,6 @@ struct Runtime {
   }
 };
 
-}  // namespace
-
-struct InferRemote {
-  Settings settings;  // object lock
-  std::unique_ptr<Runtime> runtime;
-  std::atomic<guint64> answered{0};
-  std::atomic<guint64> fallbacks{0};
-  std::atomic<guint64> late{0};
-  std::atomic<guint64> rejected{0};
-};
-
 InferRemote* infer_remote_new() { return new InferRemote(); }
 void infer_remote_free(InferRemote* remote) { delete remote; }
 
@@ -96,7 +94,7 @@ namespace {
 
 constexpr guint first_property_id = kInferRemoteFirstProperty;
 
-void write_log(Runtime& rt, const nlohmann::json& line) {
+void write_log(RemoteClassifier::Runtime& rt, const nlohmann::json& line) {
   if (!rt.log) return;
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(rt.log, "%s\n", text.c_str());
@@ -111,9 +109,9 @@ std::string caps_string(GstCaps* caps) {
 }
 
 // Whether a reply's caps describe this element's outputs (types and shapes).
-bool reply_fits(Runtime& rt, const std::string& reply_caps, std::string* why) {
+bool reply_fits(RemoteClassifier::Runtime& rt, const std::string& reply_caps, std::string* why) {
   if (reply_caps == rt.fitting_caps) return true;
-  GstCaps* caps = gst_caps_from_string(reply_caps.c_str());
+  GstCaps* caps = gst_caps_from_string(net::portable_caps(reply_caps).c_str());
   TensorsInfo info;
   std::string error;
   const bool parsed = caps && tensors_caps_parse(caps, &info, &error);
@@ -137,29 +135,8 @@ bool reply_fits(Runtime& rt, const std::string& reply_caps, std::string* why) {
   return true;
 }
 
-// Copies the reply's payload into the output tensors and sets the class meta.
-void use_reply(InferRemote* remote, Runtime& rt, GstBuffer* outbuf) {
-  const guint n = gst_buffer_n_memory(outbuf);
-  for (guint i = 0; i < n && i + 1 < rt.frames.size(); ++i) {
-    GstMemory* memory = gst_buffer_peek_memory(outbuf, i);
-    GstMapInfo map;
-    if (!gst_memory_map(memory, &map, GST_MAP_WRITE)) continue;
-    std::memcpy(map.data, rt.frames[i + 1].data(), std::min(map.size, rt.frames[i + 1].size()));
-    gst_memory_unmap(memory, &map);
-  }
-  rt.entries.resize(rt.reply.classes.size());
-  for (size_t k = 0; k < rt.reply.classes.size(); ++k) {
-    rt.entries[k].label = rt.reply.classes[k].label;
-    rt.entries[k].index = rt.reply.classes[k].index;
-    rt.entries[k].score = rt.reply.classes[k].score;
-  }
-  EdgeClassMeta* meta = class_meta_set(outbuf, rt.entries, rt.reply.latency_ns);
-  class_meta_set_model(meta, "remote");
-  remote->answered++;
-}
-
 // Reads one whole multipart message; false when none is waiting.
-bool receive(Runtime& rt, size_t* parts) {
+bool receive(RemoteClassifier::Runtime& rt, size_t* parts) {
   rt.frames.clear();
   *parts = 0;
   while (true) {
@@ -174,8 +151,8 @@ bool receive(Runtime& rt, size_t* parts) {
 
 // Waits for `events` on the DEALER until `deadline`, in slices short enough to see a
 // state change (the sink pad flushing) soon: 1 ready, 0 deadline passed, -1 flushing.
-int wait_for(Runtime& rt, short events, std::chrono::steady_clock::time_point deadline,
-             GstPad* sinkpad) {
+int wait_for(RemoteClassifier::Runtime& rt, short events,
+             std::chrono::steady_clock::time_point deadline, GstPad* sinkpad) {
   constexpr std::chrono::microseconds kSlice{50000};
   while (true) {
     if (GST_PAD_IS_FLUSHING(sinkpad)) return -1;
@@ -317,11 +294,12 @@ bool infer_remote_get_property(InferRemote* remote, guint id, GValue* value) {
   return true;
 }
 
-bool infer_remote_start(InferRemote* remote, GstElement* element) {
+bool infer_remote_start(InferRemote* remote, GstElement* element, nn::WindowClassifier& local,
+                        std::unique_ptr<RemoteClassifier>* out) {
   GST_OBJECT_LOCK(element);
   const Settings s = remote->settings;
   GST_OBJECT_UNLOCK(element);
-  remote->runtime.reset();
+  out->reset();
   remote->answered = 0;
   remote->fallbacks = 0;
   remote->late = 0;
@@ -342,7 +320,7 @@ bool infer_remote_start(InferRemote* remote, GstElement* element) {
                       (nullptr));
     return false;
   }
-  auto rt = std::make_unique<Runtime>();
+  auto rt = std::make_unique<RemoteClassifier::Runtime>();
   rt->timeout = std::chrono::milliseconds(s.timeout_ms);
   try {
     rt->dealer = zmq::socket_t(rt->context, zmq::socket_type::dealer);
@@ -376,7 +354,7 @@ bool infer_remote_start(InferRemote* remote, GstElement* element) {
       return false;
     }
   }
-  net::WireMessage& m = rt->request;
+  net::WireMessage& m = rt->encoder.message();
   gchar* name = gst_object_get_name(GST_OBJECT(element));
   m.sender = std::string(g_get_host_name()) + "/" + name;
   g_free(name);
@@ -385,61 +363,84 @@ bool infer_remote_start(InferRemote* remote, GstElement* element) {
   rt->header.reserve(1024);
   GST_INFO_OBJECT(element, "remote inference via %s, %u ms per window", s.address.c_str(),
                   s.timeout_ms);
-  remote->runtime = std::move(rt);
+  *out = std::make_unique<RemoteClassifier>(*remote, element, local, std::move(rt));
   return true;
 }
 
-void infer_remote_stop(InferRemote* remote) {
-  if (remote->runtime)
-    write_log(*remote->runtime, {{"summary", true},
-                                 {"windows", remote->answered + remote->fallbacks},
-                                 {"remote", remote->answered.load()},
-                                 {"local", remote->fallbacks.load()},
-                                 {"late", remote->late.load()},
-                                 {"rejected", remote->rejected.load()}});
-  remote->runtime.reset();
+RemoteClassifier::RemoteClassifier(InferRemote& remote, GstElement* element,
+                                   nn::WindowClassifier& local, std::unique_ptr<Runtime> runtime)
+    : remote_(remote), element_(element), local_(local), rt_(std::move(runtime)) {}
+
+RemoteClassifier::~RemoteClassifier() {
+  write_log(*rt_, {{"summary", true},
+                   {"windows", remote_.answered + remote_.fallbacks},
+                   {"remote", remote_.answered.load()},
+                   {"local", remote_.fallbacks.load()},
+                   {"late", remote_.late.load()},
+                   {"rejected", remote_.rejected.load()}});
 }
 
-bool infer_remote_set_caps(InferRemote* remote, GstElement* element, GstCaps* incaps,
-                           GstCaps* outcaps) {
-  Runtime* rt = remote->runtime.get();
-  if (!rt) return true;
+bool RemoteClassifier::set_caps(GstCaps* incaps, GstCaps* outcaps) {
   std::string error;
-  rt->have_caps = false;
-  rt->fitting_caps.clear();
-  if (!tensors_caps_parse(outcaps, &rt->out_info, &error)) {
-    GST_ERROR_OBJECT(element, "remote: output caps %" GST_PTR_FORMAT ": %s", outcaps,
+  rt_->have_caps = false;
+  rt_->fitting_caps.clear();
+  if (!tensors_caps_parse(outcaps, &rt_->out_info, &error)) {
+    GST_ERROR_OBJECT(element_, "remote: output caps %" GST_PTR_FORMAT ": %s", outcaps,
                      error.c_str());
     return false;
   }
-  rt->request.caps = caps_string(incaps);
-  net::PayloadLayout layout;
-  if (rt->request.caps.size() > net::kMaxCapsString ||
-      !net::payload_layout_from_caps(rt->request.caps, &layout, &error)) {
-    GST_ERROR_OBJECT(element, "remote: the input caps cannot travel to the server: %s",
+  if (!rt_->encoder.set_caps(caps_string(incaps), &error)) {
+    GST_ERROR_OBJECT(element_, "remote: the input caps cannot travel to the server: %s",
                      error.c_str());
     return false;
   }
-  rt->have_caps = true;
+  rt_->have_caps = true;
   return true;
 }
 
-bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* inbuf,
-                         GstBuffer* outbuf) {
-  Runtime* rt = remote->runtime.get();
-  if (!rt || !rt->have_caps) return false;
+const nn::Classification& RemoteClassifier::classify(const void* window,
+                                                     const nn::WindowContext& context) {
+  if (rt_->have_caps && ask_server(window, context)) {
+    const net::WireMessage& reply = rt_->reply;
+    result_.top.resize(reply.classes.size());
+    for (size_t k = 0; k < reply.classes.size(); ++k)
+      result_.top[k] = {reply.classes[k].index, reply.classes[k].score, reply.classes[k].label};
+    result_.latency_ns = reply.latency_ns;
+    result_.answer = nn::Answer::kRemote;
+    remote_.answered++;
+    return result_;
+  }
+  result_ = local_.classify(window, context);
+  result_.answer = nn::Answer::kFallback;
+  remote_.fallbacks++;
+  return result_;
+}
+
+void RemoteClassifier::read_output(size_t i, void* dst, size_t bytes) const {
+  if (result_.answer != nn::Answer::kRemote) {
+    local_.read_output(i, dst, bytes);
+    return;
+  }
+  if (i + 1 < rt_->frames.size())
+    std::memcpy(dst, rt_->frames[i + 1].data(), std::min(bytes, rt_->frames[i + 1].size()));
+}
+
+// Sends the window and waits for its reply: true when one that fits came in time (in
+// rt_->reply and rt_->frames).
+bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& context) {
+  Runtime* rt = rt_.get();
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
-  net::WireMessage& m = rt->request;
+  net::WireMessage& m = rt->encoder.message();
   const uint64_t id = ++m.request;  // 1, 2, 3...; also the sequence number
   m.seq = id - 1;
-  m.pts = GST_BUFFER_PTS(inbuf);
-  m.dts = GST_BUFFER_DTS(inbuf);
-  m.duration = GST_BUFFER_DURATION(inbuf);
-  m.offset = GST_BUFFER_OFFSET(inbuf);
-  m.offset_end = GST_BUFFER_OFFSET_END(inbuf);
-  m.buffer_flags = GST_BUFFER_FLAGS(inbuf);
-  EdgeClipMeta* clip = edge_buffer_get_clip_meta(inbuf);
+  m.pts = context.pts;
+  m.dts = context.dts;
+  m.duration = context.duration;
+  m.offset = context.offset;
+  m.offset_end = context.offset_end;
+  m.buffer_flags = context.buffer_flags;
+  const nn::WindowClip* clip = context.clip;
   m.has_clip = clip != nullptr;
   if (clip) {
     m.clip.clip_id = clip->clip_id ? clip->clip_id : "";
@@ -452,14 +453,11 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
   const char* why = "timeout";
   std::string detail;
   try {
-    GstMapInfo map;
-    if (!gst_buffer_map(inbuf, &map, GST_MAP_READ)) return false;
-    zmq::message_t payload(map.data, map.size);
-    m.payload_sizes.assign(1, map.size);
-    gst_buffer_unmap(inbuf, &map);
-    net::encode_header(m, &rt->header);
+    const net::Frame frame{window, rt->encoder.layout().sizes.at(0)};
+    if (!rt->encoder.encode(&frame, 1, &rt->header, &detail)) throw Error(detail);
+    zmq::message_t payload(frame.data, frame.size);
     const Clock::time_point deadline = start + rt->timeout;
-    GstPad* sinkpad = GST_BASE_TRANSFORM_SINK_PAD(element);
+    GstPad* sinkpad = GST_BASE_TRANSFORM_SINK_PAD(element_);
     auto send_header = [rt] {
       return rt->dealer
           .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
@@ -499,29 +497,29 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
                                         &rt->reply, &error);
         }
         if (!decoded) {
-          remote->rejected++;
-          GST_WARNING_OBJECT(element, "remote: refused a message from the server (%s): %s",
+          remote_.rejected++;
+          GST_WARNING_OBJECT(element_, "remote: refused a message from the server (%s): %s",
                              net::reject_reason_name(error.reason), error.detail.c_str());
           continue;
         }
         if (rt->reply.kind != net::MessageKind::kResult || rt->reply.request == 0 ||
             rt->reply.request > id) {
-          remote->rejected++;
-          GST_WARNING_OBJECT(element,
+          remote_.rejected++;
+          GST_WARNING_OBJECT(element_,
                              "remote: refused a %s message with request id %" G_GUINT64_FORMAT
                              " (expected a result for a request up to %" G_GUINT64_FORMAT ")",
                              net::message_kind_name(rt->reply.kind), rt->reply.request, id);
           continue;
         }
         if (rt->reply.request < id) {  // an earlier window's answer, too late to use
-          remote->late++;
+          remote_.late++;
           write_log(*rt, {{"late", rt->reply.request}});
           continue;
         }
         if (!reply_fits(*rt, rt->reply.caps, &detail)) {
-          remote->rejected++;
+          remote_.rejected++;
           if (!rt->warned_mismatch)
-            GST_ELEMENT_WARNING(element, STREAM, FORMAT,
+            GST_ELEMENT_WARNING(element_, STREAM, FORMAT,
                                 ("edgeinfer: the remote server's replies do not fit this model; "
                                  "the local model answers instead"),
                                 ("%s", detail.c_str()));
@@ -529,7 +527,6 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
           why = "mismatch";
           break;
         }
-        use_reply(remote, *rt, outbuf);
         const double wait_ms =
             std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         write_log(*rt, {{"request", id},
@@ -541,10 +538,13 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
     }
   } catch (const zmq::error_t& e) {
     why = "socket-error";
-    GST_WARNING_OBJECT(element, "remote: %s", e.what());
+    GST_WARNING_OBJECT(element_, "remote: %s", e.what());
+  } catch (const Error& e) {
+    why = "encode-error";
+    GST_WARNING_OBJECT(element_, "remote: %s", e.what());
   }
   const double wait_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  GST_LOG_OBJECT(element, "request %" G_GUINT64_FORMAT ": local (%s after %.2f ms)", id, why,
+  GST_LOG_OBJECT(element_, "request %" G_GUINT64_FORMAT ": local (%s after %.2f ms)", id, why,
                  wait_ms);
   write_log(*rt, {{"request", id},
                   {"window", m.has_clip ? m.clip.window_index : -1},
@@ -552,13 +552,6 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
                   {"why", why},
                   {"wait_ms", wait_ms}});
   return false;
-}
-
-void infer_remote_mark_local(InferRemote* remote, GstBuffer* outbuf) {
-  if (!remote->runtime) return;
-  EdgeClassMeta* meta = edge_buffer_get_class_meta(outbuf);
-  if (meta) class_meta_set_model(meta, "local");
-  remote->fallbacks++;
 }
 
 }  // namespace edge::gst

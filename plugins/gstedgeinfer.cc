@@ -1,43 +1,29 @@
-// edgeinfer: the element over core/nn (reader, interpreter, stream adapter).
+// edgeinfer: the element over nn::Classifier (core/runtime/nn/classifier.h), which does the
+// work: reading the model, labels and metadata, the parity check, input conversion, invoke and
+// top-k. This file maps properties, caps, buffers and errors.
 //
-// start()     reads and verifies the model, its labels (labels file, or the
-//             model's "edgestream.labels" metadata) and builds the interpreter
-//             (every operator prepared, the arena planned) from the settings.
-//             Parity: when the graph states its preprocessing (properties
-//             preprocess= and statistics=), it is compared with the model's
-//             edgestream.preprocess/statistics metadata (core/runtime/nn/parity.h);
-//             a difference is an element error showing both sides, or only a
-//             warning with check-preprocess=false.
-// caps        the sink takes one static tensor that fits the model input
-//             (core/runtime/nn/stream_adapter.h: equal shapes modulo leading 1s, or any
-//             shape of the same count for a flat input; the model's type, or
-//             float32 into a quantized int8/int16 input); the src gives the
-//             model's outputs, native or dequantized to float32. Upstream caps
-//             that do not fit fail set_caps with an element error stating both
-//             shapes and types.
-// transform() converts the input into the interpreter's input tensor, invokes,
-//             copies the outputs into one GstMemory each and attaches an
-//             EdgeClassMeta (top-k of output 0, scores dequantized to float,
-//             invoke latency). Timestamps and the clip meta are kept; clip
-//             boundary events pass through as every serialized event does.
+// start()     builds the Classifier from the settings (model, labels, kernels, threads, top-k,
+//             output type) and checks the graph's stated preprocessing (preprocess=,
+//             statistics=) against the model's metadata: a difference is an element error
+//             showing both sides (a warning with check-preprocess=false); a model trained with
+//             stated preprocessing in a graph that states none is a warning (not checked).
+//             With `remote` set, a RemoteClassifier (plugins/edgeinfer_remote.h) answers first.
+// caps        the sink takes one static tensor that fits the model input (nn/stream_adapter.h);
+//             the src gives the model's outputs, native or dequantized to float32. Upstream caps
+//             that do not fit fail set_caps with an element error stating both shapes and types.
+// transform() hands the window to the classifier, copies the outputs into one GstMemory each
+//             and attaches an EdgeClassMeta (top-k of output 0, invoke latency). Timestamps
+//             and the clip meta are kept; clip-boundary events pass through as every
+//             serialized event does.
 #include "plugins/gstedgeinfer.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <chrono>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
-#include "nn/interpreter.h"
-#include "nn/metadata.h"
-#include "nn/model.h"
-#include "nn/parity.h"
-#include "nn/stream_adapter.h"
-#include "nn/tflite_reader.h"
+#include "nn/classifier.h"
 #include "plugins/common/caps_fit.h"
 #include "plugins/common/edgemeta.h"
 #include "plugins/common/tensorcaps.h"
@@ -153,23 +139,12 @@ struct Stats {
 
 // Runtime state, built in start()/set_caps(), used from the streaming thread.
 struct State {
-  // The model outlives the interpreter (declared first, destroyed last).
-  std::unique_ptr<edge::nn::Model> model;
-  std::unique_ptr<edge::nn::Interpreter> interpreter;
-  std::vector<std::string> labels;
-  guint top_k = kDefaultTopK;
-  EdgeInferOutputType output_type = OUTPUT_NATIVE;
-  edge::gst::TensorsInfo out_info;  // rate filled in set_caps
-
+  std::unique_ptr<edge::nn::Classifier> local;
+  std::unique_ptr<edge::gst::RemoteClassifier> remote;  // with `remote` set
+  edge::nn::WindowClassifier* classifier = nullptr;     // remote, else local
+  edge::gst::TensorsInfo out_info;                      // rate filled in set_caps
   bool negotiated = false;
-  edge::nn::InputConversion conversion = edge::nn::InputConversion::kCopy;
-  edge::DType stream_type = edge::DType::kFloat32;
-  size_t stream_bytes = 0;
-
-  // Preallocated for the hot path.
-  std::vector<float> scores;  // output 0 as floats
-  std::vector<edge::nn::ScoredClass> best;
-  std::vector<edge::gst::ClassEntry> entries;
+  std::vector<edge::gst::ClassEntry> entries;  // preallocated for the hot path
 };
 
 }  // namespace
@@ -179,7 +154,7 @@ struct _GstEdgeInfer {
   Settings* settings;
   State* state;
   Stats* stats;
-  edge::gst::InferRemote* remote;  // remote inference (plugins/edgeinfer_remote.h)
+  edge::gst::InferRemote* remote;  // remote properties and counters (plugins/edgeinfer_remote.h)
 };
 
 G_DEFINE_TYPE(GstEdgeInfer, gst_edge_infer, GST_TYPE_BASE_TRANSFORM)
@@ -194,71 +169,91 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 // ---------------------------------------------------------------------------
 // Setup
 
-static edge::gst::TensorsInfo output_info(const edge::nn::Model& model,
-                                          EdgeInferOutputType output_type) {
+static edge::gst::TensorsInfo output_info(const edge::nn::Classifier& classifier) {
   edge::gst::TensorsInfo info;
-  for (int32_t index : model.outputs()) {
-    const edge::nn::Tensor& t = model.tensor(index);
+  const edge::nn::Model& model = classifier.model();
+  for (size_t i = 0; i < model.outputs().size(); ++i) {
     edge::gst::TensorDesc desc;
-    desc.type = output_type == OUTPUT_FLOAT32 ? edge::DType::kFloat32 : t.type;
-    desc.shape = t.shape.empty() ? edge::Shape{1} : t.shape;
+    desc.type = classifier.output_type(i);
+    desc.shape = model.output(i).shape.empty() ? edge::Shape{1} : model.output(i).shape;
     info.tensors.push_back(desc);
   }
   return info;
 }
 
-// Compares the preprocessing the graph states with the model's metadata. FALSE (after an
-// element error) on a difference when checking is on, on unreadable statistics or on
-// corrupt metadata; a difference with check-preprocess=false is a warning.
-static bool check_parity(GstEdgeInfer* self, const Settings& s, const edge::nn::Model& model) {
-  if (s.preprocess.empty() && s.statistics.empty()) {
-    GST_INFO_OBJECT(self,
-                    "the graph states no preprocessing (preprocess, statistics): not checked");
-    return true;
+// A classifier error as the element error a person reads.
+static void post_error(GstEdgeInfer* self, const std::string& model,
+                       const edge::nn::ClassifierError& e) {
+  using Kind = edge::nn::ClassifierError::Kind;
+  switch (e.kind()) {
+    case Kind::kModelMissing:
+      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                        ("edgeinfer model=\"%s\": no such file", model.c_str()), (nullptr));
+      break;
+    case Kind::kModelFile:
+      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer model: %s", e.what()), (nullptr));
+      break;
+    case Kind::kLabelsFile:
+      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer labels: %s", e.what()), (nullptr));
+      break;
+    case Kind::kStatistics:
+      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("edgeinfer %s", e.what()), (nullptr));
+      break;
+    case Kind::kEngine:
+      GST_ELEMENT_ERROR(self, LIBRARY, INIT,
+                        ("edgeinfer: the engine cannot run the model: %s", e.what()), (nullptr));
+      break;
+    case Kind::kUnsupported:
+    case Kind::kStream:
+      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("edgeinfer: %s", e.what()), (nullptr));
+      break;
   }
-  edge::nn::EdgeMetadata meta;
-  std::string statistics;
-  try {
-    meta = edge::nn::read_edge_metadata(model);
-  } catch (const edge::Error& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer model: %s", e.what()), (nullptr));
-    return false;
-  }
-  if (!s.statistics.empty()) {
-    try {
-      statistics = edge::nn::read_text_file(s.statistics, "edgeinfer statistics");
-    } catch (const edge::Error& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("%s", e.what()), (nullptr));
-      return false;
-    }
-  }
-  if (meta.preprocess.empty() && meta.statistics.empty()) {
-    GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
-                        ("edgeinfer: model %s carries no edgestream preprocess metadata; the "
-                         "graph's preprocessing cannot be checked against it",
-                         s.model.c_str()),
-                        (nullptr));
-    return true;
-  }
-  const std::string difference = edge::nn::preprocess_difference(
-      s.preprocess, statistics, meta.preprocess, meta.statistics,
-      s.statistics.empty() ? "graph" : "graph (statistics " + s.statistics + ")", "model");
-  if (difference.empty()) {
-    GST_INFO_OBJECT(self, "preprocessing matches the model's");
-    return true;
+}
+
+// The graph's stated preprocessing against the model's metadata: FALSE (after an element
+// error) on a difference while checking; every unchecked case is a warning on the bus.
+static bool check_parity(GstEdgeInfer* self, const Settings& s,
+                         const edge::nn::Classifier& classifier) {
+  using Outcome = edge::nn::ParityCheck::Outcome;
+  const edge::nn::ParityCheck parity = classifier.check_preprocess(s.preprocess, s.statistics);
+  const char* model = s.model.c_str();
+  switch (parity.outcome) {
+    case Outcome::kMatch:
+      GST_INFO_OBJECT(self, "preprocessing matches the model's");
+      return true;
+    case Outcome::kNeitherStates:
+      GST_INFO_OBJECT(self, "neither the graph nor the model states its preprocessing");
+      return true;
+    case Outcome::kGraphStatesNone:
+      GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                          ("edgeinfer: model %s was trained with stated preprocessing, but this "
+                           "graph states none (properties preprocess and statistics), so it is "
+                           "not checked; the model expects:\n%s",
+                           model, classifier.metadata().preprocess.c_str()),
+                          (nullptr));
+      return true;
+    case Outcome::kModelStatesNone:
+      GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                          ("edgeinfer: model %s carries no edgestream preprocess metadata; the "
+                           "graph's preprocessing cannot be checked against it",
+                           model),
+                          (nullptr));
+      return true;
+    case Outcome::kDiffers:
+      break;
   }
   if (s.check_preprocess) {
     GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
                       ("edgeinfer: the graph's preprocessing is not the one model %s was trained "
                        "with (set check-preprocess=false to run anyway):\n%s",
-                       s.model.c_str(), difference.c_str()),
+                       model, parity.difference.c_str()),
                       (nullptr));
     return false;
   }
   GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
                       ("edgeinfer: running with check-preprocess=false although the graph's "
                        "preprocessing is not the one model %s was trained with:\n%s",
-                       s.model.c_str(), difference.c_str()),
+                       model, parity.difference.c_str()),
                       (nullptr));
   return true;
 }
@@ -270,91 +265,45 @@ static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
   self->stats->reset();
   GST_OBJECT_UNLOCK(self);
 
-  auto st = std::make_unique<State>();
-  st->top_k = s.top_k;
-  st->output_type = s.output_type;
   if (s.model.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
                       ("edgeinfer: property model is not set; give the path of a .tflite file"),
                       (nullptr));
     return FALSE;
   }
-  struct stat info;
-  if (::stat(s.model.c_str(), &info) != 0) {
-    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-                      ("edgeinfer model=\"%s\": no such file", s.model.c_str()), (nullptr));
-    return FALSE;
-  }
+  auto st = std::make_unique<State>();
+  edge::nn::ClassifierOptions options;
+  options.kernels =
+      s.kernels == KERNELS_FAST ? edge::nn::KernelSet::kFast : edge::nn::KernelSet::kReference;
+  options.threads = s.threads;
+  options.top_k = s.top_k;
+  options.output_type = s.output_type == OUTPUT_FLOAT32 ? edge::nn::OutputType::kFloat32
+                                                        : edge::nn::OutputType::kNative;
+  options.labels_file = s.labels;
   try {
-    st->model = std::make_unique<edge::nn::Model>(edge::nn::read_tflite_file(s.model));
-  } catch (const edge::Error& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer model: %s", e.what()), (nullptr));
+    st->local =
+        std::make_unique<edge::nn::Classifier>(edge::nn::Classifier::from_file(s.model, options));
+    if (!check_parity(self, s, *st->local)) return FALSE;
+  } catch (const edge::nn::ClassifierError& e) {
+    post_error(self, s.model, e);
     return FALSE;
   }
-  const edge::nn::Model& model = *st->model;
-  if (model.inputs().size() != 1) {
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                      ("edgeinfer model=\"%s\": the model has %zu inputs; edgeinfer feeds one "
-                       "tensor stream into a one-input model",
-                       s.model.c_str(), model.inputs().size()),
-                      (nullptr));
-    return FALSE;
-  }
-  for (size_t i = 0; i < model.outputs().size(); ++i) {
-    const edge::nn::Tensor& t = model.output(i);
-    if (!edge::nn::float_readable(t.type) || t.quant.per_channel()) {
-      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                        ("edgeinfer model=\"%s\": output %zu %s cannot be read as scores "
-                         "(per-channel quantized outputs are not supported)",
-                         s.model.c_str(), i, t.describe().c_str()),
-                        (nullptr));
-      return FALSE;
-    }
-  }
-  if (!check_parity(self, s, model)) return FALSE;
-  if (!s.labels.empty()) {
-    try {
-      st->labels = edge::nn::read_labels_file(s.labels);
-    } catch (const edge::Error& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer labels: %s", e.what()), (nullptr));
-      return FALSE;
-    }
-  } else {
-    st->labels = model.labels();
-  }
-  const auto classes = static_cast<size_t>(model.output(0).elements());
-  if (!st->labels.empty() && st->labels.size() != classes) {
-    const std::string from =
-        s.labels.empty() ? std::string("the model's edgestream.labels metadata") : s.labels;
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                      ("edgeinfer: %s has %zu labels but output 0 of model %s has %zu values",
-                       from.c_str(), st->labels.size(), s.model.c_str(), classes),
-                      (nullptr));
-    return FALSE;
-  }
-  try {
-    edge::nn::InterpreterOptions options;
-    options.kernels =
-        s.kernels == KERNELS_FAST ? edge::nn::KernelSet::kFast : edge::nn::KernelSet::kReference;
-    options.threads = s.threads;
-    st->interpreter = std::make_unique<edge::nn::Interpreter>(model, options);
-  } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, LIBRARY, INIT,
-                      ("edgeinfer: the engine cannot run the model: %s", e.what()), (nullptr));
-    return FALSE;
-  }
-  st->out_info = output_info(model, s.output_type);
-  st->scores.resize(classes);
-  st->best.reserve(std::min<size_t>(s.top_k, classes));
-  st->entries.reserve(std::min<size_t>(s.top_k, classes));
+  const edge::nn::Classifier& local = *st->local;
+  st->out_info = output_info(local);
+  st->entries.reserve(std::min<size_t>(s.top_k, local.scores().size()));
   GST_INFO_OBJECT(self, "model %s: %zu operators, arena %zu bytes, %lld MACs per invoke",
-                  s.model.c_str(), model.operators().size(), st->interpreter->arena_bytes(),
-                  static_cast<long long>(st->interpreter->macs()));
+                  s.model.c_str(), local.model().operators().size(),
+                  local.interpreter().arena_bytes(),
+                  static_cast<long long>(local.interpreter().macs()));
+  if (!edge::gst::infer_remote_start(self->remote, GST_ELEMENT(self), *st->local, &st->remote))
+    return FALSE;
+  st->classifier =
+      st->remote ? static_cast<edge::nn::WindowClassifier*>(st->remote.get()) : st->local.get();
   GST_OBJECT_LOCK(self);
-  delete self->state;
+  State* old = self->state;
   self->state = st.release();
   GST_OBJECT_UNLOCK(self);
-  if (!edge::gst::infer_remote_start(self->remote, GST_ELEMENT(self))) return FALSE;
+  delete old;
   return TRUE;
 }
 
@@ -364,8 +313,7 @@ static gboolean gst_edge_infer_stop(GstBaseTransform* trans) {
   State* old = self->state;
   self->state = new State();
   GST_OBJECT_UNLOCK(self);
-  delete old;
-  edge::gst::infer_remote_stop(self->remote);
+  delete old;  // a remote classifier writes its summary here
   return TRUE;
 }
 
@@ -386,7 +334,7 @@ static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDir
   GstCaps* result = nullptr;
   GST_OBJECT_LOCK(self);
   const State* st = self->state;
-  const bool loaded = st && st->model;
+  const bool loaded = st && st->local;
   if (loaded) {
     result = gst_caps_new_empty();
     for (guint i = 0; i < gst_caps_get_size(caps); ++i) {
@@ -398,7 +346,7 @@ static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDir
         // Preferred: the model input's own type and shape (and float32 for a
         // quantized input); then any tensor, so that a stream that does not
         // fit reaches set_caps and gets a message stating both shapes.
-        const edge::nn::Tensor& in = st->model->input(0);
+        const edge::nn::Tensor& in = st->local->input();
         edge::gst::TensorsInfo want;
         edge::gst::TensorDesc desc;
         desc.type = in.type;
@@ -441,7 +389,7 @@ static gboolean gst_edge_infer_query(GstBaseTransform* trans, GstPadDirection di
     return GST_BASE_TRANSFORM_CLASS(gst_edge_infer_parent_class)->query(trans, direction, query);
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
   const State* st = self->state;
-  if (!st->model) return FALSE;  // not started: no model to judge by
+  if (!st->local) return FALSE;  // not started: no model to judge by
   edge::gst::TensorsInfo info;
   std::string why;
   bool fits = edge::gst::tensors_caps_parse(caps, &info, &why);
@@ -451,8 +399,8 @@ static gboolean gst_edge_infer_query(GstBaseTransform* trans, GstPadDirection di
   }
   if (fits) {
     try {
-      edge::nn::fit_input(info.tensors[0].type, info.tensors[0].shape, st->model->input(0), 0,
-                          st->model->source());
+      edge::nn::fit_input(info.tensors[0].type, info.tensors[0].shape, st->local->input(), 0,
+                          st->local->model().source());
     } catch (const edge::Error& e) {
       why = e.what();
       fits = false;
@@ -467,7 +415,7 @@ static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
   State* st = self->state;
   st->negotiated = false;
-  if (!st->model) {
+  if (!st->local) {
     GST_ERROR_OBJECT(self, "caps before the model was loaded");
     return FALSE;
   }
@@ -489,16 +437,13 @@ static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps
   }
   const edge::gst::TensorDesc& desc = in_info.tensors[0];
   try {
-    st->conversion =
-        edge::nn::fit_input(desc.type, desc.shape, st->model->input(0), 0, st->model->source());
+    st->local->set_stream(desc.type, desc.shape);
   } catch (const edge::Error& e) {
     GST_ERROR_OBJECT(self, "%s", e.what());
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgeinfer: %s", e.what()),
                       ("input caps %s", edge::gst::tensors_info_to_string(in_info).c_str()));
     return FALSE;
   }
-  st->stream_type = desc.type;
-  st->stream_bytes = edge::nn::stream_bytes(desc.type, st->model->input(0));
   edge::gst::TensorsInfo out_info;
   if (!edge::gst::tensors_caps_parse(outcaps, &out_info, &error) ||
       out_info.tensors.size() != st->out_info.tensors.size()) {
@@ -508,13 +453,13 @@ static gboolean gst_edge_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps
   }
   st->out_info.rate_n = in_info.rate_n;
   st->out_info.rate_d = in_info.rate_d;
-  if (!edge::gst::infer_remote_set_caps(self->remote, GST_ELEMENT(self), incaps, outcaps))
+  if (st->remote && !st->remote->set_caps(incaps, outcaps))
     return FALSE;  // remote: output caps unusable
   st->negotiated = true;
-  GST_INFO_OBJECT(self, "input %s (%s), output %s",
-                  edge::gst::tensors_info_to_string(in_info).c_str(),
-                  st->conversion == edge::nn::InputConversion::kQuantize ? "quantized" : "copied",
-                  edge::gst::tensors_info_to_string(st->out_info).c_str());
+  GST_INFO_OBJECT(
+      self, "input %s (%s), output %s", edge::gst::tensors_info_to_string(in_info).c_str(),
+      st->local->conversion() == edge::nn::InputConversion::kQuantize ? "quantized" : "copied",
+      edge::gst::tensors_info_to_string(st->out_info).c_str());
   return TRUE;
 }
 
@@ -541,46 +486,53 @@ static GstFlowReturn gst_edge_infer_prepare_output_buffer(GstBaseTransform* tran
   return GST_FLOW_OK;
 }
 
+// The window's place in the stream, for a remote server (the engine ignores it).
+static edge::nn::WindowContext window_context(GstBuffer* inbuf, edge::nn::WindowClip* clip) {
+  edge::nn::WindowContext context;
+  context.pts = GST_BUFFER_PTS(inbuf);
+  context.dts = GST_BUFFER_DTS(inbuf);
+  context.duration = GST_BUFFER_DURATION(inbuf);
+  context.offset = GST_BUFFER_OFFSET(inbuf);
+  context.offset_end = GST_BUFFER_OFFSET_END(inbuf);
+  context.buffer_flags = GST_BUFFER_FLAGS(inbuf);
+  if (const EdgeClipMeta* meta = edge_buffer_get_clip_meta(inbuf)) {
+    *clip = {meta->clip_id, meta->label,  meta->label_index,
+             meta->fold,    meta->source, meta->window_index};
+    context.clip = clip;
+  }
+  return context;
+}
+
 static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer* inbuf,
                                               GstBuffer* outbuf) {
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
   State* st = self->state;
   if (!st->negotiated) return GST_FLOW_NOT_NEGOTIATED;
-  if (edge::gst::infer_remote_answer(self->remote, GST_ELEMENT(self), inbuf, outbuf))
-    return GST_FLOW_OK;  // the remote server answered in time
-  edge::nn::Interpreter& interpreter = *st->interpreter;
-  const edge::nn::Tensor& input = st->model->input(0);
-
+  const edge::nn::Classifier& local = *st->local;
   GstMapInfo in_map;
   if (!gst_buffer_map(inbuf, &in_map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgeinfer: cannot map an input buffer"), (nullptr));
     return GST_FLOW_ERROR;
   }
-  if (in_map.size != st->stream_bytes) {
-    GST_ELEMENT_ERROR(
-        self, STREAM, FORMAT,
-        ("edgeinfer: an input buffer of %" G_GSIZE_FORMAT
-         " bytes does not hold one %s tensor of %lld elements (%zu bytes) for "
-         "model input \"%s\"",
-         in_map.size, edge::dtype_name(st->stream_type), static_cast<long long>(input.elements()),
-         st->stream_bytes, input.name.c_str()),
-        ("buffer %" GST_TIME_FORMAT, GST_TIME_ARGS(GST_BUFFER_PTS(inbuf))));
+  if (in_map.size != local.stream_bytes()) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                      ("edgeinfer: an input buffer of %" G_GSIZE_FORMAT
+                       " bytes does not hold one %s tensor of %lld elements (%zu bytes) for "
+                       "model input \"%s\"",
+                       in_map.size, edge::dtype_name(local.stream_type()),
+                       static_cast<long long>(local.input().elements()), local.stream_bytes(),
+                       local.input().name.c_str()),
+                      ("buffer %" GST_TIME_FORMAT, GST_TIME_ARGS(GST_BUFFER_PTS(inbuf))));
     gst_buffer_unmap(inbuf, &in_map);
     return GST_FLOW_ERROR;
   }
-  edge::nn::write_input(st->conversion, in_map.data, input, interpreter.input(0).raw());
+  edge::nn::WindowClip clip;
+  const edge::nn::Classification& result =
+      st->classifier->classify(in_map.data, window_context(inbuf, &clip));
   gst_buffer_unmap(inbuf, &in_map);
 
-  const auto start = std::chrono::steady_clock::now();
-  interpreter.invoke();
-  const auto latency_ns = static_cast<guint64>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count());
-
   const guint n_out = gst_buffer_n_memory(outbuf);
-  for (guint i = 0; i < n_out && i < interpreter.output_count(); ++i) {
-    const edge::nn::TensorView view = interpreter.output(i);
-    const edge::nn::Tensor& tensor = st->model->output(i);
+  for (guint i = 0; i < n_out && i < st->out_info.tensors.size(); ++i) {
     GstMemory* memory = gst_buffer_peek_memory(outbuf, i);
     GstMapInfo out_map;
     if (!gst_memory_map(memory, &out_map, GST_MAP_WRITE)) {
@@ -588,33 +540,28 @@ static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer
                         (nullptr));
       return GST_FLOW_ERROR;
     }
-    if (st->output_type == OUTPUT_FLOAT32) {
-      edge::nn::tensor_to_float(tensor, view.raw(), reinterpret_cast<float*>(out_map.data));
-    } else {
-      std::memcpy(out_map.data, view.raw(), std::min(out_map.size, view.bytes()));
-    }
+    st->classifier->read_output(i, out_map.data, out_map.size);
     gst_memory_unmap(memory, &out_map);
   }
 
-  // Output 0 as a classification: dequantized scores, best first.
-  edge::nn::tensor_to_float(st->model->output(0), interpreter.output(0).raw(), st->scores.data());
-  edge::nn::top_k(st->scores.data(), st->scores.size(), st->top_k, &st->best);
-  st->entries.resize(st->best.size());
-  for (size_t k = 0; k < st->best.size(); ++k) {
-    const auto index = static_cast<size_t>(st->best[k].index);
-    st->entries[k].index = st->best[k].index;
-    st->entries[k].score = st->best[k].score;
-    st->entries[k].label = index < st->labels.size() ? st->labels[index] : std::string();
+  st->entries.resize(result.top.size());
+  for (size_t k = 0; k < result.top.size(); ++k) {
+    st->entries[k].index = result.top[k].index;
+    st->entries[k].score = result.top[k].score;
+    st->entries[k].label.assign(result.top[k].label.data(), result.top[k].label.size());
   }
-  edge::gst::class_meta_set(outbuf, st->entries, latency_ns);
-  edge::gst::infer_remote_mark_local(self->remote, outbuf);
-
+  EdgeClassMeta* meta = edge::gst::class_meta_set(outbuf, st->entries, result.latency_ns);
+  if (result.answer == edge::nn::Answer::kRemote) {
+    edge::gst::class_meta_set_model(meta, "remote");
+    return GST_FLOW_OK;  // the server's invoke: not this element's latency
+  }
+  if (result.answer == edge::nn::Answer::kFallback) edge::gst::class_meta_set_model(meta, "local");
   GST_OBJECT_LOCK(self);
-  self->stats->add(latency_ns);
+  self->stats->add(result.latency_ns);
   GST_OBJECT_UNLOCK(self);
-  GST_LOG_OBJECT(self, "invoke %" G_GUINT64_FORMAT " ns, best %d (%f)", latency_ns,
-                 st->best.empty() ? -1 : st->best[0].index,
-                 st->best.empty() ? 0.0 : st->best[0].score);
+  GST_LOG_OBJECT(self, "invoke %" G_GUINT64_FORMAT " ns, best %d (%f)", result.latency_ns,
+                 result.top.empty() ? -1 : result.top[0].index,
+                 result.top.empty() ? 0.0 : result.top[0].score);
   return GST_FLOW_OK;
 }
 
@@ -722,13 +669,13 @@ static void gst_edge_infer_get_property(GObject* object, guint id, GValue* value
       g_value_set_uint64(value, stats->invokes);
       break;
     case PROP_ARENA_BYTES:
-      g_value_set_uint64(value, self->state && self->state->interpreter
-                                    ? self->state->interpreter->arena_bytes()
+      g_value_set_uint64(value, self->state && self->state->local
+                                    ? self->state->local->interpreter().arena_bytes()
                                     : 0);
       break;
     case PROP_MACS:
-      g_value_set_uint64(value, self->state && self->state->interpreter
-                                    ? static_cast<guint64>(self->state->interpreter->macs())
+      g_value_set_uint64(value, self->state && self->state->local
+                                    ? static_cast<guint64>(self->state->local->interpreter().macs())
                                     : 0);
       break;
     default:

@@ -2,9 +2,12 @@
 //
 // Reads the EdgeClassMeta that edgeinfer attaches (or, from other producers such as
 // NNStreamer's tensor_filter, the scores in a float32 tensor with labels from a file),
-// smooths scores over the last `smoothing` windows, applies the confidence threshold, and
-// writes JSON lines. Latency from the window's last sample to its line is measured against
-// the pipeline clock when the stream is live.
+// smooths scores over the last `smoothing` windows, applies the confidence threshold and the
+// background classes (`background`: a leading background class is no detection), and writes
+// JSON lines. A window the silence gate (edgegate) took out arrives as a GAP event and gets
+// its line too: no label, "gate": "silence", its level. Latency from the capture of the
+// window's last sample to its line is measured on the pipeline clock when the stream is live
+// (the live source stamps capture times, e.g. edgemicsrc), and is never null then.
 #include "plugins/gstedgelabelsink.h"
 
 #include <algorithm>
@@ -46,6 +49,7 @@ struct State {
   bool post_messages = true;
   bool only_accepted = false;
   int upstream_live = -1;                    // -1: not asked yet (asked once, on the first buffer)
+  bool warned_ahead = false;                 // latency: timestamps ahead of the clock, said once
   edge::post::LabelSinkStatistics counters;  // under the object lock (read as properties)
 };
 
@@ -81,6 +85,17 @@ static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
     state->smoother = std::make_unique<edge::post::LabelSmoother>(
         settings.smoothing, settings.threshold, settings.top_k);
     if (!settings.labels.empty()) state->file_labels = edge::nn::read_labels_file(settings.labels);
+    std::vector<std::string> background;
+    std::string label;
+    for (size_t at = 0; at <= settings.background.size(); ++at) {
+      if (at == settings.background.size() || settings.background[at] == ',') {
+        if (!label.empty()) background.push_back(label);
+        label.clear();
+      } else {
+        label += settings.background[at];
+      }
+    }
+    state->smoother->set_background(background);
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
@@ -179,6 +194,90 @@ static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invo
   return true;
 }
 
+// Capture of a window's last sample (the running time of pts + duration) to now, on the
+// pipeline clock, when the stream is live. A live source that stamps capture times (such as
+// edgemicsrc) never stamps a sample after its arrival, so the difference is >= 0 up to the
+// resampler's rounding: a window end up to kAheadToleranceNs in the future reads 0. Further
+// ahead, the source stamps something else than capture times (a nominal rate that runs
+// fast): null, and a warning once.
+constexpr GstClockTimeDiff kAheadToleranceNs = 20 * GST_MSECOND;
+
+static void measure_latency(GstEdgeLabelSink* self, GstClockTime pts, GstClockTime duration,
+                            edge::post::LabelRecord* record) {
+  GstBaseSink* sink = GST_BASE_SINK(self);
+  State& st = *self->state;
+  if (st.upstream_live < 0) {
+    gboolean live = FALSE, upstream_live = FALSE;
+    st.upstream_live =
+        gst_base_sink_query_latency(sink, &live, &upstream_live, nullptr, nullptr) && upstream_live;
+  }
+  if (!st.upstream_live || !GST_CLOCK_TIME_IS_VALID(pts) || !GST_CLOCK_TIME_IS_VALID(duration))
+    return;
+  GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (!clock) return;
+  const GstClockTime end_running =
+      gst_segment_to_running_time(&sink->segment, GST_FORMAT_TIME, pts + duration);
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  if (!GST_CLOCK_TIME_IS_VALID(end_running) || now < base) return;
+  const GstClockTimeDiff late = GST_CLOCK_DIFF(end_running, GST_CLOCK_DIFF(base, now));
+  if (late >= 0) {
+    record->pipeline_ms = static_cast<double>(late) / 1e6;
+  } else if (late >= -kAheadToleranceNs) {
+    record->pipeline_ms = 0.0;
+  } else if (!st.warned_ahead) {
+    st.warned_ahead = true;
+    GST_ELEMENT_WARNING(self, STREAM, FAILED,
+                        ("edgelabelsink: window timestamps run %.1f ms ahead of the clock: the "
+                         "live source does not stamp capture times, so latency_ms.pipeline is "
+                         "null",
+                         -late / 1e6),
+                        (nullptr));
+  }
+}
+
+// Writes a record's line and posts its message. The best class (if any) is in *best.
+static GstFlowReturn write_record(GstEdgeLabelSink* self, const edge::post::LabelRecord& record,
+                                  GstClockTime pts) {
+  State& st = *self->state;
+  const bool accepted = record.decision && record.decision->accepted && record.gate != "silence";
+  GST_OBJECT_LOCK(self);  // the counters are read from other threads as properties
+  ++st.counters.results;
+  if (accepted) ++st.counters.accepted;
+  GST_OBJECT_UNLOCK(self);
+  if (st.only_accepted && !accepted) return GST_FLOW_OK;
+
+  std::string line;
+  try {
+    line = edge::post::format_label_record(record);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("%s", e.what()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), st.out) != line.size() || std::fflush(st.out) != 0) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
+                      ("Could not write a label line: %s", g_strerror(errno)), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+
+  if (st.post_messages) {
+    const bool has_class = record.decision && !record.decision->top.empty();
+    const edge::post::RankedClass none;
+    const edge::post::RankedClass& best = has_class ? record.decision->top[0] : none;
+    GstStructure* s = gst_structure_new(
+        "edgestream-label", "label", G_TYPE_STRING, accepted ? best.label.c_str() : nullptr, "best",
+        G_TYPE_STRING, has_class ? best.label.c_str() : nullptr, "index", G_TYPE_INT, best.index,
+        "score", G_TYPE_FLOAT, best.score, "accepted", G_TYPE_BOOLEAN, accepted, "gate",
+        G_TYPE_STRING, record.gate.empty() ? nullptr : record.gate.c_str(), "pts", G_TYPE_UINT64,
+        pts, "clip-id", G_TYPE_STRING, record.clip_id.c_str(), "json", G_TYPE_STRING,
+        line.substr(0, line.size() - 1).c_str(), nullptr);
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  }
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
   auto* self = GST_EDGE_LABEL_SINK(sink);
   State& st = *self->state;
@@ -201,6 +300,7 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
     GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
   }
+  if (record.decision->background) record.gate = "background";
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
   const GstClockTime duration = GST_BUFFER_DURATION(buffer);
   if (GST_CLOCK_TIME_IS_VALID(pts)) record.pts_s = gst_guint64_to_gdouble(pts) / GST_SECOND;
@@ -214,61 +314,28 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
     record.window_index = window_index;
   }
   if (invoke_ns) record.invoke_ms = gst_guint64_to_gdouble(invoke_ns) / 1e6;
+  measure_latency(self, pts, duration, &record);
+  return write_record(self, record, pts);
+}
 
-  // Last sample to this line, on the pipeline clock, when the stream runs against one.
-  if (st.upstream_live < 0) {
-    gboolean live = FALSE, upstream_live = FALSE;
-    st.upstream_live =
-        gst_base_sink_query_latency(sink, &live, &upstream_live, nullptr, nullptr) && upstream_live;
+// A window the silence gate took out: its line, and the end of any event being smoothed.
+static GstFlowReturn render_gated(GstEdgeLabelSink* self, const edge::gst::GateInfo& gate) {
+  State& st = *self->state;
+  st.smoother->reset();
+  edge::post::LabelRecord record;
+  record.gate = gate.reason;
+  record.level_db = gate.level_db;
+  if (GST_CLOCK_TIME_IS_VALID(gate.pts))
+    record.pts_s = gst_guint64_to_gdouble(gate.pts) / GST_SECOND;
+  if (GST_CLOCK_TIME_IS_VALID(gate.duration))
+    record.duration_s = gst_guint64_to_gdouble(gate.duration) / GST_SECOND;
+  if (gate.has_clip) {
+    record.clip_id = gate.clip.clip_id;
+    record.truth = gate.clip.label;
+    record.window_index = gate.window_index;
   }
-  GstClock* clock = st.upstream_live ? gst_element_get_clock(GST_ELEMENT(self)) : nullptr;
-  if (clock && GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(duration)) {
-    const GstSegment* segment = &sink->segment;
-    GstClockTime end_running =
-        gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts + duration);
-    GstClockTime now = gst_clock_get_time(clock);
-    GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-    if (GST_CLOCK_TIME_IS_VALID(end_running) && now >= base) {
-      GstClockTimeDiff late = GST_CLOCK_DIFF(end_running, GST_CLOCK_DIFF(base, now));
-      // Negative means the window's timestamps run ahead of the clock (nominal stamping):
-      // no meaningful latency then.
-      if (late >= 0) record.pipeline_ms = static_cast<double>(late) / 1e6;
-    }
-  }
-  if (clock) gst_object_unref(clock);
-
-  const bool accepted = record.decision->accepted;
-  GST_OBJECT_LOCK(self);  // the counters are read from other threads as properties
-  ++st.counters.results;
-  if (accepted) ++st.counters.accepted;
-  GST_OBJECT_UNLOCK(self);
-  if (st.only_accepted && !accepted) return GST_FLOW_OK;
-
-  std::string line;
-  try {
-    line = edge::post::format_label_record(record);
-  } catch (const edge::Error& e) {
-    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("%s", e.what()), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), st.out) != line.size() || std::fflush(st.out) != 0) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
-                      ("Could not write a label line: %s", g_strerror(errno)), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-
-  if (st.post_messages) {
-    const edge::post::RankedClass& best = record.decision->top[0];
-    GstStructure* s = gst_structure_new(
-        "edgestream-label", "label", G_TYPE_STRING, accepted ? best.label.c_str() : nullptr, "best",
-        G_TYPE_STRING, best.label.c_str(), "index", G_TYPE_INT, best.index, "score", G_TYPE_FLOAT,
-        best.score, "accepted", G_TYPE_BOOLEAN, accepted, "pts", G_TYPE_UINT64, pts, "clip-id",
-        G_TYPE_STRING, record.clip_id.c_str(), "json", G_TYPE_STRING,
-        line.substr(0, line.size() - 1).c_str(), nullptr);
-    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-  }
-  return GST_FLOW_OK;
+  measure_latency(self, gate.pts, gate.duration, &record);
+  return write_record(self, record, gate.pts);
 }
 
 static gboolean gst_edge_label_sink_event(GstBaseSink* sink, GstEvent* event) {
@@ -278,6 +345,12 @@ static gboolean gst_edge_label_sink_event(GstBaseSink* sink, GstEvent* event) {
       GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP ||
       GST_EVENT_TYPE(event) == GST_EVENT_STREAM_START) {
     if (self->state && self->state->smoother) self->state->smoother->reset();
+  }
+  edge::gst::GateInfo gate;
+  if (self->state && self->state->smoother && edge::gst::gate_event_parse(event, &gate) &&
+      gate.reason == "silence" && render_gated(self, gate) != GST_FLOW_OK) {
+    gst_event_unref(event);
+    return FALSE;
   }
   return GST_BASE_SINK_CLASS(gst_edge_label_sink_parent_class)->event(sink, event);
 }

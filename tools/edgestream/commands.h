@@ -61,8 +61,9 @@ struct PipelineSummary {
 
 // Runs gst-launch arguments in-process until EOS. `on_poll` (may be empty) is called about
 // every 200 ms with the current progress. Warnings from elements are printed to stderr
-// ("edgestream: warning: ELEMENT: ..."; the first 20, then a count). Throws edge::Error with
-// the element's message on a parse or streaming error. Thread-safe (one pipeline per call).
+// ("edgestream: warning: ELEMENT: ..."; the first 20, then a count). Under a StopOnSignals
+// (stop_signals.h) SIGINT and SIGTERM end it with EOS and a normal return. Throws edge::Error
+// with the element's message on a parse or streaming error. Thread-safe (one pipeline per call).
 PipelineSummary run_pipeline(const std::vector<std::string>& argv,
                              const std::function<void(const PipelineProgress&)>& on_poll = {});
 

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "tools/edgestream/commands.h"
+#include "tools/edgestream/stop_signals.h"
 
 #ifndef EDGE_SOURCE_PIPELINES_DIR
 #define EDGE_SOURCE_PIPELINES_DIR ""
@@ -157,7 +158,14 @@ PipelineSummary run_pipeline(const std::vector<std::string>& argv,
   constexpr unsigned long long kWarningsShown = 20;
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     failure = "the pipeline refused to start";
+  gint64 stop_deadline_us = 0;  // a stop signal came: EOS sent, wait until then
   for (bool done = false; !done;) {
+    if (stop_signal() && !stop_deadline_us) {
+      gst_element_send_event(pipeline, gst_event_new_eos());
+      stop_deadline_us = g_get_monotonic_time() + kStopGraceMs * 1000;
+    }
+    if (stop_deadline_us && (stop_signal_count() > 1 || g_get_monotonic_time() > stop_deadline_us))
+      break;
     GstMessage* message = gst_bus_timed_pop_filtered(
         bus, 200 * GST_MSECOND,
         GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING));

@@ -1,8 +1,5 @@
 #include "nn/parity.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -50,9 +47,9 @@ std::string preprocess_difference(const std::string& graph_preprocess,
   return out.str();
 }
 
-std::string read_text_file(const std::string& path, const std::string& what) {
+std::string read_text_file(const std::string& path, const std::string& what, size_t max_bytes) {
   // A regular file of bounded size: a FIFO would block, /dev/zero would never end.
-  return io::read_regular_file(path, size_t(64) << 20, msg(what, " ", path));
+  return io::read_regular_file(path, max_bytes, msg(what, " ", path));
 }
 
 }  // namespace edge::nn

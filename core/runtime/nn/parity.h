@@ -9,6 +9,7 @@
 // Thread safety: plain functions, reentrant.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace edge::nn {
@@ -31,7 +32,9 @@ std::string preprocess_difference(const std::string& graph_preprocess,
 bool same_statistics(const std::string& a, const std::string& b);
 
 // Whole file as bytes; throws edge::Error naming `what` and the path when it cannot be read,
-// is not a regular file (a FIFO, a device) or is over 64 MB.
-std::string read_text_file(const std::string& path, const std::string& what);
+// is not a regular file (a FIFO, a device) or holds more than max_bytes (statistics files are a
+// few KB).
+std::string read_text_file(const std::string& path, const std::string& what,
+                           size_t max_bytes = size_t(64) << 20);
 
 }  // namespace edge::nn

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -124,6 +125,38 @@ std::vector<T> to_vector(const flatbuffers::Vector<T>* v) {
   return std::vector<T>(v->begin(), v->end());
 }
 
+// The first bytes of a file: what can be refused before the whole file is read (a 2 GB file of
+// zeros costs 8 bytes, not 2 GB). `head` holds min(size, 8) bytes of a `size`-byte file.
+void check_head(const uint8_t* head, size_t head_size, uint64_t size, const std::string& source) {
+  const auto fail = [&](const std::string& what) { throw Error(msg(source, ": ", what)); };
+  if (size == 0) fail("the file is empty");
+  if (size > kMaxModelBytes) {
+    fail(msg("the file is ", size, " bytes; models larger than ", kMaxModelBytes,
+             " bytes (2 GB) are not supported"));
+  }
+  // Root offset (4 bytes) then the identifier (4 bytes).
+  if (size < 8 || head_size < 8)
+    fail(msg("the file is only ", size, " bytes: too short to be a TFLite model"));
+  if (!flatbuffers::BufferHasIdentifier(head, kIdentifier)) {
+    std::string found;
+    for (int i = 4; i < 8; ++i) {
+      const unsigned char c = head[i];
+      if (c >= 0x20 && c < 0x7f) {
+        found.push_back(static_cast<char>(c));
+      } else {
+        found += msg("\\x", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+      }
+    }
+    fail(msg("not a TFLite model: file identifier is \"", found, "\", expected \"", kIdentifier,
+             "\""));
+  }
+  const uint32_t root = flatbuffers::ReadScalar<uint32_t>(head);
+  if (root < 8 || uint64_t(root) + 4 > size) {
+    fail(msg("corrupt or truncated TFLite file: the root table offset ", root, " lies outside the ",
+             size, "-byte file"));
+  }
+}
+
 class Reader {
  public:
   Reader(Model& model, const uint8_t* bytes, size_t size, const ReadOptions& options)
@@ -164,26 +197,7 @@ class Reader {
   }
 
   void check_envelope() {
-    if (size_ == 0) fail("the file is empty");
-    if (size_ > kMaxModelBytes) {
-      fail(msg("the file is ", size_, " bytes; models larger than ", kMaxModelBytes,
-               " bytes (2 GB) are not supported"));
-    }
-    // Root offset (4 bytes) then the identifier (4 bytes).
-    if (size_ < 8) fail(msg("the file is only ", size_, " bytes: too short to be a TFLite model"));
-    if (!flatbuffers::BufferHasIdentifier(bytes_, kIdentifier)) {
-      std::string found;
-      for (int i = 4; i < 8; ++i) {
-        const unsigned char c = bytes_[i];
-        if (c >= 0x20 && c < 0x7f) {
-          found.push_back(static_cast<char>(c));
-        } else {
-          found += msg("\\x", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
-        }
-      }
-      fail(msg("not a TFLite model: file identifier is \"", found, "\", expected \"", kIdentifier,
-               "\""));
-    }
+    check_head(bytes_, size_, size_, model_.source());
     flatbuffers::Verifier verifier(bytes_, size_, kMaxDepth, kMaxTables);
     if (!tflite::VerifyModelBuffer(verifier)) {
       fail(
@@ -889,8 +903,15 @@ Model read_tflite_file(const std::string& path, const ReadOptions& options) {
   }
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw Error(msg(path, ": cannot open the model: ", std::strerror(errno)));
+  // Size, identifier and root offset first: a large file that is no model is refused
+  // without reading it.
+  uint8_t head[8];
+  const size_t head_got = std::fread(head, 1, std::min<uint64_t>(size, sizeof head), file.get());
+  check_head(head, head_got, size, path);
   uint8_t* bytes = model.allocate_bytes(static_cast<size_t>(size));
-  const size_t got = size > 0 ? std::fread(bytes, 1, static_cast<size_t>(size), file.get()) : 0;
+  std::memcpy(bytes, head, head_got);
+  const size_t got =
+      head_got + std::fread(bytes + head_got, 1, static_cast<size_t>(size) - head_got, file.get());
   if (got != size) {
     throw Error(
         msg(path, ": read ", got, " of ", size, " bytes: ",

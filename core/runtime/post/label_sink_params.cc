@@ -29,6 +29,12 @@ const params::Table& label_sink_params() {
               "Post an \"edgestream-label\" element message for every window", &S::post_messages);
     b.boolean("only-accepted", "Only accepted",
               "Write only lines whose best class reaches the threshold", &S::only_accepted);
+    b.text("background", "Background classes",
+           "Comma-separated labels of classes that mean \"no event\" (e.g. "
+           "background,silence,unknown): when one leads, the line has no label and \"gate\": "
+           "\"background\"",
+           &S::background)
+        .nullable();
     b.statistic("results", "Results", "Windows classified so far", &C::results);
     b.statistic("accepted", "Accepted", "Windows whose best class reached the threshold",
                 &C::accepted);

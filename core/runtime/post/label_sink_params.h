@@ -17,6 +17,7 @@ struct LabelSinkSettings {
   std::string labels;  // labels file for buffers without class metas
   bool post_messages = true;
   bool only_accepted = false;
+  std::string background;  // comma-separated labels of classes that mean no event
 };
 
 // edgelabelsink's counters, changed and read under the element's object lock.
