@@ -3,7 +3,6 @@
 #include <gst/base/gstbasetransform.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -27,49 +26,18 @@ namespace edge::gst {
 
 namespace {
 
-constexpr guint kDefaultTimeoutMs = 50;
-constexpr guint kMaxTimeoutMs = 60000;
 constexpr int kSendQueue = 16;  // requests queued per connection before "no server"
 constexpr int kReconnectMs = 100;
 constexpr int kReconnectMaxMs = 1000;
 constexpr size_t kMaxReplyBytes = 16 * 1024 * 1024;
 
-enum Prop {
-  kRemote,
-  kTimeoutMs,
-  kKey,
-  kServerKey,
-  kLog,
-  kAnswered,
-  kFallbacks,
-  kLate,
-  kRejected,
-  kPropCount,
-};
-
-struct Settings {
-  std::string address;  // empty: local only
-  guint timeout_ms = kDefaultTimeoutMs;
-  std::string key;
-  std::string server_key;
-  std::string log;
-};
-
 }  // namespace
-
-struct InferRemote {
-  Settings settings;  // object lock
-  std::atomic<guint64> answered{0};
-  std::atomic<guint64> fallbacks{0};
-  std::atomic<guint64> late{0};
-  std::atomic<guint64> rejected{0};
-};
 
 // Built in start(), used from the streaming thread.
 struct RemoteClassifier::Runtime {
   zmq::context_t context{1};
   zmq::socket_t dealer;
-  std::chrono::milliseconds timeout{kDefaultTimeoutMs};
+  std::chrono::milliseconds timeout{0};
   net::DataEncoder encoder;  // the request: caps once, fields overwritten per window
   std::string header;        // reused encode buffer
   bool have_caps = false;
@@ -87,12 +55,7 @@ struct RemoteClassifier::Runtime {
   }
 };
 
-InferRemote* infer_remote_new() { return new InferRemote(); }
-void infer_remote_free(InferRemote* remote) { delete remote; }
-
 namespace {
-
-constexpr guint first_property_id = kInferRemoteFirstProperty;
 
 void write_log(RemoteClassifier::Runtime& rt, const nlohmann::json& line) {
   if (!rt.log) return;
@@ -168,160 +131,34 @@ int wait_for(RemoteClassifier::Runtime& rt, short events,
 
 }  // namespace
 
-void infer_remote_install_properties(GObjectClass* klass) {
-  const guint first_id = kInferRemoteFirstProperty;
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      klass, first_id + kRemote,
-      g_param_spec_string("remote", "Remote server",
-                          "ZeroMQ endpoint of a remote-inference server (edgezmqsrc mode=router), "
-                          "e.g. tcp://server:5560; each window goes there first and the local "
-                          "model answers when the server does not in time (unset: local only)",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kTimeoutMs,
-      g_param_spec_uint("remote-timeout-ms", "Remote timeout (ms)",
-                        "Longest wait for the server's reply to a window, in milliseconds, "
-                        "before the local model answers",
-                        1, kMaxTimeoutMs, kDefaultTimeoutMs, rw));
-  g_object_class_install_property(
-      klass, first_id + kKey,
-      g_param_spec_string("remote-key", "Remote key",
-                          "CURVE: this device's secret certificate file (NAME.key_secret); "
-                          "needs 'remote-server-key'",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kServerKey,
-      g_param_spec_string("remote-server-key", "Remote server key",
-                          "CURVE: the server's public certificate file (NAME.key); needs "
-                          "'remote-key'",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kLog,
-      g_param_spec_string("remote-log", "Remote log file",
-                          "Write one JSON line per window (request id, which model answered, "
-                          "why it fell back, wait in ms), per late reply, and a summary at stop",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kAnswered,
-      g_param_spec_uint64("remote-answered", "Remote answers",
-                          "Windows answered by the server in time since start", 0, G_MAXUINT64, 0,
-                          ro));
-  g_object_class_install_property(
-      klass, first_id + kFallbacks,
-      g_param_spec_uint64("local-fallbacks", "Local fallbacks",
-                          "Windows the local model answered because the server was not "
-                          "connected, did not reply in time or replied unusably",
-                          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      klass, first_id + kLate,
-      g_param_spec_uint64("late-replies", "Late replies",
-                          "Server replies that came after their window's deadline (discarded)", 0,
-                          G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      klass, first_id + kRejected,
-      g_param_spec_uint64("remote-rejected", "Rejected replies",
-                          "Server messages refused: malformed, not a reply, or tensors that do "
-                          "not fit this model's outputs",
-                          0, G_MAXUINT64, 0, ro));
-  GST_DEBUG_CATEGORY_INIT(edge_infer_remote_debug, "edgeinfer-remote", 0,
-                          "edgestream remote inference");
-}
-
-bool infer_remote_set_property(InferRemote* remote, guint id, const GValue* value) {
-  if (id < first_property_id || id >= first_property_id + kPropCount) return false;
-  Settings& s = remote->settings;
-  const gchar* text = G_VALUE_HOLDS_STRING(value) ? g_value_get_string(value) : nullptr;
-  switch (id - first_property_id) {
-    case kRemote:
-      zmq_set_endpoint_property("edgeinfer", "remote", value, &s.address, true);
-      break;
-    case kTimeoutMs:
-      s.timeout_ms = g_value_get_uint(value);
-      break;
-    case kKey:
-      s.key = text ? text : "";
-      break;
-    case kServerKey:
-      s.server_key = text ? text : "";
-      break;
-    case kLog:
-      s.log = text ? text : "";
-      break;
-    default:
-      return false;  // read-only counters
+bool remote_classifier_start(const nn::InferSettings& s, GstElement* element,
+                             nn::WindowClassifier& local, nn::InferStatistics* statistics,
+                             std::unique_ptr<RemoteClassifier>* out) {
+  static gsize debug_once = 0;
+  if (g_once_init_enter(&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT(edge_infer_remote_debug, "edgeinfer-remote", 0,
+                            "edgestream remote inference");
+    g_once_init_leave(&debug_once, 1);
   }
-  return true;
-}
-
-bool infer_remote_get_property(InferRemote* remote, guint id, GValue* value) {
-  if (id < first_property_id || id >= first_property_id + kPropCount) return false;
-  const Settings& s = remote->settings;
-  auto string_or_null = [](const std::string& v) { return v.empty() ? nullptr : v.c_str(); };
-  switch (id - first_property_id) {
-    case kRemote:
-      g_value_set_string(value, string_or_null(s.address));
-      break;
-    case kTimeoutMs:
-      g_value_set_uint(value, s.timeout_ms);
-      break;
-    case kKey:
-      g_value_set_string(value, string_or_null(s.key));
-      break;
-    case kServerKey:
-      g_value_set_string(value, string_or_null(s.server_key));
-      break;
-    case kLog:
-      g_value_set_string(value, string_or_null(s.log));
-      break;
-    case kAnswered:
-      g_value_set_uint64(value, remote->answered.load());
-      break;
-    case kFallbacks:
-      g_value_set_uint64(value, remote->fallbacks.load());
-      break;
-    case kLate:
-      g_value_set_uint64(value, remote->late.load());
-      break;
-    case kRejected:
-      g_value_set_uint64(value, remote->rejected.load());
-      break;
-    default:
-      return false;
-  }
-  return true;
-}
-
-bool infer_remote_start(InferRemote* remote, GstElement* element, nn::WindowClassifier& local,
-                        std::unique_ptr<RemoteClassifier>* out) {
-  GST_OBJECT_LOCK(element);
-  const Settings s = remote->settings;
-  GST_OBJECT_UNLOCK(element);
   out->reset();
-  remote->answered = 0;
-  remote->fallbacks = 0;
-  remote->late = 0;
-  remote->rejected = 0;
-  if (s.address.empty()) {
-    if (!s.key.empty() || !s.server_key.empty() || !s.log.empty())
+  if (s.remote.empty()) {
+    if (!s.remote_key.empty() || !s.remote_server_key.empty() || !s.remote_log.empty())
       GST_WARNING_OBJECT(element,
                          "remote-key, remote-server-key and remote-log do nothing "
                          "without 'remote'");
     return true;
   }
-  if (s.key.empty() != s.server_key.empty()) {
+  if (s.remote_key.empty() != s.remote_server_key.empty()) {
     GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS,
                       ("edgeinfer: CURVE needs both 'remote-key' (this device's secret "
                        "certificate) and 'remote-server-key' (the server's public certificate); "
                        "only '%s' is set",
-                       s.key.empty() ? "remote-server-key" : "remote-key"),
+                       s.remote_key.empty() ? "remote-server-key" : "remote-key"),
                       (nullptr));
     return false;
   }
   auto rt = std::make_unique<RemoteClassifier::Runtime>();
-  rt->timeout = std::chrono::milliseconds(s.timeout_ms);
+  rt->timeout = std::chrono::milliseconds(s.remote_timeout_ms);
   try {
     rt->dealer = zmq::socket_t(rt->context, zmq::socket_type::dealer);
     zmq::socket_t& sock = rt->dealer;
@@ -332,24 +169,24 @@ bool infer_remote_start(InferRemote* remote, GstElement* element, nn::WindowClas
     sock.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
     zmq_set_heartbeat(sock, kDefaultHeartbeatMs);  // a vanished server is dropped in 3 s
     sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxReplyBytes));
-    if (!s.key.empty()) zmq_set_curve_client(sock, s.key, s.server_key);
-    sock.connect(s.address);
+    if (!s.remote_key.empty()) zmq_set_curve_client(sock, s.remote_key, s.remote_server_key);
+    sock.connect(s.remote);
   } catch (const Error& e) {
     GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("edgeinfer: %s", e.what()), (nullptr));
     return false;
   } catch (const zmq::error_t& e) {
     GST_ELEMENT_ERROR(element, RESOURCE, OPEN_READ_WRITE,
                       ("edgeinfer: could not connect to property 'remote' \"%s\": %s",
-                       s.address.c_str(), e.what()),
+                       s.remote.c_str(), e.what()),
                       (nullptr));
     return false;
   }
-  if (!s.log.empty()) {
-    rt->log = std::fopen(s.log.c_str(), "w");
+  if (!s.remote_log.empty()) {
+    rt->log = std::fopen(s.remote_log.c_str(), "w");
     if (!rt->log) {
       GST_ELEMENT_ERROR(element, RESOURCE, OPEN_WRITE,
                         ("edgeinfer: could not open property 'remote-log' \"%s\" to write: %s",
-                         s.log.c_str(), g_strerror(errno)),
+                         s.remote_log.c_str(), g_strerror(errno)),
                         (nullptr));
       return false;
     }
@@ -361,23 +198,28 @@ bool infer_remote_start(InferRemote* remote, GstElement* element, nn::WindowClas
   m.session = (static_cast<guint64>(g_random_int()) << 32) | g_random_int();
   m.kind = net::MessageKind::kTensors;
   rt->header.reserve(1024);
-  GST_INFO_OBJECT(element, "remote inference via %s, %u ms per window", s.address.c_str(),
-                  s.timeout_ms);
-  *out = std::make_unique<RemoteClassifier>(*remote, element, local, std::move(rt));
+  GST_INFO_OBJECT(element, "remote inference via %s, %u ms per window", s.remote.c_str(),
+                  s.remote_timeout_ms);
+  *out = std::make_unique<RemoteClassifier>(element, local, statistics, std::move(rt));
   return true;
 }
 
-RemoteClassifier::RemoteClassifier(InferRemote& remote, GstElement* element,
-                                   nn::WindowClassifier& local, std::unique_ptr<Runtime> runtime)
-    : remote_(remote), element_(element), local_(local), rt_(std::move(runtime)) {}
+RemoteClassifier::RemoteClassifier(GstElement* element, nn::WindowClassifier& local,
+                                   nn::InferStatistics* statistics,
+                                   std::unique_ptr<Runtime> runtime)
+    : element_(element), local_(local), statistics_(statistics), rt_(std::move(runtime)) {}
 
 RemoteClassifier::~RemoteClassifier() {
   write_log(*rt_, {{"summary", true},
-                   {"windows", remote_.answered + remote_.fallbacks},
-                   {"remote", remote_.answered.load()},
-                   {"local", remote_.fallbacks.load()},
-                   {"late", remote_.late.load()},
-                   {"rejected", remote_.rejected.load()}});
+                   {"windows", answered_ + fallbacks_},
+                   {"remote", answered_},
+                   {"local", fallbacks_},
+                   {"late", late_},
+                   {"rejected", rejected_}});
+}
+
+void RemoteClassifier::count(uint64_t* counter, uint64_t nn::InferStatistics::*field) {
+  params::publish(&(statistics_->*field), ++*counter);
 }
 
 bool RemoteClassifier::set_caps(GstCaps* incaps, GstCaps* outcaps) {
@@ -407,12 +249,12 @@ const nn::Classification& RemoteClassifier::classify(const void* window,
       result_.top[k] = {reply.classes[k].index, reply.classes[k].score, reply.classes[k].label};
     result_.latency_ns = reply.latency_ns;
     result_.answer = nn::Answer::kRemote;
-    remote_.answered++;
+    count(&answered_, &nn::InferStatistics::remote_answered);
     return result_;
   }
   result_ = local_.classify(window, context);
   result_.answer = nn::Answer::kFallback;
-  remote_.fallbacks++;
+  count(&fallbacks_, &nn::InferStatistics::local_fallbacks);
   return result_;
 }
 
@@ -497,14 +339,14 @@ bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& c
                                         &rt->reply, &error);
         }
         if (!decoded) {
-          remote_.rejected++;
+          count(&rejected_, &nn::InferStatistics::remote_rejected);
           GST_WARNING_OBJECT(element_, "remote: refused a message from the server (%s): %s",
                              net::reject_reason_name(error.reason), error.detail.c_str());
           continue;
         }
         if (rt->reply.kind != net::MessageKind::kResult || rt->reply.request == 0 ||
             rt->reply.request > id) {
-          remote_.rejected++;
+          count(&rejected_, &nn::InferStatistics::remote_rejected);
           GST_WARNING_OBJECT(element_,
                              "remote: refused a %s message with request id %" G_GUINT64_FORMAT
                              " (expected a result for a request up to %" G_GUINT64_FORMAT ")",
@@ -512,12 +354,12 @@ bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& c
           continue;
         }
         if (rt->reply.request < id) {  // an earlier window's answer, too late to use
-          remote_.late++;
+          count(&late_, &nn::InferStatistics::late_replies);
           write_log(*rt, {{"late", rt->reply.request}});
           continue;
         }
         if (!reply_fits(*rt, rt->reply.caps, &detail)) {
-          remote_.rejected++;
+          count(&rejected_, &nn::InferStatistics::remote_rejected);
           if (!rt->warned_mismatch)
             GST_ELEMENT_WARNING(element_, STREAM, FORMAT,
                                 ("edgeinfer: the remote server's replies do not fit this model; "

@@ -20,46 +20,38 @@
 // outputs (same classes; use output-type=float32 on both sides when the two models differ in
 // quantization); others are refused, counted in `remote-rejected` and answered locally.
 //
-// Thread safety: settings are guarded by the element's object lock (the property hooks run with
-// it held); a RemoteClassifier is used from the streaming thread only; counters are atomics,
-// readable from any thread.
+// Settings are edgeinfer's (core/runtime/nn/classifier_params.h: remote, remote-timeout-ms,
+// remote-key, remote-server-key, remote-log), counters its statistics (remote-answered,
+// local-fallbacks, late-replies, remote-rejected).
+//
+// Thread safety: a RemoteClassifier is used from the streaming thread only; it publishes its
+// counters with params::publish, so they are readable from any thread.
 #pragma once
 
 #include <gst/gst.h>
 
-#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "nn/classifier.h"
+#include "nn/classifier_params.h"
 
 namespace edge::gst {
 
-// The remote properties and counters of one element (kept across start/stop).
-struct InferRemote;
-
-InferRemote* infer_remote_new();
-void infer_remote_free(InferRemote* remote);
-
-// Installs the remote properties with ids from kInferRemoteFirstProperty on (the element's
-// own property ids stay below it).
-constexpr guint kInferRemoteFirstProperty = 1000;
-void infer_remote_install_properties(GObjectClass* klass);
-// Property hooks, called with the object lock held; false: not a remote property.
-bool infer_remote_set_property(InferRemote* remote, guint id, const GValue* value);
-bool infer_remote_get_property(InferRemote* remote, guint id, GValue* value);
-
 class RemoteClassifier;
 
-// start(): with `remote` set, a RemoteClassifier over `local` (element error and false when
-// the settings are wrong); without it, nullptr in *out (and true). Counters restart at 0.
-bool infer_remote_start(InferRemote* remote, GstElement* element, nn::WindowClassifier& local,
-                        std::unique_ptr<RemoteClassifier>* out);
+// start(): with `remote` set in the settings, a RemoteClassifier over `local` in *out, counting
+// into *statistics (element error and false when the settings are wrong); without it,
+// nullptr in *out and true.
+bool remote_classifier_start(const nn::InferSettings& settings, GstElement* element,
+                             nn::WindowClassifier& local, nn::InferStatistics* statistics,
+                             std::unique_ptr<RemoteClassifier>* out);
 
 class RemoteClassifier final : public nn::WindowClassifier {
  public:
   struct Runtime;
-  RemoteClassifier(InferRemote& remote, GstElement* element, nn::WindowClassifier& local,
-                   std::unique_ptr<Runtime> runtime);
+  RemoteClassifier(GstElement* element, nn::WindowClassifier& local,
+                   nn::InferStatistics* statistics, std::unique_ptr<Runtime> runtime);
   ~RemoteClassifier() override;  // closes the socket, writes the summary to `remote-log`
 
   // set_caps(): the input caps travel in every request (one window is one tensor of them);
@@ -72,12 +64,15 @@ class RemoteClassifier final : public nn::WindowClassifier {
 
  private:
   bool ask_server(const void* window, const nn::WindowContext& context);
+  // ++*counter, published into the statistics field (read from any thread).
+  void count(uint64_t* counter, uint64_t nn::InferStatistics::*field);
 
-  InferRemote& remote_;
   GstElement* element_;
   nn::WindowClassifier& local_;
+  nn::InferStatistics* statistics_;
   std::unique_ptr<Runtime> rt_;
   nn::Classification result_;
+  uint64_t answered_ = 0, fallbacks_ = 0, late_ = 0, rejected_ = 0;
 };
 
 }  // namespace edge::gst

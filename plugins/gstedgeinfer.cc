@@ -1,23 +1,16 @@
-// edgeinfer: the element over nn::Classifier (core/runtime/nn/classifier.h), which does the
-// work: reading the model, labels and metadata, the parity check, input conversion, invoke and
-// top-k. This file maps properties, caps, buffers and errors.
-//
-// start()     builds the Classifier from the settings (model, labels, kernels, threads, top-k,
-//             output type) and checks the graph's stated preprocessing (preprocess=,
-//             statistics=) against the model's metadata: a difference is an element error
-//             showing both sides (a warning with check-preprocess=false); a model trained with
-//             stated preprocessing in a graph that states none is a warning (not checked).
-//             With `remote` set, a RemoteClassifier (plugins/edgeinfer_remote.h) answers first.
-// caps        the sink takes one static tensor that fits the model input (nn/stream_adapter.h);
-//             the src gives the model's outputs, native or dequantized to float32. Upstream caps
-//             that do not fit fail set_caps with an element error stating both shapes and types.
-// transform() hands the window to the classifier, copies the outputs into one GstMemory each
-//             and attaches an EdgeClassMeta (top-k of output 0, invoke latency). Timestamps
-//             and the clip meta are kept; clip-boundary events pass through as every
-//             serialized event does.
+// edgeinfer: a thin element over nn::Classifier (core/runtime/nn/classifier.h), which reads the
+// model, labels and metadata, checks preprocess parity, converts, invokes and picks the top k.
+// Its properties are declared in core/runtime/nn/classifier_params.h. Here (docs/inference.md):
+// start()     builds the Classifier (with `remote`, a RemoteClassifier over it answers first:
+//             plugins/edgeinfer_remote.h) and checks parity: a difference is an element error
+//             (a warning with check-preprocess=false), a check that cannot be made a warning.
+// caps        the sink takes one static tensor that fits the model input, the src gives the
+//             model's outputs; caps that do not fit fail set_caps stating both sides.
+// transform() classifies the window, copies the outputs into one GstMemory each and attaches an
+//             EdgeClassMeta; timestamps, the clip meta and serialized events pass through.
 // events      a clip boundary, a flush and a new stream reset the state a model keeps across
-//             invokes (TFLM's front-end noise estimate, SVDF memory), so each clip is
-//             classified as if alone, as TFLM's micro_speech test runs its clips.
+//             invokes (TFLM's front-end noise estimate), so each clip is classified as if
+//             alone, as TFLM's micro_speech test runs its clips.
 #include "plugins/gstedgeinfer.h"
 
 #include <algorithm>
@@ -27,8 +20,10 @@
 
 #include "common/error.h"
 #include "nn/classifier.h"
+#include "nn/classifier_params.h"
 #include "plugins/common/caps_fit.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/edgeinfer_remote.h"
 
@@ -37,108 +32,8 @@ GST_DEBUG_CATEGORY_STATIC(edge_infer_debug);
 
 namespace {
 
-enum EdgeInferKernels { KERNELS_FAST, KERNELS_REFERENCE };
-enum EdgeInferOutputType { OUTPUT_NATIVE, OUTPUT_FLOAT32 };
-
-constexpr guint kDefaultTopK = 5;
-constexpr guint kMaxTopK = 1000;
-constexpr gint kDefaultThreads = 1;
-constexpr gint kMaxThreads = 64;
-// Latencies kept for the p99 statistic: the most recent invokes.
-constexpr size_t kLatencyWindow = 1024;
-
-enum {
-  PROP_0,
-  PROP_MODEL,
-  PROP_LABELS,
-  PROP_TOP_K,
-  PROP_KERNELS,
-  PROP_THREADS,
-  PROP_OUTPUT_TYPE,
-  PROP_LATENCY_LAST,
-  PROP_LATENCY_MEAN,
-  PROP_LATENCY_P99,
-  PROP_LATENCY_MAX,
-  PROP_INVOKES,
-  PROP_ARENA_BYTES,
-  PROP_MACS,
-  PROP_PREPROCESS,
-  PROP_STATISTICS,
-  PROP_CHECK_PREPROCESS,
-};
-
-GType kernels_get_type() {
-  static gsize once = 0;
-  static const GEnumValue values[] = {
-      {KERNELS_FAST, "Fast kernels (Eigen GEMM for float, vectorized int8), bit-exact with ref",
-       "fast"},
-      {KERNELS_REFERENCE, "Reference kernels (plain loops, the truth)", "ref"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&once)) {
-    g_once_init_leave(&once, g_enum_register_static("GstEdgeInferKernels", values));
-  }
-  return static_cast<GType>(once);
-}
-
-GType output_type_get_type() {
-  static gsize once = 0;
-  static const GEnumValue values[] = {
-      {OUTPUT_NATIVE, "The model's output types as they are (e.g. int8)", "native"},
-      {OUTPUT_FLOAT32, "Every output dequantized to float32", "float32"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&once)) {
-    g_once_init_leave(&once, g_enum_register_static("GstEdgeInferOutputType", values));
-  }
-  return static_cast<GType>(once);
-}
-
-// Property values, guarded by the object lock.
-struct Settings {
-  std::string model;
-  std::string labels;
-  guint top_k = kDefaultTopK;
-  EdgeInferKernels kernels = KERNELS_FAST;
-  gint threads = kDefaultThreads;
-  EdgeInferOutputType output_type = OUTPUT_NATIVE;
-  std::string preprocess;  // canonical preprocess text the graph runs ("" = not stated)
-  std::string statistics;  // path of the statistics JSON the graph normalizes with
-  bool check_preprocess = true;
-};
-
-// Latency statistics, guarded by the object lock (written once per buffer,
-// read by property getters from any thread).
-struct Stats {
-  guint64 invokes = 0;
-  guint64 last_ns = 0;
-  guint64 max_ns = 0;
-  long double sum_ns = 0;
-  std::vector<guint64> recent;  // ring of the last kLatencyWindow latencies
-  size_t next = 0;
-
-  void reset() {
-    invokes = last_ns = max_ns = 0;
-    sum_ns = 0;
-    recent.assign(kLatencyWindow, 0);
-    next = 0;
-  }
-  void add(guint64 ns) {
-    ++invokes;
-    last_ns = ns;
-    max_ns = std::max(max_ns, ns);
-    sum_ns += ns;
-    recent[next] = ns;
-    next = (next + 1) % recent.size();
-  }
-  double p99_us() const {
-    const size_t n = static_cast<size_t>(std::min<guint64>(invokes, recent.size()));
-    if (n == 0) return 0.0;
-    std::vector<guint64> sorted(recent.begin(), recent.begin() + static_cast<long>(n));
-    // Nearest-rank percentile: the smallest value with >= 99 % at or below it.
-    const size_t rank = (99 * n + 99) / 100;
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(rank - 1), sorted.end());
-    return sorted[rank - 1] / 1000.0;
-  }
-};
+// Property values (declared in core/runtime/nn/classifier_params.h), under the object lock.
+using Settings = edge::nn::InferSettings;
 
 // Runtime state, built in start()/set_caps(), used from the streaming thread.
 struct State {
@@ -155,9 +50,9 @@ struct State {
 struct _GstEdgeInfer {
   GstBaseTransform parent;
   Settings* settings;
+  edge::nn::InferStatistics* statistics;  // published: readable from any thread
+  edge::nn::InvokeLatencies* latencies;   // object lock
   State* state;
-  Stats* stats;
-  edge::gst::InferRemote* remote;  // remote properties and counters (plugins/edgeinfer_remote.h)
 };
 
 G_DEFINE_TYPE(GstEdgeInfer, gst_edge_infer, GST_TYPE_BASE_TRANSFORM)
@@ -217,47 +112,18 @@ static void post_error(GstEdgeInfer* self, const std::string& model,
 // error) on a difference while checking; every unchecked case is a warning on the bus.
 static bool check_parity(GstEdgeInfer* self, const Settings& s,
                          const edge::nn::Classifier& classifier) {
-  using Outcome = edge::nn::ParityCheck::Outcome;
   const edge::nn::ParityCheck parity = classifier.check_preprocess(s.preprocess, s.statistics);
-  const char* model = s.model.c_str();
-  switch (parity.outcome) {
-    case Outcome::kMatch:
-      GST_INFO_OBJECT(self, "preprocessing matches the model's");
-      return true;
-    case Outcome::kNeitherStates:
-      GST_INFO_OBJECT(self, "neither the graph nor the model states its preprocessing");
-      return true;
-    case Outcome::kGraphStatesNone:
-      GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
-                          ("edgeinfer: model %s was trained with stated preprocessing, but this "
-                           "graph states none (properties preprocess and statistics), so it is "
-                           "not checked; the model expects:\n%s",
-                           model, classifier.metadata().preprocess.c_str()),
-                          (nullptr));
-      return true;
-    case Outcome::kModelStatesNone:
-      GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
-                          ("edgeinfer: model %s carries no edgestream preprocess metadata; the "
-                           "graph's preprocessing cannot be checked against it",
-                           model),
-                          (nullptr));
-      return true;
-    case Outcome::kDiffers:
-      break;
-  }
-  if (s.check_preprocess) {
-    GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
-                      ("edgeinfer: the graph's preprocessing is not the one model %s was trained "
-                       "with (set check-preprocess=false to run anyway):\n%s",
-                       model, parity.difference.c_str()),
-                      (nullptr));
+  const std::string text = parity.message(s.model, s.check_preprocess);
+  if (text.empty()) {
+    GST_INFO_OBJECT(
+        self, "preprocess parity: %s",
+        parity.outcome == edge::nn::ParityCheck::Outcome::kMatch ? "matches" : "nothing stated");
+  } else if (parity.refused(s.check_preprocess)) {
+    GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE, ("edgeinfer: %s", text.c_str()), (nullptr));
     return false;
+  } else {
+    GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE, ("edgeinfer: %s", text.c_str()), (nullptr));
   }
-  GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
-                      ("edgeinfer: running with check-preprocess=false although the graph's "
-                       "preprocessing is not the one model %s was trained with:\n%s",
-                       model, parity.difference.c_str()),
-                      (nullptr));
   return true;
 }
 
@@ -265,7 +131,8 @@ static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
   GST_OBJECT_LOCK(self);
   const Settings s = *self->settings;
-  self->stats->reset();
+  self->latencies->reset();
+  *self->statistics = edge::nn::InferStatistics();
   GST_OBJECT_UNLOCK(self);
 
   if (s.model.empty()) {
@@ -275,17 +142,9 @@ static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
     return FALSE;
   }
   auto st = std::make_unique<State>();
-  edge::nn::ClassifierOptions options;
-  options.kernels =
-      s.kernels == KERNELS_FAST ? edge::nn::KernelSet::kFast : edge::nn::KernelSet::kReference;
-  options.threads = s.threads;
-  options.top_k = s.top_k;
-  options.output_type = s.output_type == OUTPUT_FLOAT32 ? edge::nn::OutputType::kFloat32
-                                                        : edge::nn::OutputType::kNative;
-  options.labels_file = s.labels;
   try {
-    st->local =
-        std::make_unique<edge::nn::Classifier>(edge::nn::Classifier::from_file(s.model, options));
+    st->local = std::make_unique<edge::nn::Classifier>(
+        edge::nn::Classifier::from_file(s.model, edge::nn::classifier_options(s)));
     if (!check_parity(self, s, *st->local)) return FALSE;
   } catch (const edge::nn::ClassifierError& e) {
     post_error(self, s.model, e);
@@ -298,7 +157,11 @@ static gboolean gst_edge_infer_start(GstBaseTransform* trans) {
                   s.model.c_str(), local.model().operators().size(),
                   local.interpreter().arena_bytes(),
                   static_cast<long long>(local.interpreter().macs()));
-  if (!edge::gst::infer_remote_start(self->remote, GST_ELEMENT(self), *st->local, &st->remote))
+  edge::params::publish(&self->statistics->arena_bytes,
+                        static_cast<uint64_t>(local.interpreter().arena_bytes()));
+  edge::params::publish(&self->statistics->macs, static_cast<uint64_t>(local.interpreter().macs()));
+  if (!edge::gst::remote_classifier_start(s, GST_ELEMENT(self), *st->local, self->statistics,
+                                          &st->remote))
     return FALSE;
   st->classifier =
       st->remote ? static_cast<edge::nn::WindowClassifier*>(st->remote.get()) : st->local.get();
@@ -331,6 +194,34 @@ static void copy_framerate(GstCaps* caps, const GstStructure* from) {
     gst_structure_set_value(gst_caps_get_structure(caps, i), "framerate", rate);
 }
 
+// What the sink takes, most wanted first (then any one tensor, so that a stream that does not
+// fit reaches set_caps and is told why). NNStreamer's tensor_converter asks its source for
+// media caps made from the first structure alone, so the first one is chosen for it:
+//   type   float32 first for a per-tensor quantized int8/int16 input: the element quantizes
+//          with the model's own scale and zero point, where a converter asked for int8 audio
+//          would scale the samples its own way; then the input's own type, which a stream of
+//          fixed caps in that type (already quantized) picks;
+//   shape  the input's, or for a flat input ([N], [1, N]) "1:N": one channel of N frames,
+//          NNStreamer's mono audio tensor (any shape of N values fits a flat input).
+static GstCaps* preferred_sink_caps(const edge::nn::Classifier& classifier) {
+  const edge::nn::Tensor& in = classifier.input();
+  edge::gst::TensorDesc desc;
+  desc.type = in.type;
+  desc.shape = in.shape.empty() ? edge::Shape{1} : in.shape;
+  if (edge::nn::takes_any_shape(in)) desc.shape = {static_cast<int32_t>(in.elements()), 1};
+  edge::gst::TensorsInfo want;
+  want.tensors.push_back(desc);
+  GstCaps* caps = gst_caps_new_empty();
+  if ((in.type == edge::DType::kInt8 || in.type == edge::DType::kInt16) && !in.quant.empty() &&
+      !in.quant.per_channel()) {
+    want.tensors[0].type = edge::DType::kFloat32;
+    gst_caps_append(caps, edge::gst::tensors_caps_new(want));
+    want.tensors[0].type = in.type;
+  }
+  gst_caps_append(caps, edge::gst::tensors_caps_new(want));
+  return caps;
+}
+
 static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDirection direction,
                                               GstCaps* caps, GstCaps* filter) {
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
@@ -346,21 +237,7 @@ static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDir
       if (direction == GST_PAD_SINK) {
         one = edge::gst::tensors_caps_new(st->out_info);
       } else {
-        // Preferred: the model input's own type and shape (and float32 for a
-        // quantized input); then any tensor, so that a stream that does not
-        // fit reaches set_caps and gets a message stating both shapes.
-        const edge::nn::Tensor& in = st->local->input();
-        edge::gst::TensorsInfo want;
-        edge::gst::TensorDesc desc;
-        desc.type = in.type;
-        desc.shape = in.shape.empty() ? edge::Shape{1} : in.shape;
-        want.tensors.push_back(desc);
-        one = edge::gst::tensors_caps_new(want);
-        if ((in.type == edge::DType::kInt8 || in.type == edge::DType::kInt16) &&
-            !in.quant.empty() && !in.quant.per_channel()) {
-          want.tensors[0].type = edge::DType::kFloat32;
-          gst_caps_append(one, edge::gst::tensors_caps_new(want));
-        }
+        one = preferred_sink_caps(*st->local);
         copy_framerate(one, s);
         gst_caps_append(one, gst_static_pad_template_get_caps(&sink_template));
       }
@@ -400,15 +277,7 @@ static gboolean gst_edge_infer_query(GstBaseTransform* trans, GstPadDirection di
     why = "the model takes one tensor per buffer";
     fits = false;
   }
-  if (fits) {
-    try {
-      edge::nn::fit_input(info.tensors[0].type, info.tensors[0].shape, st->local->input(), 0,
-                          st->local->model().source());
-    } catch (const edge::Error& e) {
-      why = e.what();
-      fits = false;
-    }
-  }
+  fits = fits && st->local->fits(info.tensors[0].type, info.tensors[0].shape, &why);
   edge::gst::caps_fit_query_answer(query, fits, why);
   return TRUE;
 }
@@ -570,7 +439,7 @@ static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer
   }
   if (result.answer == edge::nn::Answer::kFallback) edge::gst::class_meta_set_model(meta, "local");
   GST_OBJECT_LOCK(self);
-  self->stats->add(result.latency_ns);
+  self->latencies->add(result.latency_ns);
   GST_OBJECT_UNLOCK(self);
   GST_LOG_OBJECT(self, "invoke %" G_GUINT64_FORMAT " ns, best %d (%f)", result.latency_ns,
                  result.top.empty() ? -1 : result.top[0].index,
@@ -579,131 +448,24 @@ static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer
 }
 
 // ---------------------------------------------------------------------------
-// Properties
+// Properties (declared in core/runtime/nn/classifier_params.h) and registration
 
-static void gst_edge_infer_set_property(GObject* object, guint id, const GValue* value,
-                                        GParamSpec* pspec) {
+static void* settings_of(GObject* object) { return GST_EDGE_INFER(object)->settings; }
+
+// Called with the object lock held: the latency figures are made when they are read.
+static const void* statistics_of(GObject* object) {
   GstEdgeInfer* self = GST_EDGE_INFER(object);
-  Settings* s = self->settings;
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODEL: {
-      const gchar* text = g_value_get_string(value);
-      s->model = text ? text : "";
-      break;
-    }
-    case PROP_LABELS: {
-      const gchar* text = g_value_get_string(value);
-      s->labels = text ? text : "";
-      break;
-    }
-    case PROP_TOP_K:
-      s->top_k = g_value_get_uint(value);
-      break;
-    case PROP_KERNELS:
-      s->kernels = static_cast<EdgeInferKernels>(g_value_get_enum(value));
-      break;
-    case PROP_THREADS:
-      s->threads = g_value_get_int(value);
-      break;
-    case PROP_OUTPUT_TYPE:
-      s->output_type = static_cast<EdgeInferOutputType>(g_value_get_enum(value));
-      break;
-    case PROP_PREPROCESS: {
-      const gchar* text = g_value_get_string(value);
-      s->preprocess = text ? text : "";
-      break;
-    }
-    case PROP_STATISTICS: {
-      const gchar* text = g_value_get_string(value);
-      s->statistics = text ? text : "";
-      break;
-    }
-    case PROP_CHECK_PREPROCESS:
-      s->check_preprocess = g_value_get_boolean(value);
-      break;
-    default:
-      if (edge::gst::infer_remote_set_property(self->remote, id, value)) break;
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
+  self->latencies->publish(self->statistics);
+  return self->statistics;
 }
 
-static void gst_edge_infer_get_property(GObject* object, guint id, GValue* value,
-                                        GParamSpec* pspec) {
-  GstEdgeInfer* self = GST_EDGE_INFER(object);
-  const Settings* s = self->settings;
-  const Stats* stats = self->stats;
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODEL:
-      g_value_set_string(value, s->model.c_str());
-      break;
-    case PROP_LABELS:
-      g_value_set_string(value, s->labels.c_str());
-      break;
-    case PROP_TOP_K:
-      g_value_set_uint(value, s->top_k);
-      break;
-    case PROP_KERNELS:
-      g_value_set_enum(value, s->kernels);
-      break;
-    case PROP_THREADS:
-      g_value_set_int(value, s->threads);
-      break;
-    case PROP_OUTPUT_TYPE:
-      g_value_set_enum(value, s->output_type);
-      break;
-    case PROP_PREPROCESS:
-      g_value_set_string(value, s->preprocess.c_str());
-      break;
-    case PROP_STATISTICS:
-      g_value_set_string(value, s->statistics.c_str());
-      break;
-    case PROP_CHECK_PREPROCESS:
-      g_value_set_boolean(value, s->check_preprocess);
-      break;
-    case PROP_LATENCY_LAST:
-      g_value_set_double(value, stats->last_ns / 1000.0);
-      break;
-    case PROP_LATENCY_MEAN:
-      g_value_set_double(value, stats->invokes
-                                    ? static_cast<double>(stats->sum_ns / stats->invokes) / 1000.0
-                                    : 0.0);
-      break;
-    case PROP_LATENCY_P99:
-      g_value_set_double(value, stats->p99_us());
-      break;
-    case PROP_LATENCY_MAX:
-      g_value_set_double(value, stats->max_ns / 1000.0);
-      break;
-    case PROP_INVOKES:
-      g_value_set_uint64(value, stats->invokes);
-      break;
-    case PROP_ARENA_BYTES:
-      g_value_set_uint64(value, self->state && self->state->local
-                                    ? self->state->local->interpreter().arena_bytes()
-                                    : 0);
-      break;
-    case PROP_MACS:
-      g_value_set_uint64(value, self->state && self->state->local
-                                    ? static_cast<guint64>(self->state->local->interpreter().macs())
-                                    : 0);
-      break;
-    default:
-      if (edge::gst::infer_remote_get_property(self->remote, id, value)) break;
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static const edge::gst::ParamBinding kParams = {edge::nn::infer_params, settings_of, statistics_of};
 
 static void gst_edge_infer_finalize(GObject* object) {
   GstEdgeInfer* self = GST_EDGE_INFER(object);
   delete self->state;
-  delete self->stats;
-  edge::gst::infer_remote_free(self->remote);
+  delete self->latencies;
+  delete self->statistics;
   delete self->settings;
   G_OBJECT_CLASS(gst_edge_infer_parent_class)->finalize(object);
 }
@@ -712,95 +474,9 @@ static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-  gobject_class->set_property = gst_edge_infer_set_property;
-  gobject_class->get_property = gst_edge_infer_get_property;
   gobject_class->finalize = gst_edge_infer_finalize;
+  edge::gst::install_params(gobject_class, kParams);
 
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model",
-                          "Path of the .tflite model (read and verified at start)", "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LABELS,
-      g_param_spec_string("labels", "Labels file",
-                          "Labels, one per line, for the values of output 0; empty: the model's "
-                          "edgestream.labels metadata (or no labels)",
-                          "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TOP_K,
-      g_param_spec_uint("top-k", "Top k",
-                        "Number of best classes of output 0 in the classification meta", 1,
-                        kMaxTopK, kDefaultTopK, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_KERNELS,
-      g_param_spec_enum("kernels", "Kernels", "Kernel set of the engine", kernels_get_type(),
-                        KERNELS_FAST, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_THREADS,
-      g_param_spec_int("threads", "Threads",
-                       "Threads the convolution and fully connected kernels split their work "
-                       "over, per invoke",
-                       1, kMaxThreads, kDefaultThreads, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_OUTPUT_TYPE,
-      g_param_spec_enum("output-type", "Output type",
-                        "Type of the output tensors: as the model gives them, or float32",
-                        output_type_get_type(), OUTPUT_NATIVE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PREPROCESS,
-      g_param_spec_string("preprocess", "Preprocess",
-                          "The canonical preprocess segment this graph runs (edgestream launch "
-                          "fills it); compared at start with the model's edgestream.preprocess "
-                          "metadata. Empty: not checked",
-                          "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_STATISTICS,
-      g_param_spec_string("statistics", "Statistics file",
-                          "Normalization statistics JSON the graph's preprocessing uses; "
-                          "compared at start with the model's edgestream.statistics metadata. "
-                          "Empty: the graph uses none",
-                          "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHECK_PREPROCESS,
-      g_param_spec_boolean("check-preprocess", "Check preprocess",
-                           "Refuse to start when preprocess/statistics differ from the model's "
-                           "(false: only a warning)",
-                           TRUE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LATENCY_LAST,
-      g_param_spec_double("latency-last", "Last latency",
-                          "Duration of the last invoke, in microseconds", 0, G_MAXDOUBLE, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_LATENCY_MEAN,
-      g_param_spec_double("latency-mean", "Mean latency",
-                          "Mean invoke duration since start, in microseconds", 0, G_MAXDOUBLE, 0,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_LATENCY_P99,
-      g_param_spec_double("latency-p99", "99th percentile latency",
-                          "99th percentile of the last 1024 invoke durations, in microseconds", 0,
-                          G_MAXDOUBLE, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_LATENCY_MAX,
-      g_param_spec_double("latency-max", "Maximum latency",
-                          "Longest invoke since start, in microseconds", 0, G_MAXDOUBLE, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_INVOKES,
-      g_param_spec_uint64("invokes", "Invokes", "Invokes since start", 0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_ARENA_BYTES,
-      g_param_spec_uint64("arena-bytes", "Arena bytes",
-                          "Bytes of the planned tensor arena (0 before start)", 0, G_MAXUINT64, 0,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_MACS,
-      g_param_spec_uint64("macs", "MACs", "Multiply-accumulates per invoke (0 before start)", 0,
-                          G_MAXUINT64, 0, ro));
-
-  edge::gst::infer_remote_install_properties(gobject_class);  // remote, remote-timeout-ms...
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
@@ -824,10 +500,9 @@ static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
 
 static void gst_edge_infer_init(GstEdgeInfer* self) {
   self->settings = new Settings();
+  self->statistics = new edge::nn::InferStatistics();
+  self->latencies = new edge::nn::InvokeLatencies();
   self->state = new State();
-  self->stats = new Stats();
-  self->remote = edge::gst::infer_remote_new();
-  self->stats->reset();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), FALSE);
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), FALSE);
 }

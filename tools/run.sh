@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # edgestream's one entry point for a fresh Debian 12 machine.
 #
-#   tools/run.sh demo    install what is missing, build, run the main job on bundled data
+#   tools/run.sh demo    install what is missing, build what the demo runs, run the main job
+#                        on bundled data
 #   tools/run.sh test    install what is missing, build, run every test: unit, element and
 #                        end-to-end suites, the GStreamer 1.14 API check, the element suite
 #                        and the gst-launch graphs under GStreamer 1.14.5 with every vendored
@@ -42,6 +43,7 @@ test_packages=(
   clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
   liborc-0.4-dev liborc-0.4-dev-bin
+  parallel slurm-wlm munge
 )
 
 log() { printf '\n== %s\n' "$*"; }
@@ -390,9 +392,18 @@ cmd_test() {
   return $rc
 }
 
+# What the demo runs and nothing more (no tests, benchmarks or other tools): the command
+# line, the serial replay tool and the plugin. `tools/run.sh test` builds the rest.
+demo_targets=(tools/edgestream tools/edge-serial-replay plugins/libgstedgestream.so)
+build_demo() {
+  configure build
+  log "building what the demo runs (build/): ${demo_targets[*]}"
+  ninja -C build -j "$jobs" "${demo_targets[@]}"
+}
+
 cmd_demo() {
   install_packages "${build_packages[@]}"
-  build_main
+  build_demo
   log "main job: edgestream demo (dataset, train, int8, eval, C array, live replay over a pty)"
   bash tools/demo.sh
 }
@@ -402,5 +413,5 @@ case "${1:-}" in
   test) cmd_test ;;
   deps) install_packages "${build_packages[@]}" "${test_packages[@]}" ;;
   build) install_packages "${build_packages[@]}"; build_main ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,23p' "$0"; exit 2 ;;
 esac

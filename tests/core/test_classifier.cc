@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nn/classifier.h"
+#include "nn/classifier_params.h"
 #include "tests/common/test_util.h"
 
 // --- Allocation counting --------------------------------------------------------------
@@ -367,26 +368,33 @@ TEST(Classifier, LabelsFilesThatAreNotLabelsAreRefused) {
   // A character device: refused at once, not read (it would never end).
   options.labels_file = "/dev/urandom";
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("labels file /dev/urandom: is a character device, not a regular file"), std::string::npos)
+  EXPECT_NE(text.find("/dev/urandom: cannot read the labels file: is a character device, not a "
+                      "regular file"),
+            std::string::npos)
       << text;
   // A FIFO with no writer: refused without blocking.
   const std::string fifo = "/tmp/edge_classifier_fifo_" + std::to_string(getpid());
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   options.labels_file = fifo;
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("is a FIFO, not a regular file"), std::string::npos) << text;
+  EXPECT_NE(text.find(fifo + ": cannot read the labels file: is a FIFO, not a regular file"),
+            std::string::npos)
+      << text;
   std::remove(fifo.c_str());
   // A directory, a missing file, an oversized file, an empty one.
   options.labels_file = "/tmp";
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("labels file /tmp: is a directory, not a regular file"), std::string::npos) << text;
+  EXPECT_NE(text.find("/tmp: cannot read the labels file: is a directory"), std::string::npos)
+      << text;
   options.labels_file = "/nonexistent/labels.txt";
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("labels file /nonexistent/labels.txt: cannot open"), std::string::npos);
+  EXPECT_NE(text.find("/nonexistent/labels.txt: cannot read the labels file: cannot open"),
+            std::string::npos);
   const std::string big = temp_file(std::string(kMaxLabelsFileBytes + 1, 'x'));
   options.labels_file = big;
   EXPECT_EQ(error_kind([&] { Classifier c(model, options); }, &text), Kind::kLabelsFile);
-  EXPECT_NE(text.find("bytes is over the limit of 1048576 bytes"), std::string::npos) << text;
+  EXPECT_NE(text.find("1048577 bytes is over the limit of 1048576 bytes"), std::string::npos)
+      << text;
   std::remove(big.c_str());
   const std::string empty = temp_file("\n\n");
   options.labels_file = empty;
@@ -453,6 +461,53 @@ TEST(Classifier, ParityOutcomes) {
   EXPECT_EQ(differs.outcome, Outcome::kDiffers);
   EXPECT_NE(differs.difference.find("preprocess differs:"), std::string::npos);
   std::remove(stats.c_str());
+}
+
+TEST(Classifier, ParityMessagesAndFits) {
+  ParityCheck check;
+  check.outcome = ParityCheck::Outcome::kDiffers;
+  check.difference = "preprocess differs:\n  graph: a\n  model: b";
+  EXPECT_TRUE(check.refused(true));
+  EXPECT_FALSE(check.refused(false));
+  EXPECT_EQ(check.message("m.tflite", true),
+            "the graph's preprocessing is not the one model m.tflite was trained with (set "
+            "check-preprocess=false to run anyway):\npreprocess differs:\n  graph: a\n  model: b");
+  EXPECT_NE(check.message("m.tflite", false).find("running with check-preprocess=false"),
+            std::string::npos);
+  check.outcome = ParityCheck::Outcome::kMatch;
+  EXPECT_EQ(check.message("m.tflite", true), "");
+  EXPECT_FALSE(check.refused(true));
+
+  const Model model = float_classifier();
+  const Classifier c(model);
+  std::string why;
+  EXPECT_TRUE(c.fits(DType::kFloat32, {2}, &why));
+  EXPECT_FALSE(c.fits(DType::kFloat32, {3}, &why));
+  EXPECT_NE(why.find("the shapes differ"), std::string::npos) << why;
+  EXPECT_EQ(c.stream_bytes(), 8u);  // fits() changed nothing
+}
+
+// Nearest-rank p99 of the last 1024 invokes, mean and max since start, in microseconds.
+TEST(Classifier, InvokeLatencies) {
+  InvokeLatencies latencies;
+  InferStatistics stats;
+  latencies.publish(&stats);
+  EXPECT_EQ(stats.invokes, 0u);
+  EXPECT_EQ(stats.latency_p99, 0.0);
+  for (uint64_t i = 1; i <= 100; ++i) latencies.add(i * 1000);  // 1..100 us
+  latencies.publish(&stats);
+  EXPECT_EQ(stats.invokes, 100u);
+  EXPECT_DOUBLE_EQ(stats.latency_last, 100.0);
+  EXPECT_DOUBLE_EQ(stats.latency_max, 100.0);
+  EXPECT_DOUBLE_EQ(stats.latency_mean, 50.5);
+  EXPECT_DOUBLE_EQ(stats.latency_p99, 99.0);           // rank ceil(0.99 * 100) = 99
+  for (int i = 0; i < 2000; ++i) latencies.add(5000);  // the window forgets the first ones
+  latencies.publish(&stats);
+  EXPECT_DOUBLE_EQ(stats.latency_p99, 5.0);
+  EXPECT_DOUBLE_EQ(stats.latency_max, 100.0);
+  latencies.reset();
+  latencies.publish(&stats);
+  EXPECT_EQ(stats.invokes, 0u);
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ run "$tmp/train.log" "$cli" train sound --dataset "$tmp/ds" --out "$tmp/snd.tfli
 wav="$us/audio/fold2/$(sed -n 's/^\([^,]*\),.*,2,0,air_conditioner$/\1/p' "$us/metadata.csv")"
 "$cli" classify "$tmp/snd.tflite" --source "file:$wav" --print >"$tmp/line.txt" 2>&1
 check "graph reads a temporary statistics file" 1 "$(grep -c "stats-file=$TMPDIR/edgestream-stats-" "$tmp/line.txt")"
-check "edgeinfer states the canonical text" 1 "$(grep -c "'preprocess=audioconvert .*stats-file=\${stats} ! edgereshape shape=square' statistics=$TMPDIR/" "$tmp/line.txt")"
+check "edgeinfer states the canonical text" 1 "$(grep -c "'preprocess=edgeresample .*stats-file=\${stats} ! edgereshape shape=square' statistics=$TMPDIR/" "$tmp/line.txt")"
 timeout 120 "$cli" classify "$tmp/snd.tflite" --source "file:$wav" --output "$tmp/out.jsonl" >"$tmp/classify.log" 2>&1
 check "classify file:wav exits 0" 0 $?
 # 4 s at 1 s windows every 0.5 s, the last one padded.

@@ -190,7 +190,9 @@ TEST_F(Delivery, HubFirstDeliversOrCountsEveryWindow) {
         const GstStructure* eos = edge.finish();
         ASSERT_NE(eos, nullptr) << edge.bus().text(GST_MESSAGE_ERROR);
         const guint64 dropped = field(eos, "dropped");
-        if (std::string(mode.policy) == "block") EXPECT_EQ(dropped, 0u);
+        if (std::string(mode.policy) == "block") {
+          EXPECT_EQ(dropped, 0u);
+        }
         EXPECT_EQ(field(eos, "dropped-no-receiver"), dropped);
         ASSERT_TRUE(
             wait_until([&] { return gst_harness_buffers_received(hub) >= kWindows - dropped; }));
@@ -222,10 +224,11 @@ TEST_F(Delivery, EdgeFirstWaitsQueuesOrCountsEveryWindow) {
       const GstStructure* eos = edge.finish();
       ASSERT_NE(eos, nullptr) << edge.bus().text(GST_MESSAGE_ERROR);
       const guint64 dropped = field(eos, "dropped");
-      if (std::string(mode.policy) == "block" || std::string(mode.sink) == "push")
+      if (std::string(mode.policy) == "block" || std::string(mode.sink) == "push") {
         EXPECT_EQ(dropped, 0u);
-      else
+      } else {
         EXPECT_GE(dropped, 1u);  // published before the hub existed: counted, not lost
+      }
       ASSERT_TRUE(
           wait_until([&] { return gst_harness_buffers_received(hub) >= kWindows - dropped; }));
       const Books b = check_books(eos, log(run), dropped);

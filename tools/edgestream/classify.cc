@@ -310,6 +310,10 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
       set_property(argv, find_classifier(argv), "preprocess", r.preprocess);
   } else {
     argv = source.words;
+    // Audio reaches the preprocessing as F32 (edgeresample and edgewindow take no other):
+    // audioconvert gives the format and channels the preprocessing's caps ask for.
+    if (source.kind == SourceKind::kAudio)
+      for (const char* word : {"!", "audioconvert"}) argv.push_back(word);
     argv.push_back("!");
     for (const std::string& word :
          graph::split_words(with_statistics(preprocess, plan->statistics_file), "--preprocess"))

@@ -167,6 +167,9 @@ class PropertyCheck {
     const params::Param* p = table_->find(resolved.substr(0, key));
     if (!p || !p->writable()) return;
     const std::string value = resolved.substr(key + 1);
+    // An empty value is a different fault: gst-launch-1.0 would read the next word as the
+    // value. The command line refuses those for every element (tools/edgestream/common.cc).
+    if (value.empty()) return;
     const std::string why = params::parse(*p, value, nullptr);
     if (why.empty()) return;
     const std::string what = msg(table_->element, " ", p->name, "=\"", value, "\": ", why,

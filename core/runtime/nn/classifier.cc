@@ -108,6 +108,7 @@ void Classifier::prepare() {
 ParityCheck Classifier::check_preprocess(const std::string& preprocess,
                                          const std::string& statistics_file) const {
   ParityCheck check;
+  check.model_preprocess = metadata_.preprocess;
   const bool graph_states = !preprocess.empty() || !statistics_file.empty();
   const bool model_states = !metadata_.preprocess.empty() || !metadata_.statistics.empty();
   if (!graph_states) {
@@ -133,6 +134,40 @@ ParityCheck Classifier::check_preprocess(const std::string& preprocess,
   check.outcome =
       check.difference.empty() ? ParityCheck::Outcome::kMatch : ParityCheck::Outcome::kDiffers;
   return check;
+}
+
+std::string ParityCheck::message(const std::string& model, bool check) const {
+  switch (outcome) {
+    case Outcome::kMatch:
+    case Outcome::kNeitherStates:
+      return std::string();
+    case Outcome::kGraphStatesNone:
+      return msg("model ", model,
+                 " was trained with stated preprocessing, but this graph states none (properties "
+                 "preprocess and statistics), so it is not checked; the model expects:\n",
+                 model_preprocess);
+    case Outcome::kModelStatesNone:
+      return msg("model ", model,
+                 " carries no edgestream preprocess metadata; the graph's preprocessing cannot be "
+                 "checked against it");
+    case Outcome::kDiffers:
+      break;
+  }
+  return check ? msg("the graph's preprocessing is not the one model ", model,
+                     " was trained with (set check-preprocess=false to run anyway):\n", difference)
+               : msg("running with check-preprocess=false although the graph's preprocessing is "
+                     "not the one model ",
+                     model, " was trained with:\n", difference);
+}
+
+bool Classifier::fits(DType type, const Shape& shape, std::string* why) const {
+  try {
+    fit_input(type, shape, input(), 0, model_->source());
+  } catch (const Error& e) {
+    *why = e.what();
+    return false;
+  }
+  return true;
 }
 
 InputConversion Classifier::set_stream(DType type, const Shape& shape) {

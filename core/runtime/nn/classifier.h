@@ -70,9 +70,9 @@ class ClassifierError : public Error {
   Kind kind_;
 };
 
-enum class OutputType : uint8_t {
-  kNative,   // outputs as the model gives them (e.g. int8)
-  kFloat32,  // every output dequantized to float32
+enum class OutputType {  // int-sized: edgeinfer's output-type parameter (classifier_params.h)
+  kNative,               // outputs as the model gives them (e.g. int8)
+  kFloat32,              // every output dequantized to float32
 };
 
 struct ClassifierOptions {
@@ -143,6 +143,13 @@ struct ParityCheck {
   };
   Outcome outcome = Outcome::kNeitherStates;
   std::string difference;
+  std::string model_preprocess;  // what the model was trained with (its metadata)
+
+  // True when the caller must not run: the preprocessing differs and `check` is on.
+  bool refused(bool check) const { return outcome == Outcome::kDiffers && check; }
+  // For a person, naming `model` and the switch `check` (edgeinfer's check-preprocess): what
+  // differs, or why nothing was checked; empty for kMatch and kNeitherStates.
+  std::string message(const std::string& model, bool check) const;
 };
 
 class Classifier final : public WindowClassifier {
@@ -176,6 +183,8 @@ class Classifier final : public WindowClassifier {
   // The stream's tensor type and shape: throws ClassifierError (kStream) naming both when it
   // does not fit the input. Until it is called the stream is the input's own type and shape.
   InputConversion set_stream(DType type, const Shape& shape);
+  // Whether set_stream() would take it, without changing anything; *why says why not.
+  bool fits(DType type, const Shape& shape, std::string* why) const;
   DType stream_type() const { return stream_type_; }
   InputConversion conversion() const { return conversion_; }
   size_t stream_bytes() const { return stream_bytes_; }

@@ -1,5 +1,8 @@
 #include "nn/parity.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 

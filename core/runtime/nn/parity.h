@@ -9,7 +9,6 @@
 // Thread safety: plain functions, reentrant.
 #pragma once
 
-#include <cstddef>
 #include <string>
 
 namespace edge::nn {

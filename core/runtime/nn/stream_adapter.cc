@@ -174,7 +174,9 @@ void top_k(const float* scores, size_t n, size_t k, std::vector<ScoredClass>* ou
 }
 
 std::vector<std::string> read_labels_file(const std::string& path, size_t max_bytes) {
-  const std::string text = io::read_regular_file(path, max_bytes, "labels file " + path);
+  // A regular file of bounded size: a FIFO would block, /dev/urandom would never end.
+  const std::string text =
+      io::read_regular_file(path, max_bytes, msg(path, ": cannot read the labels file"));
   std::vector<std::string> labels;
   size_t start = 0;
   while (start < text.size()) {
