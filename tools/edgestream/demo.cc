@@ -234,6 +234,34 @@ int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Reads a child's stdout until it closes: `on_record` gets every line that is a JSON object, as
+// it arrives; `tick` runs about every 100 ms (to end the child when its time is up).
+void read_json_lines(int fd, const std::function<void(const json&, const std::string&)>& on_record,
+                     const std::function<void()>& tick) {
+  std::string pending;
+  for (bool open = true; open;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      char buffer[4096];
+      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      if (n <= 0) open = false;
+      if (n > 0) pending.append(buffer, size_t(n));
+      for (size_t eol; (eol = pending.find('\n')) != std::string::npos;) {
+        const std::string line = pending.substr(0, eol);
+        pending.erase(0, eol + 1);
+        json record;
+        try {
+          record = json::parse(line);
+        } catch (const std::exception&) {
+          continue;  // not a result line
+        }
+        if (record.is_object()) on_record(record, line);
+      }
+    }
+    tick();
+  }
+}
+
 class Demo {
  public:
   explicit Demo(DemoOptions options) : o_(std::move(options)) {}
@@ -475,52 +503,31 @@ void Demo::replay_and_classify() {
   // window had time to arrive.
   std::vector<demo::Detection> detections;
   std::ofstream jsonl(out_ + "/detections.jsonl", std::ios::trunc);
-  std::string pending;
-  bool replay_done = false, classify_done = false, interrupted = false;
+  bool replay_done = false, interrupted = false;
   int replay_code = 0, classify_code = 0;
   Clock::time_point replay_end;
   const double budget_s = double(stream.lines.size()) / o_.rate_hz + 30.0;
-  while (!classify_done) {
-    struct pollfd p = {lines_fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, 100);
-    if (ready > 0) {
-      char buffer[4096];
-      const ssize_t n = ::read(lines_fd, buffer, sizeof(buffer));
-      if (n <= 0) {
-        classify_done = true;
-      } else {
-        pending.append(buffer, size_t(n));
-        for (size_t eol; (eol = pending.find('\n')) != std::string::npos;) {
-          const std::string line = pending.substr(0, eol);
-          pending.erase(0, eol + 1);
-          json record;
-          try {
-            record = json::parse(line);
-          } catch (const std::exception&) {
-            continue;  // not a result line
-          }
-          if (!record.is_object() || !record.contains("top") || !record["pts"].is_number())
-            continue;
-          jsonl << line << "\n";
-          demo::Detection d;
-          d.pts_s = record["pts"].get<double>();
-          const json& best = record["top"].at(0);
-          d.label = best.at("label").get<std::string>();
-          d.score = best.at("score").get<double>();
-          detections.push_back(d);
-          // Which gesture it was, as far as the detections so far tell.
-          const demo::ReplayScore so_far = demo::score_detections(stream, detections, o_.rate_hz);
-          const int g = so_far.gesture_of_detection.back();
-          const std::string truth =
-              g < 0 ? "not during a gesture"
-                    : msg("replayed ", stream.gestures[size_t(g)].clip_id,
-                          d.label == stream.gestures[size_t(g)].label ? "" : "  WRONG");
-          std::printf("        %7.2f s  %-8s %.3f   (%s)\n", d.pts_s, d.label.c_str(), d.score,
-                      truth.c_str());
-          std::fflush(stdout);
-        }
-      }
-    }
+  const auto on_record = [&](const json& record, const std::string& line) {
+    if (!record.contains("top") || !record.contains("pts") || !record.at("pts").is_number()) return;
+    jsonl << line << "\n";
+    demo::Detection d;
+    d.pts_s = record.at("pts").get<double>();
+    const json& best = record.at("top").at(0);
+    d.label = best.at("label").get<std::string>();
+    d.score = best.at("score").get<double>();
+    detections.push_back(d);
+    // Which gesture it was, as far as the detections so far tell.
+    const demo::ReplayScore so_far = demo::score_detections(stream, detections, o_.rate_hz);
+    const int g = so_far.gesture_of_detection.back();
+    const std::string truth =
+        g < 0 ? "not during a gesture"
+              : msg("replayed ", stream.gestures[size_t(g)].clip_id,
+                    d.label == stream.gestures[size_t(g)].label ? "" : "  WRONG");
+    std::printf("        %7.2f s  %-8s %.3f   (%s)\n", d.pts_s, d.label.c_str(), d.score,
+                truth.c_str());
+    std::fflush(stdout);
+  };
+  const auto tick = [&] {
     if (!replay_done) {
       int status = 0;
       if (::waitpid(replay, &status, WNOHANG) == replay) {
@@ -539,7 +546,8 @@ void Demo::replay_and_classify() {
       ::kill(classify, SIGKILL);
       if (!replay_done) ::kill(replay, SIGTERM);
     }
-  }
+  };
+  read_json_lines(lines_fd, on_record, tick);
   ::close(lines_fd);
   classify_code = wait_for(classify);
   if (!replay_done) {
@@ -621,52 +629,36 @@ void Demo::play_sound() {
   std::ofstream jsonl(out_ + "/sound.jsonl", std::ios::trunc);
   json per_clip = json::array();
   size_t correct = 0;
-  std::string pending;
   const double budget_s = double(clips.size()) + 60.0;
-  bool done = false, killed = false;
-  while (!done) {
-    struct pollfd p = {lines_fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) > 0) {
-      char buffer[4096];
-      const ssize_t n = ::read(lines_fd, buffer, sizeof(buffer));
-      if (n <= 0) {
-        done = true;
-      } else {
-        pending.append(buffer, size_t(n));
-        for (size_t eol; (eol = pending.find('\n')) != std::string::npos;) {
-          const std::string line = pending.substr(0, eol);
-          pending.erase(0, eol + 1);
-          json record;
-          try {
-            record = json::parse(line);
-          } catch (const std::exception&) {
-            continue;  // not a result line
-          }
-          if (!record.is_object() || !record.contains("clip") || !record.contains("truth"))
-            continue;
-          jsonl << line << "\n";
-          const std::string truth = record["truth"].get<std::string>();
-          const std::string label =
-              record["label"].is_string() ? record["label"].get<std::string>() : "-";
-          const double score = record["score"].is_number() ? record["score"].get<double>() : 0.0;
-          const double at = seconds_since(start);
-          if (label == truth) ++correct;
-          per_clip.push_back({{"clip", record["clip"]},
-                              {"truth", truth},
-                              {"label", label},
-                              {"score", score},
-                              {"seconds", at}});
-          std::printf("        %7.2f s  %-8s %.3f   (%s%s)\n", at, label.c_str(), score,
-                      record["clip"].get<std::string>().c_str(), label == truth ? "" : "  WRONG");
-          std::fflush(stdout);
-        }
-      }
-    }
+  bool killed = false;
+  const auto on_record = [&](const json& record, const std::string& line) {
+    // A window below edgelabelsink's threshold has a null label: "-".
+    const auto text = [&](const char* key) {
+      const auto it = record.find(key);
+      return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string clip = text("clip"), truth = text("truth");
+    if (clip.empty() || truth.empty()) return;
+    jsonl << line << "\n";
+    const std::string label = text("label").empty() ? "-" : text("label");
+    const auto score_it = record.find("score");
+    const double score =
+        score_it != record.end() && score_it->is_number() ? score_it->get<double>() : 0.0;
+    const double at = seconds_since(start);
+    if (label == truth) ++correct;
+    per_clip.push_back(
+        {{"clip", clip}, {"truth", truth}, {"label", label}, {"score", score}, {"seconds", at}});
+    std::printf("        %7.2f s  %-8s %.3f   (%s%s)\n", at, label.c_str(), score, clip.c_str(),
+                label == truth ? "" : "  WRONG");
+    std::fflush(stdout);
+  };
+  const auto tick = [&] {
     if (!killed && seconds_since(start) > budget_s) {
       ::kill(play, SIGKILL);
       killed = true;
     }
-  }
+  };
+  read_json_lines(lines_fd, on_record, tick);
   ::close(lines_fd);
   const int code = wait_for(play);
   if (killed) fail("sound", msg("the micro-speech graph ran over ", budget_s, " s"), log);
