@@ -8,6 +8,9 @@
 //             model's outputs; caps that do not fit fail set_caps stating both sides.
 // transform() classifies the window, copies the outputs into one GstMemory each and attaches an
 //             EdgeClassMeta; timestamps, the clip meta and serialized events pass through.
+// events      a clip boundary, a flush and a new stream reset the state a model keeps across
+//             invokes (TFLM's front-end noise estimate), so each clip is classified as if
+//             alone, as TFLM's micro_speech test runs its clips.
 #include "plugins/gstedgeinfer.h"
 
 #include <algorithm>
@@ -372,6 +375,16 @@ static edge::nn::WindowContext window_context(GstBuffer* inbuf, edge::nn::Window
   return context;
 }
 
+static gboolean gst_edge_infer_sink_event(GstBaseTransform* trans, GstEvent* event) {
+  GstEdgeInfer* self = GST_EDGE_INFER(trans);
+  if (edge::gst::clip_event_parse(event, nullptr) ||
+      GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP ||
+      GST_EVENT_TYPE(event) == GST_EVENT_STREAM_START) {
+    if (self->state && self->state->local) self->state->local->interpreter().reset_state();
+  }
+  return GST_BASE_TRANSFORM_CLASS(gst_edge_infer_parent_class)->sink_event(trans, event);
+}
+
 static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer* inbuf,
                                               GstBuffer* outbuf) {
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
@@ -479,6 +492,7 @@ static void gst_edge_infer_class_init(GstEdgeInferClass* klass) {
   trans_class->query = GST_DEBUG_FUNCPTR(gst_edge_infer_query);
   trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_edge_infer_prepare_output_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR(gst_edge_infer_transform);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_edge_infer_sink_event);
   trans_class->passthrough_on_same_caps = FALSE;
 
   GST_DEBUG_CATEGORY_INIT(edge_infer_debug, "edgeinfer", 0, "edgestream TFLite inference");

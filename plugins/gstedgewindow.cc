@@ -1,10 +1,11 @@
 // edgewindow: the element over core/runtime/signal/window.h.
 //
-// Sink: audio/x-raw F32LE interleaved (any rate and channel count), or other/tensors with one
-// float32 tensor whose innermost dimension is the channel count (frames of C values at a
-// known framerate). Src: other/tensors float32 "C:size", framerate rate/hop (sliding) or
-// 0/1 (triggered). One output buffer per window, from an own buffer pool (the hot path does
-// not allocate), with:
+// Sink: audio/x-raw F32LE or S16LE interleaved (any rate and channel count), or other/tensors
+// with one tensor whose innermost dimension is the channel count (frames of C values at a
+// known framerate). Src: other/tensors "C:size" of the input's type (float32 for F32LE, int16
+// for S16LE), framerate rate/hop (sliding) or 0/1 (triggered). Sliding windows take samples of
+// any type (int16 audio frames, int8 feature frames); the triggered mode float32 only. One output
+// buffer per window, from an own buffer pool (the hot path does not allocate), with:
 //   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
 //             the PTS of the run's first buffer (else the segment start);
 //   DURATION  window length / rate, as the difference of two such computed times;
@@ -40,7 +41,8 @@ using Settings = edge::signal::WindowSettings;
 struct State {
   std::unique_ptr<edge::signal::Windower> windower;
   int channels = 0;
-  int rate = 0;  // frames per second
+  int rate = 0;                              // frames per second
+  edge::DType type = edge::DType::kFloat32;  // of one sample
   GstBufferPool* pool = nullptr;
   gsize window_bytes = 0;
   GstSegment segment;
@@ -80,16 +82,19 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("audio/x-raw, format=(string)F32LE, layout=(string)interleaved, "
                     "rate=(int)[1,2147483647], channels=(int)[1,65535]; "
+                    "audio/x-raw, format=(string)S16LE, layout=(string)interleaved, "
+                    "rate=(int)[1,2147483647], channels=(int)[1,65535]; "
                     "other/tensors, format=(string)static, num_tensors=(int)1, "
-                    "types=(string)float32, framerate=(fraction)[0/1,2147483647/1]"));
+                    "framerate=(fraction)[0/1,2147483647/1]"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("other/tensors, format=(string)static, num_tensors=(int)1, "
-                    "types=(string)float32, framerate=(fraction)[0/1,2147483647/1]"));
+                    "framerate=(fraction)[0/1,2147483647/1]"));
 
-// Reads channels and frame rate from the sink caps. False with *error on failure.
-static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* error) {
+// Reads channels, frame rate and sample type from the sink caps. False with *error on failure.
+static bool input_format(GstCaps* caps, int* channels, int* rate, edge::DType* type,
+                         std::string* error) {
   GstStructure* s = gst_caps_get_structure(caps, 0);
   if (gst_structure_has_name(s, "audio/x-raw")) {
     if (!gst_structure_get_int(s, "channels", channels) ||
@@ -97,15 +102,18 @@ static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* e
       *error = "audio caps without rate or channels";
       return false;
     }
+    *type = g_strcmp0(gst_structure_get_string(s, "format"), "S16LE") == 0 ? edge::DType::kInt16
+                                                                           : edge::DType::kFloat32;
     return true;
   }
   edge::gst::TensorsInfo info;
   if (!edge::gst::tensors_caps_parse(caps, &info, error)) return false;
   const edge::Shape& shape = info.tensors[0].shape;
-  if (info.tensors[0].type != edge::DType::kFloat32 || shape.empty()) {
-    *error = "expected one float32 tensor";
+  if (shape.empty() || edge::dtype_size(info.tensors[0].type) == 0) {
+    *error = "expected one tensor of at least one dimension";
     return false;
   }
+  *type = info.tensors[0].type;
   *channels = shape.back();
   const int64_t frames_per_tensor = edge::shape_elements(shape) / shape.back();
   if (info.rate_n <= 0 || (static_cast<int64_t>(info.rate_n) * frames_per_tensor) % info.rate_d) {
@@ -126,8 +134,9 @@ static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* e
 static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   State* st = self->state;
   int channels = 0, rate = 0;
+  edge::DType type = edge::DType::kFloat32;
   std::string error;
-  if (!input_format(caps, &channels, &rate, &error)) {
+  if (!input_format(caps, &channels, &rate, &type, &error)) {
     GST_ERROR_OBJECT(self, "cannot window caps %" GST_PTR_FORMAT ": %s", caps, error.c_str());
     return FALSE;
   }
@@ -139,6 +148,17 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   edge::gst::TensorsInfo out;
   try {
     windower = edge::signal::make_windower(s, channels, rate);
+    if (type != edge::DType::kFloat32) {  // a sliding window moves samples of any type
+      auto* sliding = dynamic_cast<const edge::signal::SlidingWindower*>(windower.get());
+      if (!sliding)
+        throw edge::Error(
+            edge::msg("mode=triggered needs float32 frames (it compares their "
+                      "magnitude with the threshold), the input is ",
+                      edge::dtype_name(type)));
+      edge::signal::SlidingWindowConfig c = sliding->config();
+      c.element_bytes = edge::dtype_size(type);
+      windower = std::make_unique<edge::signal::SlidingWindower>(c);
+    }
     // Sliding: one window per hop (rate / hop tensors per second); triggered: irregular.
     out.rate_n = 0;
     out.rate_d = 1;
@@ -157,8 +177,7 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
     GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("edgewindow: window too long"), (nullptr));
     return FALSE;
   }
-  out.tensors.push_back(
-      {edge::DType::kFloat32, {static_cast<int32_t>(windower->window_frames()), channels}});
+  out.tensors.push_back({type, {static_cast<int32_t>(windower->window_frames()), channels}});
   GstCaps* out_caps = edge::gst::tensors_caps_new(out);
 
   st->drop_pool();
@@ -177,6 +196,7 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   st->windower = std::move(windower);
   st->channels = channels;
   st->rate = rate;
+  st->type = type;
   st->have_anchor = false;
   st->discont = true;
   GST_INFO_OBJECT(self, "%d channels at %d Hz -> %s", channels, rate,
@@ -199,7 +219,7 @@ static GstFlowReturn push_window(GstEdgeWindow* self) {
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  edge::signal::WindowInfo info = st->windower->pop(reinterpret_cast<float*>(map.data));
+  edge::signal::WindowInfo info = st->windower->pop_raw(map.data);
   gst_buffer_unmap(out, &map);
   const GstClockTime start =
       st->anchor +
@@ -297,18 +317,19 @@ static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
-  const gsize frame_bytes = static_cast<gsize>(st->channels) * sizeof(float);
+  const gsize frame_bytes = static_cast<gsize>(st->channels) * edge::dtype_size(st->type);
   if (map.size % frame_bytes != 0) {
-    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-                      ("edgewindow: a buffer of %" G_GSIZE_FORMAT
-                       " bytes is not a whole number of frames (%d channels x 4 bytes)",
-                       map.size, st->channels),
-                      ("caps promise float32 frames of %d channels", st->channels));
+    GST_ELEMENT_ERROR(
+        self, STREAM, FORMAT,
+        ("edgewindow: a buffer of %" G_GSIZE_FORMAT
+         " bytes is not a whole number of frames (%d channels x %" G_GSIZE_FORMAT " bytes)",
+         map.size, st->channels, edge::dtype_size(st->type)),
+        ("caps promise %s frames of %d channels", edge::dtype_name(st->type), st->channels));
     gst_buffer_unmap(buffer, &map);
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
-  const float* data = reinterpret_cast<const float*>(map.data);
+  const guint8* data = map.data;
   size_t frames = map.size / frame_bytes;
   try {
     while (ret == GST_FLOW_OK) {
@@ -317,8 +338,8 @@ static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer
         continue;
       }
       if (frames == 0) break;
-      const size_t used = st->windower->push(data, frames);
-      data += used * static_cast<size_t>(st->channels);
+      const size_t used = st->windower->push_raw(data, frames);
+      data += used * frame_bytes;
       frames -= used;
     }
   } catch (const edge::Error& e) {

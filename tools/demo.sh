@@ -3,7 +3,8 @@
 # punch/flex recordings bundled in datasets/ -- a stratified hold-out of recordings, the
 # gesture dataset, training, int8, float-vs-int8 evaluation, the C array, then the held-out
 # gestures replayed over a pseudo-terminal as a serial board and classified live, with the
-# accuracy over them. Output goes to out/demo/ (override with EDGE_DEMO_OUT); extra arguments
+# accuracy over them; then the bundled yes/no clips played in real time through the
+# micro-speech keyword spotter (TFLM's models), each clip labelled as it ends. Output goes to out/demo/ (override with EDGE_DEMO_OUT); extra arguments
 # go to `edgestream demo` (e.g. --keep, --seed 3).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -177,10 +177,10 @@ nlohmann::json to_json(const Model& model, const EngineFacts& facts, const OpTim
     const Operator& op = model.operators()[o];
     nlohmann::json jo;
     jo["index"] = o;
-    jo["op"] = edge::nn::op_name(op.op);
+    jo["op"] = op.name();
     jo["code"] = static_cast<int32_t>(op.op);
     jo["version"] = op.version;
-    jo["supported"] = edge::nn::op_supported(op.op);
+    jo["supported"] = edge::nn::op_supported(op);
     jo["inputs"] = op.inputs;
     jo["outputs"] = op.outputs;
     if (o < facts.op_macs.size()) jo["macs"] = facts.op_macs[o];
@@ -227,7 +227,7 @@ void print_profile(const Model& model, const EngineFacts& facts, const OpTimes& 
     char rate[32] = "-";  // GMAC/s = MACs per microsecond / 1000
     if (macs > 0 && us > 0.0) std::snprintf(rate, sizeof rate, "%.2f", double(macs) / us / 1e3);
     std::snprintf(line, sizeof line, "  %4zu  %-20s %9.1f  %5.1f %%  %10lld   %s\n", o,
-                  edge::nn::op_name(model.operators()[o].op), us,
+                  model.operators()[o].name().c_str(), us,
                   times.total_us > 0.0 ? 100.0 * us / times.total_us : 0.0,
                   static_cast<long long>(macs), rate);
     out << line;
@@ -256,8 +256,8 @@ void print_text(const Model& model, const EngineFacts& facts, std::ostream& out)
       << "; operands index:type[shape], c = constant, v = variable):\n";
   for (size_t o = 0; o < model.operators().size(); ++o) {
     const Operator& op = model.operators()[o];
-    out << "  " << o << ": " << edge::nn::op_name(op.op) << " v" << op.version;
-    if (!edge::nn::op_supported(op.op)) out << " (not supported)";
+    out << "  " << o << ": " << op.name() << " v" << op.version;
+    if (!edge::nn::op_supported(op)) out << " (not supported)";
     out << "  " << operand_list(model, op.inputs) << " -> " << operand_list(model, op.outputs);
     if (o < facts.op_macs.size() && facts.op_macs[o] > 0)
       out << "  " << facts.op_macs[o] << " MACs";

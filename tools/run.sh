@@ -44,6 +44,7 @@ test_packages=(
   libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
   liborc-0.4-dev liborc-0.4-dev-bin
   parallel slurm-wlm munge
+  pulseaudio pulseaudio-utils
 )
 
 log() { printf '\n== %s\n' "$*"; }

@@ -17,7 +17,7 @@ expect() {  # expect <description> <exit code> <grep -E pattern> <args...>
   fi
   echo "ok: $what: $(head -n1 "$TMP/out")"
 }
-expect "unknown application lists the known ones" 1 "unknown application 'gestures'.*known: gesture, keyword, sound" launch gestures dataset
+expect "unknown application lists the known ones" 1 "unknown application 'gestures'.*known: gesture, keyword, micro-speech, sound" launch gestures dataset
 expect "unknown mode lists the modes" 1 "no mode 'live'; its modes are: dataset, export, realtime" launch gesture live
 expect "unfilled placeholder names it, app and mode" 1 'gesture dataset: placeholder \$\{out\} has no value; give out=' launch gesture dataset
 expect "unknown key lists the known ones" 1 "no placeholder 'devise'; known: dataset, out, shard, device" launch gesture realtime devise=/dev/ttyACM0

@@ -2,7 +2,9 @@
 # `edgestream demo` (the README's main job) end to end on the bundled punch/flex recordings:
 # every step line, the accuracy line over the held-out gestures (and replay.json agreeing with
 # it), every output file (float and int8 .tflite, C array, reports, hold-out list, detections),
-# no held-out recording in the training dataset, and a failing step named with exit 1.
+# no held-out recording in the training dataset, and a failing step named with exit 1; then the
+# sound part: the bundled yes/no clips played in real time through pipelines/micro-speech, a
+# label line per clip as it ends, TFLM's own yes and no clips labelled with their word.
 set -u
 EDGE=${EDGE_BUILD_ROOT:-build}/tools/edgestream
 DATA=${EDGE_SOURCE_ROOT:-.}/datasets/gesture-punch-flex
@@ -19,8 +21,8 @@ timeout 300 "$EDGE" demo --out "$out" --keep >"$TMP/demo.log" 2>&1
 code=$?
 cat "$TMP/demo.log"
 check "demo exits 0" 0 "$code"
-for step in "1/7] hold-out" "2/7] dataset" "3/7] train" "4/7] optimize" "5/7] eval" "6/7] export" \
-  "7/7] replay"; do
+for step in "1/8] hold-out" "2/8] dataset" "3/8] train" "4/8] optimize" "5/8] eval" "6/8] export" \
+  "7/8] replay" "8/8] sound"; do
   check "step line [$step" 1 "$(grep -c "^\[$step" "$TMP/demo.log")"
 done
 accuracy_line=$(grep '^accuracy over the ' "$TMP/demo.log")
@@ -48,6 +50,37 @@ check "int8 model at most 12,000 bytes" 1 \
 check "int8 model keeps its labels, preprocess and hash" 3 \
   "$("$(dirname "$EDGE")/edgestream-inspect" "$out/gesture-int8.tflite" 2>/dev/null |
     grep -Eo 'edgestream\.(labels|preprocess|hash)' | sort -u | wc -l)"
+
+# Sound: the six bundled clips, one label line each as it is played, in real time (six seconds of
+# audio cannot be labelled sooner than its clips end), and sound.json agreeing with the line.
+clips=$(ls "${EDGE_SOURCE_ROOT:-.}"/datasets/speech-yes-no/*/*.wav | wc -l)
+check "six bundled clips" 6 "$clips"
+check "a label line per clip" 6 "$(grep -cE '^ +[0-9.]+ s  (yes|no|unknown|silence|-) ' "$TMP/demo.log")"
+keywords=$(grep '^keywords: ' "$TMP/demo.log")
+echo "$keywords" | grep -Eq '^keywords: [0-9]/6 spoken clips labelled with their word, live'
+check "keywords line" 0 $?
+/usr/bin/python3 - "$out" "$keywords" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1] + "/sound.json"))
+by_clip = {c["clip"]: c for c in r["per_clip"]}
+ok = True
+def expect(what, cond):
+    global ok
+    print(("ok: " if cond else "FAIL: ") + what)
+    ok = ok and cond
+expect("sound.json: 6 clips", r["clips"] == 6 and len(r["per_clip"]) == 6)
+expect("sound.json agrees with the keywords line", sys.argv[2].startswith("keywords: %d/6" % r["correct"]))
+expect("TFLM's yes clip labelled yes", by_clip["yes/tflm_yes_1000ms.wav"]["label"] == "yes")
+expect("TFLM's no clip labelled no", by_clip["no/tflm_no_1000ms.wav"]["label"] == "no")
+expect("at least 4 of 6 clips right", r["correct"] >= 4)
+seconds = [c["seconds"] for c in r["per_clip"]]
+expect("labels arrive as the clips are played (last after 5 s of audio: %.2f s)" % seconds[-1],
+       seconds == sorted(seconds) and seconds[-1] >= 5.0)
+sys.exit(0 if ok else 1)
+PY
+check "sound checks" 0 $?
+check "output sound.jsonl has a line per clip" 6 "$(wc -l <"$out/sound.jsonl")"
+check "sound log kept" 1 "$([ -s "$out/logs/8-sound.log" ] && echo 1 || echo 0)"
 
 # The hold-out comes first: the training dataset has the 48 other recordings, none held out.
 check "training dataset windows (60 - 12 held out)" 48 \
@@ -84,5 +117,12 @@ echo 'this is not toml = = =' >"$TMP/pipelines/gesture/graph.toml"
 EDGE_PIPELINES_DIR=$TMP/pipelines timeout 120 "$EDGE" demo --out "$TMP/broken" >"$TMP/broken.log" 2>&1
 check "broken step exits 1" 1 $?
 check "failing step named" 1 "$(grep -c "demo: step 'dataset' failed" "$TMP/broken.log")"
-check "steps after it not run" 0 "$(grep -c '^\[3/7\]' "$TMP/broken.log")"
+check "steps after it not run" 0 "$(grep -c '^\[3/8\]' "$TMP/broken.log")"
+# A clips folder without clips stops the demo before its first step, naming the folder.
+mkdir -p "$TMP/datasets/speech-yes-no/yes"
+ln -s "$(cd "$DATA" && pwd)" "$TMP/datasets/gesture-punch-flex"
+EDGE_DATASETS_DIR=$TMP/datasets timeout 60 "$EDGE" demo --out "$TMP/noclips" >"$TMP/noclips.log" 2>&1
+check "empty clips folder exits 1" 1 $?
+check "empty clips folder named" 1 "$(grep -c "no WAV clip in $TMP/datasets/speech-yes-no/<word>/" "$TMP/noclips.log")"
+check "no step run without the clips" 0 "$(grep -c '^\[1/8\]' "$TMP/noclips.log")"
 exit $fail

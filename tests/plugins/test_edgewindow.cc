@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -302,6 +303,77 @@ TEST(EdgeWindow, ChannelsStayInterleavedAndTensorInput) {
   EXPECT_NE(caps.find("dimensions=(string)3:2"), std::string::npos) << caps;
   EXPECT_NE(caps.find("framerate=(fraction)50/1"), std::string::npos) << caps;
   unref_all(windows);
+  gst_harness_teardown(h);
+}
+
+// Sliding windows keep the input's sample type: int16 audio (TFLM's 480-sample frames every
+// 320) and int8 feature frames (micro_speech's 49 x 40), byte for byte; the triggered mode
+// needs float32 and says so.
+TEST(EdgeWindow, Int16AudioAndInt8FeatureFramesKeepTheirType) {
+  GstHarness* h =
+      window_harness("size-samples=480 hop-samples=320 tail=drop",
+                     "audio/x-raw,format=S16LE,layout=interleaved,rate=16000,channels=1");
+  std::vector<int16_t> pcm(1000);
+  for (size_t i = 0; i < pcm.size(); ++i) pcm[i] = static_cast<int16_t>(i * 31 - 15000);
+  GstBuffer* in = gst_buffer_new_allocate(nullptr, pcm.size() * 2, nullptr);
+  gst_buffer_fill(in, 0, pcm.data(), pcm.size() * 2);
+  GST_BUFFER_PTS(in) = 0;
+  ASSERT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+  auto windows = pull_all(h);
+  ASSERT_EQ(windows.size(), 2u);  // 0..479 and 320..799; 640..999 is partial and dropped
+  std::vector<int16_t> second(480);
+  ASSERT_EQ(gst_buffer_get_size(windows[1]), 960u);
+  gst_buffer_extract(windows[1], 0, second.data(), 960);
+  EXPECT_TRUE(std::equal(second.begin(), second.end(), pcm.begin() + 320));
+  EXPECT_EQ(GST_BUFFER_PTS(windows[1]), 20 * GST_MSECOND);
+  std::string caps = src_caps_string(h);
+  EXPECT_NE(caps.find("types=(string)int16"), std::string::npos) << caps;
+  EXPECT_NE(caps.find("dimensions=(string)1:480"), std::string::npos) << caps;
+  EXPECT_NE(caps.find("framerate=(fraction)50/1"), std::string::npos) << caps;
+  unref_all(windows);
+  gst_harness_teardown(h);
+
+  h = window_harness("size-samples=49 hop-samples=49 tail=drop",
+                     "other/tensors,format=static,num_tensors=1,types=int8,"
+                     "dimensions=(string)40,framerate=50/1");
+  std::vector<int8_t> frames(49 * 40);
+  for (size_t i = 0; i < frames.size(); ++i) frames[i] = static_cast<int8_t>(i % 251 - 125);
+  for (int f = 0; f < 49; ++f) {
+    GstBuffer* b = gst_buffer_new_allocate(nullptr, 40, nullptr);
+    gst_buffer_fill(b, 0, frames.data() + f * 40, 40);
+    GST_BUFFER_PTS(b) = f * 20 * GST_MSECOND;
+    ASSERT_EQ(gst_harness_push(h, b), GST_FLOW_OK);
+  }
+  windows = pull_all(h);
+  ASSERT_EQ(windows.size(), 1u);
+  std::vector<int8_t> window(49 * 40);
+  ASSERT_EQ(gst_buffer_get_size(windows[0]), window.size());
+  gst_buffer_extract(windows[0], 0, window.data(), window.size());
+  EXPECT_EQ(window, frames);
+  caps = src_caps_string(h);
+  EXPECT_NE(caps.find("types=(string)int8"), std::string::npos) << caps;
+  EXPECT_NE(caps.find("dimensions=(string)40:49"), std::string::npos) << caps;
+  unref_all(windows);
+  gst_harness_teardown(h);
+
+  h = gst_harness_new_parse("edgewindow mode=triggered length=5");
+  BusWatch watch(h);
+  gst_harness_play(h);
+  GstCaps* int16_caps =
+      gst_caps_from_string("audio/x-raw,format=S16LE,layout=interleaved,rate=16000,channels=1");
+  gst_pad_push_event(h->srcpad, gst_event_new_caps(int16_caps));
+  gst_caps_unref(int16_caps);
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_pad_push_event(h->srcpad, gst_event_new_segment(&segment));
+  EXPECT_EQ(gst_pad_push(h->srcpad, gst_buffer_new_allocate(nullptr, 10, nullptr)),
+            GST_FLOW_NOT_NEGOTIATED);
+  GQuark domain = 0;
+  int code = 0;
+  std::string text;
+  ASSERT_TRUE(watch.error(&domain, &code, &text));
+  EXPECT_EQ(code, GST_LIBRARY_ERROR_SETTINGS);
+  EXPECT_NE(text.find("mode=triggered needs float32 frames"), std::string::npos) << text;
   gst_harness_teardown(h);
 }
 

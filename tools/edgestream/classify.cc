@@ -62,6 +62,20 @@ std::string realtime_preprocess(const graph::GraphDefinition& def) {
   return graph::resolve(def, "realtime", values).preprocess;
 }
 
+// True when the realtime mode's edgeinfer names its own labels file (labels=...).
+bool realtime_has_labels(const graph::GraphDefinition& def) {
+  std::map<std::string, std::string> values;
+  for (const auto& p : def.placeholders)
+    if (!p.has_default) values[p.name] = "/" + p.name;
+  const std::vector<std::string> argv = graph::resolve(def, "realtime", values).argv;
+  bool in_edgeinfer = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i == 0 || argv[i - 1] == "!") in_edgeinfer = argv[i] == "edgeinfer";
+    if (in_edgeinfer && argv[i].compare(0, 7, "labels=") == 0 && argv[i].size() > 7) return true;
+  }
+  return false;
+}
+
 // The application whose realtime mode runs `preprocess`, or nullptr.
 std::unique_ptr<graph::GraphDefinition> application_for(const std::string& preprocess) {
   for (const std::string& dir : data_dirs("EDGE_PIPELINES_DIR", "pipelines", "")) {
@@ -158,6 +172,14 @@ size_t find_element(const std::vector<std::string>& argv, const std::string& ele
   return argv.size();
 }
 
+// The classifying edgeinfer: the last one (a preprocess may run a front-end model first).
+size_t find_classifier(const std::vector<std::string>& argv) {
+  size_t found = argv.size();
+  for (size_t i = 0; i < argv.size(); ++i)
+    if (argv[i] == "edgeinfer" && (i == 0 || argv[i - 1] == "!")) found = i;
+  return found;
+}
+
 // Sets property `key` of the element starting at `at` (replacing an existing value).
 void set_property(std::vector<std::string>& argv, size_t at, const std::string& key,
                   const std::string& value) {
@@ -221,8 +243,20 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
 
   const nn::Model model = nn::read_tflite_file(r.model);
   const nn::EdgeMetadata meta = nn::read_edge_metadata(model);
-  const std::string preprocess = r.preprocess.empty() ? meta.preprocess : r.preprocess;
-  const bool has_labels = !r.labels.empty() || !meta.labels.empty();
+  std::unique_ptr<graph::GraphDefinition> app;
+  if (!r.app.empty()) {
+    app = std::make_unique<graph::GraphDefinition>(find_application(r.app));
+    if (!app->is_mode("realtime"))
+      throw Error(msg("application ", app->name, " has no realtime mode (", app->origin, ")"));
+  }
+  // A model made elsewhere (TFLM's micro_speech) runs in the application it is given to:
+  // the preprocessing is the application's, the labels its edgeinfer's labels= file.
+  const std::string preprocess = !r.preprocess.empty()      ? r.preprocess
+                                 : !meta.preprocess.empty() ? meta.preprocess
+                                 : app                      ? realtime_preprocess(*app)
+                                                            : std::string();
+  const bool has_labels =
+      !r.labels.empty() || !meta.labels.empty() || (app && realtime_has_labels(*app));
   if (preprocess.empty() || !has_labels) {
     std::string missing = preprocess.empty() ? "preprocess segment" : "";
     if (!has_labels) missing += std::string(missing.empty() ? "" : " and ") + "labels";
@@ -246,14 +280,7 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   }
 
   const Source source = make_source(r.source, profile.get(), r.end_on_disconnect);
-  std::unique_ptr<graph::GraphDefinition> app;
-  if (!r.app.empty()) {
-    app = std::make_unique<graph::GraphDefinition>(find_application(r.app));
-    if (!app->is_mode("realtime"))
-      throw Error(msg("application ", app->name, " has no realtime mode (", app->origin, ")"));
-  } else {
-    app = application_for(preprocess);
-  }
+  if (!app) app = application_for(preprocess);
 
   std::vector<std::string>& argv = plan->argv;
   if (app) {
@@ -280,7 +307,7 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
     argv.insert(argv.begin(), source.words.begin(), source.words.end());
     // The app's live window may need the device's extra settings (baud from the profile).
     if (!r.preprocess.empty() && r.preprocess != resolved.preprocess)
-      set_property(argv, find_element(argv, "edgeinfer"), "preprocess", r.preprocess);
+      set_property(argv, find_classifier(argv), "preprocess", r.preprocess);
   } else {
     argv = source.words;
     // Audio reaches the preprocessing as F32 (edgeresample and edgewindow take no other):
@@ -292,17 +319,16 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
          graph::split_words(with_statistics(preprocess, plan->statistics_file), "--preprocess"))
       argv.push_back(word);
     for (const char* word : {"!", "edgeinfer", "!", "edgelabelsink"}) argv.push_back(word);
-    const size_t infer = find_element(argv, "edgeinfer");
+    const size_t infer = find_classifier(argv);
     set_property(argv, infer, "model", r.model);
-    set_property(argv, find_element(argv, "edgeinfer"), "preprocess", preprocess);
+    set_property(argv, find_classifier(argv), "preprocess", preprocess);
     if (!plan->statistics_file.empty())
-      set_property(argv, find_element(argv, "edgeinfer"), "statistics", plan->statistics_file);
+      set_property(argv, find_classifier(argv), "statistics", plan->statistics_file);
   }
-  if (find_element(argv, "edgeinfer") == argv.size() ||
-      find_element(argv, "edgelabelsink") == argv.size())
+  if (find_classifier(argv) == argv.size() || find_element(argv, "edgelabelsink") == argv.size())
     throw Error(msg("the realtime mode of ", plan->application,
                     " has no edgeinfer ! edgelabelsink to configure"));
-  const auto infer = [&] { return find_element(argv, "edgeinfer"); };
+  const auto infer = [&] { return find_classifier(argv); };
   // Every class in the meta, so that edgelabelsink smooths all scores (not only a top-k
   // whose members change from window to window).
   const int64_t classes = std::min<int64_t>(model.output(0).elements(), 1000);

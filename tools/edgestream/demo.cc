@@ -13,11 +13,16 @@
 //   7. replay     the held-out gestures streamed over a pseudo-terminal as the board prints them
 //                 (edge-serial-replay: idle frames below the trigger threshold between gestures)
 //                 while `edgestream classify MODEL --source serial:/dev/pts/N` runs the real-time
-//                 graph; each gesture it reports is printed, then the accuracy.
+//                 graph; each gesture it reports is printed, then the accuracy;
+//   8. sound      the bundled spoken yes/no clips (datasets/speech-yes-no) played in real time
+//                 through the micro-speech application (`edgestream launch micro-speech play`:
+//                 TFLM's audio front end and int8 keyword spotter); each clip's label is printed
+//                 as its second of audio ends, then how many clips were labelled with their word.
 // Each step runs as a child process of /proc/self/exe (its failure stays its own; its output goes
 // to DIR/logs/<step>.log) and prints one line. A failing step is named, the tail of its log shown,
 // and the demo exits 1. Results stay in DIR; the intermediate recordings and datasets (DIR/work)
 // are removed unless --keep is given or a step failed.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -159,6 +164,39 @@ std::string find_gesture_recordings() {
                   "; set EDGE_DATASETS_DIR to the folder holding gesture-punch-flex/)"));
 }
 
+// The bundled spoken clips (folder per word), found like the gesture recordings.
+std::string find_speech_clips() {
+  std::string searched;
+  for (const std::string& root : data_dirs("EDGE_DATASETS_DIR", "datasets", "/../datasets")) {
+    const std::string dir = root + "/speech-yes-no";
+    char real[PATH_MAX];
+    if (exists(dir + "/yes")) return ::realpath(dir.c_str(), real) ? real : dir;
+    searched += (searched.empty() ? "" : ", ") + dir;
+  }
+  throw Error(msg("the bundled yes/no clips were not found (looked in ", searched,
+                  "; set EDGE_DATASETS_DIR to the folder holding speech-yes-no/)"));
+}
+
+// "word/file.wav" of every WAV file one folder down (the folder is the word), sorted.
+std::vector<std::string> list_clips(const std::string& dir) {
+  std::vector<std::string> clips;
+  const auto entries = [](const std::string& path) {
+    std::vector<std::string> names;
+    if (DIR* d = ::opendir(path.c_str())) {
+      while (const dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') names.push_back(e->d_name);
+      ::closedir(d);
+    }
+    return names;
+  };
+  for (const std::string& word : entries(dir))
+    for (const std::string& file : entries(dir + "/" + word))
+      if (file.size() > 4 && file.compare(file.size() - 4, 4, ".wav") == 0)
+        clips.push_back(word + "/" + file);
+  std::sort(clips.begin(), clips.end());
+  return clips;
+}
+
 // A child process of /proc/self/exe (or another program) with stdout and stderr to `log_fd`,
 // or stdout to a pipe returned in *stdout_pipe.
 pid_t spawn(const std::string& program, const std::vector<std::string>& args, int log_fd,
@@ -196,6 +234,34 @@ int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Reads a child's stdout until it closes: `on_record` gets every line that is a JSON object, as
+// it arrives; `tick` runs about every 100 ms (to end the child when its time is up).
+void read_json_lines(int fd, const std::function<void(const json&, const std::string&)>& on_record,
+                     const std::function<void()>& tick) {
+  std::string pending;
+  for (bool open = true; open;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      char buffer[4096];
+      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      if (n <= 0) open = false;
+      if (n > 0) pending.append(buffer, size_t(n));
+      for (size_t eol; (eol = pending.find('\n')) != std::string::npos;) {
+        const std::string line = pending.substr(0, eol);
+        pending.erase(0, eol + 1);
+        json record;
+        try {
+          record = json::parse(line);
+        } catch (const std::exception&) {
+          continue;  // not a result line
+        }
+        if (record.is_object()) on_record(record, line);
+      }
+    }
+    tick();
+  }
+}
+
 class Demo {
  public:
   explicit Demo(DemoOptions options) : o_(std::move(options)) {}
@@ -230,7 +296,7 @@ class Demo {
 
   void step_line(int index, const std::string& name, const std::string& text,
                  Clock::time_point start) {
-    std::printf("[%d/7] %-9s %s (%.1f s)\n", index, name.c_str(), text.c_str(),
+    std::printf("[%d/8] %-9s %s (%.1f s)\n", index, name.c_str(), text.c_str(),
                 seconds_since(start));
     std::fflush(stdout);
   }
@@ -242,9 +308,11 @@ class Demo {
   void evaluate();
   void export_c_array();
   void replay_and_classify();
+  void play_sound();
 
   DemoOptions o_;
-  std::string exe_, out_, work_, logs_, recordings_;
+  std::string exe_, out_, work_, logs_, recordings_, speech_clips_;
+  std::vector<std::string> speech_clip_names_;  // word/file.wav
   std::vector<demo::GestureClass> classes_;
   std::vector<std::vector<size_t>> holdout_;
   demo::TriggerConfig trigger_;
@@ -412,7 +480,7 @@ void Demo::replay_and_classify() {
     wait_for(replay);
     fail("replay", "edge-serial-replay did not publish its pseudo-terminal", replay_log);
   }
-  std::printf("[7/7] replay    %zu held-out gestures on %s at %s Hz, idle frames between them:\n",
+  std::printf("[7/8] replay    %zu held-out gestures on %s at %s Hz, idle frames between them:\n",
               stream.gestures.size(), device.c_str(), rate);
   std::fflush(stdout);
 
@@ -435,52 +503,31 @@ void Demo::replay_and_classify() {
   // window had time to arrive.
   std::vector<demo::Detection> detections;
   std::ofstream jsonl(out_ + "/detections.jsonl", std::ios::trunc);
-  std::string pending;
-  bool replay_done = false, classify_done = false, interrupted = false;
+  bool replay_done = false, interrupted = false;
   int replay_code = 0, classify_code = 0;
   Clock::time_point replay_end;
   const double budget_s = double(stream.lines.size()) / o_.rate_hz + 30.0;
-  while (!classify_done) {
-    struct pollfd p = {lines_fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, 100);
-    if (ready > 0) {
-      char buffer[4096];
-      const ssize_t n = ::read(lines_fd, buffer, sizeof(buffer));
-      if (n <= 0) {
-        classify_done = true;
-      } else {
-        pending.append(buffer, size_t(n));
-        for (size_t eol; (eol = pending.find('\n')) != std::string::npos;) {
-          const std::string line = pending.substr(0, eol);
-          pending.erase(0, eol + 1);
-          json record;
-          try {
-            record = json::parse(line);
-          } catch (const std::exception&) {
-            continue;  // not a result line
-          }
-          if (!record.is_object() || !record.contains("top") || !record["pts"].is_number())
-            continue;
-          jsonl << line << "\n";
-          demo::Detection d;
-          d.pts_s = record["pts"].get<double>();
-          const json& best = record["top"].at(0);
-          d.label = best.at("label").get<std::string>();
-          d.score = best.at("score").get<double>();
-          detections.push_back(d);
-          // Which gesture it was, as far as the detections so far tell.
-          const demo::ReplayScore so_far = demo::score_detections(stream, detections, o_.rate_hz);
-          const int g = so_far.gesture_of_detection.back();
-          const std::string truth =
-              g < 0 ? "not during a gesture"
-                    : msg("replayed ", stream.gestures[size_t(g)].clip_id,
-                          d.label == stream.gestures[size_t(g)].label ? "" : "  WRONG");
-          std::printf("        %7.2f s  %-8s %.3f   (%s)\n", d.pts_s, d.label.c_str(), d.score,
-                      truth.c_str());
-          std::fflush(stdout);
-        }
-      }
-    }
+  const auto on_record = [&](const json& record, const std::string& line) {
+    if (!record.contains("top") || !record.contains("pts") || !record.at("pts").is_number()) return;
+    jsonl << line << "\n";
+    demo::Detection d;
+    d.pts_s = record.at("pts").get<double>();
+    const json& best = record.at("top").at(0);
+    d.label = best.at("label").get<std::string>();
+    d.score = best.at("score").get<double>();
+    detections.push_back(d);
+    // Which gesture it was, as far as the detections so far tell.
+    const demo::ReplayScore so_far = demo::score_detections(stream, detections, o_.rate_hz);
+    const int g = so_far.gesture_of_detection.back();
+    const std::string truth =
+        g < 0 ? "not during a gesture"
+              : msg("replayed ", stream.gestures[size_t(g)].clip_id,
+                    d.label == stream.gestures[size_t(g)].label ? "" : "  WRONG");
+    std::printf("        %7.2f s  %-8s %.3f   (%s)\n", d.pts_s, d.label.c_str(), d.score,
+                truth.c_str());
+    std::fflush(stdout);
+  };
+  const auto tick = [&] {
     if (!replay_done) {
       int status = 0;
       if (::waitpid(replay, &status, WNOHANG) == replay) {
@@ -499,7 +546,8 @@ void Demo::replay_and_classify() {
       ::kill(classify, SIGKILL);
       if (!replay_done) ::kill(replay, SIGTERM);
     }
-  }
+  };
+  read_json_lines(lines_fd, on_record, tick);
   ::close(lines_fd);
   classify_code = wait_for(classify);
   if (!replay_done) {
@@ -552,6 +600,83 @@ void Demo::replay_and_classify() {
   std::fflush(stdout);
 }
 
+void Demo::play_sound() {
+  const auto start = Clock::now();
+  const std::string& clips_dir = speech_clips_;
+  const std::vector<std::string>& clips = speech_clip_names_;
+  std::printf(
+      "[8/8] sound     %zu spoken clips (%s) played in real time through the micro-speech "
+      "graph (TFLM's audio front end + int8 keyword spotter), each labelled as it ends:\n",
+      clips.size(), clips_dir.c_str());
+  std::fflush(stdout);
+
+  const std::string log = log_path("8-sound");
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw Error(msg("cannot write ", log, ": ", std::strerror(errno)));
+  const std::vector<std::string> args = {"launch", "micro-speech", "play", "clips=" + clips_dir,
+                                         "--run"};
+  std::string command = "$ edgestream";
+  for (const std::string& a : args) command += " " + a;
+  command += "  (JSON lines: sound.jsonl)\n";
+  const bool header_written = ::write(log_fd, command.data(), command.size()) >= 0;
+  (void)header_written;  // the log is for a person
+  int lines_fd = -1;
+  const pid_t play = spawn(exe_, args, log_fd, &lines_fd);
+  ::close(log_fd);
+
+  // One JSON line per clip, as its last window ends; a stuck graph is killed after the clips'
+  // own duration (1 s each) and a margin for startup.
+  std::ofstream jsonl(out_ + "/sound.jsonl", std::ios::trunc);
+  json per_clip = json::array();
+  size_t correct = 0;
+  const double budget_s = double(clips.size()) + 60.0;
+  bool killed = false;
+  const auto on_record = [&](const json& record, const std::string& line) {
+    // A window below edgelabelsink's threshold has a null label: "-".
+    const auto text = [&](const char* key) {
+      const auto it = record.find(key);
+      return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string clip = text("clip"), truth = text("truth");
+    if (clip.empty() || truth.empty()) return;
+    jsonl << line << "\n";
+    const std::string label = text("label").empty() ? "-" : text("label");
+    const auto score_it = record.find("score");
+    const double score =
+        score_it != record.end() && score_it->is_number() ? score_it->get<double>() : 0.0;
+    const double at = seconds_since(start);
+    if (label == truth) ++correct;
+    per_clip.push_back(
+        {{"clip", clip}, {"truth", truth}, {"label", label}, {"score", score}, {"seconds", at}});
+    std::printf("        %7.2f s  %-8s %.3f   (%s%s)\n", at, label.c_str(), score, clip.c_str(),
+                label == truth ? "" : "  WRONG");
+    std::fflush(stdout);
+  };
+  const auto tick = [&] {
+    if (!killed && seconds_since(start) > budget_s) {
+      ::kill(play, SIGKILL);
+      killed = true;
+    }
+  };
+  read_json_lines(lines_fd, on_record, tick);
+  ::close(lines_fd);
+  const int code = wait_for(play);
+  if (killed) fail("sound", msg("the micro-speech graph ran over ", budget_s, " s"), log);
+  if (code != 0)
+    fail("sound", msg("`edgestream launch micro-speech play` exited with ", code), log);
+  if (per_clip.size() != clips.size())
+    fail("sound", msg(per_clip.size(), " labels for ", clips.size(), " clips"), log);
+  const json summary = {{"clips", clips.size()},
+                        {"correct", correct},
+                        {"accuracy", double(correct) / double(clips.size())},
+                        {"source", clips_dir},
+                        {"per_clip", per_clip}};
+  write_text(out_ + "/sound.json", summary.dump(2) + "\n");
+  std::printf("keywords: %zu/%zu spoken clips labelled with their word, live (%.1f s)\n", correct,
+              clips.size(), seconds_since(start));
+  std::fflush(stdout);
+}
+
 int Demo::run() {
   const auto start = Clock::now();
   exe_ = executable_path();
@@ -559,6 +684,11 @@ int Demo::run() {
   work_ = out_ + "/work";
   logs_ = out_ + "/logs";
   recordings_ = find_gesture_recordings();
+  // Before the first step: missing clips fail fast, not after the gesture part.
+  speech_clips_ = find_speech_clips();
+  speech_clip_names_ = list_clips(speech_clips_);
+  if (speech_clip_names_.empty())
+    throw Error(msg("no WAV clip in ", speech_clips_, "/<word>/ (the bundled yes/no clips)"));
   // Run from the build tree without installing: the children find the plugin beside us.
   const std::string build_plugins = dir_of(dir_of(exe_)) + "/plugins";
   if (!std::getenv("GST_PLUGIN_PATH_1_0") && !std::getenv("GST_PLUGIN_PATH") &&
@@ -578,6 +708,7 @@ int Demo::run() {
     evaluate();
     export_c_array();
     replay_and_classify();
+    play_sound();
   } catch (const std::exception&) {
     std::fflush(stdout);
     throw;  // work/ stays for a look at what failed
@@ -595,7 +726,8 @@ void add_demo_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "demo",
       "The main job on the bundled punch/flex recordings: hold out, dataset, train, int8, "
-      "eval, C array, then classify the held-out gestures replayed over a serial pty");
+      "eval, C array, then classify the held-out gestures replayed over a serial pty; then the "
+      "bundled yes/no clips played in real time through the micro-speech keyword spotter");
   cmd->add_option("--out", o->out, "output folder (models, C array, reports, logs)")
       ->capture_default_str();
   cmd->add_flag("--keep", o->keep, "keep the intermediate recordings and datasets (DIR/work)");
