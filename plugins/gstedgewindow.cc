@@ -1,9 +1,13 @@
 // edgewindow: the element over core/runtime/signal/window.h.
 //
-// Sink: audio/x-raw F32LE interleaved (any rate and channel count), or other/tensors with one
-// float32 tensor whose innermost dimension is the channel count (frames of C values at a
-// known framerate). Src: other/tensors float32 "C:size", framerate rate/hop (sliding) or
-// 0/1 (triggered). One output buffer per window, from an own buffer pool (the hot path does
+// Sink: audio/x-raw F32LE interleaved (any rate and channel count), or a tensor stream of one
+// float32 tensor "C:N..." whose innermost dimension is the channel count C and the rest N
+// frames (static other/tensors, the legacy other/tensor, or flexible other/tensors: the
+// shape is then read from each buffer's header and must not change). The frame rate of a
+// tensor stream is its framerate, NNStreamer's rule (plugins/common/tensorcaps.h): frames
+// per second whatever N is; the first buffer's duration must agree (N / framerate), or the
+// stream is refused saying so. Src: other/tensors float32 "C:size", framerate rate/hop
+// (sliding: windows per second) or 0/1 (triggered). One output buffer per window, from an own buffer pool (the hot path does
 // not allocate), with:
 //   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
 //             the PTS of the run's first buffer (else the segment start);
@@ -41,6 +45,9 @@ struct State {
   std::unique_ptr<edge::signal::Windower> windower;
   int channels = 0;
   int rate = 0;  // frames per second
+  bool tensors = false;        // the input is a tensor stream
+  bool flexible = false;       // ... whose buffers carry NNStreamer's header
+  bool check_duration = false;  // the next buffer's duration is checked against the rate
   GstBufferPool* pool = nullptr;
   gsize window_bytes = 0;
   GstSegment segment;
@@ -81,17 +88,48 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     GST_STATIC_CAPS("audio/x-raw, format=(string)F32LE, layout=(string)interleaved, "
                     "rate=(int)[1,2147483647], channels=(int)[1,65535]; "
                     "other/tensors, format=(string)static, num_tensors=(int)1, "
-                    "types=(string)float32, framerate=(fraction)[0/1,2147483647/1]"));
+                    "types=(string)float32, framerate=(fraction)[1/2147483647,2147483647/1]; "
+                    "other/tensor, type=(string)float32, "
+                    "framerate=(fraction)[1/2147483647,2147483647/1]; "
+                    "other/tensors, format=(string)flexible, "
+                    "framerate=(fraction)[1/2147483647,2147483647/1]"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("other/tensors, format=(string)static, num_tensors=(int)1, "
                     "types=(string)float32, framerate=(fraction)[0/1,2147483647/1]"));
 
-// Reads channels and frame rate from the sink caps. False with *error on failure.
-static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* error) {
+// The frame rate of a tensor stream: its framerate (frames per second, NNStreamer's rule).
+static bool tensor_frame_rate(const edge::gst::TensorsInfo& info, int* rate, std::string* error) {
+  if (info.rate_n <= 0 || info.rate_d <= 0 || info.rate_n % info.rate_d != 0) {
+    *error = edge::msg("edgewindow needs a whole number of frames per second; the tensor caps "
+                       "have framerate=",
+                       info.rate_n, "/", info.rate_d);
+    return false;
+  }
+  *rate = info.rate_n / info.rate_d;
+  return true;
+}
+
+// Channels of a float32 "C:N..." tensor. False with *error otherwise.
+static bool tensor_channels(const edge::gst::TensorDesc& desc, int* channels, std::string* error) {
+  if (desc.type != edge::DType::kFloat32 || desc.shape.empty()) {
+    *error = edge::msg("expected one float32 tensor, got ", edge::dtype_name(desc.type), " ",
+                       edge::gst::dims_to_string(desc.shape));
+    return false;
+  }
+  *channels = desc.shape.back();
+  return true;
+}
+
+// Reads the input format from the sink caps: channels (0 for flexible tensors, known at the
+// first buffer), frame rate, and whether it is a tensor stream. False with *error on failure.
+static bool input_format(GstCaps* caps, int* channels, int* rate, bool* tensors, bool* flexible,
+                         std::string* error) {
   GstStructure* s = gst_caps_get_structure(caps, 0);
-  if (gst_structure_has_name(s, "audio/x-raw")) {
+  *tensors = !gst_structure_has_name(s, "audio/x-raw");
+  *flexible = false;
+  if (!*tensors) {
     if (!gst_structure_get_int(s, "channels", channels) ||
         !gst_structure_get_int(s, "rate", rate)) {
       *error = "audio caps without rate or channels";
@@ -100,37 +138,23 @@ static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* e
     return true;
   }
   edge::gst::TensorsInfo info;
-  if (!edge::gst::tensors_caps_parse(caps, &info, error)) return false;
-  const edge::Shape& shape = info.tensors[0].shape;
-  if (info.tensors[0].type != edge::DType::kFloat32 || shape.empty()) {
-    *error = "expected one float32 tensor";
+  if (!edge::gst::tensors_caps_parse_any(caps, &info, error)) return false;
+  if (!tensor_frame_rate(info, rate, error)) return false;
+  *flexible = info.flexible;
+  if (info.flexible) {
+    *channels = 0;
+    return true;
+  }
+  if (info.tensors.size() != 1) {
+    *error = edge::msg("expected one tensor, got ", info.tensors.size());
     return false;
   }
-  *channels = shape.back();
-  const int64_t frames_per_tensor = edge::shape_elements(shape) / shape.back();
-  if (info.rate_n <= 0 || (static_cast<int64_t>(info.rate_n) * frames_per_tensor) % info.rate_d) {
-    *error = edge::msg(
-        "edgewindow needs a known integer frame rate; tensor caps have framerate=", info.rate_n,
-        "/", info.rate_d, " with ", frames_per_tensor, " frame(s) per tensor");
-    return false;
-  }
-  const int64_t r = static_cast<int64_t>(info.rate_n) * frames_per_tensor / info.rate_d;
-  if (r < 1 || r > G_MAXINT) {
-    *error = edge::msg("tensor frame rate ", r, " is out of range");
-    return false;
-  }
-  *rate = static_cast<int>(r);
-  return true;
+  return tensor_channels(info.tensors[0], channels, error);
 }
 
-static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
+// Builds the windower for `channels` at `rate` and announces the output caps.
+static gboolean configure_windows(GstEdgeWindow* self, int channels, int rate) {
   State* st = self->state;
-  int channels = 0, rate = 0;
-  std::string error;
-  if (!input_format(caps, &channels, &rate, &error)) {
-    GST_ERROR_OBJECT(self, "cannot window caps %" GST_PTR_FORMAT ": %s", caps, error.c_str());
-    return FALSE;
-  }
   GST_OBJECT_LOCK(self);
   Settings s = *self->settings;
   GST_OBJECT_UNLOCK(self);
@@ -184,6 +208,51 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   gboolean ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(out_caps));
   gst_caps_unref(out_caps);
   return ok;
+}
+
+static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
+  State* st = self->state;
+  int channels = 0, rate = 0;
+  bool tensors = false, flexible = false;
+  std::string error;
+  if (!input_format(caps, &channels, &rate, &tensors, &flexible, &error)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgewindow cannot window this stream: %s",
+                                                error.c_str()),
+                      ("caps %" GST_PTR_FORMAT, caps));
+    return FALSE;
+  }
+  st->tensors = tensors;
+  st->flexible = flexible;
+  st->check_duration = tensors;
+  if (flexible) {  // the channels come with the first buffer's header
+    st->windower.reset();
+    st->drop_pool();
+    st->channels = 0;
+    st->rate = rate;
+    return TRUE;
+  }
+  return configure_windows(self, channels, rate);
+}
+
+// A tensor buffer's duration against the frame rate: N frames last N / rate. A stream that
+// means tensors per second by framerate (not NNStreamer's rule) is refused, saying so.
+static bool duration_fits(GstEdgeWindow* self, GstBuffer* buffer, gsize frames) {
+  State* st = self->state;
+  st->check_duration = false;
+  const GstClockTime duration = GST_BUFFER_DURATION(buffer);
+  if (!GST_CLOCK_TIME_IS_VALID(duration) || frames < 2) return true;
+  const GstClockTime expected = gst_util_uint64_scale_int(frames, GST_SECOND, st->rate);
+  const GstClockTime tolerance = GST_MSECOND + expected / 100;
+  if (duration + tolerance >= expected && duration <= expected + tolerance) return true;
+  GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                    ("edgewindow: a tensor of %" G_GSIZE_FORMAT " frames lasts %" GST_TIME_FORMAT
+                     ", but its framerate (%d frames per second) says %" GST_TIME_FORMAT
+                     ": edgewindow reads a tensor stream's framerate as frames per second, "
+                     "NNStreamer's rule for audio tensors, whatever the frames per tensor",
+                     frames, GST_TIME_ARGS(duration), st->rate, GST_TIME_ARGS(expected)),
+                    ("a framerate of tensors per second would be %d/%" G_GSIZE_FORMAT " here",
+                     st->rate, frames));
+  return false;
 }
 
 // Pushes the ready window. Returns the downstream flow.
@@ -252,6 +321,33 @@ static void new_clip(State* st) {
 static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   GstEdgeWindow* self = GST_EDGE_WINDOW(parent);
   State* st = self->state;
+  gsize header = 0;  // bytes of NNStreamer's header in front of a flexible tensor's data
+  if (st->flexible) {
+    edge::gst::TensorDesc desc;
+    std::string error;
+    int channels = 0;
+    if (gst_buffer_n_memory(buffer) != 1)
+      error = edge::msg("expected one tensor per buffer, got ", gst_buffer_n_memory(buffer));
+    if (!error.empty() || !edge::gst::flexible_tensor_info(buffer, 0, &desc, &header, &error) ||
+        !tensor_channels(desc, &channels, &error)) {
+      GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("edgewindow: %s", error.c_str()), (nullptr));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_ERROR;
+    }
+    if (st->windower && channels != st->channels) {
+      GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                        ("edgewindow: a flexible tensor of %d channels after %d: the channel "
+                         "count cannot change within a stream",
+                         channels, st->channels),
+                        (nullptr));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_ERROR;
+    }
+    if (!st->windower && !configure_windows(self, channels, st->rate)) {
+      gst_buffer_unref(buffer);
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
+  }
   if (!st->windower) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgewindow received data before caps"), (nullptr));
     gst_buffer_unref(buffer);
@@ -298,18 +394,24 @@ static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer
     return GST_FLOW_ERROR;
   }
   const gsize frame_bytes = static_cast<gsize>(st->channels) * sizeof(float);
-  if (map.size % frame_bytes != 0) {
+  const gsize bytes = map.size - header;
+  if (bytes % frame_bytes != 0) {
     GST_ELEMENT_ERROR(self, STREAM, FORMAT,
                       ("edgewindow: a buffer of %" G_GSIZE_FORMAT
                        " bytes is not a whole number of frames (%d channels x 4 bytes)",
-                       map.size, st->channels),
+                       bytes, st->channels),
                       ("caps promise float32 frames of %d channels", st->channels));
     gst_buffer_unmap(buffer, &map);
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
-  const float* data = reinterpret_cast<const float*>(map.data);
-  size_t frames = map.size / frame_bytes;
+  const float* data = reinterpret_cast<const float*>(map.data + header);
+  size_t frames = bytes / frame_bytes;
+  if (st->check_duration && !duration_fits(self, buffer, frames)) {
+    gst_buffer_unmap(buffer, &map);
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
   try {
     while (ret == GST_FLOW_OK) {
       if (st->windower->window_ready()) {
