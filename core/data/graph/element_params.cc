@@ -4,6 +4,8 @@
 
 #include "io/imu_source_params.h"
 #include "post/label_sink_params.h"
+#include "signal/capture_params.h"
+#include "signal/level_params.h"
 #include "signal/normalize_params.h"
 #include "signal/reshape_params.h"
 #include "signal/spectrum_params.h"
@@ -16,6 +18,7 @@ const std::vector<const params::Table*>& all_element_params() {
     std::vector<const params::Table*> t = {
         &io::imu_source_params(),  &post::label_sink_params(), &signal::normalize_params(),
         &signal::reshape_params(), &spectrum_params(),         &signal::window_params(),
+        &signal::capture_params(), &signal::gate_params(),
     };
     std::sort(t.begin(), t.end(), [](const params::Table* a, const params::Table* b) {
       return a->element < b->element;
