@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -149,7 +150,8 @@ void run_pipeline(const std::vector<std::string>& argv,
     if (stop_deadline_us && (stop_signal_count() > 1 || g_get_monotonic_time() > stop_deadline_us))
       break;
     GstMessage* message = gst_bus_timed_pop_filtered(
-        bus, 200 * GST_MSECOND, GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+        bus, 200 * GST_MSECOND,
+        GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING));
     if (on_poll) {
       PipelineProgress progress;
       if (source) {
@@ -161,6 +163,16 @@ void run_pipeline(const std::vector<std::string>& argv,
       on_poll(progress);
     }
     if (!message) continue;
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_WARNING) {
+      // Not the end, but never unseen (a live source that lost audio or its server).
+      GError* err = nullptr;
+      gst_message_parse_warning(message, &err, nullptr);
+      std::fprintf(stderr, "edgestream: warning: %s: %s\n",
+                   GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), err ? err->message : "?");
+      if (err) g_error_free(err);
+      gst_message_unref(message);
+      continue;
+    }
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
       GError* err = nullptr;
       gchar* debug = nullptr;
