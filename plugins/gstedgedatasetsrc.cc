@@ -3,18 +3,20 @@
 #include <gst/audio/audio.h>
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/error.h"
 #include "datasets/dataset.h"
 #include "datasets/gesture_csv.h"
+#include "datasets/source_params.h"
 #include "io/audio_file.h"
 #include "io/path_guard.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "signal/resample.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_dataset_src_debug);
@@ -26,55 +28,18 @@ using edge::datasets::Dataset;
 using edge::datasets::Entry;
 using edge::datasets::Layout;
 
-constexpr guint kDefaultChunkFrames = 4096;
-constexpr guint kMaxChunkFrames = 1 << 20;
-constexpr guint kDefaultGestureRate = 100;
-constexpr guint kMaxGestureRate = 1000000;
-constexpr guint kMaxGestureRows = 1 << 20;
-constexpr guint64 kDefaultSeed = 0;
+using edge::datasets::OnMissing;
 
-enum {
-  PROP_0,
-  PROP_LOCATION,
-  PROP_LAYOUT,
-  PROP_FOLDS,
-  PROP_CLASSES,
-  PROP_ESC10,
-  PROP_RELABEL,
-  PROP_SHUFFLE,
-  PROP_SEED,
-  PROP_ON_MISSING,
-  PROP_CHUNK_FRAMES,
-  PROP_GESTURE_RATE,
-  PROP_GESTURE_ROWS,
-  PROP_CLIPS_TOTAL,
-  PROP_CLIPS_EMITTED,
-  PROP_CLIPS_SKIPPED,
-  PROP_SHARD,
-  PROP_RATE,
-  PROP_CHANNELS,
-};
+// Property values (declared in core/data/datasets/source_params.h), under the object lock.
+using Settings = edge::datasets::SourceSettings;
+using Statistics = edge::datasets::SourceStatistics;
 
-struct Settings {
-  std::string location;
-  GstEdgeDatasetSrcLayout layout = GST_EDGE_DATASET_SRC_LAYOUT_AUTO;
-  std::string folds_text;
+// The lists parsed once at start (the parameter checks have validated their text).
+struct Selection {
   std::vector<int> folds;
-  std::string classes_text;
   std::vector<std::string> classes;
-  gboolean esc10 = FALSE;
-  gboolean relabel = FALSE;
-  gboolean shuffle = FALSE;
-  guint64 seed = kDefaultSeed;
-  GstEdgeDatasetSrcOnMissing on_missing = GST_EDGE_DATASET_SRC_ON_MISSING_ERROR;
-  guint chunk_frames = kDefaultChunkFrames;
-  guint gesture_rate = kDefaultGestureRate;
-  guint gesture_rows = 0;
-  // Shard K of N (1-based) of the clip list after filter and shuffle; 1/1 keeps all.
-  int shard_index = 1;
+  int shard_index = 1;  // 1-based
   int shard_count = 1;
-  guint rate = 0;      // 0: each clip's own
-  guint channels = 0;  // 0: each clip's own; 1: mixed down to mono
 };
 
 // Built in start(), dropped in stop(); touched by the streaming thread only.
@@ -110,11 +75,15 @@ struct State {
 
 struct EdgeDatasetSrcPrivate {
   Settings settings;
+  Statistics statistics;  // written with params::publish by the streaming thread
   std::unique_ptr<State> state;
-  std::atomic<guint64> clips_total{0};
-  std::atomic<guint64> clips_emitted{0};
-  std::atomic<guint64> clips_skipped{0};
 };
+
+namespace {
+
+void count(guint64* counter, guint64 value) { edge::params::publish(counter, value); }
+
+}  // namespace
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -124,55 +93,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 #define gst_edge_dataset_src_parent_class parent_class
 G_DEFINE_TYPE(GstEdgeDatasetSrc, gst_edge_dataset_src, GST_TYPE_PUSH_SRC)
 
-GType gst_edge_dataset_src_layout_get_type(void) {
-  static gsize id = 0;
-  static const GEnumValue values[] = {
-      {GST_EDGE_DATASET_SRC_LAYOUT_AUTO, "Detect from the files present", "auto"},
-      {GST_EDGE_DATASET_SRC_LAYOUT_ESC50, "ESC-50: meta/esc50.csv, audio/", "esc50"},
-      {GST_EDGE_DATASET_SRC_LAYOUT_URBANSOUND8K,
-       "UrbanSound8K: metadata/UrbanSound8K.csv or metadata.csv, audio/fold<N>/", "urbansound8k"},
-      {GST_EDGE_DATASET_SRC_LAYOUT_DCASE,
-       "DCASE acoustic scenes: tab-separated meta.csv, evaluation_setup/", "dcase"},
-      {GST_EDGE_DATASET_SRC_LAYOUT_FOLDERS, "One folder of audio files per class", "folders"},
-      {GST_EDGE_DATASET_SRC_LAYOUT_GESTURE_CSV, "One gesture CSV file per class", "gesture-csv"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&id)) {
-    g_once_init_leave(&id, g_enum_register_static("GstEdgeDatasetSrcLayout", values));
-  }
-  return id;
-}
-
-GType gst_edge_dataset_src_on_missing_get_type(void) {
-  static gsize id = 0;
-  static const GEnumValue values[] = {
-      {GST_EDGE_DATASET_SRC_ON_MISSING_ERROR, "Stop with an error naming the clip", "error"},
-      {GST_EDGE_DATASET_SRC_ON_MISSING_SKIP, "Warn on the bus, count it and go on", "skip"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&id)) {
-    g_once_init_leave(&id, g_enum_register_static("GstEdgeDatasetSrcOnMissing", values));
-  }
-  return id;
-}
-
 namespace {
-
-Layout to_core_layout(GstEdgeDatasetSrcLayout layout) {
-  switch (layout) {
-    case GST_EDGE_DATASET_SRC_LAYOUT_ESC50:
-      return Layout::kEsc50;
-    case GST_EDGE_DATASET_SRC_LAYOUT_URBANSOUND8K:
-      return Layout::kUrbanSound8k;
-    case GST_EDGE_DATASET_SRC_LAYOUT_DCASE:
-      return Layout::kDcase;
-    case GST_EDGE_DATASET_SRC_LAYOUT_FOLDERS:
-      return Layout::kFolders;
-    case GST_EDGE_DATASET_SRC_LAYOUT_GESTURE_CSV:
-      return Layout::kGestureCsv;
-    case GST_EDGE_DATASET_SRC_LAYOUT_AUTO:
-      break;
-  }
-  return Layout::kAuto;
-}
 
 GstCaps* make_caps(int rate, int channels) {
   GstAudioInfo info;
@@ -268,8 +189,8 @@ gboolean begin_clip(GstEdgeDatasetSrc* self, State& st) {
 // A clip that cannot be emitted: an error, or a warning and a skip.
 GstFlowReturn refuse_clip(GstEdgeDatasetSrc* self, State& st, const Entry& e, bool missing,
                           const std::string& why) {
-  if (st.settings.on_missing == GST_EDGE_DATASET_SRC_ON_MISSING_SKIP) {
-    self->priv->clips_skipped++;
+  if (st.settings.on_missing == OnMissing::kSkip) {
+    count(&self->priv->statistics.clips_skipped, self->priv->statistics.clips_skipped + 1);
     if (missing) {
       GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
                           ("Skipping %s: file not found (%s).", e.path.c_str(), e.origin.c_str()),
@@ -316,7 +237,7 @@ GstFlowReturn next_clip(GstEdgeDatasetSrc* self, State& st) {
       continue;
     }
     if (!begin_clip(self, st)) return GST_FLOW_ERROR;  // already posted, naming the clip
-    self->priv->clips_emitted++;
+    count(&self->priv->statistics.clips_emitted, self->priv->statistics.clips_emitted + 1);
     return GST_FLOW_OK;
   }
   return GST_FLOW_EOS;
@@ -435,9 +356,10 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
   GST_OBJECT_LOCK(self);
   st->settings = self->priv->settings;
   GST_OBJECT_UNLOCK(self);
-  self->priv->clips_total = 0;
-  self->priv->clips_emitted = 0;
-  self->priv->clips_skipped = 0;
+  Statistics& stats = self->priv->statistics;
+  count(&stats.clips_total, 0);
+  count(&stats.clips_emitted, 0);
+  count(&stats.clips_skipped, 0);
   const Settings& s = st->settings;
   if (s.location.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("No dataset location given."),
@@ -445,18 +367,22 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
     return FALSE;
   }
   try {
+    Selection pick;
+    pick.folds = edge::datasets::parse_fold_list(s.folds, "folds");
+    pick.classes = edge::datasets::parse_name_list(s.classes, "classes");
+    std::tie(pick.shard_index, pick.shard_count) = edge::datasets::parse_shard(s.shard, "shard");
     edge::datasets::LoadOptions load;
-    load.layout = to_core_layout(s.layout);
+    load.layout = s.layout;
     load.gesture_rows = static_cast<int>(s.gesture_rows);
     st->dataset = edge::datasets::load_dataset(s.location, load);
     edge::datasets::Filter filter;
-    filter.folds = s.folds;
-    filter.classes = s.classes;
+    filter.folds = pick.folds;
+    filter.classes = pick.classes;
     filter.esc10 = s.esc10;
     filter.relabel = s.relabel;
     edge::datasets::apply_filter(&st->dataset, filter);
     if (s.shuffle) edge::datasets::shuffle_entries(&st->dataset.entries, s.seed);
-    edge::datasets::select_shard(&st->dataset.entries, s.shard_index, s.shard_count);
+    edge::datasets::select_shard(&st->dataset.entries, pick.shard_index, pick.shard_count);
   } catch (const edge::io::PathEscapeError& err) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                       ("Dataset %s: entry refused: %s", s.location.c_str(), err.what()),
@@ -465,7 +391,7 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
   } catch (const std::exception& err) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
                       ("Cannot load dataset %s: %s", s.location.c_str(), err.what()),
-                      ("layout=%s", edge::datasets::layout_name(to_core_layout(s.layout))));
+                      ("layout=%s", edge::datasets::layout_name(s.layout)));
     return FALSE;
   }
   if ((s.rate != 0 || s.channels != 0) && st->dataset.layout == Layout::kGestureCsv) {
@@ -483,7 +409,7 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
   GST_INFO_OBJECT(self, "%s dataset %s: %zu clips, %zu classes",
                   edge::datasets::layout_name(st->dataset.layout), st->dataset.root.c_str(),
                   st->dataset.entries.size(), st->dataset.classes.size());
-  self->priv->clips_total = st->dataset.entries.size();
+  count(&stats.clips_total, st->dataset.entries.size());
   self->priv->state = std::move(st);
   return TRUE;
 }
@@ -518,168 +444,11 @@ gboolean edge_dataset_src_query(GstBaseSrc* base, GstQuery* query) {
   return GST_BASE_SRC_CLASS(parent_class)->query(base, query);
 }
 
-bool streaming(GstEdgeDatasetSrc* self, const GParamSpec* pspec) {
-  GstState state = GST_STATE(self);
-  if (state == GST_STATE_PAUSED || state == GST_STATE_PLAYING) {
-    g_warning(
-        "edgedatasetsrc: property '%s' cannot change while the element is %s; "
-        "set it in the NULL or READY state",
-        pspec->name, gst_element_state_get_name(state));
-    return true;
-  }
-  return false;
+void* settings_of(GObject* object) { return &GST_EDGE_DATASET_SRC(object)->priv->settings; }
+const void* statistics_of(GObject* object) {
+  return &GST_EDGE_DATASET_SRC(object)->priv->statistics;
 }
-
-void edge_dataset_src_set_property(GObject* object, guint prop_id, const GValue* value,
-                                   GParamSpec* pspec) {
-  GstEdgeDatasetSrc* self = GST_EDGE_DATASET_SRC(object);
-  if (streaming(self, pspec)) return;
-  Settings& s = self->priv->settings;
-  // Parse lists before taking the lock; a wrong value keeps the old one.
-  if (prop_id == PROP_FOLDS || prop_id == PROP_CLASSES || prop_id == PROP_SHARD) {
-    const gchar* text = g_value_get_string(value);
-    std::string str = text ? text : "";
-    try {
-      if (prop_id == PROP_SHARD) {
-        const std::pair<int, int> shard = edge::datasets::parse_shard(str, "shard");
-        GST_OBJECT_LOCK(self);
-        s.shard_index = shard.first;
-        s.shard_count = shard.second;
-        GST_OBJECT_UNLOCK(self);
-      } else if (prop_id == PROP_FOLDS) {
-        std::vector<int> folds = edge::datasets::parse_fold_list(str, "folds");
-        GST_OBJECT_LOCK(self);
-        s.folds_text = str;
-        s.folds = std::move(folds);
-        GST_OBJECT_UNLOCK(self);
-      } else {
-        std::vector<std::string> classes = edge::datasets::parse_name_list(str, "classes");
-        GST_OBJECT_LOCK(self);
-        s.classes_text = str;
-        s.classes = std::move(classes);
-        GST_OBJECT_UNLOCK(self);
-      }
-    } catch (const std::exception& err) {
-      g_warning("edgedatasetsrc: %s; value refused, keeping the previous one", err.what());
-    }
-    return;
-  }
-  GST_OBJECT_LOCK(self);
-  switch (prop_id) {
-    case PROP_LOCATION: {
-      const gchar* text = g_value_get_string(value);
-      s.location = text ? text : "";
-      break;
-    }
-    case PROP_LAYOUT:
-      s.layout = static_cast<GstEdgeDatasetSrcLayout>(g_value_get_enum(value));
-      break;
-    case PROP_ESC10:
-      s.esc10 = g_value_get_boolean(value);
-      break;
-    case PROP_RELABEL:
-      s.relabel = g_value_get_boolean(value);
-      break;
-    case PROP_SHUFFLE:
-      s.shuffle = g_value_get_boolean(value);
-      break;
-    case PROP_SEED:
-      s.seed = g_value_get_uint64(value);
-      break;
-    case PROP_ON_MISSING:
-      s.on_missing = static_cast<GstEdgeDatasetSrcOnMissing>(g_value_get_enum(value));
-      break;
-    case PROP_CHUNK_FRAMES:
-      s.chunk_frames = g_value_get_uint(value);
-      break;
-    case PROP_GESTURE_RATE:
-      s.gesture_rate = g_value_get_uint(value);
-      break;
-    case PROP_GESTURE_ROWS:
-      s.gesture_rows = g_value_get_uint(value);
-      break;
-    case PROP_RATE:
-      s.rate = g_value_get_uint(value);
-      break;
-    case PROP_CHANNELS:
-      s.channels = g_value_get_uint(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-void edge_dataset_src_get_property(GObject* object, guint prop_id, GValue* value,
-                                   GParamSpec* pspec) {
-  GstEdgeDatasetSrc* self = GST_EDGE_DATASET_SRC(object);
-  EdgeDatasetSrcPrivate* p = self->priv;
-  const Settings& s = p->settings;
-  GST_OBJECT_LOCK(self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string(value, s.location.c_str());
-      break;
-    case PROP_LAYOUT:
-      g_value_set_enum(value, s.layout);
-      break;
-    case PROP_FOLDS:
-      g_value_set_string(value, s.folds_text.c_str());
-      break;
-    case PROP_CLASSES:
-      g_value_set_string(value, s.classes_text.c_str());
-      break;
-    case PROP_SHARD: {
-      gchar* text = g_strdup_printf("%d/%d", s.shard_index, s.shard_count);
-      g_value_take_string(value, text);
-      break;
-    }
-    case PROP_ESC10:
-      g_value_set_boolean(value, s.esc10);
-      break;
-    case PROP_RELABEL:
-      g_value_set_boolean(value, s.relabel);
-      break;
-    case PROP_SHUFFLE:
-      g_value_set_boolean(value, s.shuffle);
-      break;
-    case PROP_SEED:
-      g_value_set_uint64(value, s.seed);
-      break;
-    case PROP_ON_MISSING:
-      g_value_set_enum(value, s.on_missing);
-      break;
-    case PROP_CHUNK_FRAMES:
-      g_value_set_uint(value, s.chunk_frames);
-      break;
-    case PROP_GESTURE_RATE:
-      g_value_set_uint(value, s.gesture_rate);
-      break;
-    case PROP_GESTURE_ROWS:
-      g_value_set_uint(value, s.gesture_rows);
-      break;
-    case PROP_RATE:
-      g_value_set_uint(value, s.rate);
-      break;
-    case PROP_CHANNELS:
-      g_value_set_uint(value, s.channels);
-      break;
-    case PROP_CLIPS_TOTAL:
-      g_value_set_uint64(value, p->clips_total.load());
-      break;
-    case PROP_CLIPS_EMITTED:
-      g_value_set_uint64(value, p->clips_emitted.load());
-      break;
-    case PROP_CLIPS_SKIPPED:
-      g_value_set_uint64(value, p->clips_skipped.load());
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+const edge::gst::ParamBinding kParams = {edge::datasets::source_params, settings_of, statistics_of};
 
 void edge_dataset_src_finalize(GObject* object) {
   GstEdgeDatasetSrc* self = GST_EDGE_DATASET_SRC(object);
@@ -704,111 +473,16 @@ static void gst_edge_dataset_src_class_init(GstEdgeDatasetSrcClass* klass) {
   GstPushSrcClass* push_class = GST_PUSH_SRC_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(edge_dataset_src_debug, "edgedatasetsrc", 0, "edgestream dataset source");
 
-  gobject_class->set_property = edge_dataset_src_set_property;
-  gobject_class->get_property = edge_dataset_src_get_property;
   gobject_class->finalize = edge_dataset_src_finalize;
+  edge::gst::install_params(gobject_class, kParams);
   base_class->start = edge_dataset_src_start;
   base_class->stop = edge_dataset_src_stop;
   base_class->negotiate = edge_dataset_src_negotiate;
   base_class->query = edge_dataset_src_query;
   push_class->create = edge_dataset_src_create;
 
-  const GParamFlags rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  const GParamFlags ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_LOCATION,
-      g_param_spec_string("location", "Location", "Dataset root folder", "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LAYOUT,
-      g_param_spec_enum("layout", "Layout", "Dataset layout (auto: detect from the files present)",
-                        gst_edge_dataset_src_layout_get_type(), GST_EDGE_DATASET_SRC_LAYOUT_AUTO,
-                        rw));
-  g_object_class_install_property(
-      gobject_class, PROP_FOLDS,
-      g_param_spec_string("folds", "Folds",
-                          "Comma-separated folds to emit, e.g. \"1,2\" (empty: all folds)", "",
-                          rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CLASSES,
-      g_param_spec_string("classes", "Classes",
-                          "Comma-separated class names to emit, e.g. \"dog,rain\" (empty: all)", "",
-                          rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SHARD,
-      g_param_spec_string("shard", "Shard",
-                          "K/N: emit only the K-th of N deterministic parts of the clip list "
-                          "(clips K, K+N, K+2N... after filters and shuffle), for parallel and "
-                          "distributed dataset runs",
-                          "1/1", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ESC10,
-      g_param_spec_boolean("esc10", "ESC-10", "Only the ESC-10 subset (esc50 layout)", FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RELABEL,
-      g_param_spec_boolean("relabel", "Relabel",
-                           "Renumber label indices 0..N-1 over the classes kept by classes/esc10 "
-                           "(folds do not change them)",
-                           FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SHUFFLE,
-      g_param_spec_boolean("shuffle", "Shuffle",
-                           "Emit clips in a deterministic shuffled order (see seed)", FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SEED,
-      g_param_spec_uint64("seed", "Seed", "Shuffle seed (mt19937_64; same seed, same order)", 0,
-                          G_MAXUINT64, kDefaultSeed, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ON_MISSING,
-      g_param_spec_enum("on-missing", "On missing",
-                        "What a missing or unreadable clip does: error, or skip with a warning",
-                        gst_edge_dataset_src_on_missing_get_type(),
-                        GST_EDGE_DATASET_SRC_ON_MISSING_ERROR, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHUNK_FRAMES,
-      g_param_spec_uint("chunk-frames", "Chunk frames",
-                        "Frames per buffer (the last buffer of a clip may be shorter)", 1,
-                        kMaxChunkFrames, kDefaultChunkFrames, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_GESTURE_RATE,
-      g_param_spec_uint("gesture-rate", "Gesture rate",
-                        "Nominal sample rate of gesture CSV rows, in Hz", 1, kMaxGestureRate,
-                        kDefaultGestureRate, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_GESTURE_ROWS,
-      g_param_spec_uint("gesture-rows", "Gesture rows",
-                        "Rows per gesture recording (0: recordings separated by blank lines)", 0,
-                        kMaxGestureRows, 0, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RATE,
-      g_param_spec_uint("rate", "Rate",
-                        "Resample every clip to this rate in Hz, each clip as if alone, in the "
-                        "same pass as its decoding (0: each clip's own rate)",
-                        0, edge::signal::Resampler::kMaxRate, 0, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHANNELS,
-      g_param_spec_uint("channels", "Channels",
-                        "1: mix every clip down to mono (the mean of its channels); 0: keep each "
-                        "clip's channels",
-                        0, 1, 0, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CLIPS_TOTAL,
-      g_param_spec_uint64("clips-total", "Clips total",
-                          "Clips selected by the filters (known after start)", 0, G_MAXUINT64, 0,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_CLIPS_EMITTED,
-      g_param_spec_uint64("clips-emitted", "Clips emitted", "Clips started downstream so far", 0,
-                          G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_CLIPS_SKIPPED,
-      g_param_spec_uint64("clips-skipped", "Clips skipped",
-                          "Missing or unreadable clips skipped (on-missing=skip)", 0, G_MAXUINT64,
-                          0, ro));
-
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "edgestream dataset source", "Source/Audio",
-      "Emits the clips of an audio or gesture dataset (ESC-50, UrbanSound8K, DCASE, folder per "
-      "class, gesture CSV) as F32LE audio with label, fold and clip id metadata",
-      "edgestream");
+  gst_element_class_set_static_metadata(element_class, "edgestream dataset source", "Source/Audio",
+                                        edge::datasets::source_params().summary.c_str(),
+                                        "edgestream");
 }

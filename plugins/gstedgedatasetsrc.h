@@ -25,7 +25,8 @@
 // with a RESOURCE error naming the file and line. A missing or unreadable clip
 // is a RESOURCE error naming it, or with on-missing=skip a warning per clip on
 // the bus and +1 on clips-skipped. Core: core/data/datasets/dataset.h,
-// core/runtime/io/audio_file.h. Details: docs/datasets.md.
+// core/runtime/io/audio_file.h; properties: core/data/datasets/source_params.h. Details:
+// docs/datasets.md.
 #pragma once
 
 #include <gst/base/gstpushsrc.h>
@@ -37,23 +38,6 @@ G_BEGIN_DECLS
 #define GST_EDGE_DATASET_SRC(obj) \
   (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_EDGE_DATASET_SRC, GstEdgeDatasetSrc))
 #define GST_IS_EDGE_DATASET_SRC(obj) (G_TYPE_CHECK_INSTANCE_TYPE((obj), GST_TYPE_EDGE_DATASET_SRC))
-
-typedef enum {
-  GST_EDGE_DATASET_SRC_LAYOUT_AUTO = 0,
-  GST_EDGE_DATASET_SRC_LAYOUT_ESC50 = 1,
-  GST_EDGE_DATASET_SRC_LAYOUT_URBANSOUND8K = 2,
-  GST_EDGE_DATASET_SRC_LAYOUT_DCASE = 3,
-  GST_EDGE_DATASET_SRC_LAYOUT_FOLDERS = 4,
-  GST_EDGE_DATASET_SRC_LAYOUT_GESTURE_CSV = 5,
-} GstEdgeDatasetSrcLayout;
-
-typedef enum {
-  GST_EDGE_DATASET_SRC_ON_MISSING_ERROR = 0,
-  GST_EDGE_DATASET_SRC_ON_MISSING_SKIP = 1,
-} GstEdgeDatasetSrcOnMissing;
-
-GType gst_edge_dataset_src_layout_get_type(void);
-GType gst_edge_dataset_src_on_missing_get_type(void);
 
 typedef struct _GstEdgeDatasetSrc GstEdgeDatasetSrc;
 typedef struct _GstEdgeDatasetSrcClass GstEdgeDatasetSrcClass;

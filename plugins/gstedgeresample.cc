@@ -10,14 +10,17 @@
 
 #include "common/error.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "signal/resample.h"
+#include "signal/resample_params.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_resample_debug);
 #define GST_CAT_DEFAULT edge_resample_debug
 
 namespace {
 
-enum { PROP_0, PROP_KERNEL };
+// Property values (declared in core/runtime/signal/resample_params.h), under the object lock.
+using Settings = edge::signal::ResampleSettings;
 
 // Streaming state: built in set_caps, used from the streaming thread.
 struct State {
@@ -40,7 +43,7 @@ struct State {
 struct _GstEdgeResample {
   GstBaseTransform parent;
   State* state;
-  std::string* kernel;  // object lock
+  Settings* settings;  // object lock
 };
 
 G_DEFINE_TYPE(GstEdgeResample, gst_edge_resample, GST_TYPE_BASE_TRANSFORM)
@@ -172,7 +175,7 @@ gboolean set_caps(GstBaseTransform* trans, GstCaps* incaps, GstCaps* outcaps) {
   gst_base_transform_set_passthrough(trans, st->resampler == nullptr);
   new_run(st);
   GST_OBJECT_LOCK(self);
-  *self->kernel = kernel;
+  self->settings->kernel = kernel;
   GST_OBJECT_UNLOCK(self);
   return TRUE;
 }
@@ -317,24 +320,13 @@ gboolean stop(GstBaseTransform* trans) {
   return TRUE;
 }
 
-void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
-  GstEdgeResample* self = GST_EDGE_RESAMPLE(object);
-  switch (id) {
-    case PROP_KERNEL:
-      GST_OBJECT_LOCK(self);
-      g_value_set_string(value, self->kernel->c_str());
-      GST_OBJECT_UNLOCK(self);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-}
+void* settings_of(GObject* object) { return GST_EDGE_RESAMPLE(object)->settings; }
+const edge::gst::ParamBinding kParams = {edge::signal::resample_params, settings_of};
 
 void finalize(GObject* object) {
   GstEdgeResample* self = GST_EDGE_RESAMPLE(object);
   delete self->state;
-  delete self->kernel;
+  delete self->settings;
   G_OBJECT_CLASS(gst_edge_resample_parent_class)->finalize(object);
 }
 
@@ -342,7 +334,7 @@ void finalize(GObject* object) {
 
 static void gst_edge_resample_init(GstEdgeResample* self) {
   self->state = new State();
-  self->kernel = new std::string("none");
+  self->settings = new Settings();
   gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
 }
 
@@ -352,15 +344,8 @@ static void gst_edge_resample_class_init(GstEdgeResampleClass* klass) {
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(edge_resample_debug, "edgeresample", 0, "edgestream resampler");
 
-  gobject_class->get_property = get_property;
   gobject_class->finalize = finalize;
-  g_object_class_install_property(
-      gobject_class, PROP_KERNEL,
-      g_param_spec_string("kernel", "Kernel",
-                          "The resampling kernel in use: avx2, neon, reference, or none (equal "
-                          "rates pass through)",
-                          "none",
-                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  edge::gst::install_params(gobject_class, kParams);
 
   trans_class->transform_caps = transform_caps;
   trans_class->fixate_caps = fixate_caps;
@@ -377,7 +362,5 @@ static void gst_edge_resample_class_init(GstEdgeResampleClass* klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "edgestream resampler", "Filter/Converter/Audio",
-      "Converts F32 audio to the rate downstream asks for, each clip as if alone, with a "
-      "90 dB Kaiser polyphase filter (SIMD picked at run time)",
-      "edgestream");
+      edge::signal::resample_params().summary.c_str(), "edgestream");
 }

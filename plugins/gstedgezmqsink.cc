@@ -27,9 +27,10 @@
 #include "net/receiver.h"
 #include "net/sender.h"
 #include "net/wire.h"
+#include "net/zmq_params.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/common/zmq_buffer.h"
-#include "plugins/common/zmq_properties.h"
 #include "plugins/common/zmq_route.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_zmq_sink_debug);
@@ -40,7 +41,8 @@ namespace {
 constexpr auto kReportInterval = std::chrono::seconds(10);
 constexpr int kPollMs = 50;  // how often a blocked reply looks at the flushing flag
 
-using edge::gst::ZmqSinkSettings;
+using edge::net::ZmqSinkSettings;
+using edge::net::ZmqSinkStatistics;
 
 // Runtime state, built in start() and dropped in stop(); used from the streaming thread.
 struct State {
@@ -67,13 +69,12 @@ struct State {
 
 struct _GstEdgeZmqSink {
   GstBaseSink parent;
-  ZmqSinkSettings* settings;
+  ZmqSinkSettings* settings;      // object lock
+  ZmqSinkStatistics* statistics;  // sent, dropped: published by the streaming thread
   State* state;
   std::atomic<bool> flushing;
   // Counters of this run (reset at start), readable from any thread.
   std::atomic<guint64> seq;
-  std::atomic<guint64> sent;
-  std::atomic<guint64> dropped;
   std::atomic<guint64> dropped_by[edge::net::kDropReasonCount];
 };
 
@@ -83,39 +84,22 @@ static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
                             GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS "; audio/x-raw"));
 
-static void gst_edge_zmq_sink_set_property(GObject* object, guint id, const GValue* value,
-                                           GParamSpec* pspec) {
-  auto* self = GST_EDGE_ZMQ_SINK(object);
-  GST_OBJECT_LOCK(self);
-  if (!edge::gst::zmq_sink_set_property(self->settings, id, value))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_zmq_sink_get_property(GObject* object, guint id, GValue* value,
-                                           GParamSpec* pspec) {
-  auto* self = GST_EDGE_ZMQ_SINK(object);
-  GST_OBJECT_LOCK(self);
-  if (id == edge::gst::kZmqSinkPropSent)
-    g_value_set_uint64(value, self->sent.load());
-  else if (id == edge::gst::kZmqSinkPropDropped)
-    g_value_set_uint64(value, self->dropped.load());
-  else if (!edge::gst::zmq_sink_get_property(*self->settings, id, value))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  GST_OBJECT_UNLOCK(self);
-}
+static guint64 sent_of(GstEdgeZmqSink* self) { return self->statistics->sent; }
+static guint64 dropped_of(GstEdgeZmqSink* self) { return self->statistics->dropped; }
+// One more in a statistic only this (the streaming) thread writes.
+static void count(guint64* field) { edge::params::publish(field, *field + 1); }
 
 // Copies the sender's counters into the element's, readable after stop as well.
 static void publish_counters(GstEdgeZmqSink* self) {
   const State& st = *self->state;
   if (!st.sender) return;
-  self->sent = st.sender->sent();
+  edge::params::publish(&self->statistics->sent, st.sender->sent());
   guint64 total = 0;
   for (size_t i = 0; i < edge::net::kDropReasonCount; ++i) {
     self->dropped_by[i] = st.sender->dropped(static_cast<edge::net::DropReason>(i));
     total += self->dropped_by[i];
   }
-  self->dropped = total;
+  edge::params::publish(&self->statistics->dropped, total);
 }
 
 static gboolean gst_edge_zmq_sink_start(GstBaseSink* sink) {
@@ -125,25 +109,12 @@ static gboolean gst_edge_zmq_sink_start(GstBaseSink* sink) {
   GST_OBJECT_UNLOCK(self);
 
   auto state = std::make_unique<State>();
-  state->router = s.mode == GST_EDGE_ZMQ_SINK_MODE_ROUTER;
-  state->block = s.policy == GST_EDGE_ZMQ_POLICY_BLOCK;
+  state->router = s.mode == edge::net::SinkMode::kRouter;
+  state->block = s.policy == edge::net::QueuePolicy::kBlock;
   state->queue = s.queue;
   if (!state->router) {  // router: replies leave through the source's socket
-    edge::net::SenderOptions o;
-    o.pattern = s.mode == GST_EDGE_ZMQ_SINK_MODE_PUB ? edge::net::SendPattern::kPublish
-                                                     : edge::net::SendPattern::kPush;
-    o.address = s.address;
-    o.bind = s.bind;
-    o.queue = s.queue;
-    o.policy = state->block ? edge::net::SendPolicy::kBlock : edge::net::SendPolicy::kDrop;
-    o.key_file = s.key;
-    o.server_key_file = s.server_key;
-    o.linger_ms = s.linger_ms;
-    o.reconnect_ms = s.reconnect_ms;
-    o.reconnect_max_ms = s.reconnect_max_ms;
-    o.heartbeat_ms = s.heartbeat_ms;
     try {
-      state->sender = std::make_unique<edge::net::Sender>(o);
+      state->sender = std::make_unique<edge::net::Sender>(edge::net::sender_options(s));
     } catch (const edge::Error& e) {
       GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("edgezmqsink: %s", e.what()), (nullptr));
       return FALSE;
@@ -160,8 +131,8 @@ static gboolean gst_edge_zmq_sink_start(GstBaseSink* sink) {
   m.session = (static_cast<guint64>(g_random_int()) << 32) | g_random_int();
   state->header.reserve(1024);
   self->seq = 0;
-  self->sent = 0;
-  self->dropped = 0;
+  edge::params::publish(&self->statistics->sent, guint64{0});
+  edge::params::publish(&self->statistics->dropped, guint64{0});
   for (auto& d : self->dropped_by) d = 0;
   self->flushing = false;
   GST_OBJECT_LOCK(self);
@@ -231,7 +202,7 @@ static void report_drop(GstEdgeZmqSink* self, edge::net::DropReason reason) {
       self, RESOURCE, WRITE,
       ("edgezmqsink: dropped %" G_GUINT64_FORMAT " message%s: %s", since, since == 1 ? "" : "s",
        why),
-      ("policy=block waits instead; dropped so far: %" G_GUINT64_FORMAT, self->dropped.load()));
+      ("policy=block waits instead; dropped so far: %" G_GUINT64_FORMAT, dropped_of(self)));
 }
 
 // mode=router: queues [peer, header, payload...] into the reply channel of the source that
@@ -305,7 +276,7 @@ static GstFlowReturn gst_edge_zmq_sink_render(GstBaseSink* sink, GstBuffer* buff
     st.frames.clear();
     if (ret == GST_FLOW_FLUSHING || ret == GST_FLOW_ERROR) return ret;
     self->seq++;
-    (ret == GST_FLOW_OK ? self->sent : self->dropped)++;
+    count(ret == GST_FLOW_OK ? &self->statistics->sent : &self->statistics->dropped);
     return GST_FLOW_OK;
   }
   edge::net::DropReason why = edge::net::DropReason::kQueueFull;
@@ -342,8 +313,8 @@ static void send_final(GstEdgeZmqSink* self) {
   hb.sender = st.encoder.message().sender;
   hb.session = st.encoder.message().session;
   hb.seq = self->seq;
-  hb.sent = self->sent;
-  hb.dropped = self->dropped;
+  hb.sent = sent_of(self);
+  hb.dropped = dropped_of(self);
   edge::net::encode_header(hb, &st.header);
   // Replies go to many peers, each with its own accounting: no heartbeat there.
   if (st.sender) st.sender->send_last(st.header);
@@ -380,17 +351,21 @@ static void gst_edge_zmq_sink_finalize(GObject* object) {
   auto* self = GST_EDGE_ZMQ_SINK(object);
   delete self->state;
   delete self->settings;
+  delete self->statistics;
   G_OBJECT_CLASS(gst_edge_zmq_sink_parent_class)->finalize(object);
 }
+
+static void* settings_of(GObject* object) { return GST_EDGE_ZMQ_SINK(object)->settings; }
+static const void* statistics_of(GObject* object) { return GST_EDGE_ZMQ_SINK(object)->statistics; }
+static const edge::gst::ParamBinding kParams = {edge::net::zmq_sink_params, settings_of,
+                                                statistics_of};
 
 static void gst_edge_zmq_sink_class_init(GstEdgeZmqSinkClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseSinkClass* sink_class = GST_BASE_SINK_CLASS(klass);
-  gobject_class->set_property = gst_edge_zmq_sink_set_property;
-  gobject_class->get_property = gst_edge_zmq_sink_get_property;
   gobject_class->finalize = gst_edge_zmq_sink_finalize;
-  edge::gst::zmq_sink_install_properties(gobject_class);
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
@@ -409,11 +384,10 @@ static void gst_edge_zmq_sink_class_init(GstEdgeZmqSinkClass* klass) {
 
 static void gst_edge_zmq_sink_init(GstEdgeZmqSink* self) {
   self->settings = new ZmqSinkSettings();
+  self->statistics = new ZmqSinkStatistics();
   self->state = nullptr;
   new (&self->flushing) std::atomic<bool>(false);
   new (&self->seq) std::atomic<guint64>(0);
-  new (&self->sent) std::atomic<guint64>(0);
-  new (&self->dropped) std::atomic<guint64>(0);
   for (auto& d : self->dropped_by) new (&d) std::atomic<guint64>(0);
   // Results leave as soon as they exist; waiting for the clock only adds latency.
   gst_base_sink_set_sync(GST_BASE_SINK(self), FALSE);

@@ -31,11 +31,12 @@
 #include "common/error.h"
 #include "net/receiver.h"
 #include "net/wire.h"
+#include "net/zmq_params.h"
 #include "plugins/common/caps_fit.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "plugins/common/zmq_buffer.h"
-#include "plugins/common/zmq_properties.h"
 #include "plugins/common/zmq_route.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_zmq_src_debug);
@@ -55,7 +56,8 @@ const char* reason_name(size_t reason) {
              : edge::net::reject_reason_name(static_cast<edge::net::RejectReason>(reason));
 }
 
-using edge::gst::ZmqSrcSettings;
+using edge::net::ZmqSourceSettings;
+using edge::net::ZmqSourceStatistics;
 
 // Runtime state, built in start() and dropped in stop(); used from the streaming thread.
 struct State {
@@ -84,16 +86,11 @@ struct State {
 
 struct _GstEdgeZmqSrc {
   GstPushSrc parent;
-  ZmqSrcSettings* settings;
+  ZmqSourceSettings* settings;      // object lock
+  ZmqSourceStatistics* statistics;  // published by the streaming thread
   State* state;
   std::atomic<bool> flushing;
-  // Counters of this run, readable from any thread.
-  std::atomic<guint64> received;
-  std::atomic<guint64> missing;
-  std::atomic<guint64> rejected[kReasons];
-  std::atomic<guint64> replies;       // mode=router: replies forwarded to their peer
-  std::atomic<guint64> replies_lost;  // mode=router: peer gone or its queue full
-  guint64 unauthenticated_last;       // ZAP denials of the last run (object lock)
+  std::atomic<guint64> rejected[kReasons];  // per reason, this run
 };
 
 G_DEFINE_TYPE(GstEdgeZmqSrc, gst_edge_zmq_src, GST_TYPE_PUSH_SRC)
@@ -102,71 +99,26 @@ static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
                             GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS "; audio/x-raw"));
 
-static guint64 total_rejected(GstEdgeZmqSrc* self) {
-  guint64 total = 0;
-  for (auto& r : self->rejected) total += r.load();
-  return total;
-}
+// One more in a statistic only the streaming thread writes.
+static void count(guint64* field, guint64 n = 1) { edge::params::publish(field, *field + n); }
 
-static guint64 unauthenticated(GstEdgeZmqSrc* self) {  // object lock held
-  return self->state && self->state->receiver ? self->state->receiver->unauthenticated()
-                                              : self->unauthenticated_last;
-}
+// The hand-made property beside the table's: every counter and the rejections per reason.
+enum { PROP_STATS = 1 };  // offset from the table's last id
 
-static GstStructure* stats(GstEdgeZmqSrc* self) {
+static void get_other(GObject* object, guint, GValue* value, GParamSpec*) {
+  auto* self = GST_EDGE_ZMQ_SRC(object);
+  const ZmqSourceStatistics& c = *self->statistics;
+  auto load = [](const guint64& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); };
   GstStructure* st = gst_structure_new(
-      "edgestream-zmq-src", "received", G_TYPE_UINT64, self->received.load(), "missing",
-      G_TYPE_UINT64, self->missing.load(), "unauthenticated", G_TYPE_UINT64, unauthenticated(self),
-      "rejected", G_TYPE_UINT64, total_rejected(self), "replies", G_TYPE_UINT64,
-      self->replies.load(), "replies-lost", G_TYPE_UINT64, self->replies_lost.load(), nullptr);
+      "edgestream-zmq-src", "received", G_TYPE_UINT64, load(c.received), "missing", G_TYPE_UINT64,
+      load(c.missing), "unauthenticated", G_TYPE_UINT64, load(c.unauthenticated), "rejected",
+      G_TYPE_UINT64, load(c.rejected), "replies", G_TYPE_UINT64, load(c.replies), "replies-lost",
+      G_TYPE_UINT64, load(c.replies_lost), nullptr);
   for (size_t i = 0; i < kReasons; ++i) {
     const std::string name = std::string("rejected-") + reason_name(i);
     gst_structure_set(st, name.c_str(), G_TYPE_UINT64, self->rejected[i].load(), nullptr);
   }
-  return st;
-}
-
-static void gst_edge_zmq_src_set_property(GObject* object, guint id, const GValue* value,
-                                          GParamSpec* pspec) {
-  auto* self = GST_EDGE_ZMQ_SRC(object);
-  GST_OBJECT_LOCK(self);
-  if (!edge::gst::zmq_src_set_property(self->settings, id, value))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_zmq_src_get_property(GObject* object, guint id, GValue* value,
-                                          GParamSpec* pspec) {
-  auto* self = GST_EDGE_ZMQ_SRC(object);
-  using namespace edge::gst;  // NOLINT: the property ids
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case kZmqSrcPropReceived:
-      g_value_set_uint64(value, self->received.load());
-      break;
-    case kZmqSrcPropRejected:
-      g_value_set_uint64(value, total_rejected(self));
-      break;
-    case kZmqSrcPropMissing:
-      g_value_set_uint64(value, self->missing.load());
-      break;
-    case kZmqSrcPropUnauthenticated:
-      g_value_set_uint64(value, unauthenticated(self));
-      break;
-    case kZmqSrcPropReplies:
-      g_value_set_uint64(value, self->replies.load());
-      break;
-    case kZmqSrcPropRepliesLost:
-      g_value_set_uint64(value, self->replies_lost.load());
-      break;
-    case kZmqSrcPropStats:
-      g_value_take_boxed(value, stats(self));
-      break;
-    default:
-      if (!zmq_src_get_property(*self->settings, id, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  }
-  GST_OBJECT_UNLOCK(self);
+  g_value_take_boxed(value, st);
 }
 
 static void write_log(State& st, const nlohmann::json& line) {
@@ -179,24 +131,13 @@ static void write_log(State& st, const nlohmann::json& line) {
 static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
   auto* self = GST_EDGE_ZMQ_SRC(base);
   GST_OBJECT_LOCK(self);
-  const ZmqSrcSettings s = *self->settings;
+  const ZmqSourceSettings s = *self->settings;
   GST_OBJECT_UNLOCK(self);
 
   auto state = std::make_unique<State>();
-  edge::net::ReceiverOptions o;
-  o.pattern = s.mode == GST_EDGE_ZMQ_SRC_MODE_SUB    ? edge::net::ReceivePattern::kSubscribe
-              : s.mode == GST_EDGE_ZMQ_SRC_MODE_PULL ? edge::net::ReceivePattern::kPull
-                                                     : edge::net::ReceivePattern::kRouter;
-  o.address = s.address;
-  o.bind = s.bind;
-  o.queue = s.queue;
-  o.key_file = s.key;
-  o.authorized_keys = s.authorized_keys;
-  o.max_message_size = s.max_message_size;
-  o.heartbeat_ms = s.heartbeat_ms;
   try {
-    state->receiver = std::make_unique<edge::net::Receiver>(o);
-    if (s.mode == GST_EDGE_ZMQ_SRC_MODE_ROUTER) {
+    state->receiver = std::make_unique<edge::net::Receiver>(edge::net::receiver_options(s));
+    if (s.mode == edge::net::SourceMode::kRouter) {
       state->channel = std::make_shared<edge::gst::ZmqReplyChannel>();
       state->replies = zmq::socket_t(state->channel->context, zmq::socket_type::pull);
       state->replies.set(zmq::sockopt::linger, 0);
@@ -226,10 +167,9 @@ static gboolean gst_edge_zmq_src_start(GstBaseSrc* base) {
     }
     write_log(*state, {{"start", s.address}, {"time", g_get_real_time() / 1000}});
   }
-  self->received = 0;
-  self->missing = 0;
-  self->replies = 0;
-  self->replies_lost = 0;
+  GST_OBJECT_LOCK(self);
+  *self->statistics = ZmqSourceStatistics();
+  GST_OBJECT_UNLOCK(self);
   for (auto& r : self->rejected) r = 0;
   self->flushing = false;
   GST_OBJECT_LOCK(self);
@@ -243,7 +183,6 @@ static gboolean gst_edge_zmq_src_stop(GstBaseSrc* base) {
   GST_OBJECT_LOCK(self);
   State* state = self->state;
   self->state = nullptr;
-  if (state && state->receiver) self->unauthenticated_last = state->receiver->unauthenticated();
   GST_OBJECT_UNLOCK(self);
   delete state;
   return TRUE;
@@ -267,6 +206,7 @@ static void reject(GstEdgeZmqSrc* self, size_t reason, const std::string& why,
                    const std::string& sender) {
   State& st = *self->state;
   self->rejected[reason]++;
+  count(&self->statistics->rejected);
   GST_INFO_OBJECT(self, "rejected a message (%s): %s", reason_name(reason), why.c_str());
   nlohmann::json line = {{"rejected", reason_name(reason)}, {"why", why}};
   if (!sender.empty()) line["sender"] = sender;
@@ -291,7 +231,7 @@ static void track(GstEdgeZmqSrc* self, const edge::net::WireMessage& m, bool log
   State& st = *self->state;
   const bool data = m.kind != edge::net::MessageKind::kHeartbeat;
   const auto seen = st.tracker.observe(m.sender, m.session, m.seq, data);
-  self->missing += seen.missing;
+  if (seen.missing) count(&self->statistics->missing, seen.missing);
   if (!logged || !st.log) return;
   nlohmann::json line = {{"sender", m.sender},
                          {"session", m.session},
@@ -374,9 +314,9 @@ static void forward_replies(GstEdgeZmqSrc* self) {
     while (st.reply_parts.back().more() && st.replies.recv(part, zmq::recv_flags::dontwait))
       st.reply_parts.push_back(std::move(part));
     if (st.receiver->route(st.reply_parts.data(), st.reply_parts.size())) {
-      self->replies++;
+      count(&self->statistics->replies);
     } else {
-      self->replies_lost++;
+      count(&self->statistics->replies_lost);
       GST_LOG_OBJECT(self, "reply lost: its peer is gone or its queue is full");
     }
   }
@@ -392,6 +332,8 @@ static GstFlowReturn gst_edge_zmq_src_create(GstPushSrc* push, GstBuffer** out) 
     edge::net::Receiver::Read read;
     try {
       const int ready = st.receiver->wait(kPollMs, st.channel ? &st.replies : nullptr);
+      // The ZAP handler counts on its own thread; published here, at most kPollMs late.
+      edge::params::publish(&self->statistics->unauthenticated, st.receiver->unauthenticated());
       if (ready & 2) forward_replies(self);
       if (!(ready & 1)) continue;
       read = st.receiver->read(&m, &error);
@@ -414,7 +356,7 @@ static GstFlowReturn gst_edge_zmq_src_create(GstPushSrc* push, GstBuffer** out) 
       continue;
     }
     track(self, m, true);
-    self->received++;
+    count(&self->statistics->received);
     // A new clip id is a clip boundary downstream (the first buffer needs none).
     if (m.has_clip && m.clip.clip_id != st.last_clip) {
       if (st.pushed_any) {
@@ -436,18 +378,30 @@ static void gst_edge_zmq_src_finalize(GObject* object) {
   auto* self = GST_EDGE_ZMQ_SRC(object);
   delete self->state;
   delete self->settings;
+  delete self->statistics;
   G_OBJECT_CLASS(gst_edge_zmq_src_parent_class)->finalize(object);
 }
+
+static void* settings_of(GObject* object) { return GST_EDGE_ZMQ_SRC(object)->settings; }
+static const void* statistics_of(GObject* object) { return GST_EDGE_ZMQ_SRC(object)->statistics; }
+static const edge::gst::ParamBinding kParams = {
+    edge::net::zmq_source_params, settings_of, statistics_of, nullptr, nullptr, get_other};
 
 static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseSrcClass* base_class = GST_BASE_SRC_CLASS(klass);
   GstPushSrcClass* push_class = GST_PUSH_SRC_CLASS(klass);
-  gobject_class->set_property = gst_edge_zmq_src_set_property;
-  gobject_class->get_property = gst_edge_zmq_src_get_property;
   gobject_class->finalize = gst_edge_zmq_src_finalize;
-  edge::gst::zmq_src_install_properties(gobject_class);
+  edge::gst::install_params(gobject_class, kParams);
+  g_object_class_install_property(
+      gobject_class, edge::net::zmq_source_params().params.size() + PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "received, missing, unauthenticated, rejected and rejected-<reason> "
+                         "(malformed, version, oversized, caps, payload, refused), replies, "
+                         "replies-lost",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
@@ -464,15 +418,11 @@ static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
 }
 
 static void gst_edge_zmq_src_init(GstEdgeZmqSrc* self) {
-  self->settings = new ZmqSrcSettings();
+  self->settings = new ZmqSourceSettings();
+  self->statistics = new ZmqSourceStatistics();
   self->state = nullptr;
   new (&self->flushing) std::atomic<bool>(false);
-  new (&self->received) std::atomic<guint64>(0);
-  new (&self->missing) std::atomic<guint64>(0);
-  new (&self->replies) std::atomic<guint64>(0);
-  new (&self->replies_lost) std::atomic<guint64>(0);
   for (auto& r : self->rejected) new (&r) std::atomic<guint64>(0);
-  self->unauthenticated_last = 0;
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
 }

@@ -22,14 +22,4 @@ void zmq_set_endpoint_property(const char* element, const char* property, const 
             why.c_str(), address->c_str());
 }
 
-void zmq_set_address_keeping_invalid(const char* element, const char* property, const GValue* value,
-                                     std::string* address) {
-  const gchar* v = g_value_get_string(value);
-  *address = v ? v : "";
-  const std::string why = net::endpoint_problem(*address);
-  if (!why.empty())
-    g_warning("%s: property '%s' \"%s\": %s (the element will not start with it)", element,
-              property, address->c_str(), why.c_str());
-}
-
 }  // namespace edge::gst

@@ -27,12 +27,6 @@ bool zmq_endpoint_valid(const char* address);
 void zmq_set_endpoint_property(const char* element, const char* property, const GValue* value,
                                std::string* address, bool allow_empty);
 
-// Sets *address from a string property value as it is, warning at once when it is not an
-// endpoint: the element then refuses to start with an error that says why, rather than
-// running on an address nobody asked for.
-void zmq_set_address_keeping_invalid(const char* element, const char* property, const GValue* value,
-                                     std::string* address);
-
 inline void zmq_set_heartbeat(zmq::socket_t& socket, guint interval_ms) {
   net::set_heartbeat(socket, interval_ms);
 }

@@ -199,7 +199,8 @@ caps = "audiotestsrc ! audio/x-raw,rate=${size} ! fakesink"
         resolve(def, "live", {{"baud", "12345"}});
       },
       {"edgeimusrc baud=\"12345\"", "not one of the termios rates"});
-  expect_error([&] { resolve(def, "live", {{"threshold", ""}}); }, {"\"\" is not a number"});
+  // Empty values are the command line's to refuse (gst-launch would read the next word).
+  EXPECT_NO_THROW(resolve(def, "live", {{"threshold", ""}}));
   // A literal value of the definition itself is checked too, naming the segment.
   expect_error([&] { resolve(def, "literal", {}); },
                {"imu.toml: segment literal: edgewindow tail=\"bogus\""});

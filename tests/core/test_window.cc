@@ -2,6 +2,7 @@
 // independence, clip restarts and invalid configurations.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -253,6 +254,64 @@ TEST(SlidingWindow, InvalidConfig) {
   } catch (const edge::Error& e) {
     EXPECT_NE(std::string(e.what()).find("hop"), std::string::npos) << e.what();
   }
+}
+
+// Windows of samples of any type: int8 feature frames (micro_speech's 49 frames of 40) and
+// int16 audio, moved byte for byte; the float32 API refuses such a windower.
+TEST(SlidingWindow, Int8FeatureFramesAndInt16Audio) {
+  SlidingWindowConfig c;
+  c.channels = 40;
+  c.size = 49;
+  c.hop = 10;
+  c.tail = TailPolicy::kDrop;
+  c.element_bytes = 1;
+  SlidingWindower features(c);
+  std::vector<int8_t> frames(60 * 40);
+  for (size_t i = 0; i < frames.size(); ++i) frames[i] = static_cast<int8_t>(i * 7 - 128);
+  std::vector<std::vector<int8_t>> windows;
+  std::vector<int8_t> window(49 * 40);
+  // One frame per push, as one feature tensor per buffer arrives.
+  for (size_t f = 0; f < 60; ++f) {
+    EXPECT_EQ(features.push_raw(frames.data() + f * 40, 1), 1u);
+    if (features.window_ready()) {
+      const WindowInfo info = features.pop_raw(window.data());
+      EXPECT_EQ(info.start_frame, static_cast<int64_t>(windows.size()) * 10);
+      windows.push_back(window);
+    }
+  }
+  EXPECT_FALSE(features.finish());
+  ASSERT_EQ(windows.size(), 2u);  // frames 0..48 and 10..58
+  for (size_t w = 0; w < 2; ++w)
+    EXPECT_TRUE(std::equal(windows[w].begin(), windows[w].end(), frames.begin() + w * 400));
+  float f = 0;
+  EXPECT_THROW(features.push(&f, 1), edge::Error);
+
+  SlidingWindowConfig a;
+  a.size = 480;
+  a.hop = 320;
+  a.element_bytes = 2;
+  SlidingWindower audio(a);
+  std::vector<int16_t> pcm(1000);
+  std::iota(pcm.begin(), pcm.end(), int16_t{-500});
+  std::vector<int16_t> frame(480);
+  std::vector<std::vector<int16_t>> out;
+  for (size_t at = 0; at < pcm.size();) {
+    at += audio.push_raw(pcm.data() + at, pcm.size() - at);
+    if (audio.window_ready()) {
+      audio.pop_raw(frame.data());
+      out.push_back(frame);
+    }
+  }
+  while (audio.finish()) {
+    audio.pop_raw(frame.data());
+    out.push_back(frame);
+  }
+  ASSERT_EQ(out.size(), 3u);  // 0..479, 320..799, and 640..999 padded with zero bytes
+  EXPECT_EQ(out[1][0], pcm[320]);
+  EXPECT_EQ(out[2][359], pcm[999]);
+  EXPECT_EQ(out[2][360], 0);
+  c.element_bytes = 3;
+  EXPECT_THROW(SlidingWindower bad(c), edge::Error);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ export XDG_CACHE_HOME="$tmp/cache"
 "$cli" classify "$tmp/snd.tflite" --source "file:$wav" --print >"$tmp/line.txt" 2>&1
 stats_dir="$XDG_CACHE_HOME/edgestream/statistics"
 check "printed graph reads the cached statistics file" 1 "$(grep -c "stats-file=$stats_dir/[0-9a-f]\{16\}\.json" "$tmp/line.txt")"
-check "edgeinfer states the canonical text" 1 "$(grep -c "'preprocess=audioconvert .*stats-file=\${stats} ! edgereshape shape=square' statistics=$stats_dir/" "$tmp/line.txt")"
+check "edgeinfer states the canonical text" 1 "$(grep -c "'preprocess=edgeresample .*stats-file=\${stats} ! edgereshape shape=square' statistics=$stats_dir/" "$tmp/line.txt")"
 check "the silence gate follows the window" 1 "$(grep -c "edgewindow size=1.0 hop=0.5 tail=pad ! edgegate min-level-db=-60 ! edgenormalize" "$tmp/line.txt")"
 "$cli" classify "$tmp/snd.tflite" --source "file:$wav" --print >"$tmp/line2.txt" 2>&1
 check "printing again names the same file" "" "$(diff "$tmp/line.txt" "$tmp/line2.txt")"

@@ -115,7 +115,6 @@ TEST(EdgeGate, LabelSinkWritesTheGatedWindowsLine) {
   close(fd);
   const std::string launch = std::string("edgelabelsink post-messages=false location=") + path;
   GstHarness* h = gst_harness_new_parse(launch.c_str());
-  gst_harness_set_live(h, FALSE);  // a file: no latency to measure
   gst_harness_set_src_caps_str(
       h,
       "other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)3,"

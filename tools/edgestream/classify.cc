@@ -324,6 +324,10 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
       set_property(argv, find_element(argv, "edgeinfer"), "preprocess", r.preprocess);
   } else {
     argv = source.words;
+    // Audio reaches the preprocessing as F32 (edgeresample and edgewindow take no other):
+    // audioconvert gives the format and channels the preprocessing's caps ask for.
+    if (source.kind == SourceKind::kAudio)
+      for (const char* word : {"!", "audioconvert"}) argv.push_back(word);
     argv.push_back("!");
     for (const std::string& word :
          graph::split_words(with_statistics(preprocess, plan->statistics_file), "--preprocess"))
@@ -434,7 +438,14 @@ void add_classify_command(CLI::App& app) {
       std::printf("%s\n", graph::launch_line(plan->argv).c_str());
       return;
     }
-    if (!stop_signal()) run_pipeline(plan->argv);
+    if (!stop_signal()) {
+      const PipelineSummary summary = run_pipeline(plan->argv);
+      if (!stop_signal() && summary.results == 0 && request->source.compare(0, 5, "file:") == 0)
+        throw Error(msg("--source ", request->source,
+                        ": nothing was classified: no window came "
+                        "out of the file",
+                        summary.warnings ? " (see the warnings above)" : ""));
+    }
     if (stop_signal())
       std::fprintf(stderr, "edgestream: stopped by %s\n",
                    stop_signal() == SIGINT ? "SIGINT" : "SIGTERM");

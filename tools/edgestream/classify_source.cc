@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "graph/graph.h"
+#include "io/serial_port.h"
 
 namespace edge::cli {
 namespace {
@@ -88,6 +89,7 @@ Source make_source(const std::string& spec, const graph::Profile* profile, bool 
     if (!S_ISCHR(st.st_mode))
       throw Error(msg("--source serial:", device,
                       ": not a character device (expected a serial port such as /dev/ttyACM0)"));
+    io::require_terminal(device);  // /dev/null is a character device but no serial port
     Source s{SourceKind::kImu,
              {"edgeimusrc", "device=" + device,
               "baud=" + std::to_string(profile ? profile->baud : 9600)}};

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "graph/element_params.h"
+#include "io/regular_file.h"
 #include "params/params.h"
 
 namespace edge::graph {
@@ -166,6 +167,9 @@ class PropertyCheck {
     const params::Param* p = table_->find(resolved.substr(0, key));
     if (!p || !p->writable()) return;
     const std::string value = resolved.substr(key + 1);
+    // An empty value is a different fault: gst-launch-1.0 would read the next word as the
+    // value. The command line refuses those for every element (tools/edgestream/common.cc).
+    if (value.empty()) return;
     const std::string why = params::parse(*p, value, nullptr);
     if (why.empty()) return;
     const std::string what = msg(table_->element, " ", p->name, "=\"", value, "\": ", why,
@@ -346,14 +350,15 @@ GraphDefinition parse_definition(const std::string& text, const std::string& ori
 }
 
 GraphDefinition load_definition(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg("cannot read graph definition ", path, ": ", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(msg("cannot read graph definition ", path));
+  std::string text;
+  try {
+    text = io::read_regular_file(path, size_t(16) << 20);  // no FIFO, no endless device
+  } catch (const Error& e) {
+    throw Error(msg("cannot read graph definition ", e.what()));
+  }
   const size_t slash = path.find_last_of('/');
   const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash);
-  return parse_definition(text.str(), path, directory.empty() ? "/" : directory);
+  return parse_definition(text, path, directory.empty() ? "/" : directory);
 }
 
 ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,

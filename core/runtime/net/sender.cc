@@ -150,22 +150,27 @@ void Sender::finish(const std::atomic<bool>& cancel) {
     // A connecting socket holding messages for a hub that is away, or one that has never
     // completed a handshake: give the hub up to linger-ms to come (back), and a failing
     // handshake the time to say so.
+    check_handshakes();
     const bool waiting_for_hub =
         !options_.bind && (queued_away_ > 0 || !monitor_->ever_connected());
     if (waiting_for_hub) {
       const auto deadline =
           std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.linger_ms);
-      while (!receiver_known() && !cancel && std::chrono::steady_clock::now() < deadline) {
+      while (monitor_->connected() == 0 && !cancel && std::chrono::steady_clock::now() < deadline) {
         zmq::pollitem_t item{monitor_->events().handle(), 0, ZMQ_POLLIN, 0};
         zmq::poll(&item, 1, std::chrono::milliseconds(10));
+        read_subscriptions();
+        check_handshakes();
       }
     }
-    check_handshakes();
     if (monitor_->connected() == 0 && queued_away_ > 0) {
+      // Counted as never delivered, so make sure they are not: drop the connection (and its
+      // queue) rather than let a hub that comes in the next moment have them.
+      socket_.set(zmq::sockopt::linger, 0);
+      socket_.disconnect(options_.address);
       sent_ -= queued_away_;
       dropped_[static_cast<size_t>(DropReason::kUnsent)] += queued_away_;
       queued_away_ = 0;
-      socket_.set(zmq::sockopt::linger, 0);  // counted unsent: no point waiting for them
     }
   } catch (const zmq::error_t& e) {
     throw SendError(msg("could not send to ", options_.address, ": ", e.what()), false);
