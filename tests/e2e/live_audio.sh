@@ -62,7 +62,8 @@ start_server() {
 }
 play() { paplay --device=edge "$1"; }
 # The "label" values of JSON lines, one per line ("null" for none).
-labels() { sed -E 's/.*"label":(null|"[^"]*").*/\1/; s/"//g'; }
+# (The line's own label, not one of its "top" list's.)
+labels() { sed -E 's/,"top":.*//; s/.*"label":(null|"[^"]*").*/\1/; s/"//g'; }
 
 fixture="$src/tests/data/live-audio"
 
@@ -170,9 +171,9 @@ sleep 2
 after=$(tail -n +"$((lines_before + 1))" "$tmp/live.jsonl")
 check "after reconnecting, the clip is labelled ${reference[$first]}" "${reference[$first]}" \
   "$(echo "$after" | grep -v '"gate":"silence"' | labels | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')"
-jump=$(echo "$after" | head -n 1 | sed -E 's/.*"pts":([0-9.]+).*/\1/')
-last=$(sed -n "${lines_before}p" "$tmp/live.jsonl" | sed -E 's/.*"pts":([0-9.]+).*/\1/')
-check "the time away is a pts jump of at least 2 s" 1 "$(awk -v a="$last" -v b="$jump" 'BEGIN { print (b - a >= 2.0) }')"
+# (Windows of the run that ended may still come after the last line before the kill.)
+check "the time away is a pts jump of at least 2 s" 1 "$(tail -n +"$lines_before" "$tmp/live.jsonl" |
+  sed -E 's/.*"pts":([0-9.]+).*/\1/' | awk 'NR > 1 && $1 - p >= 2.0 { j = 1 } { p = $1 } END { print j + 0 }')"
 
 # 4. Stopped for 3 s: the audio lost is counted and the pts jump over it.
 lines_before=$(wc -l <"$tmp/live.jsonl")
