@@ -121,6 +121,15 @@ record transpose "$audio ! $window ! tensor_transform mode=transpose option=1:0:
     check "transpose: buffers as the windows'" "" "$(diff <(grep '^buffer' "$tmp/windows.txt") <(grep '^buffer' "$tmp/transpose.txt"))"
     check "transpose: the same values" "" "$(cmp "$tmp/windows.bin" "$tmp/transpose.bin" 2>&1)"
   }
+record debug "$audio ! $window ! tensor_debug output-method=disabled ! $end" &&
+  same debug windows
+# octet_stream: the tensor's bytes as they are, one buffer per window, same timestamps.
+record octets "$audio ! $window ! tensor_decoder mode=octet_stream ! $end" &&
+  {
+    check "octets: application/octet-stream" 1 "$(grep -c '^caps application/octet-stream' "$tmp/octets.txt")"
+    check "octets: buffers as the windows'" "" "$(diff <(grep '^buffer' "$tmp/windows.txt") <(grep '^buffer' "$tmp/octets.txt"))"
+    check "octets: the windows' bytes" "" "$(cmp "$tmp/windows.bin" "$tmp/octets.bin" 2>&1)"
+  }
 record reshape_converter "$audio ! $window ! edgereshape shape=square ! tensor_converter ! $end" &&
   same reshape_converter squares
 # Two consecutive windows per tensor, one window apart: 6 tensors of 1:60000.
