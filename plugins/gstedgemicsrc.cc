@@ -179,7 +179,7 @@ bool open_capture(GstEdgeMicSrc* self, std::string* why) {
       continue;
     }
     if (!s.device.empty()) {
-      const char* property = b.api != CaptureApi::kPipeWire ? "device"
+      const char* property = b.api != CaptureApi::kPipeWire         ? "device"
                              : has_property(child, "target-object") ? "target-object"
                                                                     : "path";
       g_object_set(child, property, s.device.c_str(), nullptr);

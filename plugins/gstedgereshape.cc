@@ -88,12 +88,12 @@ static edge::signal::ReshapeTarget shape_of(GstEdgeReshape* self, std::string* t
 // In: flexible tensors are in the template so that set_caps can say what to insert.
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS(EDGE_RESHAPE_CAPS "; other/tensor, type=(string)float32, "
-                                      "framerate=(fraction)[0/1,2147483647/1]; "
-                                      EDGE_TENSORS_FLEXIBLE_CAPS));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS(EDGE_RESHAPE_CAPS "; " EDGE_TENSORS_FLEXIBLE_CAPS));
+    GST_STATIC_CAPS(EDGE_RESHAPE_CAPS
+                    "; other/tensor, type=(string)float32, "
+                    "framerate=(fraction)[0/1,2147483647/1]; " EDGE_TENSORS_FLEXIBLE_CAPS));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                            GST_STATIC_CAPS(EDGE_RESHAPE_CAPS "; " EDGE_TENSORS_FLEXIBLE_CAPS));
 
 // Flexible tensors at the framerate of `like` (fixed or a range), appended to caps.
 static GstCaps* with_flexible(GstCaps* caps, const GstStructure* like) {
@@ -125,8 +125,7 @@ static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadD
       } else {
         try {
           out.tensors[0].shape = make_plan(target, frames, channels).output_shape;
-          result =
-              with_flexible(edge::gst::tensors_caps_new(out), gst_caps_get_structure(caps, 0));
+          result = with_flexible(edge::gst::tensors_caps_new(out), gst_caps_get_structure(caps, 0));
         } catch (const edge::Error& e) {
           GST_DEBUG_OBJECT(self, "no output for %" GST_PTR_FORMAT ": %s", caps, e.what());
           result = gst_caps_new_empty();
@@ -165,10 +164,9 @@ static gboolean gst_edge_reshape_set_caps(GstBaseTransform* trans, GstCaps* inca
   if (!edge::gst::tensors_caps_parse(incaps, &in, &error) ||
       !input_layout(in, &frames, &channels, &error) ||
       !edge::gst::tensors_caps_parse_any(outcaps, &out, &error)) {
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgereshape cannot take this stream: %s",
-                                                error.c_str()),
-                      ("input caps %" GST_PTR_FORMAT ", output caps %" GST_PTR_FORMAT, incaps,
-                       outcaps));
+    GST_ELEMENT_ERROR(
+        self, CORE, NEGOTIATION, ("edgereshape cannot take this stream: %s", error.c_str()),
+        ("input caps %" GST_PTR_FORMAT ", output caps %" GST_PTR_FORMAT, incaps, outcaps));
     return FALSE;
   }
   self->state->flexible_out = out.flexible;
@@ -258,7 +256,8 @@ static GstFlowReturn gst_edge_reshape_transform(GstBaseTransform* trans, GstBuff
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("edgereshape: cannot map the output"), (nullptr));
     return GST_FLOW_ERROR;
   }
-  if (st->flexible_out) edge::write_nns_header(edge::DType::kFloat32, st->plan.output_shape, out.data);
+  if (st->flexible_out)
+    edge::write_nns_header(edge::DType::kFloat32, st->plan.output_shape, out.data);
   edge::signal::reshape_apply(st->plan, reinterpret_cast<const float*>(in.data),
                               reinterpret_cast<float*>(out.data + header));
   gst_buffer_unmap(outbuf, &out);

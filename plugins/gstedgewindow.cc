@@ -7,8 +7,8 @@
 // tensor stream is its framerate, NNStreamer's rule (plugins/common/tensorcaps.h): frames
 // per second whatever N is; the first buffer's duration must agree (N / framerate), or the
 // stream is refused saying so. Src: other/tensors float32 "C:size", framerate rate/hop
-// (sliding: windows per second) or 0/1 (triggered). One output buffer per window, from an own buffer pool (the hot path does
-// not allocate), with:
+// (sliding: windows per second) or 0/1 (triggered). One output buffer per window, from an own
+// buffer pool (the hot path does not allocate), with:
 //   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
 //             the PTS of the run's first buffer (else the segment start);
 //   DURATION  window length / rate, as the difference of two such computed times;
@@ -44,9 +44,9 @@ using Settings = edge::signal::WindowSettings;
 struct State {
   std::unique_ptr<edge::signal::Windower> windower;
   int channels = 0;
-  int rate = 0;  // frames per second
-  bool tensors = false;        // the input is a tensor stream
-  bool flexible = false;       // ... whose buffers carry NNStreamer's header
+  int rate = 0;                 // frames per second
+  bool tensors = false;         // the input is a tensor stream
+  bool flexible = false;        // ... whose buffers carry NNStreamer's header
   bool check_duration = false;  // the next buffer's duration is checked against the rate
   GstBufferPool* pool = nullptr;
   gsize window_bytes = 0;
@@ -102,9 +102,10 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 // The frame rate of a tensor stream: its framerate (frames per second, NNStreamer's rule).
 static bool tensor_frame_rate(const edge::gst::TensorsInfo& info, int* rate, std::string* error) {
   if (info.rate_n <= 0 || info.rate_d <= 0 || info.rate_n % info.rate_d != 0) {
-    *error = edge::msg("edgewindow needs a whole number of frames per second; the tensor caps "
-                       "have framerate=",
-                       info.rate_n, "/", info.rate_d);
+    *error = edge::msg(
+        "edgewindow needs a whole number of frames per second; the tensor caps "
+        "have framerate=",
+        info.rate_n, "/", info.rate_d);
     return false;
   }
   *rate = info.rate_n / info.rate_d;
@@ -216,8 +217,8 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   bool tensors = false, flexible = false;
   std::string error;
   if (!input_format(caps, &channels, &rate, &tensors, &flexible, &error)) {
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgewindow cannot window this stream: %s",
-                                                error.c_str()),
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("edgewindow cannot window this stream: %s", error.c_str()),
                       ("caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
@@ -244,14 +245,14 @@ static bool duration_fits(GstEdgeWindow* self, GstBuffer* buffer, gsize frames) 
   const GstClockTime expected = gst_util_uint64_scale_int(frames, GST_SECOND, st->rate);
   const GstClockTime tolerance = GST_MSECOND + expected / 100;
   if (duration + tolerance >= expected && duration <= expected + tolerance) return true;
-  GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-                    ("edgewindow: a tensor of %" G_GSIZE_FORMAT " frames lasts %" GST_TIME_FORMAT
-                     ", but its framerate (%d frames per second) says %" GST_TIME_FORMAT
-                     ": edgewindow reads a tensor stream's framerate as frames per second, "
-                     "NNStreamer's rule for audio tensors, whatever the frames per tensor",
-                     frames, GST_TIME_ARGS(duration), st->rate, GST_TIME_ARGS(expected)),
-                    ("a framerate of tensors per second would be %d/%" G_GSIZE_FORMAT " here",
-                     st->rate, frames));
+  GST_ELEMENT_ERROR(
+      self, STREAM, FORMAT,
+      ("edgewindow: a tensor of %" G_GSIZE_FORMAT " frames lasts %" GST_TIME_FORMAT
+       ", but its framerate (%d frames per second) says %" GST_TIME_FORMAT
+       ": edgewindow reads a tensor stream's framerate as frames per second, "
+       "NNStreamer's rule for audio tensors, whatever the frames per tensor",
+       frames, GST_TIME_ARGS(duration), st->rate, GST_TIME_ARGS(expected)),
+      ("a framerate of tensors per second would be %d/%" G_GSIZE_FORMAT " here", st->rate, frames));
   return false;
 }
 

@@ -134,7 +134,8 @@ bool parse(const GstCaps* caps, TensorsInfo* info, bool flexible_ok, std::string
     return true;
   }
   if (fmt == "sparse") {
-    *error = "format=sparse tensors: put NNStreamer's tensor_sparse_dec in front to make them dense";
+    *error =
+        "format=sparse tensors: put NNStreamer's tensor_sparse_dec in front to make them dense";
     return false;
   }
   if (fmt != "static") {
@@ -178,8 +179,8 @@ bool tensors_caps_parse_any(const GstCaps* caps, TensorsInfo* info, std::string*
 bool flexible_tensor_info(GstBuffer* buffer, guint index, TensorDesc* desc, gsize* header_size,
                           std::string* error) {
   if (index >= gst_buffer_n_memory(buffer)) {
-    *error = msg("a flexible buffer with ", gst_buffer_n_memory(buffer), " tensor(s) has no tensor ",
-                 index);
+    *error = msg("a flexible buffer with ", gst_buffer_n_memory(buffer),
+                 " tensor(s) has no tensor ", index);
     return false;
   }
   GstMemory* memory = gst_buffer_peek_memory(buffer, index);

@@ -32,9 +32,9 @@
 #define EDGE_TENSORS_MIME "other/tensors"
 #define EDGE_TENSOR_LEGACY_MIME "other/tensor"
 // Pad template caps for any static tensor stream, the legacy single-tensor caps included.
-#define EDGE_TENSORS_TEMPLATE_CAPS                                    \
-  "other/tensors, format=(string)static, num_tensors=(int)[1,16], "   \
-  "framerate=(fraction)[0/1,2147483647/1]; "                          \
+#define EDGE_TENSORS_TEMPLATE_CAPS                                  \
+  "other/tensors, format=(string)static, num_tensors=(int)[1,16], " \
+  "framerate=(fraction)[0/1,2147483647/1]; "                        \
   "other/tensor, framerate=(fraction)[0/1,2147483647/1]"
 // Flexible tensors (a header in front of each tensor's data).
 #define EDGE_TENSORS_FLEXIBLE_CAPS \
@@ -51,7 +51,7 @@ struct TensorDesc {
 
 struct TensorsInfo {
   std::vector<TensorDesc> tensors;  // empty for flexible caps: each buffer says
-  int rate_n = 0;  // framerate (see above); 0/1: unknown or irregular
+  int rate_n = 0;                   // framerate (see above); 0/1: unknown or irregular
   int rate_d = 1;
   bool flexible = false;  // format=flexible
 };

@@ -32,7 +32,7 @@ TEST(NnsHeader, WritesNnstreamersVersionOneLayout) {
   EXPECT_EQ(w[2], 7u);  // float32
   EXPECT_EQ(w[3], 1960u);
   EXPECT_EQ(w[4], 1u);
-  EXPECT_EQ(w[5], 0u);  // end of rank
+  EXPECT_EQ(w[5], 0u);   // end of rank
   EXPECT_EQ(w[19], 1u);  // flexible
   EXPECT_EQ(w[20], 4u);  // tensor
   for (size_t i = 21; i < w.size(); ++i) EXPECT_EQ(w[i], 0u) << i;

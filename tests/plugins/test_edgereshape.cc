@@ -150,7 +150,8 @@ TEST(EdgeReshape, ExplicitShapeThatDoesNotFitNamesBothShapes) {
 
 TEST(EdgeReshape, LegacyOtherTensorIn) {
   GstHarness* h = gst_harness_new_parse("edgereshape shape=square");
-  gst_harness_set_src_caps_str(h, "other/tensor,type=float32,dimension=(string)1:30000,framerate=2/1");
+  gst_harness_set_src_caps_str(h,
+                               "other/tensor,type=float32,dimension=(string)1:30000,framerate=2/1");
   ASSERT_EQ(gst_harness_push(h, float_buffer(ramp(30000), 0)), GST_FLOW_OK);
   GstBuffer* out = gst_harness_pull(h);
   EXPECT_EQ(gst_buffer_get_size(out), 173u * 173u * 4u);

@@ -358,8 +358,7 @@ TEST(EdgeWindow, TensorsPerSecondInFramerateIsRefusedSayingWhy) {
 
 TEST(EdgeWindow, LegacyOtherTensorCapsAreRead) {
   GstHarness* h = window_harness(
-      "size=1.0 hop=0.5",
-      "other/tensor,type=float32,dimension=(string)1:1500,framerate=30000/1");
+      "size=1.0 hop=0.5", "other/tensor,type=float32,dimension=(string)1:1500,framerate=30000/1");
   for (int i = 0; i < 20; ++i) ASSERT_EQ(gst_harness_push(h, converter_buffer(i)), GST_FLOW_OK);
   auto windows = pull_all(h);
   ASSERT_EQ(windows.size(), 1u);
@@ -369,8 +368,8 @@ TEST(EdgeWindow, LegacyOtherTensorCapsAreRead) {
 }
 
 TEST(EdgeWindow, FlexibleTensorsTakeTheShapeFromEachHeader) {
-  GstHarness* h =
-      window_harness("size-samples=4 hop-samples=4", "other/tensors,format=flexible,framerate=1000/1");
+  GstHarness* h = window_harness("size-samples=4 hop-samples=4",
+                                 "other/tensors,format=flexible,framerate=1000/1");
   BusWatch watch(h);
   for (int i = 0; i < 2; ++i) {
     const std::vector<float> frames = {1.0f + 4 * i, 2, 3, 4, 5, 6};  // 3 frames of 2 channels
@@ -389,8 +388,8 @@ TEST(EdgeWindow, FlexibleTensorsTakeTheShapeFromEachHeader) {
   // A tensor of another channel count in the same stream is refused.
   const std::vector<float> three = {1, 2, 3};
   GstBuffer* b = gst_buffer_new();
-  gst_buffer_append_memory(b,
-                           edge::gst::flexible_memory_new({edge::DType::kFloat32, {1, 3}}, three.data()));
+  gst_buffer_append_memory(
+      b, edge::gst::flexible_memory_new({edge::DType::kFloat32, {1, 3}}, three.data()));
   EXPECT_EQ(gst_harness_push(h, b), GST_FLOW_ERROR);
   GQuark domain = 0;
   int code = 0;

@@ -30,7 +30,6 @@ struct Source {
 
 // Throws edge::Error for a person: an unknown form, a missing or wrong device or file, a
 // profile whose audio device has no API.
-Source make_source(const std::string& spec, const graph::Profile* profile,
-                   bool end_on_disconnect);
+Source make_source(const std::string& spec, const graph::Profile* profile, bool end_on_disconnect);
 
 }  // namespace edge::cli

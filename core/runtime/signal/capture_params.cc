@@ -11,15 +11,15 @@ const params::Table& capture_params() {
         "Live audio from PulseAudio, PipeWire or ALSA (chosen or probed, never a silent "
         "fallback), stamped from sample counts and arrivals so dropped audio shows as counted "
         "pts gaps, reconnecting with backoff when the server or device goes away");
-    b.choice("api", "API",
-             "Capture through pulse (PulseAudio, pipewire-pulse), pipewire or alsa; auto: the "
-             "first of these that opens",
-             &S::api, "GstEdgeMicSrcApi",
-             {{int(CaptureApi::kAuto), "auto", "The first that opens: pulse, pipewire, alsa"},
-              {int(CaptureApi::kPulse), "pulse",
-               "PulseAudio (pulsesrc; PipeWire's pipewire-pulse too)"},
-              {int(CaptureApi::kPipeWire), "pipewire", "PipeWire (pipewiresrc)"},
-              {int(CaptureApi::kAlsa), "alsa", "ALSA (alsasrc)"}});
+    b.choice(
+        "api", "API",
+        "Capture through pulse (PulseAudio, pipewire-pulse), pipewire or alsa; auto: the "
+        "first of these that opens",
+        &S::api, "GstEdgeMicSrcApi",
+        {{int(CaptureApi::kAuto), "auto", "The first that opens: pulse, pipewire, alsa"},
+         {int(CaptureApi::kPulse), "pulse", "PulseAudio (pulsesrc; PipeWire's pipewire-pulse too)"},
+         {int(CaptureApi::kPipeWire), "pipewire", "PipeWire (pipewiresrc)"},
+         {int(CaptureApi::kAlsa), "alsa", "ALSA (alsasrc)"}});
     b.text("device", "Device",
            "pulse: a source name (pactl list short sources); pipewire: a target object (node "
            "name or serial); alsa: a device (plughw:1,0). Unset: the default. Needs an api "

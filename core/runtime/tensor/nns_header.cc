@@ -14,12 +14,18 @@ constexpr uint32_t kVersion1 = kVersionMark | (1u << 12);
 constexpr int kRankLimit = 16;
 
 // NNStreamer's element type numbers, and ours; -1: none of ours.
-constexpr int kNnsTypes[] = {
-    static_cast<int>(DType::kInt32),  -1, static_cast<int>(DType::kInt16), -1,
-    static_cast<int>(DType::kInt8),   static_cast<int>(DType::kUInt8),     -1,
-    static_cast<int>(DType::kFloat32), static_cast<int>(DType::kInt64),   -1,
-    static_cast<int>(DType::kFloat16)};
-const char* const kNnsTypeNames[] = {"int32", "uint32", "int16",  "uint16", "int8",   "uint8",
+constexpr int kNnsTypes[] = {static_cast<int>(DType::kInt32),
+                             -1,
+                             static_cast<int>(DType::kInt16),
+                             -1,
+                             static_cast<int>(DType::kInt8),
+                             static_cast<int>(DType::kUInt8),
+                             -1,
+                             static_cast<int>(DType::kFloat32),
+                             static_cast<int>(DType::kInt64),
+                             -1,
+                             static_cast<int>(DType::kFloat16)};
+const char* const kNnsTypeNames[] = {"int32",   "uint32",  "int16", "uint16", "int8",   "uint8",
                                      "float64", "float32", "int64", "uint64", "float16"};
 constexpr uint32_t kNnsTypeCount = sizeof(kNnsTypes) / sizeof(kNnsTypes[0]);
 
@@ -88,8 +94,8 @@ void write_nns_header(DType type, const Shape& shape, uint8_t* out) {
     if (kNnsTypes[i] == static_cast<int>(type)) nns_type = static_cast<int>(i);
   if (nns_type < 0) throw Error(msg("NNStreamer has no element type for ", dtype_name(type)));
   if (shape.size() > static_cast<size_t>(kRankLimit))
-    throw Error(msg("NNStreamer tensors have at most ", kRankLimit, " dimensions, not ",
-                    shape.size()));
+    throw Error(
+        msg("NNStreamer tensors have at most ", kRankLimit, " dimensions, not ", shape.size()));
   uint32_t words[kNnsHeaderSize / 4] = {};
   words[0] = kMagic;
   words[1] = kVersion1;

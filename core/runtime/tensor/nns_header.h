@@ -29,7 +29,7 @@ constexpr size_t kNnsHeaderSize = 128;
 
 struct NnsHeader {
   DType type = DType::kFloat32;
-  Shape shape;  // outermost first
+  Shape shape;          // outermost first
   uint32_t format = 0;  // 0 static, 1 flexible, 2 sparse
   uint32_t media_type = 4;
 };
