@@ -110,14 +110,15 @@ for model in closed open; do
     --epochs "$epochs" --test-folds 2 --seed "$seed" --report "$out/reports/$model"
 done
 
-preprocess="audioconvert ! audioresample ! audio/x-raw,format=F32LE,rate=16000,channels=1 ! edgewindow size=1.0 hop=0.5 tail=pad"
+# sound-logmel's preprocess up to the window (graph.toml), as the dataset mode reads clips.
+preprocess="edgeresample ! audio/x-raw,format=F32LE,rate=16000,channels=1 ! edgewindow size=1.0 hop=0.5 tail=pad"
 step "3. every test window through the real-time graph"
-gst-launch-1.0 -q edgedatasetsrc location="$out/test" layout=urbansound8k ! $preprocess ! \
+gst-launch-1.0 -q edgedatasetsrc location="$out/test" layout=urbansound8k rate=16000 channels=1 ! $preprocess ! \
   edgegate min-level-db=0 ! edgespectrum mode=logmel sample-rate=16000 ! \
   edgeinfer model="$out/open.tflite" ! edgelabelsink location="$out/levels.jsonl"
 for model in closed open; do
   classes=$(wc -l <"$out/$model/classes.txt")
-  gst-launch-1.0 -q edgedatasetsrc location="$out/test" layout=urbansound8k ! $preprocess ! \
+  gst-launch-1.0 -q edgedatasetsrc location="$out/test" layout=urbansound8k rate=16000 channels=1 ! $preprocess ! \
     edgespectrum mode=logmel sample-rate=16000 ! \
     edgeinfer model="$out/$model.tflite" top-k="$classes" ! \
     edgelabelsink top-k="$classes" location="$out/$model.jsonl"
