@@ -1,27 +1,24 @@
 #include "plugins/gstedgegate.h"
 
-#include <atomic>
 #include <string>
 
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "signal/level.h"
+#include "signal/level_params.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_gate_debug);
 #define GST_CAT_DEFAULT edge_gate_debug
 
 namespace {
-
-constexpr double kDefaultMinLevelDb = -60.0;
-
-enum { PROP_0, PROP_MIN_LEVEL_DB, PROP_WINDOWS, PROP_GATED };
-
+// Property values (declared in core/runtime/signal/level_params.h), under the object lock.
+using Settings = edge::signal::GateSettings;
 }  // namespace
 
 struct _GstEdgeGate {
   GstBaseTransform parent;
-  double min_level_db;  // GST_OBJECT_LOCK
-  std::atomic<guint64>* windows;
-  std::atomic<guint64>* gated;
+  Settings* settings;
+  edge::signal::GateStatistics* counters;  // published by the streaming thread
 };
 
 G_DEFINE_TYPE(GstEdgeGate, gst_edge_gate, GST_TYPE_BASE_TRANSFORM)
@@ -29,6 +26,7 @@ G_DEFINE_TYPE(GstEdgeGate, gst_edge_gate, GST_TYPE_BASE_TRANSFORM)
 #define EDGE_GATE_CAPS                                                                        \
   "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)float32, "         \
   "framerate=(fraction)[0/1,2147483647/1]; "                                                  \
+  "other/tensor, type=(string)float32, framerate=(fraction)[0/1,2147483647/1]; "              \
   "audio/x-raw, format=(string)F32LE, layout=(string)interleaved, rate=(int)[1,2147483647], " \
   "channels=(int)[1,65535]"
 
@@ -47,15 +45,16 @@ static GstFlowReturn gst_edge_gate_transform_ip(GstBaseTransform* trans, GstBuff
   const double level =
       edge::signal::rms_dbfs(reinterpret_cast<const float*>(map.data), map.size / sizeof(float));
   gst_buffer_unmap(buffer, &map);
-  self->windows->fetch_add(1, std::memory_order_relaxed);
+  edge::signal::GateStatistics* c = self->counters;
+  edge::params::publish(&c->windows, edge::params::published(&c->windows) + 1);
   GST_OBJECT_LOCK(self);
-  const double min_level = self->min_level_db;
+  const double min_level = self->settings->min_level_db;
   GST_OBJECT_UNLOCK(self);
   GST_LOG_OBJECT(self, "window at %" GST_TIME_FORMAT ": %.1f dBFS",
                  GST_TIME_ARGS(GST_BUFFER_PTS(buffer)), level);
   if (level >= min_level) return GST_FLOW_OK;
 
-  self->gated->fetch_add(1, std::memory_order_relaxed);
+  edge::params::publish(&c->gated, edge::params::published(&c->gated) + 1);
   edge::gst::GateInfo info;
   info.pts = GST_BUFFER_PTS(buffer);
   info.duration = GST_BUFFER_DURATION(buffer);
@@ -70,50 +69,22 @@ static GstFlowReturn gst_edge_gate_transform_ip(GstBaseTransform* trans, GstBuff
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
-static void gst_edge_gate_set_property(GObject* object, guint id, const GValue* value,
-                                       GParamSpec* pspec) {
-  GstEdgeGate* self = GST_EDGE_GATE(object);
-  if (id != PROP_MIN_LEVEL_DB) {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    return;
-  }
-  GST_OBJECT_LOCK(self);
-  self->min_level_db = g_value_get_double(value);
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_gate_get_property(GObject* object, guint id, GValue* value,
-                                       GParamSpec* pspec) {
-  GstEdgeGate* self = GST_EDGE_GATE(object);
-  switch (id) {
-    case PROP_MIN_LEVEL_DB:
-      GST_OBJECT_LOCK(self);
-      g_value_set_double(value, self->min_level_db);
-      GST_OBJECT_UNLOCK(self);
-      break;
-    case PROP_WINDOWS:
-      g_value_set_uint64(value, self->windows->load());
-      break;
-    case PROP_GATED:
-      g_value_set_uint64(value, self->gated->load());
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-}
-
 static gboolean gst_edge_gate_start(GstBaseTransform* trans) {
   GstEdgeGate* self = GST_EDGE_GATE(trans);
-  self->windows->store(0);
-  self->gated->store(0);
+  edge::params::publish(&self->counters->windows, uint64_t{0});
+  edge::params::publish(&self->counters->gated, uint64_t{0});
   return TRUE;
 }
 
+static void* settings_of(GObject* object) { return GST_EDGE_GATE(object)->settings; }
+static const void* statistics_of(GObject* object) { return GST_EDGE_GATE(object)->counters; }
+static const edge::gst::ParamBinding kParams = {edge::signal::gate_params, settings_of,
+                                                statistics_of};
+
 static void gst_edge_gate_finalize(GObject* object) {
   GstEdgeGate* self = GST_EDGE_GATE(object);
-  delete self->windows;
-  delete self->gated;
+  delete self->settings;
+  delete self->counters;
   G_OBJECT_CLASS(gst_edge_gate_parent_class)->finalize(object);
 }
 
@@ -121,27 +92,8 @@ static void gst_edge_gate_class_init(GstEdgeGateClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-  gobject_class->set_property = gst_edge_gate_set_property;
-  gobject_class->get_property = gst_edge_gate_get_property;
   gobject_class->finalize = gst_edge_gate_finalize;
-
-  g_object_class_install_property(
-      gobject_class, PROP_MIN_LEVEL_DB,
-      g_param_spec_double("min-level-db", "Minimum level (dBFS)",
-                          "Windows whose RMS level is below this are silence: taken out (a GAP "
-                          "event in their place), never classified. -120: gate nothing",
-                          -120.0, 0.0, kDefaultMinLevelDb,
-                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_PLAYING)));
-  g_object_class_install_property(
-      gobject_class, PROP_WINDOWS,
-      g_param_spec_uint64("windows", "Windows", "Windows measured since start", 0, G_MAXUINT64, 0,
-                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property(
-      gobject_class, PROP_GATED,
-      g_param_spec_uint64("gated", "Gated", "Windows taken out as silence since start", 0,
-                          G_MAXUINT64, 0,
-                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -158,8 +110,7 @@ static void gst_edge_gate_class_init(GstEdgeGateClass* klass) {
 }
 
 static void gst_edge_gate_init(GstEdgeGate* self) {
-  self->min_level_db = kDefaultMinLevelDb;
-  self->windows = new std::atomic<guint64>(0);
-  self->gated = new std::atomic<guint64>(0);
+  self->settings = new Settings();
+  self->counters = new edge::signal::GateStatistics();
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
 }

@@ -207,9 +207,14 @@ static void measure_latency(GstEdgeLabelSink* self, GstClockTime pts, GstClockTi
   GstBaseSink* sink = GST_BASE_SINK(self);
   State& st = *self->state;
   if (st.upstream_live < 0) {
-    gboolean live = FALSE, upstream_live = FALSE;
-    st.upstream_live =
-        gst_base_sink_query_latency(sink, &live, &upstream_live, nullptr, nullptr) && upstream_live;
+    // Asked upstream directly: GstBaseSink's own latency query answers "not live" until the
+    // pipeline has configured its latency, which a live graph may not have done by now.
+    GstQuery* query = gst_query_new_latency();
+    gboolean live = FALSE;
+    if (gst_pad_peer_query(GST_BASE_SINK_PAD(sink), query))
+      gst_query_parse_latency(query, &live, nullptr, nullptr);
+    gst_query_unref(query);
+    st.upstream_live = live ? 1 : 0;
   }
   if (!st.upstream_live || !GST_CLOCK_TIME_IS_VALID(pts) || !GST_CLOCK_TIME_IS_VALID(duration))
     return;

@@ -14,6 +14,8 @@
 #include "common/error.h"
 #include "io/imu_line.h"
 #include "io/serial_port.h"
+#include "plugins/common/gparams.h"
+#include "signal/capture_params.h"
 #include "signal/capture_timeline.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_mic_src_debug);
@@ -21,32 +23,17 @@ GST_DEBUG_CATEGORY_STATIC(edge_mic_src_debug);
 
 namespace {
 
-constexpr guint kDefaultReconnectInitialMs = 100;
-constexpr guint kDefaultReconnectMaxMs = 5000;
-constexpr guint kDefaultGapToleranceMs = 50;
-constexpr guint kDefaultSilenceTimeoutMs = 5000;
 constexpr guint64 kWarningIntervalNs = GST_SECOND;
 constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr gint64 kTickLateUs = 1000000;  // a tick this late: the process was stopped
 
-enum {
-  PROP_0,
-  PROP_API,
-  PROP_DEVICE,
-  PROP_ON_DISCONNECT,
-  PROP_RECONNECT_INITIAL_MS,
-  PROP_RECONNECT_MAX_MS,
-  PROP_GAP_TOLERANCE_MS,
-  PROP_SILENCE_TIMEOUT_MS,
-  PROP_CURRENT_API,
-  PROP_RECONNECTS,
-  PROP_GAPS,
-  PROP_DROPPED_FRAMES,
-  PROP_DROPPED_SECONDS,
-};
+using edge::signal::CaptureApi;
+using edge::signal::OnDisconnect;
+// Property values (declared in core/runtime/signal/capture_params.h), under the object lock.
+using Settings = edge::signal::CaptureSettings;
 
 struct Backend {
-  GstEdgeMicSrcApi api;
+  CaptureApi api;
   const char* name;
   const char* what;  // for messages
   const char* factory;
@@ -55,22 +42,12 @@ struct Backend {
 };
 
 const Backend kBackends[] = {
-    {GST_EDGE_MIC_SRC_API_PULSE, "pulse", "PulseAudio", "pulsesrc", "gstreamer1.0-pulseaudio",
+    {CaptureApi::kPulse, "pulse", "PulseAudio", "pulsesrc", "gstreamer1.0-pulseaudio",
      "start PulseAudio (or PipeWire's pipewire-pulse), or check PULSE_SERVER"},
-    {GST_EDGE_MIC_SRC_API_PIPEWIRE, "pipewire", "PipeWire", "pipewiresrc", "gstreamer1.0-pipewire",
+    {CaptureApi::kPipeWire, "pipewire", "PipeWire", "pipewiresrc", "gstreamer1.0-pipewire",
      "start pipewire and a session manager (wireplumber)"},
-    {GST_EDGE_MIC_SRC_API_ALSA, "alsa", "ALSA", "alsasrc", "gstreamer1.0-alsa",
+    {CaptureApi::kAlsa, "alsa", "ALSA", "alsasrc", "gstreamer1.0-alsa",
      "check the card and device (arecord -l, arecord -L)"},
-};
-
-struct Settings {
-  GstEdgeMicSrcApi api = GST_EDGE_MIC_SRC_API_AUTO;
-  std::string device;
-  GstEdgeMicSrcOnDisconnect on_disconnect = GST_EDGE_MIC_SRC_ON_DISCONNECT_RECONNECT;
-  guint reconnect_initial_ms = kDefaultReconnectInitialMs;
-  guint reconnect_max_ms = kDefaultReconnectMaxMs;
-  guint gap_tolerance_ms = kDefaultGapToleranceMs;
-  guint silence_timeout_ms = kDefaultSilenceTimeoutMs;
 };
 
 gint64 now_us() { return g_get_monotonic_time(); }
@@ -115,11 +92,9 @@ struct EdgeMicSrcPrivate {
   bool trust_offsets = false;  // GstAudioBaseSrc: OFFSET counts samples
   edge::io::RateLimiter gap_warnings{kWarningIntervalNs};
 
-  // Counters, read from any thread.
-  std::atomic<guint> reconnects{0};
-  std::atomic<guint64> gaps{0};
-  std::atomic<guint64> dropped_frames{0};
-  std::atomic<double> dropped_seconds{0.0};
+  // Counters: written by one thread at a time (the probe, or first_buffer under `mutex`),
+  // published for get_property on any thread.
+  edge::signal::CaptureStatistics counters;
 };
 
 #define gst_edge_mic_src_parent_class parent_class
@@ -128,31 +103,6 @@ G_DEFINE_TYPE(GstEdgeMicSrc, gst_edge_mic_src, GST_TYPE_BIN)
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("audio/x-raw"));
 
-GType gst_edge_mic_src_api_get_type(void) {
-  static gsize type = 0;
-  static const GEnumValue values[] = {
-      {GST_EDGE_MIC_SRC_API_AUTO, "The first that opens: pulse, pipewire, alsa", "auto"},
-      {GST_EDGE_MIC_SRC_API_PULSE, "PulseAudio (pulsesrc; PipeWire's pipewire-pulse too)", "pulse"},
-      {GST_EDGE_MIC_SRC_API_PIPEWIRE, "PipeWire (pipewiresrc)", "pipewire"},
-      {GST_EDGE_MIC_SRC_API_ALSA, "ALSA (alsasrc)", "alsa"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeMicSrcApi", values));
-  return type;
-}
-
-GType gst_edge_mic_src_on_disconnect_get_type(void) {
-  static gsize type = 0;
-  static const GEnumValue values[] = {
-      {GST_EDGE_MIC_SRC_ON_DISCONNECT_RECONNECT,
-       "Reconnect: reopen with exponential backoff, warn, go on", "reconnect"},
-      {GST_EDGE_MIC_SRC_ON_DISCONNECT_ERROR, "Error: the loss ends the stream", "error"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeMicSrcOnDisconnect", values));
-  return type;
-}
-
 namespace {
 
 EdgeMicSrcPrivate* priv_of(GstEdgeMicSrc* self) { return self->priv; }
@@ -160,7 +110,7 @@ EdgeMicSrcPrivate* priv_of(GstEdgeMicSrc* self) { return self->priv; }
 std::string describe(const Backend& b, const std::string& device) {
   std::string out = b.what;
   if (!device.empty()) out += " device " + device;
-  if (b.api == GST_EDGE_MIC_SRC_API_PULSE) {
+  if (b.api == CaptureApi::kPulse) {
     const char* server = std::getenv("PULSE_SERVER");
     if (server && *server) out += std::string(" (PULSE_SERVER=") + server + ")";
   }
@@ -221,7 +171,7 @@ bool open_capture(GstEdgeMicSrc* self, std::string* why) {
   GST_OBJECT_UNLOCK(self);
   std::string reasons;
   for (const Backend& b : kBackends) {
-    if (s.api != GST_EDGE_MIC_SRC_API_AUTO && s.api != b.api) continue;
+    if (s.api != CaptureApi::kAuto && s.api != b.api) continue;
     const std::string name = describe(b, s.device);
     GstElement* child = gst_element_factory_make(b.factory, nullptr);
     if (!child) {
@@ -229,7 +179,7 @@ bool open_capture(GstEdgeMicSrc* self, std::string* why) {
       continue;
     }
     if (!s.device.empty()) {
-      const char* property = b.api != GST_EDGE_MIC_SRC_API_PIPEWIRE ? "device"
+      const char* property = b.api != CaptureApi::kPipeWire         ? "device"
                              : has_property(child, "target-object") ? "target-object"
                                                                     : "path";
       g_object_set(child, property, s.device.c_str(), nullptr);
@@ -278,7 +228,7 @@ void supervise(GstEdgeMicSrc* self) {
   std::unique_lock<std::mutex> lock(priv->mutex);
   const auto should_reopen = [&] {
     return priv->lost && priv->running && !priv->eos_requested &&
-           priv->active.on_disconnect == GST_EDGE_MIC_SRC_ON_DISCONNECT_RECONNECT;
+           priv->active.on_disconnect == OnDisconnect::kReconnect;
   };
   while (!priv->stopping) {
     if (!should_reopen()) {
@@ -373,7 +323,8 @@ void first_buffer(GstEdgeMicSrc* self, GstClockTime pts) {
   const std::string name = describe(*priv->backend, priv->active.device);
   const std::string reason = priv->lost_reason;
   lock.unlock();
-  const guint count = priv->reconnects.fetch_add(1) + 1;
+  const guint count = edge::params::published(&priv->counters.reconnects) + 1;
+  edge::params::publish(&priv->counters.reconnects, count);
   GST_ELEMENT_WARNING(self, RESOURCE, READ,
                       ("Reconnected to %s after %.1f s (%d attempt(s), reconnect %u); the audio "
                        "in between was not captured",
@@ -385,10 +336,13 @@ void first_buffer(GstEdgeMicSrc* self, GstClockTime pts) {
 void note_gap(GstEdgeMicSrc* self, const edge::signal::CaptureStamp& stamp) {
   EdgeMicSrcPrivate* priv = priv_of(self);
   const double seconds = static_cast<double>(stamp.gap_frames) / priv->rate;
-  const guint64 gaps = priv->gaps.fetch_add(1) + 1;
-  priv->dropped_frames.fetch_add(static_cast<guint64>(stamp.gap_frames));
-  const double total = priv->dropped_seconds.load() + seconds;
-  priv->dropped_seconds = total;
+  edge::signal::CaptureStatistics& c = priv->counters;
+  const uint64_t gaps = edge::params::published(&c.gaps) + 1;
+  const double total = edge::params::published(&c.dropped_seconds) + seconds;
+  edge::params::publish(&c.gaps, gaps);
+  edge::params::publish(&c.dropped_frames, edge::params::published(&c.dropped_frames) +
+                                               static_cast<uint64_t>(stamp.gap_frames));
+  edge::params::publish(&c.dropped_seconds, total);
   uint64_t suppressed = 0;
   if (priv->gap_warnings.allow(static_cast<uint64_t>(now_us()) * 1000, &suppressed)) {
     std::string more;
@@ -560,7 +514,7 @@ static void gst_edge_mic_src_handle_message(GstBin* bin, GstMessage* message) {
   if (priv->lost || priv->eos_requested || priv->stopping) return;  // follow-ups
   const std::string name =
       priv->backend ? describe(*priv->backend, priv->active.device) : std::string("capture");
-  if (!priv->ever_delivered || priv->active.on_disconnect == GST_EDGE_MIC_SRC_ON_DISCONNECT_ERROR) {
+  if (!priv->ever_delivered || priv->active.on_disconnect == OnDisconnect::kError) {
     const bool at_start = !priv->ever_delivered;
     priv->lost = true;
     lock.unlock();
@@ -616,9 +570,18 @@ static GstStateChangeReturn gst_edge_mic_src_change_state(GstElement* element,
     case GST_STATE_CHANGE_NULL_TO_READY: {
       GST_OBJECT_LOCK(self);
       const bool device_without_api =
-          priv->settings.api == GST_EDGE_MIC_SRC_API_AUTO && !priv->settings.device.empty();
+          priv->settings.api == CaptureApi::kAuto && !priv->settings.device.empty();
       const std::string device = priv->settings.device;
+      const guint initial_ms = priv->settings.reconnect_initial_ms;
+      const guint max_ms = priv->settings.reconnect_max_ms;
       GST_OBJECT_UNLOCK(self);
+      if (max_ms < initial_ms) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                          ("edgemicsrc: reconnect-max-ms=%u is below reconnect-initial-ms=%u",
+                           max_ms, initial_ms),
+                          (nullptr));
+        return GST_STATE_CHANGE_FAILURE;
+      }
       if (device_without_api) {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
                           ("edgemicsrc: device=%s needs api=pulse, pipewire or alsa (a device "
@@ -688,98 +651,12 @@ static GstStateChangeReturn gst_edge_mic_src_change_state(GstElement* element,
   return ret;
 }
 
-static void gst_edge_mic_src_set_property(GObject* object, guint id, const GValue* value,
-                                          GParamSpec* pspec) {
-  GstEdgeMicSrc* self = GST_EDGE_MIC_SRC(object);
-  Settings& s = priv_of(self)->settings;
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_API:
-      s.api = static_cast<GstEdgeMicSrcApi>(g_value_get_enum(value));
-      break;
-    case PROP_DEVICE: {
-      const gchar* text = g_value_get_string(value);
-      s.device = text ? text : "";
-      break;
-    }
-    case PROP_ON_DISCONNECT:
-      s.on_disconnect = static_cast<GstEdgeMicSrcOnDisconnect>(g_value_get_enum(value));
-      break;
-    case PROP_RECONNECT_INITIAL_MS:
-      s.reconnect_initial_ms = g_value_get_uint(value);
-      break;
-    case PROP_RECONNECT_MAX_MS:
-      s.reconnect_max_ms = g_value_get_uint(value);
-      break;
-    case PROP_GAP_TOLERANCE_MS:
-      s.gap_tolerance_ms = g_value_get_uint(value);
-      break;
-    case PROP_SILENCE_TIMEOUT_MS:
-      s.silence_timeout_ms = g_value_get_uint(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  if (s.reconnect_max_ms < s.reconnect_initial_ms) s.reconnect_max_ms = s.reconnect_initial_ms;
-  GST_OBJECT_UNLOCK(self);
+static void* settings_of(GObject* object) { return &GST_EDGE_MIC_SRC(object)->priv->settings; }
+static const void* statistics_of(GObject* object) {
+  return &GST_EDGE_MIC_SRC(object)->priv->counters;
 }
-
-static void gst_edge_mic_src_get_property(GObject* object, guint id, GValue* value,
-                                          GParamSpec* pspec) {
-  GstEdgeMicSrc* self = GST_EDGE_MIC_SRC(object);
-  EdgeMicSrcPrivate* priv = priv_of(self);
-  const Settings& s = priv->settings;
-  switch (id) {
-    case PROP_CURRENT_API: {
-      std::lock_guard<std::mutex> lock(priv->mutex);
-      g_value_set_string(value, priv->backend ? priv->backend->name : nullptr);
-      return;
-    }
-    case PROP_RECONNECTS:
-      g_value_set_uint(value, priv->reconnects.load());
-      return;
-    case PROP_GAPS:
-      g_value_set_uint64(value, priv->gaps.load());
-      return;
-    case PROP_DROPPED_FRAMES:
-      g_value_set_uint64(value, priv->dropped_frames.load());
-      return;
-    case PROP_DROPPED_SECONDS:
-      g_value_set_double(value, priv->dropped_seconds.load());
-      return;
-    default:
-      break;
-  }
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_API:
-      g_value_set_enum(value, s.api);
-      break;
-    case PROP_DEVICE:
-      g_value_set_string(value, s.device.empty() ? nullptr : s.device.c_str());
-      break;
-    case PROP_ON_DISCONNECT:
-      g_value_set_enum(value, s.on_disconnect);
-      break;
-    case PROP_RECONNECT_INITIAL_MS:
-      g_value_set_uint(value, s.reconnect_initial_ms);
-      break;
-    case PROP_RECONNECT_MAX_MS:
-      g_value_set_uint(value, s.reconnect_max_ms);
-      break;
-    case PROP_GAP_TOLERANCE_MS:
-      g_value_set_uint(value, s.gap_tolerance_ms);
-      break;
-    case PROP_SILENCE_TIMEOUT_MS:
-      g_value_set_uint(value, s.silence_timeout_ms);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static const edge::gst::ParamBinding kParams = {edge::signal::capture_params, settings_of,
+                                                statistics_of};
 
 static void gst_edge_mic_src_finalize(GObject* object) {
   GstEdgeMicSrc* self = GST_EDGE_MIC_SRC(object);
@@ -792,82 +669,13 @@ static void gst_edge_mic_src_class_init(GstEdgeMicSrcClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBinClass* bin_class = GST_BIN_CLASS(klass);
-  gobject_class->set_property = gst_edge_mic_src_set_property;
-  gobject_class->get_property = gst_edge_mic_src_get_property;
   gobject_class->finalize = gst_edge_mic_src_finalize;
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_edge_mic_src_change_state);
   element_class->send_event = GST_DEBUG_FUNCPTR(gst_edge_mic_src_send_event);
   element_class->provide_clock = GST_DEBUG_FUNCPTR(gst_edge_mic_src_provide_clock);
   bin_class->handle_message = GST_DEBUG_FUNCPTR(gst_edge_mic_src_handle_message);
 
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_API,
-      g_param_spec_enum("api", "API",
-                        "Capture through pulse (PulseAudio, pipewire-pulse), pipewire or alsa; "
-                        "auto: the first of these that opens",
-                        gst_edge_mic_src_api_get_type(), GST_EDGE_MIC_SRC_API_AUTO, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_DEVICE,
-      g_param_spec_string("device", "Device",
-                          "pulse: a source name (pactl list short sources); pipewire: a target "
-                          "object (node name or serial); alsa: a device (plughw:1,0). Unset: "
-                          "the default. Needs api other than auto",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ON_DISCONNECT,
-      g_param_spec_enum("on-disconnect", "On disconnect",
-                        "When the server or device goes away: reconnect (with backoff, warning) "
-                        "or error",
-                        gst_edge_mic_src_on_disconnect_get_type(),
-                        GST_EDGE_MIC_SRC_ON_DISCONNECT_RECONNECT, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RECONNECT_INITIAL_MS,
-      g_param_spec_uint("reconnect-initial-ms", "Reconnect initial delay (ms)",
-                        "First delay before reopening; doubled after each failed attempt", 1,
-                        3600000, kDefaultReconnectInitialMs, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RECONNECT_MAX_MS,
-      g_param_spec_uint("reconnect-max-ms", "Reconnect maximum delay (ms)",
-                        "Longest delay between two reopen attempts", 1, 3600000,
-                        kDefaultReconnectMaxMs, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_GAP_TOLERANCE_MS,
-      g_param_spec_uint("gap-tolerance-ms", "Gap tolerance (ms)",
-                        "Timing mismatch up to this is jitter or drift; beyond it (for 0.5 s, or "
-                        "at once when the capture's own sample offsets jump) audio was dropped",
-                        1, 10000, kDefaultGapToleranceMs, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SILENCE_TIMEOUT_MS,
-      g_param_spec_uint("silence-timeout-ms", "Silence timeout (ms)",
-                        "A capture that delivers no buffer for this long is gone (an error "
-                        "before the first buffer, a reconnect after); 0: never",
-                        0, 3600000, kDefaultSilenceTimeoutMs, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CURRENT_API,
-      g_param_spec_string("current-api", "Current API",
-                          "The API capturing now (pulse, pipewire, alsa); unset before start",
-                          nullptr, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_RECONNECTS,
-      g_param_spec_uint("reconnects", "Reconnects", "Times the capture came back after a loss", 0,
-                        G_MAXUINT, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_GAPS,
-      g_param_spec_uint64("gaps", "Gaps", "Times audio was dropped while capturing", 0, G_MAXUINT64,
-                          0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_DROPPED_FRAMES,
-      g_param_spec_uint64("dropped-frames", "Dropped frames",
-                          "Frames of audio dropped in all gaps (time away while reconnecting "
-                          "not included)",
-                          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_DROPPED_SECONDS,
-      g_param_spec_double("dropped-seconds", "Dropped seconds",
-                          "Seconds of audio dropped in all gaps", 0, G_MAXDOUBLE, 0, ro));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(

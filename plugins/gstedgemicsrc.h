@@ -27,6 +27,7 @@
 // the pts. EOS only when asked (an EOS event sent to the element or pipeline).
 // Every gap and reconnect also posts an element message "edgemicsrc-event" (fields: kind
 // "gap" | "lost" | "reconnected", frames, seconds, pts, reason) for applications.
+// Parameters and counters: core/runtime/signal/capture_params.h (docs/elements-reference.md).
 #pragma once
 
 #include <gst/gst.h>
@@ -37,21 +38,6 @@ G_BEGIN_DECLS
 #define GST_EDGE_MIC_SRC(obj) \
   (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_EDGE_MIC_SRC, GstEdgeMicSrc))
 #define GST_IS_EDGE_MIC_SRC(obj) (G_TYPE_CHECK_INSTANCE_TYPE((obj), GST_TYPE_EDGE_MIC_SRC))
-
-typedef enum {
-  GST_EDGE_MIC_SRC_API_AUTO = 0,
-  GST_EDGE_MIC_SRC_API_PULSE = 1,
-  GST_EDGE_MIC_SRC_API_PIPEWIRE = 2,
-  GST_EDGE_MIC_SRC_API_ALSA = 3,
-} GstEdgeMicSrcApi;
-
-typedef enum {
-  GST_EDGE_MIC_SRC_ON_DISCONNECT_RECONNECT = 0,
-  GST_EDGE_MIC_SRC_ON_DISCONNECT_ERROR = 1,
-} GstEdgeMicSrcOnDisconnect;
-
-GType gst_edge_mic_src_api_get_type(void);
-GType gst_edge_mic_src_on_disconnect_get_type(void);
 
 typedef struct _GstEdgeMicSrc GstEdgeMicSrc;
 typedef struct _GstEdgeMicSrcClass GstEdgeMicSrcClass;

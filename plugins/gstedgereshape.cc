@@ -8,6 +8,10 @@
 //   shape=D0:D1:...   explicit NNStreamer dims, innermost first, exactly C*N elements
 // Prefix reshapes (square, explicit) share the input's memory; square-pad copies.
 // Framerate, timestamps and metas pass through.
+// Caps: static other/tensors or the legacy other/tensor in; flexible tensors in are refused
+// naming NNStreamer's tensor_converter (the shape must be known at negotiation). Out: static
+// other/tensors, or, when downstream takes nothing else (NNStreamer's tensor_converter does
+// so), flexible tensors: each buffer then copies its data behind NNStreamer's header.
 #include "plugins/gstedgereshape.h"
 
 #include <string>
@@ -17,6 +21,7 @@
 #include "plugins/common/tensorcaps.h"
 #include "signal/reshape.h"
 #include "signal/reshape_params.h"
+#include "tensor/nns_header.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_reshape_debug);
 #define GST_CAT_DEFAULT edge_reshape_debug
@@ -34,7 +39,8 @@ struct State {
   edge::signal::ReshapePlan plan;
   gsize in_bytes = 0;
   gsize out_bytes = 0;
-  bool shared = false;  // the current output buffer shares the input's memory
+  bool shared = false;        // the current output buffer shares the input's memory
+  bool flexible_out = false;  // each output tensor starts with NNStreamer's header
 };
 
 // Input frames and channels of a single float32 tensor.
@@ -79,10 +85,24 @@ static edge::signal::ReshapeTarget shape_of(GstEdgeReshape* self, std::string* t
   "other/tensors, format=(string)static, num_tensors=(int)1, types=(string)float32, " \
   "framerate=(fraction)[0/1,2147483647/1]"
 
+// In: flexible tensors are in the template so that set_caps can say what to insert.
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGE_RESHAPE_CAPS));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS(EDGE_RESHAPE_CAPS
+                    "; other/tensor, type=(string)float32, "
+                    "framerate=(fraction)[0/1,2147483647/1]; " EDGE_TENSORS_FLEXIBLE_CAPS));
 static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGE_RESHAPE_CAPS));
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                            GST_STATIC_CAPS(EDGE_RESHAPE_CAPS "; " EDGE_TENSORS_FLEXIBLE_CAPS));
+
+// Flexible tensors at the framerate of `like` (fixed or a range), appended to caps.
+static GstCaps* with_flexible(GstCaps* caps, const GstStructure* like) {
+  GstCaps* flexible = gst_caps_from_string(EDGE_TENSORS_FLEXIBLE_CAPS);
+  const GValue* rate = like ? gst_structure_get_value(like, "framerate") : nullptr;
+  if (rate) gst_caps_set_value(flexible, "framerate", rate);
+  gst_caps_append(caps, flexible);
+  return caps;
+}
 
 static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadDirection direction,
                                                 GstCaps* caps, GstCaps* filter) {
@@ -101,11 +121,11 @@ static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadD
       if (target.mode == ReshapeMode::kExplicit) {
         // Proposed as asked; set_caps refuses it, naming both shapes, if it does not fit.
         out.tensors[0].shape = target.explicit_shape;
-        result = edge::gst::tensors_caps_new(out);
+        result = with_flexible(edge::gst::tensors_caps_new(out), gst_caps_get_structure(caps, 0));
       } else {
         try {
           out.tensors[0].shape = make_plan(target, frames, channels).output_shape;
-          result = edge::gst::tensors_caps_new(out);
+          result = with_flexible(edge::gst::tensors_caps_new(out), gst_caps_get_structure(caps, 0));
         } catch (const edge::Error& e) {
           GST_DEBUG_OBJECT(self, "no output for %" GST_PTR_FORMAT ": %s", caps, e.what());
           result = gst_caps_new_empty();
@@ -143,14 +163,18 @@ static gboolean gst_edge_reshape_set_caps(GstBaseTransform* trans, GstCaps* inca
   int channels = 0;
   if (!edge::gst::tensors_caps_parse(incaps, &in, &error) ||
       !input_layout(in, &frames, &channels, &error) ||
-      !edge::gst::tensors_caps_parse(outcaps, &out, &error)) {
-    GST_ERROR_OBJECT(self, "cannot reshape %" GST_PTR_FORMAT ": %s", incaps, error.c_str());
+      !edge::gst::tensors_caps_parse_any(outcaps, &out, &error)) {
+    GST_ELEMENT_ERROR(
+        self, CORE, NEGOTIATION, ("edgereshape cannot take this stream: %s", error.c_str()),
+        ("input caps %" GST_PTR_FORMAT ", output caps %" GST_PTR_FORMAT, incaps, outcaps));
     return FALSE;
   }
+  self->state->flexible_out = out.flexible;
+  if (out.flexible) out.tensors.push_back({edge::DType::kFloat32, {}});  // any shape fits
   try {
     State* st = self->state;
     st->plan = make_plan(target, frames, channels);
-    if (!edge::gst::shapes_match(st->plan.output_shape, out.tensors[0].shape))
+    if (!out.flexible && !edge::gst::shapes_match(st->plan.output_shape, out.tensors[0].shape))
       throw edge::Error(edge::msg("downstream wants dimensions ",
                                   edge::gst::dims_to_string(out.tensors[0].shape)));
     st->in_bytes = static_cast<gsize>(st->plan.input_elements) * sizeof(float);
@@ -177,7 +201,8 @@ static gboolean gst_edge_reshape_transform_size(GstBaseTransform* trans, GstPadD
   GstEdgeReshape* self = GST_EDGE_RESHAPE(trans);
   const State* st = self->state;
   if (!st->configured) return FALSE;
-  *othersize = direction == GST_PAD_SINK ? st->out_bytes : st->in_bytes;
+  const gsize header = st->flexible_out ? edge::kNnsHeaderSize : 0;
+  *othersize = direction == GST_PAD_SINK ? st->out_bytes + header : st->in_bytes;
   (void)size;
   return TRUE;
 }
@@ -196,7 +221,7 @@ static GstFlowReturn gst_edge_reshape_prepare_output_buffer(GstBaseTransform* tr
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  st->shared = st->plan.is_prefix();
+  st->shared = st->plan.is_prefix() && !st->flexible_out;
   if (!st->shared)
     return GST_BASE_TRANSFORM_CLASS(gst_edge_reshape_parent_class)
         ->prepare_output_buffer(trans, input, outbuf);
@@ -225,13 +250,16 @@ static GstFlowReturn gst_edge_reshape_transform(GstBaseTransform* trans, GstBuff
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("edgereshape: cannot map the input"), (nullptr));
     return GST_FLOW_ERROR;
   }
-  if (!gst_buffer_map(outbuf, &out, GST_MAP_WRITE) || out.size < st->out_bytes) {
+  const gsize header = st->flexible_out ? edge::kNnsHeaderSize : 0;
+  if (!gst_buffer_map(outbuf, &out, GST_MAP_WRITE) || out.size < st->out_bytes + header) {
     gst_buffer_unmap(inbuf, &in);
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("edgereshape: cannot map the output"), (nullptr));
     return GST_FLOW_ERROR;
   }
+  if (st->flexible_out)
+    edge::write_nns_header(edge::DType::kFloat32, st->plan.output_shape, out.data);
   edge::signal::reshape_apply(st->plan, reinterpret_cast<const float*>(in.data),
-                              reinterpret_cast<float*>(out.data));
+                              reinterpret_cast<float*>(out.data + header));
   gst_buffer_unmap(outbuf, &out);
   gst_buffer_unmap(inbuf, &in);
   return GST_FLOW_OK;

@@ -1,11 +1,16 @@
 // edgewindow: the element over core/runtime/signal/window.h.
 //
-// Sink: audio/x-raw F32LE or S16LE interleaved (any rate and channel count), or other/tensors
-// with one tensor whose innermost dimension is the channel count (frames of C values at a
-// known framerate). Src: other/tensors "C:size" of the input's type (float32 for F32LE, int16
-// for S16LE), framerate rate/hop (sliding) or 0/1 (triggered). Sliding windows take samples of
-// any type (int16 audio frames, int8 feature frames); the triggered mode float32 only. One output
-// buffer per window, from an own buffer pool (the hot path does not allocate), with:
+// Sink: audio/x-raw F32LE or S16LE interleaved (any rate and channel count), or a tensor stream
+// of one tensor "C:N..." of any type whose innermost dimension is the channel count C and the rest N
+// frames (static other/tensors, the legacy other/tensor, or flexible other/tensors: the
+// shape is then read from each buffer's header and must not change). The frame rate of a
+// tensor stream is its framerate, NNStreamer's rule (plugins/common/tensorcaps.h): frames
+// per second whatever N is; the first buffer's duration must agree (N / framerate), or the
+// stream is refused saying so. Src: other/tensors "C:size" of the input's type (float32 for
+// F32LE, int16 for S16LE), framerate rate/hop (sliding: windows per second) or 0/1
+// (triggered). Sliding windows move samples of any type (int16 audio, int8 feature frames);
+// the triggered mode compares magnitudes and takes float32 only. One output buffer per window, from an own
+// buffer pool (the hot path does not allocate), with:
 //   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
 //             the PTS of the run's first buffer (else the segment start);
 //   DURATION  window length / rate, as the difference of two such computed times;
@@ -41,8 +46,11 @@ using Settings = edge::signal::WindowSettings;
 struct State {
   std::unique_ptr<edge::signal::Windower> windower;
   int channels = 0;
-  int rate = 0;                              // frames per second
+  int rate = 0;                 // frames per second
   edge::DType type = edge::DType::kFloat32;  // of one sample
+  bool tensors = false;         // the input is a tensor stream
+  bool flexible = false;        // ... whose buffers carry NNStreamer's header
+  bool check_duration = false;  // the next buffer's duration is checked against the rate
   GstBufferPool* pool = nullptr;
   gsize window_bytes = 0;
   GstSegment segment;
@@ -85,18 +93,51 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
                     "audio/x-raw, format=(string)S16LE, layout=(string)interleaved, "
                     "rate=(int)[1,2147483647], channels=(int)[1,65535]; "
                     "other/tensors, format=(string)static, num_tensors=(int)1, "
-                    "framerate=(fraction)[0/1,2147483647/1]"));
+                    "framerate=(fraction)[1/2147483647,2147483647/1]; "
+                    "other/tensor, "
+                    "framerate=(fraction)[1/2147483647,2147483647/1]; "
+                    "other/tensors, format=(string)flexible, "
+                    "framerate=(fraction)[1/2147483647,2147483647/1]"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("other/tensors, format=(string)static, num_tensors=(int)1, "
                     "framerate=(fraction)[0/1,2147483647/1]"));
 
-// Reads channels, frame rate and sample type from the sink caps. False with *error on failure.
+// The frame rate of a tensor stream: its framerate (frames per second, NNStreamer's rule).
+static bool tensor_frame_rate(const edge::gst::TensorsInfo& info, int* rate, std::string* error) {
+  if (info.rate_n <= 0 || info.rate_d <= 0 || info.rate_n % info.rate_d != 0) {
+    *error = edge::msg(
+        "edgewindow needs a whole number of frames per second; the tensor caps "
+        "have framerate=",
+        info.rate_n, "/", info.rate_d);
+    return false;
+  }
+  *rate = info.rate_n / info.rate_d;
+  return true;
+}
+
+// Channels and sample type of a "C:N..." tensor. False with *error otherwise.
+static bool tensor_channels(const edge::gst::TensorDesc& desc, int* channels, edge::DType* type,
+                            std::string* error) {
+  if (desc.shape.empty() || edge::dtype_size(desc.type) == 0) {
+    *error = edge::msg("expected one tensor of at least one dimension, got ",
+                       edge::dtype_name(desc.type), " ", edge::gst::dims_to_string(desc.shape));
+    return false;
+  }
+  *channels = desc.shape.back();
+  *type = desc.type;
+  return true;
+}
+
+// Reads the input format from the sink caps: channels (0 for flexible tensors, known at the
+// first buffer), frame rate, and whether it is a tensor stream. False with *error on failure.
 static bool input_format(GstCaps* caps, int* channels, int* rate, edge::DType* type,
-                         std::string* error) {
+                         bool* tensors, bool* flexible, std::string* error) {
   GstStructure* s = gst_caps_get_structure(caps, 0);
-  if (gst_structure_has_name(s, "audio/x-raw")) {
+  *tensors = !gst_structure_has_name(s, "audio/x-raw");
+  *flexible = false;
+  if (!*tensors) {
     if (!gst_structure_get_int(s, "channels", channels) ||
         !gst_structure_get_int(s, "rate", rate)) {
       *error = "audio caps without rate or channels";
@@ -107,39 +148,23 @@ static bool input_format(GstCaps* caps, int* channels, int* rate, edge::DType* t
     return true;
   }
   edge::gst::TensorsInfo info;
-  if (!edge::gst::tensors_caps_parse(caps, &info, error)) return false;
-  const edge::Shape& shape = info.tensors[0].shape;
-  if (shape.empty() || edge::dtype_size(info.tensors[0].type) == 0) {
-    *error = "expected one tensor of at least one dimension";
+  if (!edge::gst::tensors_caps_parse_any(caps, &info, error)) return false;
+  if (!tensor_frame_rate(info, rate, error)) return false;
+  *flexible = info.flexible;
+  if (info.flexible) {
+    *channels = 0;
+    return true;
+  }
+  if (info.tensors.size() != 1) {
+    *error = edge::msg("expected one tensor, got ", info.tensors.size());
     return false;
   }
-  *type = info.tensors[0].type;
-  *channels = shape.back();
-  const int64_t frames_per_tensor = edge::shape_elements(shape) / shape.back();
-  if (info.rate_n <= 0 || (static_cast<int64_t>(info.rate_n) * frames_per_tensor) % info.rate_d) {
-    *error = edge::msg(
-        "edgewindow needs a known integer frame rate; tensor caps have framerate=", info.rate_n,
-        "/", info.rate_d, " with ", frames_per_tensor, " frame(s) per tensor");
-    return false;
-  }
-  const int64_t r = static_cast<int64_t>(info.rate_n) * frames_per_tensor / info.rate_d;
-  if (r < 1 || r > G_MAXINT) {
-    *error = edge::msg("tensor frame rate ", r, " is out of range");
-    return false;
-  }
-  *rate = static_cast<int>(r);
-  return true;
+  return tensor_channels(info.tensors[0], channels, type, error);
 }
 
-static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
+// Builds the windower for `channels` at `rate` and announces the output caps.
+static gboolean configure_windows(GstEdgeWindow* self, int channels, int rate, edge::DType type) {
   State* st = self->state;
-  int channels = 0, rate = 0;
-  edge::DType type = edge::DType::kFloat32;
-  std::string error;
-  if (!input_format(caps, &channels, &rate, &type, &error)) {
-    GST_ERROR_OBJECT(self, "cannot window caps %" GST_PTR_FORMAT ": %s", caps, error.c_str());
-    return FALSE;
-  }
   GST_OBJECT_LOCK(self);
   Settings s = *self->settings;
   GST_OBJECT_UNLOCK(self);
@@ -204,6 +229,52 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   gboolean ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(out_caps));
   gst_caps_unref(out_caps);
   return ok;
+}
+
+static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
+  State* st = self->state;
+  int channels = 0, rate = 0;
+  edge::DType type = edge::DType::kFloat32;
+  bool tensors = false, flexible = false;
+  std::string error;
+  if (!input_format(caps, &channels, &rate, &type, &tensors, &flexible, &error)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("edgewindow cannot window this stream: %s", error.c_str()),
+                      ("caps %" GST_PTR_FORMAT, caps));
+    return FALSE;
+  }
+  st->tensors = tensors;
+  st->flexible = flexible;
+  st->check_duration = tensors;
+  if (flexible) {  // the channels come with the first buffer's header
+    st->windower.reset();
+    st->drop_pool();
+    st->channels = 0;
+    st->rate = rate;
+    return TRUE;
+  }
+  return configure_windows(self, channels, rate, type);
+}
+
+// A tensor buffer's duration against the frame rate: N frames last N / rate. A stream that
+// means tensors per second by framerate (not NNStreamer's rule) is refused, saying so.
+static bool duration_fits(GstEdgeWindow* self, GstBuffer* buffer, gsize frames) {
+  State* st = self->state;
+  st->check_duration = false;
+  const GstClockTime duration = GST_BUFFER_DURATION(buffer);
+  if (!GST_CLOCK_TIME_IS_VALID(duration) || frames < 2) return true;
+  const GstClockTime expected = gst_util_uint64_scale_int(frames, GST_SECOND, st->rate);
+  const GstClockTime tolerance = GST_MSECOND + expected / 100;
+  if (duration + tolerance >= expected && duration <= expected + tolerance) return true;
+  GST_ELEMENT_ERROR(
+      self, STREAM, FORMAT,
+      ("edgewindow: a tensor of %" G_GSIZE_FORMAT " frames lasts %" GST_TIME_FORMAT
+       ", but its framerate (%d frames per second) says %" GST_TIME_FORMAT
+       ": edgewindow reads a tensor stream's framerate as frames per second, "
+       "NNStreamer's rule for audio tensors, whatever the frames per tensor",
+       frames, GST_TIME_ARGS(duration), st->rate, GST_TIME_ARGS(expected)),
+      ("a framerate of tensors per second would be %d/%" G_GSIZE_FORMAT " here", st->rate, frames));
+  return false;
 }
 
 // Pushes the ready window. Returns the downstream flow.
@@ -272,6 +343,34 @@ static void new_clip(State* st) {
 static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   GstEdgeWindow* self = GST_EDGE_WINDOW(parent);
   State* st = self->state;
+  gsize header = 0;  // bytes of NNStreamer's header in front of a flexible tensor's data
+  if (st->flexible) {
+    edge::gst::TensorDesc desc;
+    std::string error;
+    int channels = 0;
+    edge::DType type = edge::DType::kFloat32;
+    if (gst_buffer_n_memory(buffer) != 1)
+      error = edge::msg("expected one tensor per buffer, got ", gst_buffer_n_memory(buffer));
+    if (!error.empty() || !edge::gst::flexible_tensor_info(buffer, 0, &desc, &header, &error) ||
+        !tensor_channels(desc, &channels, &type, &error)) {
+      GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("edgewindow: %s", error.c_str()), (nullptr));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_ERROR;
+    }
+    if (st->windower && channels != st->channels) {
+      GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                        ("edgewindow: a flexible tensor of %d channels after %d: the channel "
+                         "count cannot change within a stream",
+                         channels, st->channels),
+                        (nullptr));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_ERROR;
+    }
+    if (!st->windower && !configure_windows(self, channels, st->rate, type)) {
+      gst_buffer_unref(buffer);
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
+  }
   if (!st->windower) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("edgewindow received data before caps"), (nullptr));
     gst_buffer_unref(buffer);
@@ -318,19 +417,25 @@ static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer
     return GST_FLOW_ERROR;
   }
   const gsize frame_bytes = static_cast<gsize>(st->channels) * edge::dtype_size(st->type);
-  if (map.size % frame_bytes != 0) {
+  const gsize bytes = map.size - header;
+  if (bytes % frame_bytes != 0) {
     GST_ELEMENT_ERROR(
         self, STREAM, FORMAT,
         ("edgewindow: a buffer of %" G_GSIZE_FORMAT
          " bytes is not a whole number of frames (%d channels x %" G_GSIZE_FORMAT " bytes)",
-         map.size, st->channels, edge::dtype_size(st->type)),
+         bytes, st->channels, edge::dtype_size(st->type)),
         ("caps promise %s frames of %d channels", edge::dtype_name(st->type), st->channels));
     gst_buffer_unmap(buffer, &map);
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
-  const guint8* data = map.data;
-  size_t frames = map.size / frame_bytes;
+  const guint8* data = map.data + header;
+  size_t frames = bytes / frame_bytes;
+  if (st->check_duration && !duration_fits(self, buffer, frames)) {
+    gst_buffer_unmap(buffer, &map);
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
   try {
     while (ret == GST_FLOW_OK) {
       if (st->windower->window_ready()) {
@@ -431,7 +536,7 @@ static void gst_edge_window_class_init(GstEdgeWindowClass* klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "Edge window", "Filter/Converter/Audio",
-      "Cuts interleaved audio or sensor frames into sliding or triggered float32 tensor windows",
+      "Cuts interleaved audio or sensor frames into sliding or triggered tensor windows",
       "edgestream developers");
   GST_DEBUG_CATEGORY_INIT(edge_window_debug, "edgewindow", 0, "edgestream windowing");
 }

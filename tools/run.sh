@@ -44,7 +44,8 @@ test_packages=(
   libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
   liborc-0.4-dev liborc-0.4-dev-bin
   parallel slurm-wlm munge
-  pulseaudio pulseaudio-utils
+  # live audio (edgemicsrc, tests/e2e/live_audio.sh): a real sound server and the capture elements
+  pulseaudio pulseaudio-utils gstreamer1.0-pulseaudio gstreamer1.0-alsa gstreamer1.0-pipewire
 )
 
 log() { printf '\n== %s\n' "$*"; }

@@ -1,7 +1,11 @@
 #include "plugins/common/tensorcaps.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
+
+#include "common/error.h"
+#include "tensor/nns_header.h"
 
 namespace edge::gst {
 
@@ -50,6 +54,9 @@ bool shapes_match(const Shape& a, const Shape& b) {
 }
 
 GstCaps* tensors_caps_new(const TensorsInfo& info) {
+  if (info.flexible)
+    return gst_caps_new_simple(EDGE_TENSORS_MIME, "format", G_TYPE_STRING, "flexible", "framerate",
+                               GST_TYPE_FRACTION, info.rate_n, info.rate_d, nullptr);
   std::string types, dims;
   for (size_t i = 0; i < info.tensors.size(); ++i) {
     if (i) {
@@ -66,19 +73,73 @@ GstCaps* tensors_caps_new(const TensorsInfo& info) {
                              nullptr);
 }
 
-bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* error) {
+namespace {
+
+void read_framerate(const GstStructure* s, TensorsInfo* info) {
+  if (!gst_structure_get_fraction(s, "framerate", &info->rate_n, &info->rate_d)) {
+    info->rate_n = 0;
+    info->rate_d = 1;
+  }
+}
+
+// One tensor's type and dimensions text into desc.
+bool parse_tensor(const std::string& type, const std::string& dims, TensorDesc* desc,
+                  std::string* error) {
+  if (!dtype_from_name(trim(type), &desc->type)) {
+    *error = "unknown tensor type \"" + type + "\"";
+    return false;
+  }
+  if (!dims_from_string(dims, &desc->shape)) {
+    *error = "bad tensor dimensions \"" + dims + "\"";
+    return false;
+  }
+  return true;
+}
+
+bool parse(const GstCaps* caps, TensorsInfo* info, bool flexible_ok, std::string* error) {
   if (!caps || gst_caps_get_size(caps) < 1) {
     *error = "empty caps";
     return false;
   }
   const GstStructure* s = gst_caps_get_structure(caps, 0);
+  TensorsInfo parsed;
+  read_framerate(s, &parsed);
+  if (gst_structure_has_name(s, EDGE_TENSOR_LEGACY_MIME)) {
+    std::string type, dims;
+    if (!field_text(s, "type", &type) || !field_text(s, "dimension", &dims)) {
+      *error = "other/tensor caps need type and dimension";
+      return false;
+    }
+    TensorDesc desc;
+    if (!parse_tensor(type, dims, &desc, error)) return false;
+    parsed.tensors.push_back(desc);
+    *info = parsed;
+    return true;
+  }
   if (!gst_structure_has_name(s, EDGE_TENSORS_MIME)) {
     *error = std::string("expected other/tensors, got ") + gst_structure_get_name(s);
     return false;
   }
   const gchar* format = gst_structure_get_string(s, "format");
-  if (format && std::string(format) != "static") {
-    *error = std::string("only format=static tensors are supported, got format=") + format;
+  const std::string fmt = format ? format : "static";
+  if (fmt == "flexible") {
+    if (!flexible_ok) {
+      *error =
+          "format=flexible tensors (each buffer says its own shape): put NNStreamer's "
+          "tensor_converter in front to make them static";
+      return false;
+    }
+    parsed.flexible = true;
+    *info = parsed;
+    return true;
+  }
+  if (fmt == "sparse") {
+    *error =
+        "format=sparse tensors: put NNStreamer's tensor_sparse_dec in front to make them dense";
+    return false;
+  }
+  if (fmt != "static") {
+    *error = "unknown tensor format=" + fmt;
     return false;
   }
   int num = 0;
@@ -96,29 +157,76 @@ bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* err
              "\" and dimensions=\"" + dims + "\"";
     return false;
   }
-  TensorsInfo parsed;
   for (int i = 0; i < num; ++i) {
     TensorDesc desc;
-    if (!dtype_from_name(trim(type_list[i]), &desc.type)) {
-      *error = "unknown tensor type \"" + type_list[i] + "\"";
-      return false;
-    }
-    if (!dims_from_string(dim_list[i], &desc.shape)) {
-      *error = "bad tensor dimensions \"" + dim_list[i] + "\"";
-      return false;
-    }
+    if (!parse_tensor(type_list[i], dim_list[i], &desc, error)) return false;
     parsed.tensors.push_back(desc);
-  }
-  if (!gst_structure_get_fraction(s, "framerate", &parsed.rate_n, &parsed.rate_d)) {
-    parsed.rate_n = 0;
-    parsed.rate_d = 1;
   }
   *info = parsed;
   return true;
 }
 
+}  // namespace
+
+bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* error) {
+  return parse(caps, info, false, error);
+}
+
+bool tensors_caps_parse_any(const GstCaps* caps, TensorsInfo* info, std::string* error) {
+  return parse(caps, info, true, error);
+}
+
+bool flexible_tensor_info(GstBuffer* buffer, guint index, TensorDesc* desc, gsize* header_size,
+                          std::string* error) {
+  if (index >= gst_buffer_n_memory(buffer)) {
+    *error = msg("a flexible buffer with ", gst_buffer_n_memory(buffer),
+                 " tensor(s) has no tensor ", index);
+    return false;
+  }
+  GstMemory* memory = gst_buffer_peek_memory(buffer, index);
+  GstMapInfo map;
+  if (!gst_memory_map(memory, &map, GST_MAP_READ)) {
+    *error = "cannot map a flexible tensor";
+    return false;
+  }
+  NnsHeader header;
+  const bool ok = parse_nns_header(map.data, map.size, &header, error);
+  const gsize size = map.size;
+  gst_memory_unmap(memory, &map);
+  if (!ok) return false;
+  desc->type = header.type;
+  desc->shape = header.shape;
+  if (size != kNnsHeaderSize + desc->byte_size()) {
+    *error = msg("a flexible tensor of ", size, " bytes whose header says ", dtype_name(desc->type),
+                 " ", dims_to_string(desc->shape), " (", kNnsHeaderSize + desc->byte_size(),
+                 " bytes with the header)");
+    return false;
+  }
+  *header_size = kNnsHeaderSize;
+  return true;
+}
+
+GstMemory* flexible_memory_new(const TensorDesc& desc, const void* data) {
+  GstMemory* memory = gst_allocator_alloc(nullptr, kNnsHeaderSize + desc.byte_size(), nullptr);
+  GstMapInfo map;
+  if (!memory || !gst_memory_map(memory, &map, GST_MAP_WRITE)) {
+    if (memory) gst_memory_unref(memory);
+    throw Error("cannot allocate a flexible tensor");
+  }
+  try {
+    write_nns_header(desc.type, desc.shape, map.data);
+  } catch (...) {
+    gst_memory_unmap(memory, &map);
+    gst_memory_unref(memory);
+    throw;
+  }
+  std::memcpy(map.data + kNnsHeaderSize, data, desc.byte_size());
+  gst_memory_unmap(memory, &map);
+  return memory;
+}
+
 std::string tensors_info_to_string(const TensorsInfo& info) {
-  std::string out;
+  std::string out = info.flexible ? "flexible" : "";
   for (size_t i = 0; i < info.tensors.size(); ++i) {
     if (i) out += ", ";
     out += dtype_name(info.tensors[i].type);

@@ -1,5 +1,5 @@
-// Tensor caps: NNStreamer's static `other/tensors` format, so edgestream and
-// NNStreamer elements can sit in one graph.
+// Tensor caps: NNStreamer's `other/tensors`, so edgestream and NNStreamer elements can sit in
+// one graph, with every field meaning what NNStreamer means by it.
 //
 //   other/tensors, format=(string)static, num_tensors=(int)1,
 //     types=(string)"float32", dimensions=(string)"1:30000", framerate=(fraction)2/1
@@ -8,6 +8,18 @@
 // tensors separated by ','. A buffer carries one GstMemory per tensor, in order,
 // each exactly the tensor's byte size. TensorDesc::shape is outermost first
 // (TFLite order): "1:173:173" <-> {173, 173, 1}.
+//
+// `framerate` (docs/architecture.md, "Tensor caps"): for a tensor that holds a run of frames
+// (C channels innermost, then N frames: "C:N"), the frames per second, whatever N is; this is
+// what NNStreamer's tensor_converter writes for audio (the sample rate, frames-per-tensor
+// notwithstanding) and what tensor_aggregator keeps when it changes N. A tensor that is one
+// unit (an edgewindow window, a feature patch, a model's scores) is one frame, so its
+// framerate is tensors per second. 0/1: unknown or irregular.
+// Also read: the legacy single-tensor caps `other/tensor, type=..., dimension=...,
+// framerate=...` (as other/tensors with one tensor), and, by the elements that can take a
+// shape per buffer (tensors_caps_parse_any), `format=flexible`, where each tensor's memory
+// starts with NNStreamer's 128-byte header (core/runtime/tensor/nns_header.h). format=sparse
+// is refused naming tensor_sparse_dec.
 #pragma once
 
 #include <gst/gst.h>
@@ -18,10 +30,15 @@
 #include "tensor/tensor.h"
 
 #define EDGE_TENSORS_MIME "other/tensors"
-// Pad template caps for any static tensor stream.
+#define EDGE_TENSOR_LEGACY_MIME "other/tensor"
+// Pad template caps for any static tensor stream, the legacy single-tensor caps included.
 #define EDGE_TENSORS_TEMPLATE_CAPS                                  \
   "other/tensors, format=(string)static, num_tensors=(int)[1,16], " \
-  "framerate=(fraction)[0/1,2147483647/1]"
+  "framerate=(fraction)[0/1,2147483647/1]; "                        \
+  "other/tensor, framerate=(fraction)[0/1,2147483647/1]"
+// Flexible tensors (a header in front of each tensor's data).
+#define EDGE_TENSORS_FLEXIBLE_CAPS \
+  "other/tensors, format=(string)flexible, framerate=(fraction)[0/1,2147483647/1]"
 
 namespace edge::gst {
 
@@ -33,9 +50,10 @@ struct TensorDesc {
 };
 
 struct TensorsInfo {
-  std::vector<TensorDesc> tensors;
-  int rate_n = 0;  // framerate: tensors per second (0/1: unknown or irregular)
+  std::vector<TensorDesc> tensors;  // empty for flexible caps: each buffer says
+  int rate_n = 0;                   // framerate (see above); 0/1: unknown or irregular
   int rate_d = 1;
+  bool flexible = false;  // format=flexible
 };
 
 // "1:173:173" <-> {173, 173, 1}: core/runtime/tensor/tensor.h (graph checks use them too).
@@ -45,10 +63,21 @@ using edge::dims_to_string;
 // Shapes equal once leading (outermost) 1s are dropped: NNStreamer pads ranks with 1s.
 bool shapes_match(const Shape& a, const Shape& b);
 
-// Fixed caps for info.
+// Fixed caps for info (static, or with info.flexible "other/tensors, format=flexible").
 GstCaps* tensors_caps_new(const TensorsInfo& info);
-// Parses fixed other/tensors caps. On failure returns false and says why in *error.
+// Parses fixed static other/tensors caps or legacy other/tensor caps. On failure returns
+// false and says why in *error (for flexible or sparse tensors: what to put in between).
 bool tensors_caps_parse(const GstCaps* caps, TensorsInfo* info, std::string* error);
+// The same, and format=flexible too (info->flexible, no tensors: read each buffer's header
+// with flexible_tensor_info).
+bool tensors_caps_parse_any(const GstCaps* caps, TensorsInfo* info, std::string* error);
+
+// The type and shape of tensor `index` of a flexible buffer, from its header, and the
+// header's size (the data follows it in the same memory). False with why in *error.
+bool flexible_tensor_info(GstBuffer* buffer, guint index, TensorDesc* desc, gsize* header_size,
+                          std::string* error);
+// A memory holding NNStreamer's header for desc followed by `data` (desc.byte_size() bytes).
+GstMemory* flexible_memory_new(const TensorDesc& desc, const void* data);
 // "float32 1:173:173 @ 2/1" for messages and logs.
 std::string tensors_info_to_string(const TensorsInfo& info);
 

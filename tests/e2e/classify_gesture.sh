@@ -105,7 +105,7 @@ expect_error "mic for an IMU model" "application gesture reads an IMU" \
   "$cli" classify "$tmp/g.tflite" --source mic
 expect_error "unknown profile lists the known" "unknown profile 'nope'; known profiles: jetson-nano, raspberry-pi-4, raspberry-pi-armhf" \
   "$cli" classify "$tmp/g.tflite" --source mic --profile nope
-expect_error "bad source form" "--source usb: expected mic, mic:ALSA-DEVICE, serial:DEVICE or file:PATH" \
+expect_error "bad source form" "--source usb: expected mic, mic:pulse\[:SOURCE\], mic:pipewire\[:TARGET\], mic:alsa:DEVICE, serial\[:DEVICE\] or file:PATH" \
   "$cli" classify "$tmp/g.tflite" --source usb
 # The gesture app with another preprocess stated: edgeinfer refuses showing both...
 expect_error "preprocess mismatch refused" "preprocess differs:" \

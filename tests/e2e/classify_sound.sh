@@ -56,9 +56,19 @@ run "$tmp/train.log" "$cli" train sound --dataset "$tmp/ds" --out "$tmp/snd.tfli
   --threads 2 --test-folds 2 --seed 1
 
 wav="$us/audio/fold2/$(sed -n 's/^\([^,]*\),.*,2,0,air_conditioner$/\1/p' "$us/metadata.csv")"
+# --print: the statistics go to a file in the cache that stays, so the line runs as is.
+export XDG_CACHE_HOME="$tmp/cache"
 "$cli" classify "$tmp/snd.tflite" --source "file:$wav" --print >"$tmp/line.txt" 2>&1
-check "graph reads a temporary statistics file" 1 "$(grep -c "stats-file=$TMPDIR/edgestream-stats-" "$tmp/line.txt")"
-check "edgeinfer states the canonical text" 1 "$(grep -c "'preprocess=edgeresample .*stats-file=\${stats} ! edgereshape shape=square' statistics=$TMPDIR/" "$tmp/line.txt")"
+stats_dir="$XDG_CACHE_HOME/edgestream/statistics"
+check "printed graph reads the cached statistics file" 1 "$(grep -c "stats-file=$stats_dir/[0-9a-f]\{16\}\.json" "$tmp/line.txt")"
+check "edgeinfer states the canonical text" 1 "$(grep -c "'preprocess=edgeresample .*stats-file=\${stats} ! edgereshape shape=square' statistics=$stats_dir/" "$tmp/line.txt")"
+check "the silence gate follows the window" 1 "$(grep -c "edgewindow size=1.0 hop=0.5 tail=pad ! edgegate min-level-db=-60 ! edgenormalize" "$tmp/line.txt")"
+"$cli" classify "$tmp/snd.tflite" --source "file:$wav" --print >"$tmp/line2.txt" 2>&1
+check "printing again names the same file" "" "$(diff "$tmp/line.txt" "$tmp/line2.txt")"
+(eval "timeout 120 $(cat "$tmp/line.txt")") >"$tmp/printed.log" 2>&1
+check "the printed line runs as is" 0 $?
+check "and classifies the 7 windows" 7 "$(grep -c '^{"pts"' "$tmp/printed.log")"
+check "no temporary file from printing" 0 "$(ls "$TMPDIR" | wc -l)"
 timeout 120 "$cli" classify "$tmp/snd.tflite" --source "file:$wav" --output "$tmp/out.jsonl" >"$tmp/classify.log" 2>&1
 check "classify file:wav exits 0" 0 $?
 # 4 s at 1 s windows every 0.5 s, the last one padded.

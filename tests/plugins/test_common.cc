@@ -62,7 +62,10 @@ TEST(TensorCaps, ParseErrorsSayWhatIsWrong) {
   } cases[] = {
       {"audio/x-raw", "expected other/tensors"},
       {"other/tensors, format=flexible, num_tensors=1, types=float32, dimensions=4",
-       "format=static"},
+       "format=flexible tensors (each buffer says its own shape): put NNStreamer's "
+       "tensor_converter in front"},
+      {"other/tensors, format=sparse, num_tensors=1, types=float32, dimensions=4",
+       "tensor_sparse_dec"},
       {"other/tensors, num_tensors=1, types=float32", "need num_tensors, types and dimensions"},
       {"other/tensors, num_tensors=2, types=float32, dimensions=4", "num_tensors=2"},
       {"other/tensors, num_tensors=1, types=float64, dimensions=4", "unknown tensor type"},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/tensorcaps.h"
 
 namespace {
 
@@ -141,6 +142,64 @@ TEST(EdgeReshape, ExplicitShapeThatDoesNotFitNamesBothShapes) {
   std::string text = err->message;
   EXPECT_NE(text.find("173:173"), std::string::npos) << text;
   EXPECT_NE(text.find("1:30000"), std::string::npos) << text;
+  g_error_free(err);
+  gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+
+TEST(EdgeReshape, LegacyOtherTensorIn) {
+  GstHarness* h = gst_harness_new_parse("edgereshape shape=square");
+  gst_harness_set_src_caps_str(h,
+                               "other/tensor,type=float32,dimension=(string)1:30000,framerate=2/1");
+  ASSERT_EQ(gst_harness_push(h, float_buffer(ramp(30000), 0)), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  EXPECT_EQ(gst_buffer_get_size(out), 173u * 173u * 4u);
+  EXPECT_NE(current_caps(h).find("dimensions=(string)1:173:173"), std::string::npos);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+
+// NNStreamer's tensor_converter takes tensors only as format=flexible: edgereshape gives it
+// those when nothing else fits, each tensor behind NNStreamer's header.
+TEST(EdgeReshape, FlexibleOutWhenDownstreamTakesNothingElse) {
+  GstHarness* h = gst_harness_new_parse("edgereshape shape=square");
+  gst_harness_set_sink_caps_str(h, "other/tensors,format=flexible");
+  gst_harness_set_src_caps_str(h, tensor_caps("1:30000").c_str());
+  ASSERT_EQ(gst_harness_push(h, float_buffer(ramp(30000), 3 * GST_SECOND)), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  EXPECT_NE(current_caps(h).find("format=(string)flexible"), std::string::npos) << current_caps(h);
+  edge::gst::TensorDesc desc;
+  gsize header = 0;
+  std::string error;
+  ASSERT_TRUE(edge::gst::flexible_tensor_info(out, 0, &desc, &header, &error)) << error;
+  EXPECT_EQ(desc.type, edge::DType::kFloat32);
+  EXPECT_EQ(edge::gst::dims_to_string(desc.shape), "1:173:173");
+  std::vector<float> values(173 * 173);
+  gst_buffer_extract(out, header, values.data(), values.size() * sizeof(float));
+  EXPECT_EQ(values[0], 1.0f);
+  EXPECT_EQ(values[29928], 29929.0f);
+  EXPECT_EQ(GST_BUFFER_PTS(out), 3 * GST_SECOND);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+
+TEST(EdgeReshape, FlexibleInIsRefusedNamingWhatToPutInFront) {
+  GstHarness* h = gst_harness_new_parse("edgereshape shape=square");
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_harness_play(h);
+  GstCaps* caps = gst_caps_from_string("other/tensors,format=flexible,framerate=2/1");
+  gst_pad_push_event(h->srcpad, gst_event_new_caps(caps));
+  gst_caps_unref(caps);
+  GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(m, nullptr);
+  GError* err = nullptr;
+  gst_message_parse_error(m, &err, nullptr);
+  EXPECT_EQ(err->code, GST_CORE_ERROR_NEGOTIATION);
+  EXPECT_NE(std::string(err->message).find("put NNStreamer's tensor_converter in front"),
+            std::string::npos)
+      << err->message;
   g_error_free(err);
   gst_message_unref(m);
   gst_object_unref(bus);

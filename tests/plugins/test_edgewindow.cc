@@ -377,6 +377,118 @@ TEST(EdgeWindow, Int16AudioAndInt8FeatureFramesKeepTheirType) {
   gst_harness_teardown(h);
 }
 
+// NNStreamer's tensor_converter on 30 kHz audio with frames-per-tensor=1500: tensors "1:1500"
+// at framerate=30000/1 (the sample rate, whatever the frames per tensor), each 50 ms long.
+constexpr const char* kConverterCaps =
+    "other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)1:1500,"
+    "framerate=30000/1";
+
+GstBuffer* converter_buffer(int index) {
+  GstBuffer* b = float_buffer(ramp(1500, 1500.0f * index), index * 50 * GST_MSECOND);
+  GST_BUFFER_DURATION(b) = 50 * GST_MSECOND;
+  return b;
+}
+
+TEST(EdgeWindow, TensorFramerateIsFramesPerSecondAsNnstreamerMeansIt) {
+  GstHarness* h = window_harness("size=1.0 hop=0.5", kConverterCaps);
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(gst_harness_push(h, converter_buffer(i)), GST_FLOW_OK);
+  auto windows = pull_all(h);
+  ASSERT_EQ(windows.size(), 3u);  // 2 s: windows at 0, 0.5 and 1.0 s
+  EXPECT_EQ(gst_buffer_get_size(windows[0]), 30000u * 4u);
+  EXPECT_EQ(GST_BUFFER_PTS(windows[1]), GST_SECOND / 2);
+  EXPECT_EQ(GST_BUFFER_DURATION(windows[1]), GST_SECOND);
+  EXPECT_EQ(read_floats(windows[1])[0], 15000.0f);
+  const std::string caps = src_caps_string(h);
+  EXPECT_NE(caps.find("dimensions=(string)1:30000"), std::string::npos) << caps;
+  EXPECT_NE(caps.find("framerate=(fraction)2/1"), std::string::npos) << caps;
+  unref_all(windows);
+  gst_harness_teardown(h);
+}
+
+TEST(EdgeWindow, TensorsPerSecondInFramerateIsRefusedSayingWhy) {
+  // tensor_rate framerate=20/1 after the converter: 20 tensors of 1500 frames a second.
+  GstHarness* h = window_harness(
+      "size=1.0 hop=0.5",
+      "other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)1:1500,"
+      "framerate=20/1");
+  BusWatch watch(h);
+  EXPECT_EQ(gst_harness_push(h, converter_buffer(0)), GST_FLOW_ERROR);
+  GQuark domain = 0;
+  int code = 0;
+  std::string text;
+  ASSERT_TRUE(watch.error(&domain, &code, &text));
+  EXPECT_EQ(domain, GST_STREAM_ERROR);
+  EXPECT_EQ(code, GST_STREAM_ERROR_FORMAT);
+  EXPECT_NE(text.find("a tensor of 1500 frames lasts 0:00:00.050000000, but its framerate (20 "
+                      "frames per second) says 0:01:15.000000000"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("framerate as frames per second, NNStreamer's rule"), std::string::npos)
+      << text;
+  gst_harness_teardown(h);
+}
+
+TEST(EdgeWindow, LegacyOtherTensorCapsAreRead) {
+  GstHarness* h = window_harness(
+      "size=1.0 hop=0.5", "other/tensor,type=float32,dimension=(string)1:1500,framerate=30000/1");
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(gst_harness_push(h, converter_buffer(i)), GST_FLOW_OK);
+  auto windows = pull_all(h);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(gst_buffer_get_size(windows[0]), 30000u * 4u);
+  unref_all(windows);
+  gst_harness_teardown(h);
+}
+
+TEST(EdgeWindow, FlexibleTensorsTakeTheShapeFromEachHeader) {
+  GstHarness* h = window_harness("size-samples=4 hop-samples=4",
+                                 "other/tensors,format=flexible,framerate=1000/1");
+  BusWatch watch(h);
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<float> frames = {1.0f + 4 * i, 2, 3, 4, 5, 6};  // 3 frames of 2 channels
+    GstBuffer* b = gst_buffer_new();
+    gst_buffer_append_memory(
+        b, edge::gst::flexible_memory_new({edge::DType::kFloat32, {3, 2}}, frames.data()));
+    GST_BUFFER_PTS(b) = i * 3 * GST_MSECOND;
+    GST_BUFFER_DURATION(b) = 3 * GST_MSECOND;
+    ASSERT_EQ(gst_harness_push(h, b), GST_FLOW_OK);
+  }
+  auto windows = pull_all(h);
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(read_floats(windows[0]), (std::vector<float>{1, 2, 3, 4, 5, 6, 5, 2}));
+  EXPECT_NE(src_caps_string(h).find("dimensions=(string)2:4"), std::string::npos);
+  unref_all(windows);
+  // A tensor of another channel count in the same stream is refused.
+  const std::vector<float> three = {1, 2, 3};
+  GstBuffer* b = gst_buffer_new();
+  gst_buffer_append_memory(
+      b, edge::gst::flexible_memory_new({edge::DType::kFloat32, {1, 3}}, three.data()));
+  EXPECT_EQ(gst_harness_push(h, b), GST_FLOW_ERROR);
+  GQuark domain = 0;
+  int code = 0;
+  std::string text;
+  ASSERT_TRUE(watch.error(&domain, &code, &text));
+  EXPECT_NE(text.find("a flexible tensor of 3 channels after 2"), std::string::npos) << text;
+  gst_harness_teardown(h);
+}
+
+TEST(EdgeWindow, AFramerateThatIsNoWholeNumberOfFramesIsRefusedSayingWhy) {
+  GstHarness* h = gst_harness_new("edgewindow");
+  BusWatch watch(h);
+  gst_harness_play(h);
+  GstCaps* caps = gst_caps_from_string(
+      "other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)1:10,"
+      "framerate=30000/7");
+  gst_pad_push_event(h->srcpad, gst_event_new_caps(caps));  // stored although refused
+  gst_caps_unref(caps);
+  GQuark domain = 0;
+  int code = 0;
+  std::string text;
+  ASSERT_TRUE(watch.error(&domain, &code, &text));
+  EXPECT_EQ(code, GST_CORE_ERROR_NEGOTIATION);
+  EXPECT_NE(text.find("framerate=30000/7"), std::string::npos) << text;
+  gst_harness_teardown(h);
+}
+
 TEST(EdgeWindow, BufferBeforeCapsIsNotNegotiated) {
   GstHarness* h = gst_harness_new("edgewindow");
   EXPECT_EQ(gst_harness_push(h, float_buffer({1, 2}, 0)), GST_FLOW_NOT_NEGOTIATED);

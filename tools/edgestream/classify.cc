@@ -1,6 +1,7 @@
-// edgestream classify MODEL --source mic|serial:DEVICE|file:PATH [--app APP] [--profile NAME]
-//     [--labels FILE --preprocess TEXT] [--statistics FILE] [--output FILE] [--smooth K]
-//     [--threshold T] [--threads N] [--no-check-preprocess] [--print]
+// edgestream classify MODEL --source mic[:API[:DEVICE]]|serial:DEVICE|file:PATH [--app APP]
+//     [--profile NAME|PATH] [--labels FILE --preprocess TEXT] [--statistics FILE]
+//     [--output FILE] [--smooth K] [--threshold T] [--silence-gate DB|off] [--background L]
+//     [--threads N] [--no-check-preprocess] [--end-on-disconnect] [--print]
 // The real-time graph from the model's own metadata (tools/edgestream/classify.h).
 #include "tools/edgestream/classify.h"
 
@@ -10,17 +11,23 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 
 #include "common/error.h"
+#include "common/sha256.h"
 #include "graph/graph.h"
-#include "io/serial_port.h"
 #include "nn/metadata.h"
 #include "nn/model.h"
 #include "nn/tflite_reader.h"
+#include "post/open_set.h"
+#include "tools/edgestream/classify_source.h"
 #include "tools/edgestream/commands.h"
+#include "tools/edgestream/stop_signals.h"
 
 namespace edge::cli {
 namespace {
@@ -28,12 +35,6 @@ namespace {
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 std::vector<std::string> entries(const std::string& dir) {
@@ -112,59 +113,6 @@ std::string with_statistics(const std::string& canonical, const std::string& pat
   return out;
 }
 
-enum class SourceKind { kAudio, kImu };
-
-struct Source {
-  SourceKind kind;
-  std::vector<std::string> words;
-};
-
-Source make_source(const std::string& spec, const graph::Profile* profile, bool end_on_disconnect) {
-  const size_t colon = spec.find(':');
-  const std::string form = spec.substr(0, colon);
-  const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  if (form == "mic") {
-    if (!arg.empty()) return {SourceKind::kAudio, {"alsasrc", "device=" + arg}};
-    if (profile) {
-      Source s{SourceKind::kAudio, {profile->audio_source}};
-      if (!profile->audio_device.empty()) s.words.push_back("device=" + profile->audio_device);
-      return s;
-    }
-    return {SourceKind::kAudio, {"autoaudiosrc"}};
-  }
-  if (form == "serial") {
-    std::string device = arg;
-    if (device.empty() && profile) device = profile->serial_device;
-    if (device.empty())
-      throw Error("--source serial needs a device: serial:/dev/ttyACM0 (or --profile NAME)");
-    struct stat st;
-    if (::stat(device.c_str(), &st) != 0)
-      throw Error(msg("--source serial:", device, ": ", std::strerror(errno),
-                      " (no such device; is the board plugged in? ls /dev/ttyACM* /dev/ttyUSB*)"));
-    if (!S_ISCHR(st.st_mode))
-      throw Error(msg("--source serial:", device,
-                      ": not a character device (expected a serial port such as /dev/ttyACM0)"));
-    io::require_terminal(device);  // /dev/null is a character device but no serial port
-    Source s{SourceKind::kImu,
-             {"edgeimusrc", "device=" + device,
-              "baud=" + std::to_string(profile ? profile->baud : 9600)}};
-    if (end_on_disconnect) s.words.push_back("on-disconnect=eos");
-    return s;
-  }
-  if (form == "file") {
-    if (arg.empty()) throw Error("--source file: needs a path, e.g. file:recording.wav");
-    graph::Placeholder placeholder;
-    placeholder.name = "--source file";
-    placeholder.kind = graph::ValueKind::kFile;
-    graph::check_value(placeholder, arg);
-    if (ends_with(lower(arg), ".csv")) return {SourceKind::kImu, {"edgeimusrc", "location=" + arg}};
-    return {SourceKind::kAudio, {"filesrc", "location=" + arg, "!", "decodebin"}};
-  }
-  throw Error(msg("--source ", spec,
-                  ": expected mic, mic:ALSA-DEVICE, serial:DEVICE or file:PATH (WAV/FLAC/... "
-                  "audio or a .csv IMU recording)"));
-}
-
 // Index of the first word of `element` in argv (a word equal to the element name).
 size_t find_element(const std::vector<std::string>& argv, const std::string& element) {
   for (size_t i = 0; i < argv.size(); ++i)
@@ -194,6 +142,31 @@ void set_property(std::vector<std::string>& argv, size_t at, const std::string& 
   argv.insert(argv.begin() + static_cast<long>(end), key + "=" + value);
 }
 
+// Inserts `words` (an element and its properties) right after the element starting at `at`.
+void insert_after(std::vector<std::string>& argv, size_t at,
+                  const std::vector<std::string>& words) {
+  size_t end = at + 1;
+  while (end < argv.size() && argv[end] != "!") ++end;
+  std::vector<std::string> link = {"!"};
+  link.insert(link.end(), words.begin(), words.end());
+  argv.insert(argv.begin() + static_cast<long>(end), link.begin(), link.end());
+}
+
+// The model's labels: --labels FILE, else its metadata.
+std::vector<std::string> model_labels(const std::string& labels_file,
+                                      const std::vector<std::string>& from_model) {
+  if (labels_file.empty()) return from_model;
+  std::ifstream in(labels_file);
+  if (!in) throw Error(msg("--labels ", labels_file, ": cannot be read"));
+  std::vector<std::string> labels;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  return labels;
+}
+
 }  // namespace
 
 std::string write_temp_statistics(const std::string& text) {
@@ -213,12 +186,62 @@ std::string write_temp_statistics(const std::string& text) {
   return buffer.data();
 }
 
+namespace {
+// mkdir -p; false (errno set) on failure.
+bool make_dirs(const std::string& path) {
+  for (size_t at = 1; at <= path.size(); ++at) {
+    if (at != path.size() && path[at] != '/') continue;
+    const std::string part = path.substr(0, at);
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string write_cached_statistics(const std::string& text) {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string dir;
+  if (cache && *cache)
+    dir = cache;
+  else if (home && *home)
+    dir = std::string(home) + "/.cache";
+  else
+    throw Error(
+        "--print: the model's statistics need a file the printed line can name, but "
+        "neither XDG_CACHE_HOME nor HOME is set; give --statistics FILE");
+  dir += "/edgestream/statistics";
+  Sha256 digest;
+  digest.update(text.data(), text.size());
+  const std::string path = dir + "/" + digest.hex_digest().substr(0, 16) + ".json";
+  if (is_regular(path)) return path;  // same content, same name
+  if (!make_dirs(dir))
+    throw Error(msg("--print: cannot create ", dir, " for the model's statistics: ",
+                    std::strerror(errno), "; give --statistics FILE"));
+  // Written beside it first so a reader never sees half a file.
+  const std::string staged = path + ".partial." + std::to_string(::getpid());
+  std::string error;
+  FILE* out = std::fopen(staged.c_str(), "wb");
+  if (!out)
+    error = std::strerror(errno);
+  else if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
+    error = std::strerror(errno);
+  if (out && std::fclose(out) != 0 && error.empty()) error = std::strerror(errno);
+  if (error.empty() && ::rename(staged.c_str(), path.c_str()) != 0) error = std::strerror(errno);
+  if (!error.empty()) {
+    ::unlink(staged.c_str());
+    throw Error(msg("--print: cannot write the model's statistics to ", path, ": ", error,
+                    "; give --statistics FILE"));
+  }
+  return path;
+}
+
 ClassifyPlan::~ClassifyPlan() {
   if (owns_statistics_file && !statistics_file.empty()) ::unlink(statistics_file.c_str());
 }
 
 graph::Profile find_profile(const std::string& name) {
-  if (name.find('/') != std::string::npos || ends_with(name, ".toml"))
+  if (name.find('/') != std::string::npos || ends_with(name, ".toml") || is_regular(name))
     return graph::load_profile(name);
   std::vector<std::string> known;
   for (const std::string& dir : data_dirs("EDGE_PROFILES_DIR", "profiles", "/../edge/profiles")) {
@@ -233,7 +256,8 @@ graph::Profile find_profile(const std::string& name) {
   std::string list;
   for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
   throw Error(msg("unknown profile '", name, "'; known profiles: ",
-                  list.empty() ? "(none found; set EDGE_PROFILES_DIR)" : list));
+                  list.empty() ? "(none found; set EDGE_PROFILES_DIR)" : list,
+                  " (or give the path of a profile file)"));
 }
 
 std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
@@ -275,11 +299,28 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
     graph::check_value(placeholder, r.statistics);
     plan->statistics_file = r.statistics;
   } else if (!meta.statistics.empty() && preprocess.find("${") != std::string::npos) {
-    plan->statistics_file = write_temp_statistics(meta.statistics);
-    plan->owns_statistics_file = true;
+    if (r.for_print) {
+      plan->statistics_file = write_cached_statistics(meta.statistics);
+    } else {
+      plan->statistics_file = write_temp_statistics(meta.statistics);
+      plan->owns_statistics_file = true;
+    }
   }
 
   const Source source = make_source(r.source, profile.get(), r.end_on_disconnect);
+  if (r.silence_gate.empty()) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", post::kDefaultSilenceGateDb);
+    plan->silence_gate = text;
+  } else if (r.silence_gate != "off") {
+    char* end = nullptr;
+    const double db = std::strtod(r.silence_gate.c_str(), &end);
+    if (end == r.silence_gate.c_str() || *end != '\0' || !(db >= -120.0 && db <= 0.0))
+      throw Error(msg("--silence-gate ", r.silence_gate,
+                      ": expected a level in dBFS from -120 to 0 (e.g. -60), or off"));
+    plan->silence_gate = r.silence_gate;
+  }
+  if (source.kind != SourceKind::kAudio) plan->silence_gate.clear();
   if (!app) app = application_for(preprocess);
 
   std::vector<std::string>& argv = plan->argv;
@@ -339,6 +380,22 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   if (profile) set_property(argv, infer(), "kernels", profile->kernels);
   if (!r.check_preprocess) set_property(argv, infer(), "check-preprocess", "false");
   const auto sink = [&] { return find_element(argv, "edgelabelsink"); };
+  // The open-set rule (post/open_set.h): silence gated after the window, background classes.
+  if (!plan->silence_gate.empty()) {
+    const size_t window = find_element(argv, "edgewindow");
+    if (window == argv.size())
+      throw Error(
+          msg("--silence-gate: the graph has no edgewindow to gate after; give "
+              "--silence-gate off"));
+    insert_after(argv, window, {"edgegate", "min-level-db=" + plan->silence_gate});
+  }
+  const std::vector<std::string> labels = model_labels(r.labels, meta.labels);
+  plan->background = r.background == "auto" ? post::conventional_background_labels(labels)
+                                            : post::parse_background_labels(r.background, labels);
+  std::string background;
+  for (const std::string& label : plan->background)
+    background += (background.empty() ? "" : ",") + label;
+  if (!background.empty()) set_property(argv, sink(), "background", background);
   if (!r.output.empty()) set_property(argv, sink(), "location", r.output);
   if (r.smooth != 1) set_property(argv, sink(), "smoothing", std::to_string(r.smooth));
   if (r.threshold > 0) {
@@ -360,15 +417,17 @@ void add_classify_command(CLI::App& app) {
   cmd->add_option("model", request->model, ".tflite model (made by edgestream train/optimize)")
       ->required();
   cmd->add_option("--source", request->source,
-                  "mic, mic:ALSA-DEVICE, serial:DEVICE (serial: the profile's), or file:PATH "
-                  "(audio file, or .csv IMU recording)")
+                  "mic (the profile's, else the first of PulseAudio, PipeWire, ALSA that "
+                  "answers), mic:pulse[:SOURCE], mic:pipewire[:TARGET], mic:alsa:DEVICE, "
+                  "serial[:DEVICE] (serial: the profile's), or file:PATH (audio file, or .csv "
+                  "IMU recording)")
       ->required();
   cmd->add_option("--app", request->app,
                   "application whose realtime mode to use (default: the one whose preprocess "
                   "equals the model's)");
   cmd->add_option("--profile", request->profile,
-                  "board profile (edge/profiles/NAME.toml): audio/serial device, threads, "
-                  "kernels");
+                  "board profile, a name (edge/profiles/NAME.toml) or the path of a profile "
+                  "file: audio/serial device, threads, kernels");
   cmd->add_option("--labels", request->labels, "labels file (one per line), overrides the model's");
   cmd->add_option("--preprocess", request->preprocess,
                   "canonical preprocess text, for a model without edgestream metadata");
@@ -380,6 +439,14 @@ void add_classify_command(CLI::App& app) {
   cmd->add_option("--threshold", request->threshold,
                   "smoothed score the best class needs to be reported (0..1)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--silence-gate", request->silence_gate,
+                  "audio: windows quieter than this RMS level (dBFS) are silence, never "
+                  "classified (default " +
+                      std::to_string(static_cast<int>(post::kDefaultSilenceGateDb)) +
+                      "; off: classify everything)");
+  cmd->add_option("--background", request->background,
+                  "comma-separated labels of classes that mean no event (default auto: the "
+                  "model's background, silence, unknown, noise... classes; \"\": none)");
   cmd->add_option("--threads", request->threads, "inference threads (default: the profile's, or 1)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--no-check-preprocess", *no_check,
@@ -389,17 +456,25 @@ void add_classify_command(CLI::App& app) {
   cmd->add_flag("--print", *print_only, "print the gst-launch-1.0 line instead of running it");
   cmd->callback([request, print_only, no_check] {
     request->check_preprocess = !*no_check;
+    request->for_print = *print_only;
+    // From here SIGINT/SIGTERM stop the graph with EOS; the plan's files go with it.
+    const StopOnSignals stop_on_signals;
     const std::unique_ptr<ClassifyPlan> plan = plan_classify(*request);
     if (*print_only) {
       std::printf("%s\n", graph::launch_line(plan->argv).c_str());
       return;
     }
-    const PipelineSummary summary = run_pipeline(plan->argv);
-    if (summary.results == 0 && request->source.compare(0, 5, "file:") == 0)
-      throw Error(msg("--source ", request->source,
-                      ": nothing was classified: no window came "
-                      "out of the file",
-                      summary.warnings ? " (see the warnings above)" : ""));
+    if (!stop_signal()) {
+      const PipelineSummary summary = run_pipeline(plan->argv);
+      if (!stop_signal() && summary.results == 0 && request->source.compare(0, 5, "file:") == 0)
+        throw Error(msg("--source ", request->source,
+                        ": nothing was classified: no window came "
+                        "out of the file",
+                        summary.warnings ? " (see the warnings above)" : ""));
+    }
+    if (stop_signal())
+      std::fprintf(stderr, "edgestream: stopped by %s\n",
+                   stop_signal() == SIGINT ? "SIGINT" : "SIGTERM");
   });
 }
 

@@ -5,7 +5,11 @@
 // the model (or --app names one), that mode is used with its source replaced (it may hold
 // steps outside the preprocess segment, e.g. the gesture app's triggered window); otherwise
 //   SOURCE ! PREPROCESS ! edgeinfer ... ! edgelabelsink ...
-// Sources: mic[:ALSA-DEVICE] (the profile's element and device, else autoaudiosrc),
+// With an audio source an edgegate follows the edgewindow (the silence gate), and the
+// model's background classes are no detection (post/open_set.h).
+// Sources: mic (edgemicsrc: the profile's API and device, else the first of PulseAudio,
+// PipeWire and ALSA that answers, never a silent fallback), mic:pulse[:SOURCE],
+// mic:pipewire[:TARGET], mic:alsa:DEVICE (mic:DEVICE: an ALSA device, as before),
 // serial[:DEVICE] (edgeimusrc; the profile's device when none is given), file:PATH (a .csv
 // recording through edgeimusrc location=, any other file through filesrc ! decodebin).
 //
@@ -31,18 +35,25 @@ struct ClassifyRequest {
   std::string output;      // JSON lines file; empty: standard output
   int smooth = 1;
   double threshold = 0.0;
-  int threads = 0;  // 0: the profile's (or 1)
+  std::string silence_gate;         // dBFS, "off", or empty: post::kDefaultSilenceGateDb
+  std::string background = "auto";  // comma-separated labels, or auto (conventional names)
+  int threads = 0;                  // 0: the profile's (or 1)
   bool check_preprocess = true;
-  bool end_on_disconnect = false;  // serial: EOS when the device goes away
+  bool end_on_disconnect = false;  // serial: EOS, mic: error when the device goes away
+  bool for_print = false;          // the plan is printed, not run: its files must stay
 };
 
-// A resolved graph and what it needs while it runs (a statistics file written from the
-// model's metadata, removed when the plan is destroyed).
+// A resolved graph and what it needs while it runs: a statistics file written from the
+// model's metadata, a temporary one removed when the plan is destroyed, or, for a plan that
+// is printed (for_print), one kept in the cache (write_cached_statistics) so that the printed
+// line runs as is.
 struct ClassifyPlan {
   std::vector<std::string> argv;  // gst-launch-1.0 words
   std::string application;        // the application whose realtime mode was used, or ""
   std::string statistics_file;
   bool owns_statistics_file = false;
+  std::string silence_gate;             // edgegate's min-level-db ("" with an IMU source)
+  std::vector<std::string> background;  // edgelabelsink's background classes
   ClassifyPlan() = default;
   ClassifyPlan(const ClassifyPlan&) = delete;
   ClassifyPlan& operator=(const ClassifyPlan&) = delete;
@@ -58,6 +69,10 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& request);
 // Writes `text` to a new file under $TMPDIR (or /tmp) named edgestream-stats-*.json; returns
 // its path (the caller removes it). Throws naming the path on failure.
 std::string write_temp_statistics(const std::string& text);
+// Writes `text` once to ${XDG_CACHE_HOME:-$HOME/.cache}/edgestream/statistics/<sha256 of the
+// text, 16 hex>.json (atomically; an existing file of that name is the same text) and returns
+// its path, which stays. Throws naming the path (and --statistics) when it cannot.
+std::string write_cached_statistics(const std::string& text);
 
 // A profile by name (edge/profiles/<name>.toml under $EDGE_PROFILES_DIR,
 // <exe>/../share/edgestream/profiles or the source tree's edge/profiles) or by path.

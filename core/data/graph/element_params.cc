@@ -7,6 +7,8 @@
 #include "net/zmq_params.h"
 #include "nn/classifier_params.h"
 #include "post/label_sink_params.h"
+#include "signal/capture_params.h"
+#include "signal/level_params.h"
 #include "signal/normalize_params.h"
 #include "signal/resample_params.h"
 #include "signal/reshape_params.h"
@@ -23,6 +25,7 @@ const std::vector<const params::Table*>& all_element_params() {
         &nn::infer_params(),           &post::label_sink_params(), &signal::normalize_params(),
         &signal::resample_params(),    &signal::reshape_params(),  &spectrum_params(),
         &signal::window_params(),      &net::zmq_sink_params(),    &net::zmq_source_params(),
+        &signal::capture_params(),     &signal::gate_params(),
     };
     std::sort(t.begin(), t.end(), [](const params::Table* a, const params::Table* b) {
       return a->element < b->element;
