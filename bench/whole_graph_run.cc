@@ -35,8 +35,7 @@ double cpu_seconds() {
 }
 
 double wall_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 struct Counts {
@@ -133,8 +132,9 @@ int main(int argc, char** argv) {
   std::printf(
       "buffers=%llu bytes=%llu cpu_startup=%.3f cpu_steady=%.3f wall_steady=%.3f "
       "max_rss_kb=%ld\n",
-      static_cast<unsigned long long>(counts.buffers), static_cast<unsigned long long>(counts.bytes),
-      counts.cpu_first, cpu_end - counts.cpu_first, wall_end - counts.wall_first, u.ru_maxrss);
+      static_cast<unsigned long long>(counts.buffers),
+      static_cast<unsigned long long>(counts.bytes), counts.cpu_first, cpu_end - counts.cpu_first,
+      wall_end - counts.wall_first, u.ru_maxrss);
   if (src) gst_object_unref(src);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
