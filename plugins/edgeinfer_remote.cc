@@ -3,7 +3,6 @@
 #include <gst/base/gstbasetransform.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -27,40 +26,19 @@ namespace edge::gst {
 
 namespace {
 
-constexpr guint kDefaultTimeoutMs = 50;
-constexpr guint kMaxTimeoutMs = 60000;
 constexpr int kSendQueue = 16;  // requests queued per connection before "no server"
 constexpr int kReconnectMs = 100;
 constexpr int kReconnectMaxMs = 1000;
 constexpr size_t kMaxReplyBytes = 16 * 1024 * 1024;
 
-enum Prop {
-  kRemote,
-  kTimeoutMs,
-  kKey,
-  kServerKey,
-  kLog,
-  kAnswered,
-  kFallbacks,
-  kLate,
-  kRejected,
-  kPropCount,
-};
-
-struct Settings {
-  std::string address;  // empty: local only
-  guint timeout_ms = kDefaultTimeoutMs;
-  std::string key;
-  std::string server_key;
-  std::string log;
-};
+}  // namespace
 
 // Built in start(), used from the streaming thread.
-struct Runtime {
+struct RemoteClassifier::Runtime {
   zmq::context_t context{1};
   zmq::socket_t dealer;
-  std::chrono::milliseconds timeout{kDefaultTimeoutMs};
-  net::WireMessage request;  // reused: fields overwritten per window
+  std::chrono::milliseconds timeout{0};
+  net::DataEncoder encoder;  // the request: caps once, fields overwritten per window
   std::string header;        // reused encode buffer
   bool have_caps = false;
   TensorsInfo out_info;
@@ -68,7 +46,6 @@ struct Runtime {
   std::vector<zmq::message_t> frames;
   std::vector<net::Frame> views;
   net::WireMessage reply;
-  std::vector<ClassEntry> entries;
   bool warned_mismatch = false;
   bool server_was_down = false;  // the last window found no connected server
   FILE* log = nullptr;
@@ -78,25 +55,9 @@ struct Runtime {
   }
 };
 
-}  // namespace
-
-struct InferRemote {
-  Settings settings;  // object lock
-  std::unique_ptr<Runtime> runtime;
-  std::atomic<guint64> answered{0};
-  std::atomic<guint64> fallbacks{0};
-  std::atomic<guint64> late{0};
-  std::atomic<guint64> rejected{0};
-};
-
-InferRemote* infer_remote_new() { return new InferRemote(); }
-void infer_remote_free(InferRemote* remote) { delete remote; }
-
 namespace {
 
-constexpr guint first_property_id = kInferRemoteFirstProperty;
-
-void write_log(Runtime& rt, const nlohmann::json& line) {
+void write_log(RemoteClassifier::Runtime& rt, const nlohmann::json& line) {
   if (!rt.log) return;
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(rt.log, "%s\n", text.c_str());
@@ -111,9 +72,9 @@ std::string caps_string(GstCaps* caps) {
 }
 
 // Whether a reply's caps describe this element's outputs (types and shapes).
-bool reply_fits(Runtime& rt, const std::string& reply_caps, std::string* why) {
+bool reply_fits(RemoteClassifier::Runtime& rt, const std::string& reply_caps, std::string* why) {
   if (reply_caps == rt.fitting_caps) return true;
-  GstCaps* caps = gst_caps_from_string(reply_caps.c_str());
+  GstCaps* caps = gst_caps_from_string(net::portable_caps(reply_caps).c_str());
   TensorsInfo info;
   std::string error;
   const bool parsed = caps && tensors_caps_parse(caps, &info, &error);
@@ -137,29 +98,8 @@ bool reply_fits(Runtime& rt, const std::string& reply_caps, std::string* why) {
   return true;
 }
 
-// Copies the reply's payload into the output tensors and sets the class meta.
-void use_reply(InferRemote* remote, Runtime& rt, GstBuffer* outbuf) {
-  const guint n = gst_buffer_n_memory(outbuf);
-  for (guint i = 0; i < n && i + 1 < rt.frames.size(); ++i) {
-    GstMemory* memory = gst_buffer_peek_memory(outbuf, i);
-    GstMapInfo map;
-    if (!gst_memory_map(memory, &map, GST_MAP_WRITE)) continue;
-    std::memcpy(map.data, rt.frames[i + 1].data(), std::min(map.size, rt.frames[i + 1].size()));
-    gst_memory_unmap(memory, &map);
-  }
-  rt.entries.resize(rt.reply.classes.size());
-  for (size_t k = 0; k < rt.reply.classes.size(); ++k) {
-    rt.entries[k].label = rt.reply.classes[k].label;
-    rt.entries[k].index = rt.reply.classes[k].index;
-    rt.entries[k].score = rt.reply.classes[k].score;
-  }
-  EdgeClassMeta* meta = class_meta_set(outbuf, rt.entries, rt.reply.latency_ns);
-  class_meta_set_model(meta, "remote");
-  remote->answered++;
-}
-
 // Reads one whole multipart message; false when none is waiting.
-bool receive(Runtime& rt, size_t* parts) {
+bool receive(RemoteClassifier::Runtime& rt, size_t* parts) {
   rt.frames.clear();
   *parts = 0;
   while (true) {
@@ -174,8 +114,8 @@ bool receive(Runtime& rt, size_t* parts) {
 
 // Waits for `events` on the DEALER until `deadline`, in slices short enough to see a
 // state change (the sink pad flushing) soon: 1 ready, 0 deadline passed, -1 flushing.
-int wait_for(Runtime& rt, short events, std::chrono::steady_clock::time_point deadline,
-             GstPad* sinkpad) {
+int wait_for(RemoteClassifier::Runtime& rt, short events,
+             std::chrono::steady_clock::time_point deadline, GstPad* sinkpad) {
   constexpr std::chrono::microseconds kSlice{50000};
   while (true) {
     if (GST_PAD_IS_FLUSHING(sinkpad)) return -1;
@@ -191,159 +131,34 @@ int wait_for(Runtime& rt, short events, std::chrono::steady_clock::time_point de
 
 }  // namespace
 
-void infer_remote_install_properties(GObjectClass* klass) {
-  const guint first_id = kInferRemoteFirstProperty;
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      klass, first_id + kRemote,
-      g_param_spec_string("remote", "Remote server",
-                          "ZeroMQ endpoint of a remote-inference server (edgezmqsrc mode=router), "
-                          "e.g. tcp://server:5560; each window goes there first and the local "
-                          "model answers when the server does not in time (unset: local only)",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kTimeoutMs,
-      g_param_spec_uint("remote-timeout-ms", "Remote timeout (ms)",
-                        "Longest wait for the server's reply to a window, in milliseconds, "
-                        "before the local model answers",
-                        1, kMaxTimeoutMs, kDefaultTimeoutMs, rw));
-  g_object_class_install_property(
-      klass, first_id + kKey,
-      g_param_spec_string("remote-key", "Remote key",
-                          "CURVE: this device's secret certificate file (NAME.key_secret); "
-                          "needs 'remote-server-key'",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kServerKey,
-      g_param_spec_string("remote-server-key", "Remote server key",
-                          "CURVE: the server's public certificate file (NAME.key); needs "
-                          "'remote-key'",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kLog,
-      g_param_spec_string("remote-log", "Remote log file",
-                          "Write one JSON line per window (request id, which model answered, "
-                          "why it fell back, wait in ms), per late reply, and a summary at stop",
-                          nullptr, rw));
-  g_object_class_install_property(
-      klass, first_id + kAnswered,
-      g_param_spec_uint64("remote-answered", "Remote answers",
-                          "Windows answered by the server in time since start", 0, G_MAXUINT64, 0,
-                          ro));
-  g_object_class_install_property(
-      klass, first_id + kFallbacks,
-      g_param_spec_uint64("local-fallbacks", "Local fallbacks",
-                          "Windows the local model answered because the server was not "
-                          "connected, did not reply in time or replied unusably",
-                          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      klass, first_id + kLate,
-      g_param_spec_uint64("late-replies", "Late replies",
-                          "Server replies that came after their window's deadline (discarded)", 0,
-                          G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      klass, first_id + kRejected,
-      g_param_spec_uint64("remote-rejected", "Rejected replies",
-                          "Server messages refused: malformed, not a reply, or tensors that do "
-                          "not fit this model's outputs",
-                          0, G_MAXUINT64, 0, ro));
-  GST_DEBUG_CATEGORY_INIT(edge_infer_remote_debug, "edgeinfer-remote", 0,
-                          "edgestream remote inference");
-}
-
-bool infer_remote_set_property(InferRemote* remote, guint id, const GValue* value) {
-  if (id < first_property_id || id >= first_property_id + kPropCount) return false;
-  Settings& s = remote->settings;
-  const gchar* text = G_VALUE_HOLDS_STRING(value) ? g_value_get_string(value) : nullptr;
-  switch (id - first_property_id) {
-    case kRemote:
-      zmq_set_endpoint_property("edgeinfer", "remote", value, &s.address, true);
-      break;
-    case kTimeoutMs:
-      s.timeout_ms = g_value_get_uint(value);
-      break;
-    case kKey:
-      s.key = text ? text : "";
-      break;
-    case kServerKey:
-      s.server_key = text ? text : "";
-      break;
-    case kLog:
-      s.log = text ? text : "";
-      break;
-    default:
-      return false;  // read-only counters
+bool remote_classifier_start(const nn::InferSettings& s, GstElement* element,
+                             nn::WindowClassifier& local, nn::InferStatistics* statistics,
+                             std::unique_ptr<RemoteClassifier>* out) {
+  static gsize debug_once = 0;
+  if (g_once_init_enter(&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT(edge_infer_remote_debug, "edgeinfer-remote", 0,
+                            "edgestream remote inference");
+    g_once_init_leave(&debug_once, 1);
   }
-  return true;
-}
-
-bool infer_remote_get_property(InferRemote* remote, guint id, GValue* value) {
-  if (id < first_property_id || id >= first_property_id + kPropCount) return false;
-  const Settings& s = remote->settings;
-  auto string_or_null = [](const std::string& v) { return v.empty() ? nullptr : v.c_str(); };
-  switch (id - first_property_id) {
-    case kRemote:
-      g_value_set_string(value, string_or_null(s.address));
-      break;
-    case kTimeoutMs:
-      g_value_set_uint(value, s.timeout_ms);
-      break;
-    case kKey:
-      g_value_set_string(value, string_or_null(s.key));
-      break;
-    case kServerKey:
-      g_value_set_string(value, string_or_null(s.server_key));
-      break;
-    case kLog:
-      g_value_set_string(value, string_or_null(s.log));
-      break;
-    case kAnswered:
-      g_value_set_uint64(value, remote->answered.load());
-      break;
-    case kFallbacks:
-      g_value_set_uint64(value, remote->fallbacks.load());
-      break;
-    case kLate:
-      g_value_set_uint64(value, remote->late.load());
-      break;
-    case kRejected:
-      g_value_set_uint64(value, remote->rejected.load());
-      break;
-    default:
-      return false;
-  }
-  return true;
-}
-
-bool infer_remote_start(InferRemote* remote, GstElement* element) {
-  GST_OBJECT_LOCK(element);
-  const Settings s = remote->settings;
-  GST_OBJECT_UNLOCK(element);
-  remote->runtime.reset();
-  remote->answered = 0;
-  remote->fallbacks = 0;
-  remote->late = 0;
-  remote->rejected = 0;
-  if (s.address.empty()) {
-    if (!s.key.empty() || !s.server_key.empty() || !s.log.empty())
+  out->reset();
+  if (s.remote.empty()) {
+    if (!s.remote_key.empty() || !s.remote_server_key.empty() || !s.remote_log.empty())
       GST_WARNING_OBJECT(element,
                          "remote-key, remote-server-key and remote-log do nothing "
                          "without 'remote'");
     return true;
   }
-  if (s.key.empty() != s.server_key.empty()) {
+  if (s.remote_key.empty() != s.remote_server_key.empty()) {
     GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS,
                       ("edgeinfer: CURVE needs both 'remote-key' (this device's secret "
                        "certificate) and 'remote-server-key' (the server's public certificate); "
                        "only '%s' is set",
-                       s.key.empty() ? "remote-server-key" : "remote-key"),
+                       s.remote_key.empty() ? "remote-server-key" : "remote-key"),
                       (nullptr));
     return false;
   }
-  auto rt = std::make_unique<Runtime>();
-  rt->timeout = std::chrono::milliseconds(s.timeout_ms);
+  auto rt = std::make_unique<RemoteClassifier::Runtime>();
+  rt->timeout = std::chrono::milliseconds(s.remote_timeout_ms);
   try {
     rt->dealer = zmq::socket_t(rt->context, zmq::socket_type::dealer);
     zmq::socket_t& sock = rt->dealer;
@@ -354,92 +169,120 @@ bool infer_remote_start(InferRemote* remote, GstElement* element) {
     sock.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
     zmq_set_heartbeat(sock, kDefaultHeartbeatMs);  // a vanished server is dropped in 3 s
     sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxReplyBytes));
-    if (!s.key.empty()) zmq_set_curve_client(sock, s.key, s.server_key);
-    sock.connect(s.address);
+    if (!s.remote_key.empty()) zmq_set_curve_client(sock, s.remote_key, s.remote_server_key);
+    sock.connect(s.remote);
   } catch (const Error& e) {
     GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("edgeinfer: %s", e.what()), (nullptr));
     return false;
   } catch (const zmq::error_t& e) {
     GST_ELEMENT_ERROR(element, RESOURCE, OPEN_READ_WRITE,
                       ("edgeinfer: could not connect to property 'remote' \"%s\": %s",
-                       s.address.c_str(), e.what()),
+                       s.remote.c_str(), e.what()),
                       (nullptr));
     return false;
   }
-  if (!s.log.empty()) {
-    rt->log = std::fopen(s.log.c_str(), "w");
+  if (!s.remote_log.empty()) {
+    rt->log = std::fopen(s.remote_log.c_str(), "w");
     if (!rt->log) {
       GST_ELEMENT_ERROR(element, RESOURCE, OPEN_WRITE,
                         ("edgeinfer: could not open property 'remote-log' \"%s\" to write: %s",
-                         s.log.c_str(), g_strerror(errno)),
+                         s.remote_log.c_str(), g_strerror(errno)),
                         (nullptr));
       return false;
     }
   }
-  net::WireMessage& m = rt->request;
+  net::WireMessage& m = rt->encoder.message();
   gchar* name = gst_object_get_name(GST_OBJECT(element));
   m.sender = std::string(g_get_host_name()) + "/" + name;
   g_free(name);
   m.session = (static_cast<guint64>(g_random_int()) << 32) | g_random_int();
   m.kind = net::MessageKind::kTensors;
   rt->header.reserve(1024);
-  GST_INFO_OBJECT(element, "remote inference via %s, %u ms per window", s.address.c_str(),
-                  s.timeout_ms);
-  remote->runtime = std::move(rt);
+  GST_INFO_OBJECT(element, "remote inference via %s, %u ms per window", s.remote.c_str(),
+                  s.remote_timeout_ms);
+  *out = std::make_unique<RemoteClassifier>(element, local, statistics, std::move(rt));
   return true;
 }
 
-void infer_remote_stop(InferRemote* remote) {
-  if (remote->runtime)
-    write_log(*remote->runtime, {{"summary", true},
-                                 {"windows", remote->answered + remote->fallbacks},
-                                 {"remote", remote->answered.load()},
-                                 {"local", remote->fallbacks.load()},
-                                 {"late", remote->late.load()},
-                                 {"rejected", remote->rejected.load()}});
-  remote->runtime.reset();
+RemoteClassifier::RemoteClassifier(GstElement* element, nn::WindowClassifier& local,
+                                   nn::InferStatistics* statistics,
+                                   std::unique_ptr<Runtime> runtime)
+    : element_(element), local_(local), statistics_(statistics), rt_(std::move(runtime)) {}
+
+RemoteClassifier::~RemoteClassifier() {
+  write_log(*rt_, {{"summary", true},
+                   {"windows", answered_ + fallbacks_},
+                   {"remote", answered_},
+                   {"local", fallbacks_},
+                   {"late", late_},
+                   {"rejected", rejected_}});
 }
 
-bool infer_remote_set_caps(InferRemote* remote, GstElement* element, GstCaps* incaps,
-                           GstCaps* outcaps) {
-  Runtime* rt = remote->runtime.get();
-  if (!rt) return true;
+void RemoteClassifier::count(uint64_t* counter, uint64_t nn::InferStatistics::*field) {
+  params::publish(&(statistics_->*field), ++*counter);
+}
+
+bool RemoteClassifier::set_caps(GstCaps* incaps, GstCaps* outcaps) {
   std::string error;
-  rt->have_caps = false;
-  rt->fitting_caps.clear();
-  if (!tensors_caps_parse(outcaps, &rt->out_info, &error)) {
-    GST_ERROR_OBJECT(element, "remote: output caps %" GST_PTR_FORMAT ": %s", outcaps,
+  rt_->have_caps = false;
+  rt_->fitting_caps.clear();
+  if (!tensors_caps_parse(outcaps, &rt_->out_info, &error)) {
+    GST_ERROR_OBJECT(element_, "remote: output caps %" GST_PTR_FORMAT ": %s", outcaps,
                      error.c_str());
     return false;
   }
-  rt->request.caps = caps_string(incaps);
-  net::PayloadLayout layout;
-  if (rt->request.caps.size() > net::kMaxCapsString ||
-      !net::payload_layout_from_caps(rt->request.caps, &layout, &error)) {
-    GST_ERROR_OBJECT(element, "remote: the input caps cannot travel to the server: %s",
+  if (!rt_->encoder.set_caps(caps_string(incaps), &error)) {
+    GST_ERROR_OBJECT(element_, "remote: the input caps cannot travel to the server: %s",
                      error.c_str());
     return false;
   }
-  rt->have_caps = true;
+  rt_->have_caps = true;
   return true;
 }
 
-bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* inbuf,
-                         GstBuffer* outbuf) {
-  Runtime* rt = remote->runtime.get();
-  if (!rt || !rt->have_caps) return false;
+const nn::Classification& RemoteClassifier::classify(const void* window,
+                                                     const nn::WindowContext& context) {
+  if (rt_->have_caps && ask_server(window, context)) {
+    const net::WireMessage& reply = rt_->reply;
+    result_.top.resize(reply.classes.size());
+    for (size_t k = 0; k < reply.classes.size(); ++k)
+      result_.top[k] = {reply.classes[k].index, reply.classes[k].score, reply.classes[k].label};
+    result_.latency_ns = reply.latency_ns;
+    result_.answer = nn::Answer::kRemote;
+    count(&answered_, &nn::InferStatistics::remote_answered);
+    return result_;
+  }
+  result_ = local_.classify(window, context);
+  result_.answer = nn::Answer::kFallback;
+  count(&fallbacks_, &nn::InferStatistics::local_fallbacks);
+  return result_;
+}
+
+void RemoteClassifier::read_output(size_t i, void* dst, size_t bytes) const {
+  if (result_.answer != nn::Answer::kRemote) {
+    local_.read_output(i, dst, bytes);
+    return;
+  }
+  if (i + 1 < rt_->frames.size())
+    std::memcpy(dst, rt_->frames[i + 1].data(), std::min(bytes, rt_->frames[i + 1].size()));
+}
+
+// Sends the window and waits for its reply: true when one that fits came in time (in
+// rt_->reply and rt_->frames).
+bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& context) {
+  Runtime* rt = rt_.get();
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
-  net::WireMessage& m = rt->request;
+  net::WireMessage& m = rt->encoder.message();
   const uint64_t id = ++m.request;  // 1, 2, 3...; also the sequence number
   m.seq = id - 1;
-  m.pts = GST_BUFFER_PTS(inbuf);
-  m.dts = GST_BUFFER_DTS(inbuf);
-  m.duration = GST_BUFFER_DURATION(inbuf);
-  m.offset = GST_BUFFER_OFFSET(inbuf);
-  m.offset_end = GST_BUFFER_OFFSET_END(inbuf);
-  m.buffer_flags = GST_BUFFER_FLAGS(inbuf);
-  EdgeClipMeta* clip = edge_buffer_get_clip_meta(inbuf);
+  m.pts = context.pts;
+  m.dts = context.dts;
+  m.duration = context.duration;
+  m.offset = context.offset;
+  m.offset_end = context.offset_end;
+  m.buffer_flags = context.buffer_flags;
+  const nn::WindowClip* clip = context.clip;
   m.has_clip = clip != nullptr;
   if (clip) {
     m.clip.clip_id = clip->clip_id ? clip->clip_id : "";
@@ -452,14 +295,11 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
   const char* why = "timeout";
   std::string detail;
   try {
-    GstMapInfo map;
-    if (!gst_buffer_map(inbuf, &map, GST_MAP_READ)) return false;
-    zmq::message_t payload(map.data, map.size);
-    m.payload_sizes.assign(1, map.size);
-    gst_buffer_unmap(inbuf, &map);
-    net::encode_header(m, &rt->header);
+    const net::Frame frame{window, rt->encoder.layout().sizes.at(0)};
+    if (!rt->encoder.encode(&frame, 1, &rt->header, &detail)) throw Error(detail);
+    zmq::message_t payload(frame.data, frame.size);
     const Clock::time_point deadline = start + rt->timeout;
-    GstPad* sinkpad = GST_BASE_TRANSFORM_SINK_PAD(element);
+    GstPad* sinkpad = GST_BASE_TRANSFORM_SINK_PAD(element_);
     auto send_header = [rt] {
       return rt->dealer
           .send(zmq::buffer(rt->header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
@@ -499,29 +339,29 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
                                         &rt->reply, &error);
         }
         if (!decoded) {
-          remote->rejected++;
-          GST_WARNING_OBJECT(element, "remote: refused a message from the server (%s): %s",
+          count(&rejected_, &nn::InferStatistics::remote_rejected);
+          GST_WARNING_OBJECT(element_, "remote: refused a message from the server (%s): %s",
                              net::reject_reason_name(error.reason), error.detail.c_str());
           continue;
         }
         if (rt->reply.kind != net::MessageKind::kResult || rt->reply.request == 0 ||
             rt->reply.request > id) {
-          remote->rejected++;
-          GST_WARNING_OBJECT(element,
+          count(&rejected_, &nn::InferStatistics::remote_rejected);
+          GST_WARNING_OBJECT(element_,
                              "remote: refused a %s message with request id %" G_GUINT64_FORMAT
                              " (expected a result for a request up to %" G_GUINT64_FORMAT ")",
                              net::message_kind_name(rt->reply.kind), rt->reply.request, id);
           continue;
         }
         if (rt->reply.request < id) {  // an earlier window's answer, too late to use
-          remote->late++;
+          count(&late_, &nn::InferStatistics::late_replies);
           write_log(*rt, {{"late", rt->reply.request}});
           continue;
         }
         if (!reply_fits(*rt, rt->reply.caps, &detail)) {
-          remote->rejected++;
+          count(&rejected_, &nn::InferStatistics::remote_rejected);
           if (!rt->warned_mismatch)
-            GST_ELEMENT_WARNING(element, STREAM, FORMAT,
+            GST_ELEMENT_WARNING(element_, STREAM, FORMAT,
                                 ("edgeinfer: the remote server's replies do not fit this model; "
                                  "the local model answers instead"),
                                 ("%s", detail.c_str()));
@@ -529,7 +369,6 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
           why = "mismatch";
           break;
         }
-        use_reply(remote, *rt, outbuf);
         const double wait_ms =
             std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         write_log(*rt, {{"request", id},
@@ -541,10 +380,13 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
     }
   } catch (const zmq::error_t& e) {
     why = "socket-error";
-    GST_WARNING_OBJECT(element, "remote: %s", e.what());
+    GST_WARNING_OBJECT(element_, "remote: %s", e.what());
+  } catch (const Error& e) {
+    why = "encode-error";
+    GST_WARNING_OBJECT(element_, "remote: %s", e.what());
   }
   const double wait_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  GST_LOG_OBJECT(element, "request %" G_GUINT64_FORMAT ": local (%s after %.2f ms)", id, why,
+  GST_LOG_OBJECT(element_, "request %" G_GUINT64_FORMAT ": local (%s after %.2f ms)", id, why,
                  wait_ms);
   write_log(*rt, {{"request", id},
                   {"window", m.has_clip ? m.clip.window_index : -1},
@@ -552,13 +394,6 @@ bool infer_remote_answer(InferRemote* remote, GstElement* element, GstBuffer* in
                   {"why", why},
                   {"wait_ms", wait_ms}});
   return false;
-}
-
-void infer_remote_mark_local(InferRemote* remote, GstBuffer* outbuf) {
-  if (!remote->runtime) return;
-  EdgeClassMeta* meta = edge_buffer_get_class_meta(outbuf);
-  if (meta) class_meta_set_model(meta, "local");
-  remote->fallbacks++;
 }
 
 }  // namespace edge::gst

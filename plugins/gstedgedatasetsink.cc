@@ -5,65 +5,30 @@
 // boundary records the clip's source file and its SHA-256. The manifest carries the
 // preprocess segment, its parameters and the normalization statistics given as properties,
 // so a model trained on the data can be checked against the graph it will run in.
-// Shards are written atomically and an interrupted run resumes without duplicates.
+// Shards are written atomically and an interrupted run resumes without duplicates; a write
+// error stops the element with an error, never with a dataset marked complete
+// (docs/reliability.md). Properties are declared in core/data/store/dataset_sink_params.h.
 #include "plugins/gstedgedatasetsink.h"
 
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
+#include "store/dataset_sink_params.h"
 #include "store/shard_store.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_dataset_sink_debug);
 #define GST_CAT_DEFAULT edge_dataset_sink_debug
 
-#define GST_TYPE_EDGE_DATASET_DTYPE (edge_dataset_dtype_get_type())
-static GType edge_dataset_dtype_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {0, "32-bit float", "float32"},
-      {1, "8-bit integer, quantized with scale and zero-point", "int8"},
-      {0, nullptr, nullptr},
-  };
-  if (!type) type = g_enum_register_static("GstEdgeDatasetDType", values);
-  return type;
-}
-
 namespace {
 
-enum {
-  PROP_0,
-  PROP_LOCATION,
-  PROP_DTYPE,
-  PROP_SCALE,
-  PROP_ZERO_POINT,
-  PROP_SHARD_WINDOWS,
-  PROP_SHARD_BYTES,
-  PROP_DATASET_ROOT,
-  PROP_PREPROCESS,
-  PROP_PARAMETERS,
-  PROP_STATISTICS,
-  PROP_WINDOWS,
-  PROP_SKIPPED,
-  PROP_SHARDS,
-};
-
-struct Settings {
-  std::string location;
-  gint dtype = 0;
-  gfloat scale = 1.0f;
-  gint zero_point = 0;
-  guint shard_windows = 0;
-  guint64 shard_bytes = 64u << 20;
-  std::string dataset_root;
-  std::string preprocess;
-  std::string parameters;
-  std::string statistics;
-};
+// Property values (declared in core/data/store/dataset_sink_params.h), under the object lock.
+using Settings = edge::store::DatasetSinkSettings;
 
 struct State {
   edge::store::ShardStoreOptions options;
@@ -71,7 +36,7 @@ struct State {
   std::vector<int64_t> window_shape;
   std::string dataset_root;
   bool finished = false;
-  guint64 windows = 0, skipped = 0, shards = 0;  // mirrors for the properties
+  edge::store::DatasetSinkStatistics counters;  // under the object lock (read as properties)
 };
 
 }  // namespace
@@ -90,110 +55,13 @@ static GstStaticPadTemplate sink_template =
                                             "num_tensors=(int)1, types=(string)float32, "
                                             "framerate=(fraction)[0/1,2147483647/1]"));
 
-static void set_string(std::string* field, const GValue* value) {
-  const gchar* v = g_value_get_string(value);
-  *field = v ? v : "";
+static void* settings_of(GObject* object) { return GST_EDGE_DATASET_SINK(object)->settings; }
+static const void* statistics_of(GObject* object) {
+  const State* state = GST_EDGE_DATASET_SINK(object)->state;
+  return state ? &state->counters : nullptr;
 }
-
-static void gst_edge_dataset_sink_set_property(GObject* object, guint prop_id, const GValue* value,
-                                               GParamSpec* pspec) {
-  auto* self = GST_EDGE_DATASET_SINK(object);
-  GST_OBJECT_LOCK(self);
-  Settings& s = *self->settings;
-  switch (prop_id) {
-    case PROP_LOCATION:
-      set_string(&s.location, value);
-      break;
-    case PROP_DTYPE:
-      s.dtype = g_value_get_enum(value);
-      break;
-    case PROP_SCALE:
-      s.scale = g_value_get_float(value);
-      break;
-    case PROP_ZERO_POINT:
-      s.zero_point = g_value_get_int(value);
-      break;
-    case PROP_SHARD_WINDOWS:
-      s.shard_windows = g_value_get_uint(value);
-      break;
-    case PROP_SHARD_BYTES:
-      s.shard_bytes = g_value_get_uint64(value);
-      break;
-    case PROP_DATASET_ROOT:
-      set_string(&s.dataset_root, value);
-      break;
-    case PROP_PREPROCESS:
-      set_string(&s.preprocess, value);
-      break;
-    case PROP_PARAMETERS:
-      set_string(&s.parameters, value);
-      break;
-    case PROP_STATISTICS:
-      set_string(&s.statistics, value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void get_string(GValue* value, const std::string& field) {
-  g_value_set_string(value, field.empty() ? nullptr : field.c_str());
-}
-
-static void gst_edge_dataset_sink_get_property(GObject* object, guint prop_id, GValue* value,
-                                               GParamSpec* pspec) {
-  auto* self = GST_EDGE_DATASET_SINK(object);
-  GST_OBJECT_LOCK(self);
-  const Settings& s = *self->settings;
-  const State* st = self->state;
-  switch (prop_id) {
-    case PROP_LOCATION:
-      get_string(value, s.location);
-      break;
-    case PROP_DTYPE:
-      g_value_set_enum(value, s.dtype);
-      break;
-    case PROP_SCALE:
-      g_value_set_float(value, s.scale);
-      break;
-    case PROP_ZERO_POINT:
-      g_value_set_int(value, s.zero_point);
-      break;
-    case PROP_SHARD_WINDOWS:
-      g_value_set_uint(value, s.shard_windows);
-      break;
-    case PROP_SHARD_BYTES:
-      g_value_set_uint64(value, s.shard_bytes);
-      break;
-    case PROP_DATASET_ROOT:
-      get_string(value, s.dataset_root);
-      break;
-    case PROP_PREPROCESS:
-      get_string(value, s.preprocess);
-      break;
-    case PROP_PARAMETERS:
-      get_string(value, s.parameters);
-      break;
-    case PROP_STATISTICS:
-      get_string(value, s.statistics);
-      break;
-    case PROP_WINDOWS:
-      g_value_set_uint64(value, st ? st->windows : 0);
-      break;
-    case PROP_SKIPPED:
-      g_value_set_uint64(value, st ? st->skipped : 0);
-      break;
-    case PROP_SHARDS:
-      g_value_set_uint64(value, st ? st->shards : 0);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static const edge::gst::ParamBinding kParams = {edge::store::dataset_sink_params, settings_of,
+                                                statistics_of};
 
 // Checks the settings and reads the files they name, before any data flows.
 static edge::store::ShardStoreOptions build_options(const Settings& s) {
@@ -201,7 +69,7 @@ static edge::store::ShardStoreOptions build_options(const Settings& s) {
     throw edge::Error("edgedatasetsink needs location=DIRECTORY to write the dataset into");
   edge::store::ShardStoreOptions o;
   o.directory = s.location;
-  o.int8 = s.dtype == 1;
+  o.int8 = s.dtype == edge::store::DatasetDType::kInt8;
   o.int8_scale = s.scale;
   o.int8_zero_point = s.zero_point;
   o.windows_per_shard = s.shard_windows;
@@ -213,12 +81,15 @@ static edge::store::ShardStoreOptions build_options(const Settings& s) {
     } catch (const nlohmann::json::exception& e) {
       throw edge::Error(edge::msg("property parameters is not valid JSON: ", e.what()));
     }
+    if (!o.provenance["parameters"].is_object())
+      throw edge::Error("property parameters is JSON but not an object");
   }
   if (!s.statistics.empty()) {
-    std::ifstream in(s.statistics);
-    if (!in) throw edge::Error(edge::msg("statistics file ", s.statistics, ": cannot be opened"));
+    // A regular file of bounded size: a FIFO or /dev/zero here must not stall the start.
+    const std::string text = edge::io::read_regular_file(s.statistics, size_t(64) << 20,
+                                                         "statistics file " + s.statistics);
     try {
-      o.provenance["statistics"] = nlohmann::json::parse(in);
+      o.provenance["statistics"] = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       throw edge::Error(
           edge::msg("statistics file ", s.statistics, ": not valid JSON: ", e.what()));
@@ -250,9 +121,9 @@ static gboolean gst_edge_dataset_sink_start(GstBaseSink* sink) {
 static void update_counters(GstEdgeDatasetSink* self) {
   State& st = *self->state;
   GST_OBJECT_LOCK(self);
-  st.windows = guint64(st.store->windows_written());
-  st.skipped = guint64(st.store->windows_skipped());
-  st.shards = st.store->shards();
+  st.counters.windows = uint64_t(st.store->windows_written());
+  st.counters.skipped = uint64_t(st.store->windows_skipped());
+  st.counters.shards = st.store->shards();
   GST_OBJECT_UNLOCK(self);
 }
 
@@ -352,7 +223,9 @@ static GstFlowReturn gst_edge_dataset_sink_render(GstBaseSink* sink, GstBuffer* 
       st.store->add(reinterpret_cast<const float*>(map.data),
                     has_clip ? window_info(clip, window_index) : edge::store::WindowInfo{});
     } catch (const edge::Error& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+      GST_ELEMENT_ERROR(
+          self, RESOURCE, WRITE, ("%s", e.what()),
+          ("the dataset in %s is incomplete; run again to resume", st.options.directory.c_str()));
       ret = GST_FLOW_ERROR;
     }
   }
@@ -374,9 +247,13 @@ static gboolean gst_edge_dataset_sink_event(GstBaseSink* sink, GstEvent* event) 
                      : st->dataset_root + "/" + clip.source;
     try {
       st->store->add_source(window_info(clip, -1), clip.source, absolute);
-    } catch (const edge::Error& e) {
+    } catch (const edge::store::SourceUnreadable& e) {
       GST_ELEMENT_WARNING(self, RESOURCE, READ, ("%s", e.what()),
                           ("set dataset-root to the directory the clip paths are relative to"));
+    } catch (const edge::Error& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+      gst_event_unref(event);
+      return FALSE;
     }
   } else if (st && GST_EVENT_TYPE(event) == GST_EVENT_EOS && st->store) {
     try {
@@ -386,9 +263,16 @@ static gboolean gst_edge_dataset_sink_event(GstBaseSink* sink, GstEvent* event) 
       GST_INFO_OBJECT(self,
                       "dataset complete: %" G_GUINT64_FORMAT " windows in %" G_GUINT64_FORMAT
                       " shards, %" G_GUINT64_FORMAT " already present",
-                      st->windows, st->shards, st->skipped);
+                      st->counters.windows, st->counters.shards, st->counters.skipped);
     } catch (const edge::Error& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+      // Not complete: an error instead of EOS, so nothing downstream of the bus (gst-launch,
+      // edgestream) takes the run for a finished dataset.
+      update_counters(self);
+      GST_ELEMENT_ERROR(
+          self, RESOURCE, WRITE, ("%s", e.what()),
+          ("the dataset in %s is incomplete; run again to resume", st->options.directory.c_str()));
+      gst_event_unref(event);
+      return FALSE;
     }
   }
   return GST_BASE_SINK_CLASS(gst_edge_dataset_sink_parent_class)->event(sink, event);
@@ -405,76 +289,8 @@ static void gst_edge_dataset_sink_class_init(GstEdgeDatasetSinkClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseSinkClass* sink_class = GST_BASE_SINK_CLASS(klass);
-  gobject_class->set_property = gst_edge_dataset_sink_set_property;
-  gobject_class->get_property = gst_edge_dataset_sink_get_property;
   gobject_class->finalize = gst_edge_dataset_sink_finalize;
-
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_LOCATION,
-      g_param_spec_string("location", "Location",
-                          "Directory to write the dataset into (created if missing; an existing "
-                          "dataset there is resumed)",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_DTYPE,
-      g_param_spec_enum("dtype", "Data type", "Element type of the stored windows",
-                        GST_TYPE_EDGE_DATASET_DTYPE, 0, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SCALE,
-      g_param_spec_float("scale", "Scale",
-                         "int8 quantization scale: real = scale * (q - zero-point)", 1e-12f,
-                         G_MAXFLOAT, 1.0f, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ZERO_POINT,
-      g_param_spec_int("zero-point", "Zero point", "int8 quantization zero point", -128, 127, 0,
-                       rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SHARD_WINDOWS,
-      g_param_spec_uint("shard-windows", "Windows per shard",
-                        "Windows in each shard (0: as many as fit in shard-bytes)", 0, G_MAXUINT, 0,
-                        rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SHARD_BYTES,
-      g_param_spec_uint64("shard-bytes", "Shard size", "Target bytes of window data per shard", 1,
-                          G_MAXUINT64, 64u << 20, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_DATASET_ROOT,
-      g_param_spec_string("dataset-root", "Dataset root",
-                          "Directory the clips' source paths are relative to, to hash each source "
-                          "file into the manifest",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PREPROCESS,
-      g_param_spec_string("preprocess", "Preprocess segment",
-                          "The preprocess graph segment that made these windows, kept in the "
-                          "manifest",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_PARAMETERS,
-      g_param_spec_string("parameters", "Parameters",
-                          "JSON object of the segment's parameters, kept in the manifest", nullptr,
-                          rw));
-  g_object_class_install_property(
-      gobject_class, PROP_STATISTICS,
-      g_param_spec_string("statistics", "Statistics file",
-                          "Normalization statistics JSON file (edgenormalize) to keep in the "
-                          "manifest",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_WINDOWS,
-      g_param_spec_uint64("windows", "Windows", "Windows stored in the dataset so far", 0,
-                          G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_SKIPPED,
-      g_param_spec_uint64("skipped", "Skipped",
-                          "Windows skipped because an earlier run already stored them", 0,
-                          G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_SHARDS,
-      g_param_spec_uint64("shards", "Shards", "Shards written", 0, G_MAXUINT64, 0, ro));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(

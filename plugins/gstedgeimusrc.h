@@ -20,7 +20,8 @@
 // starts at the beginning, after each reconnect and, with
 // separators-as-clips=true, at the first frame after a blank line. At EOS the
 // element posts an element message "edgeimusrc-stats" with its counters.
-// Details: docs/imu.md. Core: core/runtime/io/imu_line.h, core/runtime/io/serial_port.h.
+// Details: docs/imu.md. Core: core/runtime/io/imu_source.h (reading, time, reconnects, clips)
+// over imu_line.h and serial_port.h; properties: core/runtime/io/imu_source_params.h.
 #pragma once
 
 #include <gst/base/gstpushsrc.h>
@@ -33,27 +34,14 @@ G_BEGIN_DECLS
   (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_EDGE_IMU_SRC, GstEdgeImuSrc))
 #define GST_IS_EDGE_IMU_SRC(obj) (G_TYPE_CHECK_INSTANCE_TYPE((obj), GST_TYPE_EDGE_IMU_SRC))
 
-typedef enum {
-  GST_EDGE_IMU_SRC_TIMESTAMP_NOMINAL = 0,  // first arrival + n / rate
-  GST_EDGE_IMU_SRC_TIMESTAMP_ARRIVAL = 1,  // pipeline clock when the line arrived
-} GstEdgeImuSrcTimestampMode;
-
-typedef enum {
-  GST_EDGE_IMU_SRC_ON_DISCONNECT_RECONNECT = 0,
-  GST_EDGE_IMU_SRC_ON_DISCONNECT_EOS = 1,
-} GstEdgeImuSrcOnDisconnect;
-
-GType gst_edge_imu_src_timestamp_mode_get_type(void);
-GType gst_edge_imu_src_on_disconnect_get_type(void);
-
 typedef struct _GstEdgeImuSrc GstEdgeImuSrc;
 typedef struct _GstEdgeImuSrcClass GstEdgeImuSrcClass;
 struct EdgeImuSrcPrivate;
 
 struct _GstEdgeImuSrc {
   GstPushSrc parent;
-  // Settings (under the object lock), runtime state (streaming thread only)
-  // and counters (atomics, read by get_property from any thread).
+  // Settings (under the object lock), the source (streaming thread only)
+  // and counters (published atomically, read by get_property from any thread).
   EdgeImuSrcPrivate* priv;
 };
 

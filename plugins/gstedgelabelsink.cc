@@ -2,22 +2,27 @@
 //
 // Reads the EdgeClassMeta that edgeinfer attaches (or, from other producers such as
 // NNStreamer's tensor_filter, the scores in a float32 tensor with labels from a file),
-// smooths scores over the last `smoothing` windows, applies the confidence threshold, and
-// writes JSON lines. Latency from the window's last sample to its line is measured against
-// the pipeline clock when the stream is live.
+// smooths scores over the last `smoothing` windows, applies the confidence threshold and the
+// background classes (`background`: a leading background class is no detection), and writes
+// JSON lines. A window the silence gate (edgegate) took out arrives as a GAP event and gets
+// its line too: no label, "gate": "silence", its level. Latency from the capture of the
+// window's last sample to its line is measured on the pipeline clock when the stream is live
+// (the live source stamps capture times, e.g. edgemicsrc), and is never null then.
 #include "plugins/gstedgelabelsink.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "nn/stream_adapter.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "post/label_record.h"
+#include "post/label_sink_params.h"
 #include "post/label_smoother.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_label_sink_debug);
@@ -25,33 +30,8 @@ GST_DEBUG_CATEGORY_STATIC(edge_label_sink_debug);
 
 namespace {
 
-constexpr guint kDefaultSmoothing = 1;
-constexpr gfloat kDefaultThreshold = 0.0f;
-constexpr guint kDefaultTopK = 3;
-
-enum {
-  PROP_0,
-  PROP_LOCATION,
-  PROP_SMOOTHING,
-  PROP_THRESHOLD,
-  PROP_TOP_K,
-  PROP_LABELS,
-  PROP_POST_MESSAGES,
-  PROP_ONLY_ACCEPTED,
-  PROP_RESULTS,
-  PROP_ACCEPTED,
-};
-
-// Property values, guarded by the object lock.
-struct Settings {
-  std::string location;  // empty: stdout
-  guint smoothing = kDefaultSmoothing;
-  gfloat threshold = kDefaultThreshold;
-  guint top_k = kDefaultTopK;
-  std::string labels_path;
-  bool post_messages = true;
-  bool only_accepted = false;
-};
+// Property values (declared in core/runtime/post/label_sink_params.h), under the object lock.
+using Settings = edge::post::LabelSinkSettings;
 
 // Runtime state, built in start() and dropped in stop(); used from the streaming thread.
 struct State {
@@ -68,9 +48,9 @@ struct State {
   std::vector<std::string> labels;
   bool post_messages = true;
   bool only_accepted = false;
-  int upstream_live = -1;  // -1: not asked yet (asked once, on the first buffer)
-  guint64 results = 0;
-  guint64 accepted = 0;
+  int upstream_live = -1;                    // -1: not asked yet (asked once, on the first buffer)
+  bool warned_ahead = false;                 // latency: timestamps ahead of the clock, said once
+  edge::post::LabelSinkStatistics counters;  // under the object lock (read as properties)
 };
 
 }  // namespace
@@ -86,97 +66,13 @@ G_DEFINE_TYPE(GstEdgeLabelSink, gst_edge_label_sink, GST_TYPE_BASE_SINK)
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGE_TENSORS_TEMPLATE_CAPS));
 
-static std::vector<std::string> read_labels_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw edge::Error(edge::msg("labels file ", path, ": cannot be opened"));
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) throw edge::Error(edge::msg("labels file ", path, ": has no labels"));
-  return labels;
+static void* settings_of(GObject* object) { return GST_EDGE_LABEL_SINK(object)->settings; }
+static const void* statistics_of(GObject* object) {
+  const State* state = GST_EDGE_LABEL_SINK(object)->state;
+  return state ? &state->counters : nullptr;
 }
-
-static void gst_edge_label_sink_set_property(GObject* object, guint prop_id, const GValue* value,
-                                             GParamSpec* pspec) {
-  auto* self = GST_EDGE_LABEL_SINK(object);
-  GST_OBJECT_LOCK(self);
-  Settings& s = *self->settings;
-  switch (prop_id) {
-    case PROP_LOCATION: {
-      const gchar* v = g_value_get_string(value);
-      s.location = v ? v : "";
-      break;
-    }
-    case PROP_SMOOTHING:
-      s.smoothing = g_value_get_uint(value);
-      break;
-    case PROP_THRESHOLD:
-      s.threshold = g_value_get_float(value);
-      break;
-    case PROP_TOP_K:
-      s.top_k = g_value_get_uint(value);
-      break;
-    case PROP_LABELS: {
-      const gchar* v = g_value_get_string(value);
-      s.labels_path = v ? v : "";
-      break;
-    }
-    case PROP_POST_MESSAGES:
-      s.post_messages = g_value_get_boolean(value);
-      break;
-    case PROP_ONLY_ACCEPTED:
-      s.only_accepted = g_value_get_boolean(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_label_sink_get_property(GObject* object, guint prop_id, GValue* value,
-                                             GParamSpec* pspec) {
-  auto* self = GST_EDGE_LABEL_SINK(object);
-  GST_OBJECT_LOCK(self);
-  const Settings& s = *self->settings;
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string(value, s.location.empty() ? nullptr : s.location.c_str());
-      break;
-    case PROP_SMOOTHING:
-      g_value_set_uint(value, s.smoothing);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_float(value, s.threshold);
-      break;
-    case PROP_TOP_K:
-      g_value_set_uint(value, s.top_k);
-      break;
-    case PROP_LABELS:
-      g_value_set_string(value, s.labels_path.empty() ? nullptr : s.labels_path.c_str());
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean(value, s.post_messages);
-      break;
-    case PROP_ONLY_ACCEPTED:
-      g_value_set_boolean(value, s.only_accepted);
-      break;
-    case PROP_RESULTS:
-      g_value_set_uint64(value, self->state ? self->state->results : 0);
-      break;
-    case PROP_ACCEPTED:
-      g_value_set_uint64(value, self->state ? self->state->accepted : 0);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static const edge::gst::ParamBinding kParams = {edge::post::label_sink_params, settings_of,
+                                                statistics_of};
 
 static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
   auto* self = GST_EDGE_LABEL_SINK(sink);
@@ -188,7 +84,18 @@ static gboolean gst_edge_label_sink_start(GstBaseSink* sink) {
   try {
     state->smoother = std::make_unique<edge::post::LabelSmoother>(
         settings.smoothing, settings.threshold, settings.top_k);
-    if (!settings.labels_path.empty()) state->file_labels = read_labels_file(settings.labels_path);
+    if (!settings.labels.empty()) state->file_labels = edge::nn::read_labels_file(settings.labels);
+    std::vector<std::string> background;
+    std::string label;
+    for (size_t at = 0; at <= settings.background.size(); ++at) {
+      if (at == settings.background.size() || settings.background[at] == ',') {
+        if (!label.empty()) background.push_back(label);
+        label.clear();
+      } else {
+        label += settings.background[at];
+      }
+    }
+    state->smoother->set_background(background);
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
@@ -287,6 +194,90 @@ static bool read_scores(GstEdgeLabelSink* self, GstBuffer* buffer, guint64* invo
   return true;
 }
 
+// Capture of a window's last sample (the running time of pts + duration) to now, on the
+// pipeline clock, when the stream is live. A live source that stamps capture times (such as
+// edgemicsrc) never stamps a sample after its arrival, so the difference is >= 0 up to the
+// resampler's rounding: a window end up to kAheadToleranceNs in the future reads 0. Further
+// ahead, the source stamps something else than capture times (a nominal rate that runs
+// fast): null, and a warning once.
+constexpr GstClockTimeDiff kAheadToleranceNs = 20 * GST_MSECOND;
+
+static void measure_latency(GstEdgeLabelSink* self, GstClockTime pts, GstClockTime duration,
+                            edge::post::LabelRecord* record) {
+  GstBaseSink* sink = GST_BASE_SINK(self);
+  State& st = *self->state;
+  if (st.upstream_live < 0) {
+    gboolean live = FALSE, upstream_live = FALSE;
+    st.upstream_live =
+        gst_base_sink_query_latency(sink, &live, &upstream_live, nullptr, nullptr) && upstream_live;
+  }
+  if (!st.upstream_live || !GST_CLOCK_TIME_IS_VALID(pts) || !GST_CLOCK_TIME_IS_VALID(duration))
+    return;
+  GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (!clock) return;
+  const GstClockTime end_running =
+      gst_segment_to_running_time(&sink->segment, GST_FORMAT_TIME, pts + duration);
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  if (!GST_CLOCK_TIME_IS_VALID(end_running) || now < base) return;
+  const GstClockTimeDiff late = GST_CLOCK_DIFF(end_running, GST_CLOCK_DIFF(base, now));
+  if (late >= 0) {
+    record->pipeline_ms = static_cast<double>(late) / 1e6;
+  } else if (late >= -kAheadToleranceNs) {
+    record->pipeline_ms = 0.0;
+  } else if (!st.warned_ahead) {
+    st.warned_ahead = true;
+    GST_ELEMENT_WARNING(self, STREAM, FAILED,
+                        ("edgelabelsink: window timestamps run %.1f ms ahead of the clock: the "
+                         "live source does not stamp capture times, so latency_ms.pipeline is "
+                         "null",
+                         -late / 1e6),
+                        (nullptr));
+  }
+}
+
+// Writes a record's line and posts its message. The best class (if any) is in *best.
+static GstFlowReturn write_record(GstEdgeLabelSink* self, const edge::post::LabelRecord& record,
+                                  GstClockTime pts) {
+  State& st = *self->state;
+  const bool accepted = record.decision && record.decision->accepted && record.gate != "silence";
+  GST_OBJECT_LOCK(self);  // the counters are read from other threads as properties
+  ++st.counters.results;
+  if (accepted) ++st.counters.accepted;
+  GST_OBJECT_UNLOCK(self);
+  if (st.only_accepted && !accepted) return GST_FLOW_OK;
+
+  std::string line;
+  try {
+    line = edge::post::format_label_record(record);
+  } catch (const edge::Error& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("%s", e.what()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), st.out) != line.size() || std::fflush(st.out) != 0) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
+                      ("Could not write a label line: %s", g_strerror(errno)), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+
+  if (st.post_messages) {
+    const bool has_class = record.decision && !record.decision->top.empty();
+    const edge::post::RankedClass none;
+    const edge::post::RankedClass& best = has_class ? record.decision->top[0] : none;
+    GstStructure* s = gst_structure_new(
+        "edgestream-label", "label", G_TYPE_STRING, accepted ? best.label.c_str() : nullptr, "best",
+        G_TYPE_STRING, has_class ? best.label.c_str() : nullptr, "index", G_TYPE_INT, best.index,
+        "score", G_TYPE_FLOAT, best.score, "accepted", G_TYPE_BOOLEAN, accepted, "gate",
+        G_TYPE_STRING, record.gate.empty() ? nullptr : record.gate.c_str(), "pts", G_TYPE_UINT64,
+        pts, "clip-id", G_TYPE_STRING, record.clip_id.c_str(), "json", G_TYPE_STRING,
+        line.substr(0, line.size() - 1).c_str(), nullptr);
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  }
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
   auto* self = GST_EDGE_LABEL_SINK(sink);
   State& st = *self->state;
@@ -309,6 +300,7 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
     GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
   }
+  if (record.decision->background) record.gate = "background";
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
   const GstClockTime duration = GST_BUFFER_DURATION(buffer);
   if (GST_CLOCK_TIME_IS_VALID(pts)) record.pts_s = gst_guint64_to_gdouble(pts) / GST_SECOND;
@@ -322,61 +314,28 @@ static GstFlowReturn gst_edge_label_sink_render(GstBaseSink* sink, GstBuffer* bu
     record.window_index = window_index;
   }
   if (invoke_ns) record.invoke_ms = gst_guint64_to_gdouble(invoke_ns) / 1e6;
+  measure_latency(self, pts, duration, &record);
+  return write_record(self, record, pts);
+}
 
-  // Last sample to this line, on the pipeline clock, when the stream runs against one.
-  if (st.upstream_live < 0) {
-    gboolean live = FALSE, upstream_live = FALSE;
-    st.upstream_live =
-        gst_base_sink_query_latency(sink, &live, &upstream_live, nullptr, nullptr) && upstream_live;
+// A window the silence gate took out: its line, and the end of any event being smoothed.
+static GstFlowReturn render_gated(GstEdgeLabelSink* self, const edge::gst::GateInfo& gate) {
+  State& st = *self->state;
+  st.smoother->reset();
+  edge::post::LabelRecord record;
+  record.gate = gate.reason;
+  record.level_db = gate.level_db;
+  if (GST_CLOCK_TIME_IS_VALID(gate.pts))
+    record.pts_s = gst_guint64_to_gdouble(gate.pts) / GST_SECOND;
+  if (GST_CLOCK_TIME_IS_VALID(gate.duration))
+    record.duration_s = gst_guint64_to_gdouble(gate.duration) / GST_SECOND;
+  if (gate.has_clip) {
+    record.clip_id = gate.clip.clip_id;
+    record.truth = gate.clip.label;
+    record.window_index = gate.window_index;
   }
-  GstClock* clock = st.upstream_live ? gst_element_get_clock(GST_ELEMENT(self)) : nullptr;
-  if (clock && GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(duration)) {
-    const GstSegment* segment = &sink->segment;
-    GstClockTime end_running =
-        gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts + duration);
-    GstClockTime now = gst_clock_get_time(clock);
-    GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-    if (GST_CLOCK_TIME_IS_VALID(end_running) && now >= base) {
-      GstClockTimeDiff late = GST_CLOCK_DIFF(end_running, GST_CLOCK_DIFF(base, now));
-      // Negative means the window's timestamps run ahead of the clock (nominal stamping):
-      // no meaningful latency then.
-      if (late >= 0) record.pipeline_ms = static_cast<double>(late) / 1e6;
-    }
-  }
-  if (clock) gst_object_unref(clock);
-
-  const bool accepted = record.decision->accepted;
-  GST_OBJECT_LOCK(self);  // the counters are read from other threads as properties
-  ++st.results;
-  if (accepted) ++st.accepted;
-  GST_OBJECT_UNLOCK(self);
-  if (st.only_accepted && !accepted) return GST_FLOW_OK;
-
-  std::string line;
-  try {
-    line = edge::post::format_label_record(record);
-  } catch (const edge::Error& e) {
-    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("%s", e.what()), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), st.out) != line.size() || std::fflush(st.out) != 0) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
-                      ("Could not write a label line: %s", g_strerror(errno)), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-
-  if (st.post_messages) {
-    const edge::post::RankedClass& best = record.decision->top[0];
-    GstStructure* s = gst_structure_new(
-        "edgestream-label", "label", G_TYPE_STRING, accepted ? best.label.c_str() : nullptr, "best",
-        G_TYPE_STRING, best.label.c_str(), "index", G_TYPE_INT, best.index, "score", G_TYPE_FLOAT,
-        best.score, "accepted", G_TYPE_BOOLEAN, accepted, "pts", G_TYPE_UINT64, pts, "clip-id",
-        G_TYPE_STRING, record.clip_id.c_str(), "json", G_TYPE_STRING,
-        line.substr(0, line.size() - 1).c_str(), nullptr);
-    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-  }
-  return GST_FLOW_OK;
+  measure_latency(self, gate.pts, gate.duration, &record);
+  return write_record(self, record, gate.pts);
 }
 
 static gboolean gst_edge_label_sink_event(GstBaseSink* sink, GstEvent* event) {
@@ -386,6 +345,12 @@ static gboolean gst_edge_label_sink_event(GstBaseSink* sink, GstEvent* event) {
       GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP ||
       GST_EVENT_TYPE(event) == GST_EVENT_STREAM_START) {
     if (self->state && self->state->smoother) self->state->smoother->reset();
+  }
+  edge::gst::GateInfo gate;
+  if (self->state && self->state->smoother && edge::gst::gate_event_parse(event, &gate) &&
+      gate.reason == "silence" && render_gated(self, gate) != GST_FLOW_OK) {
+    gst_event_unref(event);
+    return FALSE;
   }
   return GST_BASE_SINK_CLASS(gst_edge_label_sink_parent_class)->event(sink, event);
 }
@@ -401,55 +366,8 @@ static void gst_edge_label_sink_class_init(GstEdgeLabelSinkClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseSinkClass* sink_class = GST_BASE_SINK_CLASS(klass);
-  gobject_class->set_property = gst_edge_label_sink_set_property;
-  gobject_class->get_property = gst_edge_label_sink_get_property;
   gobject_class->finalize = gst_edge_label_sink_finalize;
-
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_LOCATION,
-      g_param_spec_string("location", "Location",
-                          "File to write JSON lines to (unset: standard output)", nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SMOOTHING,
-      g_param_spec_uint("smoothing", "Smoothing",
-                        "Average class scores over the last N windows (1: no smoothing)", 1, 1000,
-                        kDefaultSmoothing, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_THRESHOLD,
-      g_param_spec_float("threshold", "Threshold",
-                         "Smoothed score the best class needs to be reported as the label "
-                         "(below it the line's label is null)",
-                         0.0f, 1.0f, kDefaultThreshold, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TOP_K,
-      g_param_spec_uint("top-k", "Top k", "Classes listed in each line's \"top\"", 1, 1000,
-                        kDefaultTopK, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LABELS,
-      g_param_spec_string("labels", "Labels file",
-                          "One label per line, for buffers that carry scores but no labels "
-                          "(e.g. from NNStreamer's tensor_filter)",
-                          nullptr, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean("post-messages", "Post messages",
-                           "Post an \"edgestream-label\" element message for every window", TRUE,
-                           rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ONLY_ACCEPTED,
-      g_param_spec_boolean("only-accepted", "Only accepted",
-                           "Write only lines whose best class reaches the threshold", FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RESULTS,
-      g_param_spec_uint64("results", "Results", "Windows classified so far", 0, G_MAXUINT64, 0,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_ACCEPTED,
-      g_param_spec_uint64("accepted", "Accepted", "Windows whose best class reached the threshold",
-                          0, G_MAXUINT64, 0, ro));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(

@@ -16,62 +16,22 @@
 #include <vector>
 
 #include "common/error.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
-#include "signal/normalize.h"
-#include "signal/stats.h"
+#include "signal/normalize_params.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_normalize_debug);
 #define GST_CAT_DEFAULT edge_normalize_debug
 
 namespace {
 
-enum EdgeNormalizeMode { MODE_ZSCORE, MODE_MINMAX, MODE_STATS };
-
-constexpr const char* kDefaultMean = "0";
-constexpr const char* kDefaultStd = "1";
-constexpr const char* kDefaultRanges = "0:1";
-
-enum {
-  PROP_0,
-  PROP_MODE,
-  PROP_MEAN,
-  PROP_STD,
-  PROP_RANGES,
-  PROP_CLAMP,
-  PROP_STATS_FILE,
-  PROP_PER_CHANNEL,
-  PROP_NONFINITE,
-};
-
-GType mode_get_type() {
-  static GType type = 0;
-  static gsize once = 0;
-  static const GEnumValue values[] = {
-      {MODE_ZSCORE, "(x - mean) / std", "zscore"},
-      {MODE_MINMAX, "(x - min) / (max - min)", "minmax"},
-      {MODE_STATS, "Pass-through that measures mean, std, min and max", "stats"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&once)) {
-    type = g_enum_register_static("GstEdgeNormalizeMode", values);
-    g_once_init_leave(&once, 1);
-  }
-  return type;
-}
-
-// Property values, guarded by the object lock.
-struct Settings {
-  EdgeNormalizeMode mode = MODE_ZSCORE;
-  std::string mean = kDefaultMean;
-  std::string std = kDefaultStd;
-  std::string ranges = kDefaultRanges;
-  bool clamp = false;
-  std::string stats_file;
-  bool per_channel = false;
-};
+using edge::signal::NormalizeMode;
+// Property values (declared in core/runtime/signal/normalize_params.h), under the object lock.
+using Settings = edge::signal::NormalizeSettings;
 
 // Runtime state, built in set_caps; used from the streaming thread.
 struct State {
-  EdgeNormalizeMode mode = MODE_ZSCORE;
+  NormalizeMode mode = NormalizeMode::kZscore;
   int channels = 0;
   std::optional<edge::signal::Normalizer> normalizer;
   std::unique_ptr<edge::signal::StatsAccumulator> stats;
@@ -85,7 +45,7 @@ struct _GstEdgeNormalize {
   GstBaseTransform parent;
   Settings* settings;
   State* state;
-  guint64 nonfinite;  // atomic: read by the property getter from any thread
+  edge::signal::NormalizeStatistics* statistics;  // published by the streaming thread
 };
 
 G_DEFINE_TYPE(GstEdgeNormalize, gst_edge_normalize, GST_TYPE_BASE_TRANSFORM)
@@ -137,7 +97,7 @@ static gboolean gst_edge_normalize_set_caps(GstBaseTransform* trans, GstCaps* in
   st->channels = channels;
   st->stats_file = s.stats_file;
   st->normalizer.reset();
-  if (s.mode == MODE_STATS) {
+  if (s.mode == NormalizeMode::kStats) {
     if (!st->stats || st->stats->channels() != channels) {
       if (st->stats && st->stats->global().count > 0) {
         GST_ELEMENT_ERROR(self, STREAM, FORMAT,
@@ -165,19 +125,7 @@ static gboolean gst_edge_normalize_set_caps(GstBaseTransform* trans, GstCaps* in
     }
   }
   try {
-    if (s.mode == MODE_ZSCORE) {
-      st->normalizer =
-          file ? edge::signal::Normalizer::zscore_from_stats(*file, channels, s.per_channel)
-               : edge::signal::Normalizer::zscore(edge::signal::parse_number_list(s.mean, "mean"),
-                                                  edge::signal::parse_number_list(s.std, "std"),
-                                                  channels);
-    } else {
-      st->normalizer =
-          file
-              ? edge::signal::Normalizer::minmax_from_stats(*file, channels, s.per_channel, s.clamp)
-              : edge::signal::Normalizer::minmax(edge::signal::parse_range_list(s.ranges, "ranges"),
-                                                 channels, s.clamp);
-    }
+    st->normalizer = edge::signal::make_normalizer(s, channels, file ? &*file : nullptr);
   } catch (const edge::Error& e) {
     const std::string from =
         s.stats_file.empty() ? std::string() : " (from stats-file " + s.stats_file + ")";
@@ -194,7 +142,7 @@ static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, Gs
   GstEdgeNormalize* self = GST_EDGE_NORMALIZE(trans);
   State* st = self->state;
   if (st->channels == 0) return GST_FLOW_NOT_NEGOTIATED;
-  const bool measuring = st->mode == MODE_STATS;
+  const bool measuring = st->mode == NormalizeMode::kStats;
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, measuring ? GST_MAP_READ : GST_MAP_READWRITE)) {
     GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("edgenormalize: cannot map a buffer"), (nullptr));
@@ -216,7 +164,7 @@ static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, Gs
     st->stats->add(reinterpret_cast<const float*>(map.data), frames);
     const uint64_t added = st->stats->nonfinite() - before;
     if (added > 0) {
-      __atomic_store_n(&self->nonfinite, st->stats->nonfinite(), __ATOMIC_RELAXED);
+      edge::params::publish(&self->statistics->nonfinite, st->stats->nonfinite());
       GST_WARNING_OBJECT(self,
                          "%" G_GUINT64_FORMAT " NaN/Inf values refused in buffer %" GST_TIME_FORMAT,
                          added, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)));
@@ -238,7 +186,7 @@ static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, Gs
 // mode=stats at EOS: writes the file and posts the statistics. False after posting an error.
 static bool finish_stats(GstEdgeNormalize* self) {
   State* st = self->state;
-  if (st->mode != MODE_STATS || !st->stats) return true;
+  if (st->mode != NormalizeMode::kStats || !st->stats) return true;
   const std::string json = st->stats->to_json();
   if (!st->stats_file.empty()) {
     try {
@@ -269,7 +217,7 @@ static gboolean gst_edge_normalize_start(GstBaseTransform* trans) {
   GstEdgeNormalize* self = GST_EDGE_NORMALIZE(trans);
   delete self->state;
   self->state = new State();
-  __atomic_store_n(&self->nonfinite, 0, __ATOMIC_RELAXED);
+  edge::params::publish(&self->statistics->nonfinite, uint64_t{0});
   return TRUE;
 }
 
@@ -280,110 +228,16 @@ static gboolean gst_edge_normalize_stop(GstBaseTransform* trans) {
   return TRUE;
 }
 
-// Checks a property string now, so a wrong value is refused where it is set.
-static bool valid_setting(guint id, const char* text, std::string* error) {
-  try {
-    if (id == PROP_MEAN) edge::signal::parse_number_list(text, "mean");
-    if (id == PROP_STD) {
-      for (double v : edge::signal::parse_number_list(text, "std"))
-        if (!(v > 0)) throw edge::Error(edge::msg("std: ", v, " is not > 0"));
-    }
-    if (id == PROP_RANGES) edge::signal::parse_range_list(text, "ranges");
-  } catch (const edge::Error& e) {
-    *error = e.what();
-    return false;
-  }
-  return true;
-}
-
-static void gst_edge_normalize_set_property(GObject* object, guint id, const GValue* value,
-                                            GParamSpec* pspec) {
-  GstEdgeNormalize* self = GST_EDGE_NORMALIZE(object);
-  Settings* s = self->settings;
-  switch (id) {
-    case PROP_MEAN:
-    case PROP_STD:
-    case PROP_RANGES: {
-      const gchar* text = g_value_get_string(value);
-      std::string error;
-      if (!text || !valid_setting(id, text, &error)) {
-        g_warning("edgenormalize: refusing %s=\"%s\": %s", g_param_spec_get_name(pspec),
-                  text ? text : "(null)", text ? error.c_str() : "a value is required");
-        return;
-      }
-      GST_OBJECT_LOCK(self);
-      (id == PROP_MEAN ? s->mean : id == PROP_STD ? s->std : s->ranges) = text;
-      GST_OBJECT_UNLOCK(self);
-      return;
-    }
-    default:
-      break;
-  }
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODE:
-      s->mode = static_cast<EdgeNormalizeMode>(g_value_get_enum(value));
-      break;
-    case PROP_CLAMP:
-      s->clamp = g_value_get_boolean(value);
-      break;
-    case PROP_STATS_FILE: {
-      const gchar* text = g_value_get_string(value);
-      s->stats_file = text ? text : "";
-      break;
-    }
-    case PROP_PER_CHANNEL:
-      s->per_channel = g_value_get_boolean(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_normalize_get_property(GObject* object, guint id, GValue* value,
-                                            GParamSpec* pspec) {
-  GstEdgeNormalize* self = GST_EDGE_NORMALIZE(object);
-  const Settings* s = self->settings;
-  if (id == PROP_NONFINITE) {
-    g_value_set_uint64(value, __atomic_load_n(&self->nonfinite, __ATOMIC_RELAXED));
-    return;
-  }
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODE:
-      g_value_set_enum(value, s->mode);
-      break;
-    case PROP_MEAN:
-      g_value_set_string(value, s->mean.c_str());
-      break;
-    case PROP_STD:
-      g_value_set_string(value, s->std.c_str());
-      break;
-    case PROP_RANGES:
-      g_value_set_string(value, s->ranges.c_str());
-      break;
-    case PROP_CLAMP:
-      g_value_set_boolean(value, s->clamp);
-      break;
-    case PROP_STATS_FILE:
-      g_value_set_string(value, s->stats_file.c_str());
-      break;
-    case PROP_PER_CHANNEL:
-      g_value_set_boolean(value, s->per_channel);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static void* settings_of(GObject* object) { return GST_EDGE_NORMALIZE(object)->settings; }
+static const void* statistics_of(GObject* object) { return GST_EDGE_NORMALIZE(object)->statistics; }
+static const edge::gst::ParamBinding kParams = {edge::signal::normalize_params, settings_of,
+                                                statistics_of};
 
 static void gst_edge_normalize_finalize(GObject* object) {
   GstEdgeNormalize* self = GST_EDGE_NORMALIZE(object);
   delete self->state;
   delete self->settings;
+  delete self->statistics;
   G_OBJECT_CLASS(gst_edge_normalize_parent_class)->finalize(object);
 }
 
@@ -391,62 +245,8 @@ static void gst_edge_normalize_class_init(GstEdgeNormalizeClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-  gobject_class->set_property = gst_edge_normalize_set_property;
-  gobject_class->get_property = gst_edge_normalize_get_property;
   gobject_class->finalize = gst_edge_normalize_finalize;
-
-  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                              GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_MODE,
-      g_param_spec_enum("mode", "Mode",
-                        "zscore: (x-mean)/std; minmax: (x-min)/(max-min) to [0,1]; stats: "
-                        "pass-through measuring the statistics file written at EOS",
-                        mode_get_type(), MODE_ZSCORE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MEAN,
-      g_param_spec_string("mean", "Mean",
-                          "zscore mean, in the input's units: one number for all channels or "
-                          "one per channel, \"a,b,c\" (ignored when stats-file is set)",
-                          kDefaultMean, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_STD,
-      g_param_spec_string("std", "Standard deviation",
-                          "zscore standard deviation (> 0): one number or one per channel "
-                          "(ignored when stats-file is set)",
-                          kDefaultStd, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_RANGES,
-      g_param_spec_string("ranges", "Ranges",
-                          "minmax input ranges min:max, one for all channels or one per "
-                          "channel, e.g. \"-4:4,-4:4,-4:4,-2000:2000,-2000:2000,-2000:2000\" "
-                          "(g, deg/s); ignored when stats-file is set",
-                          kDefaultRanges, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_CLAMP,
-      g_param_spec_boolean("clamp", "Clamp",
-                           "minmax: clamp results to [0,1] (else values outside the ranges map "
-                           "linearly outside [0,1])",
-                           FALSE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_STATS_FILE,
-      g_param_spec_string("stats-file", "Statistics file",
-                          "Statistics JSON file: read in zscore/minmax modes (mean/std or "
-                          "min/max, global or per-channel), written at EOS in stats mode",
-                          "", flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PER_CHANNEL,
-      g_param_spec_boolean("per-channel", "Per channel",
-                           "With stats-file: use each channel's statistics (else the global, "
-                           "pooled ones)",
-                           FALSE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_NONFINITE,
-      g_param_spec_uint64("nonfinite", "Non-finite values",
-                          "mode=stats: NaN/Inf values refused (left out of the statistics) "
-                          "since start",
-                          0, G_MAXUINT64, 0,
-                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -467,6 +267,6 @@ static void gst_edge_normalize_class_init(GstEdgeNormalizeClass* klass) {
 static void gst_edge_normalize_init(GstEdgeNormalize* self) {
   self->settings = new Settings();
   self->state = new State();
-  self->nonfinite = 0;
+  self->statistics = new edge::signal::NormalizeStatistics();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }

@@ -14,66 +14,20 @@
 
 #include "common/error.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
-#include "signal/spectrum.h"
+#include "signal/spectrum_params.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_spectrum_debug);
 #define GST_CAT_DEFAULT edge_spectrum_debug
 
 namespace {
 
-enum {
-  PROP_0,
-  PROP_MODE,
-  PROP_FRAME_SIZE,
-  PROP_FRAME_SIZE_SAMPLES,
-  PROP_HOP_SIZE,
-  PROP_HOP_SIZE_SAMPLES,
-  PROP_N_FFT,
-  PROP_WINDOW,
-  PROP_CENTER,
-  PROP_MEL_BANDS,
-  PROP_FMIN,
-  PROP_FMAX,
-  PROP_MEL_SCALE,
-  PROP_MEL_NORM,
-  PROP_LOG_SCALE,
-  PROP_TOP_DB,
-  PROP_LOG_OFFSET,
-  PROP_N_MFCC,
-  PROP_SAMPLE_RATE,
-  PROP_PATCH_FRAMES,
-  PROP_PATCH_HOP,
-  PROP_MIXDOWN,
-};
-
-constexpr int kMaxSamples = 1 << 20;  // frame, hop and FFT sizes
 constexpr size_t kMixChunkFrames = 4096;
 
-// Property values, guarded by the object lock; read into a State at set_caps.
-struct Settings {
-  edge::SpectrumMode mode = edge::SpectrumMode::kLogMel;
-  double frame_seconds = 0.03;
-  int frame_samples = 0;  // > 0 overrides frame_seconds
-  double hop_seconds = 0.02;
-  int hop_samples = 0;  // > 0 overrides hop_seconds
-  int n_fft = 0;
-  edge::WindowFunction window = edge::WindowFunction::kHann;
-  edge::CenterPadding center = edge::CenterPadding::kNone;
-  int mel_bands = 40;
-  double fmin = 0.0;
-  double fmax = 0.0;
-  edge::MelScale mel_scale = edge::MelScale::kSlaney;
-  edge::MelNorm mel_norm = edge::MelNorm::kSlaney;
-  edge::LogScale log_scale = edge::LogScale::kDecibel;
-  double top_db = 80.0;
-  double log_offset = 1e-6;
-  int n_mfcc = 13;
-  int sample_rate = 16000;  // of tensor input; audio caps carry their own
-  int patch_frames = 49;
-  int patch_hop = 0;  // 0: patch_frames
-  bool mixdown = false;
-};
+// Property values (declared in core/runtime/signal/spectrum_params.h), under the object lock;
+// read into a State at set_caps.
+using Settings = edge::SpectrumSettings;
 
 // Runtime state, built in set_caps and used only by the streaming thread.
 struct State {
@@ -110,91 +64,6 @@ struct _GstEdgeSpectrum {
 };
 
 G_DEFINE_TYPE(GstEdgeSpectrum, gst_edge_spectrum, GST_TYPE_ELEMENT)
-
-// ------------------------------------------------------------------ enums
-
-#define EDGE_TYPE_SPECTRUM_MODE (edge_spectrum_mode_get_type())
-static GType edge_spectrum_mode_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(edge::SpectrumMode::kMagnitude), "Magnitude spectrogram |X|", "magnitude"},
-      {static_cast<gint>(edge::SpectrumMode::kPower), "Power spectrogram |X|^2", "power"},
-      {static_cast<gint>(edge::SpectrumMode::kLogMel), "Log-mel spectrogram", "logmel"},
-      {static_cast<gint>(edge::SpectrumMode::kMfcc), "MFCC (DCT-II orthonormal of log-mel)",
-       "mfcc"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumMode", values));
-  return type;
-}
-
-#define EDGE_TYPE_SPECTRUM_WINDOW (edge_spectrum_window_get_type())
-static GType edge_spectrum_window_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(edge::WindowFunction::kHann), "Periodic Hann", "hann"},
-      {static_cast<gint>(edge::WindowFunction::kHamming), "Periodic Hamming", "hamming"},
-      {static_cast<gint>(edge::WindowFunction::kRectangular), "Rectangular (none)", "rect"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumWindow", values));
-  return type;
-}
-
-#define EDGE_TYPE_SPECTRUM_CENTER (edge_spectrum_center_get_type())
-static GType edge_spectrum_center_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(edge::CenterPadding::kNone), "No padding: frames start at sample 0",
-       "none"},
-      {static_cast<gint>(edge::CenterPadding::kReflect),
-       "Pad frame/2 mirrored samples each side (librosa center=True)", "reflect"},
-      {static_cast<gint>(edge::CenterPadding::kConstant), "Pad frame/2 zeros each side",
-       "constant"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumCenter", values));
-  return type;
-}
-
-#define EDGE_TYPE_SPECTRUM_MEL_SCALE (edge_spectrum_mel_scale_get_type())
-static GType edge_spectrum_mel_scale_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(edge::MelScale::kSlaney), "Slaney (linear below 1 kHz, log above)",
-       "slaney"},
-      {static_cast<gint>(edge::MelScale::kHtk), "HTK 2595 log10(1 + f/700)", "htk"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumMelScale", values));
-  return type;
-}
-
-#define EDGE_TYPE_SPECTRUM_MEL_NORM (edge_spectrum_mel_norm_get_type())
-static GType edge_spectrum_mel_norm_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(edge::MelNorm::kSlaney), "Equal-area filters (librosa norm=slaney)",
-       "slaney"},
-      {static_cast<gint>(edge::MelNorm::kNone), "Filters peak at 1", "none"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumMelNorm", values));
-  return type;
-}
-
-#define EDGE_TYPE_SPECTRUM_LOG_SCALE (edge_spectrum_log_scale_get_type())
-static GType edge_spectrum_log_scale_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(edge::LogScale::kDecibel),
-       "10 log10(max(1e-10, mel)), clamped top-db below the peak (librosa power_to_db)", "db"},
-      {static_cast<gint>(edge::LogScale::kNatural), "ln(mel + log-offset)", "natural"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstEdgeSpectrumLogScale", values));
-  return type;
-}
 
 // ------------------------------------------------------------------ pads
 
@@ -249,31 +118,7 @@ static std::unique_ptr<State> build_state(const Settings& s, GstCaps* caps) {
                                 " channels; spectra are computed on mono audio: set mixdown=true "
                                 "to average the channels, or convert to mono upstream"));
 
-  auto samples = [&](int explicit_samples, double seconds, const char* name) {
-    if (explicit_samples > 0) return explicit_samples;
-    const double n = std::round(seconds * state->rate);
-    if (!(n >= 1 && n <= kMaxSamples))  // also catches NaN, which GLib's range check lets in
-      throw edge::Error(edge::msg(name, "=", seconds, " s at ", state->rate, " Hz is ", n,
-                                  " samples; expected 1..", kMaxSamples));
-    return static_cast<int>(n);
-  };
-  edge::SpectrumConfig c;
-  c.sample_rate = state->rate;
-  c.frame_size = samples(s.frame_samples, s.frame_seconds, "frame-size");
-  c.hop_size = samples(s.hop_samples, s.hop_seconds, "hop-size");
-  c.n_fft = s.n_fft;
-  c.window = s.window;
-  c.center = s.center;
-  c.mode = s.mode;
-  c.mel_bands = s.mel_bands;
-  c.fmin = s.fmin;
-  c.fmax = s.fmax;
-  c.mel_scale = s.mel_scale;
-  c.mel_norm = s.mel_norm;
-  c.log_scale = s.log_scale;
-  c.top_db = static_cast<float>(s.top_db);
-  c.log_offset = static_cast<float>(s.log_offset);
-  c.n_mfcc = s.n_mfcc;
+  const edge::SpectrumConfig c = edge::spectrum_config(s, state->rate);
 
   int frames = 0, bins = 0;
   if (state->audio) {
@@ -516,162 +361,8 @@ static gboolean gst_edge_spectrum_sink_event(GstPad* pad, GstObject* parent, Gst
 
 // ------------------------------------------------------------------ GObject
 
-static void gst_edge_spectrum_set_property(GObject* object, guint id, const GValue* value,
-                                           GParamSpec* pspec) {
-  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(object);
-  GST_OBJECT_LOCK(self);
-  Settings& s = *self->settings;
-  switch (id) {
-    case PROP_MODE:
-      s.mode = static_cast<edge::SpectrumMode>(g_value_get_enum(value));
-      break;
-    case PROP_FRAME_SIZE:
-      s.frame_seconds = g_value_get_double(value);
-      break;
-    case PROP_FRAME_SIZE_SAMPLES:
-      s.frame_samples = g_value_get_int(value);
-      break;
-    case PROP_HOP_SIZE:
-      s.hop_seconds = g_value_get_double(value);
-      break;
-    case PROP_HOP_SIZE_SAMPLES:
-      s.hop_samples = g_value_get_int(value);
-      break;
-    case PROP_N_FFT: {
-      const int n = g_value_get_int(value);
-      if (n % 2 != 0)
-        g_warning("edgespectrum: n-fft must be even (or 0 for automatic), refusing %d", n);
-      else
-        s.n_fft = n;
-      break;
-    }
-    case PROP_WINDOW:
-      s.window = static_cast<edge::WindowFunction>(g_value_get_enum(value));
-      break;
-    case PROP_CENTER:
-      s.center = static_cast<edge::CenterPadding>(g_value_get_enum(value));
-      break;
-    case PROP_MEL_BANDS:
-      s.mel_bands = g_value_get_int(value);
-      break;
-    case PROP_FMIN:
-      s.fmin = g_value_get_double(value);
-      break;
-    case PROP_FMAX:
-      s.fmax = g_value_get_double(value);
-      break;
-    case PROP_MEL_SCALE:
-      s.mel_scale = static_cast<edge::MelScale>(g_value_get_enum(value));
-      break;
-    case PROP_MEL_NORM:
-      s.mel_norm = static_cast<edge::MelNorm>(g_value_get_enum(value));
-      break;
-    case PROP_LOG_SCALE:
-      s.log_scale = static_cast<edge::LogScale>(g_value_get_enum(value));
-      break;
-    case PROP_TOP_DB:
-      s.top_db = g_value_get_double(value);
-      break;
-    case PROP_LOG_OFFSET:
-      s.log_offset = g_value_get_double(value);
-      break;
-    case PROP_N_MFCC:
-      s.n_mfcc = g_value_get_int(value);
-      break;
-    case PROP_SAMPLE_RATE:
-      s.sample_rate = g_value_get_int(value);
-      break;
-    case PROP_PATCH_FRAMES:
-      s.patch_frames = g_value_get_int(value);
-      break;
-    case PROP_PATCH_HOP:
-      s.patch_hop = g_value_get_int(value);
-      break;
-    case PROP_MIXDOWN:
-      s.mixdown = g_value_get_boolean(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_spectrum_get_property(GObject* object, guint id, GValue* value,
-                                           GParamSpec* pspec) {
-  GstEdgeSpectrum* self = GST_EDGE_SPECTRUM(object);
-  GST_OBJECT_LOCK(self);
-  const Settings& s = *self->settings;
-  switch (id) {
-    case PROP_MODE:
-      g_value_set_enum(value, static_cast<gint>(s.mode));
-      break;
-    case PROP_FRAME_SIZE:
-      g_value_set_double(value, s.frame_seconds);
-      break;
-    case PROP_FRAME_SIZE_SAMPLES:
-      g_value_set_int(value, s.frame_samples);
-      break;
-    case PROP_HOP_SIZE:
-      g_value_set_double(value, s.hop_seconds);
-      break;
-    case PROP_HOP_SIZE_SAMPLES:
-      g_value_set_int(value, s.hop_samples);
-      break;
-    case PROP_N_FFT:
-      g_value_set_int(value, s.n_fft);
-      break;
-    case PROP_WINDOW:
-      g_value_set_enum(value, static_cast<gint>(s.window));
-      break;
-    case PROP_CENTER:
-      g_value_set_enum(value, static_cast<gint>(s.center));
-      break;
-    case PROP_MEL_BANDS:
-      g_value_set_int(value, s.mel_bands);
-      break;
-    case PROP_FMIN:
-      g_value_set_double(value, s.fmin);
-      break;
-    case PROP_FMAX:
-      g_value_set_double(value, s.fmax);
-      break;
-    case PROP_MEL_SCALE:
-      g_value_set_enum(value, static_cast<gint>(s.mel_scale));
-      break;
-    case PROP_MEL_NORM:
-      g_value_set_enum(value, static_cast<gint>(s.mel_norm));
-      break;
-    case PROP_LOG_SCALE:
-      g_value_set_enum(value, static_cast<gint>(s.log_scale));
-      break;
-    case PROP_TOP_DB:
-      g_value_set_double(value, s.top_db);
-      break;
-    case PROP_LOG_OFFSET:
-      g_value_set_double(value, s.log_offset);
-      break;
-    case PROP_N_MFCC:
-      g_value_set_int(value, s.n_mfcc);
-      break;
-    case PROP_SAMPLE_RATE:
-      g_value_set_int(value, s.sample_rate);
-      break;
-    case PROP_PATCH_FRAMES:
-      g_value_set_int(value, s.patch_frames);
-      break;
-    case PROP_PATCH_HOP:
-      g_value_set_int(value, s.patch_hop);
-      break;
-    case PROP_MIXDOWN:
-      g_value_set_boolean(value, s.mixdown);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static void* settings_of(GObject* object) { return GST_EDGE_SPECTRUM(object)->settings; }
+static const edge::gst::ParamBinding kParams = {edge::spectrum_params, settings_of};
 
 static GstStateChangeReturn gst_edge_spectrum_change_state(GstElement* element,
                                                            GstStateChange transition) {
@@ -696,119 +387,9 @@ static void gst_edge_spectrum_finalize(GObject* object) {
 static void gst_edge_spectrum_class_init(GstEdgeSpectrumClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
-  gobject_class->set_property = gst_edge_spectrum_set_property;
-  gobject_class->get_property = gst_edge_spectrum_get_property;
   gobject_class->finalize = gst_edge_spectrum_finalize;
   element_class->change_state = gst_edge_spectrum_change_state;
-
-  const GParamFlags flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                     GST_PARAM_MUTABLE_READY);
-  const Settings d;
-  g_object_class_install_property(
-      gobject_class, PROP_MODE,
-      g_param_spec_enum("mode", "Mode", "What each frame holds", EDGE_TYPE_SPECTRUM_MODE,
-                        static_cast<gint>(d.mode), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_FRAME_SIZE,
-      g_param_spec_double("frame-size", "Frame size",
-                          "Frame (analysis window) length in seconds; frame-size-samples "
-                          "overrides it",
-                          1e-6, 60.0, d.frame_seconds, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_FRAME_SIZE_SAMPLES,
-      g_param_spec_int("frame-size-samples", "Frame size in samples",
-                       "Frame length in samples (0: use frame-size in seconds)", 0, kMaxSamples,
-                       d.frame_samples, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_HOP_SIZE,
-      g_param_spec_double("hop-size", "Hop size",
-                          "Seconds between frame starts; hop-size-samples overrides it", 1e-6, 60.0,
-                          d.hop_seconds, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_HOP_SIZE_SAMPLES,
-      g_param_spec_int("hop-size-samples", "Hop size in samples",
-                       "Samples between frame starts (0: use hop-size in seconds)", 0, kMaxSamples,
-                       d.hop_samples, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_N_FFT,
-      g_param_spec_int("n-fft", "FFT size",
-                       "FFT length in samples, even and >= the frame (zero padded); 0: the next "
-                       "power of two. Powers of two are fastest",
-                       0, kMaxSamples, d.n_fft, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_WINDOW,
-      g_param_spec_enum("window", "Window function", "Window applied to each frame (periodic)",
-                        EDGE_TYPE_SPECTRUM_WINDOW, static_cast<gint>(d.window), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_CENTER,
-      g_param_spec_enum("center", "Centre padding",
-                        "Padding of each tensor window so frame t is centred on sample t*hop "
-                        "(tensor input only; audio streams are never padded)",
-                        EDGE_TYPE_SPECTRUM_CENTER, static_cast<gint>(d.center), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MEL_BANDS,
-      g_param_spec_int("mel-bands", "Mel bands", "Number of mel filters (logmel, mfcc)", 1, 4096,
-                       d.mel_bands, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_FMIN,
-      g_param_spec_double("fmin", "Lowest frequency", "Lower edge of the first mel filter, Hz", 0.0,
-                          1e6, d.fmin, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_FMAX,
-      g_param_spec_double("fmax", "Highest frequency",
-                          "Upper edge of the last mel filter, Hz (0: sample rate / 2)", 0.0, 1e6,
-                          d.fmax, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MEL_SCALE,
-      g_param_spec_enum("mel-scale", "Mel scale", "Hz to mel conversion",
-                        EDGE_TYPE_SPECTRUM_MEL_SCALE, static_cast<gint>(d.mel_scale), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MEL_NORM,
-      g_param_spec_enum("mel-norm", "Mel filter normalisation", "Scaling of each mel filter",
-                        EDGE_TYPE_SPECTRUM_MEL_NORM, static_cast<gint>(d.mel_norm), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_LOG_SCALE,
-      g_param_spec_enum("log-scale", "Log scale", "Logarithm applied to the mel energies",
-                        EDGE_TYPE_SPECTRUM_LOG_SCALE, static_cast<gint>(d.log_scale), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_TOP_DB,
-      g_param_spec_double("top-db", "Top dB",
-                          "log-scale=db: raise values to at least (peak - top-db) dB over each "
-                          "output tensor; 0: no clamp",
-                          0.0, 1000.0, d.top_db, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_LOG_OFFSET,
-      g_param_spec_double("log-offset", "Log offset",
-                          "log-scale=natural: added to the mel energy before ln()", 1e-30, 1e6,
-                          d.log_offset, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_N_MFCC,
-      g_param_spec_int("n-mfcc", "MFCC coefficients",
-                       "Number of MFCC coefficients kept (mode=mfcc), at most mel-bands", 1, 4096,
-                       d.n_mfcc, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_SAMPLE_RATE,
-      g_param_spec_int("sample-rate", "Sample rate",
-                       "Sample rate of other/tensors input in Hz (tensor caps do not carry it; "
-                       "audio caps do and override it)",
-                       1, G_MAXINT, d.sample_rate, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PATCH_FRAMES,
-      g_param_spec_int("patch-frames", "Frames per patch",
-                       "Audio input: frames per output tensor (49: 1 s of 20 ms hops, as "
-                       "micro_speech)",
-                       1, 1 << 20, d.patch_frames, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PATCH_HOP,
-      g_param_spec_int("patch-hop", "Frames between patches",
-                       "Audio input: new frames between output tensors (0: patch-frames, back "
-                       "to back; fewer: overlapping)",
-                       0, 1 << 20, d.patch_hop, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MIXDOWN,
-      g_param_spec_boolean("mixdown", "Mix down",
-                           "Average multi-channel input to mono (otherwise it is refused)",
-                           d.mixdown, flags));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

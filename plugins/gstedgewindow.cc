@@ -23,99 +23,18 @@
 
 #include "common/error.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
-#include "signal/normalize.h"
 #include "signal/window.h"
+#include "signal/window_params.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_window_debug);
 #define GST_CAT_DEFAULT edge_window_debug
 
-using edge::signal::TailPolicy;
-using edge::signal::TriggerMeasure;
-
 namespace {
 
-enum EdgeWindowMode { MODE_SLIDING, MODE_TRIGGERED };
-
-constexpr double kDefaultSize = 1.0;
-constexpr double kDefaultHop = 0.5;
-constexpr guint kDefaultLength = 30;       // the paper's sketch: 30 samples per gesture
-constexpr double kDefaultThreshold = 2.5;  // g, summed |aX|+|aY|+|aZ| as in the sketch
-constexpr double kMaxSeconds = 3600.0;
-
-enum {
-  PROP_0,
-  PROP_MODE,
-  PROP_SIZE,
-  PROP_HOP,
-  PROP_SIZE_SAMPLES,
-  PROP_HOP_SAMPLES,
-  PROP_TAIL,
-  PROP_LENGTH,
-  PROP_THRESHOLD,
-  PROP_TRIGGER_CHANNELS,
-  PROP_PRE_TRIGGER,
-  PROP_TRIGGER_MEASURE,
-};
-
-GType mode_get_type() {
-  static GType type = 0;
-  static gsize once = 0;
-  static const GEnumValue values[] = {
-      {MODE_SLIDING, "Windows of size every hop", "sliding"},
-      {MODE_TRIGGERED, "A window of length when the magnitude reaches threshold", "triggered"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&once)) {
-    type = g_enum_register_static("GstEdgeWindowMode", values);
-    g_once_init_leave(&once, 1);
-  }
-  return type;
-}
-
-GType tail_get_type() {
-  static GType type = 0;
-  static gsize once = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(TailPolicy::kPad), "Zero-pad the last partial window of a clip", "pad"},
-      {static_cast<gint>(TailPolicy::kDrop), "Drop the last partial window of a clip", "drop"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&once)) {
-    type = g_enum_register_static("GstEdgeWindowTail", values);
-    g_once_init_leave(&once, 1);
-  }
-  return type;
-}
-
-GType measure_get_type() {
-  static GType type = 0;
-  static gsize once = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(TriggerMeasure::kSumAbs),
-       "Sum of absolute values (the paper's Arduino sketch)", "sum-abs"},
-      {static_cast<gint>(TriggerMeasure::kEuclidean), "Euclidean norm", "euclidean"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&once)) {
-    type = g_enum_register_static("GstEdgeTriggerMeasure", values);
-    g_once_init_leave(&once, 1);
-  }
-  return type;
-}
-
-// Property values, guarded by the object lock.
-struct Settings {
-  EdgeWindowMode mode = MODE_SLIDING;
-  double size = kDefaultSize;
-  double hop = kDefaultHop;
-  guint size_samples = 0;
-  guint hop_samples = 0;
-  TailPolicy tail = TailPolicy::kPad;
-  guint length = kDefaultLength;
-  double threshold = kDefaultThreshold;
-  std::string trigger_channels;  // "" = all
-  std::vector<int> trigger_channel_list;
-  guint pre_trigger = 0;
-  TriggerMeasure measure = TriggerMeasure::kSumAbs;
-};
+// Property values (declared in core/runtime/signal/window_params.h), under the object lock.
+using Settings = edge::signal::WindowSettings;
 
 // Runtime state of the streaming thread, built from caps and settings in set_caps.
 struct State {
@@ -144,24 +63,6 @@ struct State {
     }
   }
 };
-
-bool parse_channel_list(const std::string& text, std::vector<int>* out, std::string* error) {
-  out->clear();
-  if (text.find_first_not_of(" \t") == std::string::npos) return true;
-  try {
-    for (double v : edge::signal::parse_number_list(text, "trigger-channels")) {
-      if (v < 0 || v > 65535 || v != std::floor(v)) {
-        *error = edge::msg("trigger-channels: \"", v, "\" is not a channel number (0, 1, ...)");
-        return false;
-      }
-      out->push_back(static_cast<int>(v));
-    }
-  } catch (const edge::Error& e) {
-    *error = e.what();
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -222,10 +123,6 @@ static bool input_format(GstCaps* caps, int* channels, int* rate, std::string* e
   return true;
 }
 
-static int64_t seconds_to_frames(double seconds, int rate) {
-  return static_cast<int64_t>(std::llround(seconds * rate));
-}
-
 static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   State* st = self->state;
   int channels = 0, rate = 0;
@@ -241,32 +138,15 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   std::unique_ptr<edge::signal::Windower> windower;
   edge::gst::TensorsInfo out;
   try {
-    if (s.mode == MODE_SLIDING) {
-      edge::signal::SlidingWindowConfig c;
-      c.channels = channels;
-      c.size = s.size_samples ? s.size_samples : seconds_to_frames(s.size, rate);
-      c.hop = s.hop_samples ? s.hop_samples : seconds_to_frames(s.hop, rate);
-      c.tail = s.tail;
-      if (c.size < 1)
-        throw edge::Error(edge::msg("size=", s.size, " s is less than one frame at ", rate, " Hz"));
-      if (c.hop < 1)
-        throw edge::Error(edge::msg("hop=", s.hop, " s is less than one frame at ", rate, " Hz"));
-      windower = std::make_unique<edge::signal::SlidingWindower>(c);
-      const int64_t g = std::gcd(static_cast<int64_t>(rate), c.hop);
+    windower = edge::signal::make_windower(s, channels, rate);
+    // Sliding: one window per hop (rate / hop tensors per second); triggered: irregular.
+    out.rate_n = 0;
+    out.rate_d = 1;
+    if (auto* sliding = dynamic_cast<const edge::signal::SlidingWindower*>(windower.get())) {
+      const int64_t hop = sliding->config().hop;
+      const int64_t g = std::gcd(static_cast<int64_t>(rate), hop);
       out.rate_n = static_cast<int>(rate / g);
-      out.rate_d = static_cast<int>(std::min<int64_t>(c.hop / g, G_MAXINT));
-    } else {
-      edge::signal::TriggeredWindowConfig c;
-      c.channels = channels;
-      c.length = s.length;
-      c.pre_trigger = s.pre_trigger;
-      c.threshold = s.threshold;
-      c.trigger_channels = s.trigger_channel_list;
-      c.measure = s.measure;
-      c.tail = s.tail;
-      windower = std::make_unique<edge::signal::TriggeredWindower>(c);
-      out.rate_n = 0;
-      out.rate_d = 1;
+      out.rate_d = static_cast<int>(std::min<int64_t>(hop / g, G_MAXINT));
     }
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid edgewindow settings: %s", e.what()),
@@ -496,107 +376,8 @@ static gboolean gst_edge_window_sink_event(GstPad* pad, GstObject* parent, GstEv
   return gst_pad_event_default(pad, parent, event);
 }
 
-static void gst_edge_window_set_property(GObject* object, guint id, const GValue* value,
-                                         GParamSpec* pspec) {
-  GstEdgeWindow* self = GST_EDGE_WINDOW(object);
-  Settings* s = self->settings;
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODE:
-      s->mode = static_cast<EdgeWindowMode>(g_value_get_enum(value));
-      break;
-    case PROP_SIZE:
-      s->size = g_value_get_double(value);
-      break;
-    case PROP_HOP:
-      s->hop = g_value_get_double(value);
-      break;
-    case PROP_SIZE_SAMPLES:
-      s->size_samples = g_value_get_uint(value);
-      break;
-    case PROP_HOP_SAMPLES:
-      s->hop_samples = g_value_get_uint(value);
-      break;
-    case PROP_TAIL:
-      s->tail = static_cast<TailPolicy>(g_value_get_enum(value));
-      break;
-    case PROP_LENGTH:
-      s->length = g_value_get_uint(value);
-      break;
-    case PROP_THRESHOLD:
-      s->threshold = g_value_get_double(value);
-      break;
-    case PROP_TRIGGER_CHANNELS: {
-      const gchar* text = g_value_get_string(value);
-      std::vector<int> list;
-      std::string error;
-      if (parse_channel_list(text ? text : "", &list, &error)) {
-        s->trigger_channels = text ? text : "";
-        s->trigger_channel_list = list;
-      } else {
-        g_warning("edgewindow: refusing trigger-channels=\"%s\": %s (expected e.g. \"0,1,2\")",
-                  text ? text : "", error.c_str());
-      }
-      break;
-    }
-    case PROP_PRE_TRIGGER:
-      s->pre_trigger = g_value_get_uint(value);
-      break;
-    case PROP_TRIGGER_MEASURE:
-      s->measure = static_cast<TriggerMeasure>(g_value_get_enum(value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-static void gst_edge_window_get_property(GObject* object, guint id, GValue* value,
-                                         GParamSpec* pspec) {
-  GstEdgeWindow* self = GST_EDGE_WINDOW(object);
-  const Settings* s = self->settings;
-  GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODE:
-      g_value_set_enum(value, s->mode);
-      break;
-    case PROP_SIZE:
-      g_value_set_double(value, s->size);
-      break;
-    case PROP_HOP:
-      g_value_set_double(value, s->hop);
-      break;
-    case PROP_SIZE_SAMPLES:
-      g_value_set_uint(value, s->size_samples);
-      break;
-    case PROP_HOP_SAMPLES:
-      g_value_set_uint(value, s->hop_samples);
-      break;
-    case PROP_TAIL:
-      g_value_set_enum(value, static_cast<gint>(s->tail));
-      break;
-    case PROP_LENGTH:
-      g_value_set_uint(value, s->length);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_double(value, s->threshold);
-      break;
-    case PROP_TRIGGER_CHANNELS:
-      g_value_set_string(value, s->trigger_channels.c_str());
-      break;
-    case PROP_PRE_TRIGGER:
-      g_value_set_uint(value, s->pre_trigger);
-      break;
-    case PROP_TRIGGER_MEASURE:
-      g_value_set_enum(value, static_cast<gint>(s->measure));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK(self);
-}
+static void* settings_of(GObject* object) { return GST_EDGE_WINDOW(object)->settings; }
+static const edge::gst::ParamBinding kParams = {edge::signal::window_params, settings_of};
 
 static GstStateChangeReturn gst_edge_window_change_state(GstElement* element,
                                                          GstStateChange transition) {
@@ -621,78 +402,9 @@ static void gst_edge_window_finalize(GObject* object) {
 static void gst_edge_window_class_init(GstEdgeWindowClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
-  gobject_class->set_property = gst_edge_window_set_property;
-  gobject_class->get_property = gst_edge_window_get_property;
   gobject_class->finalize = gst_edge_window_finalize;
   element_class->change_state = gst_edge_window_change_state;
-
-  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                              GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_MODE,
-      g_param_spec_enum("mode", "Mode",
-                        "sliding: windows of size every hop; triggered: one window of length "
-                        "frames each time the magnitude reaches threshold",
-                        mode_get_type(), MODE_SLIDING, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_SIZE,
-      g_param_spec_double("size", "Size (s)",
-                          "Sliding window length in seconds (rounded to whole frames); "
-                          "size-samples overrides it",
-                          1e-6, kMaxSeconds, kDefaultSize, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_HOP,
-      g_param_spec_double("hop", "Hop (s)",
-                          "Seconds between the starts of two sliding windows (rounded to whole "
-                          "frames); hop-samples overrides it",
-                          1e-6, kMaxSeconds, kDefaultHop, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_SIZE_SAMPLES,
-      g_param_spec_uint("size-samples", "Size (frames)",
-                        "Sliding window length in frames; 0 = use size (seconds)", 0, G_MAXINT32, 0,
-                        flags));
-  g_object_class_install_property(
-      gobject_class, PROP_HOP_SAMPLES,
-      g_param_spec_uint("hop-samples", "Hop (frames)",
-                        "Frames between the starts of two sliding windows; 0 = use hop "
-                        "(seconds)",
-                        0, G_MAXINT32, 0, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_TAIL,
-      g_param_spec_enum("tail", "Tail policy",
-                        "Last partial window of a clip: pad (zero-padded, only when it holds "
-                        "frames no full window covered) or drop",
-                        tail_get_type(), static_cast<gint>(TailPolicy::kPad), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_LENGTH,
-      g_param_spec_uint("length", "Length (frames)",
-                        "Triggered window length in frames, pre-trigger frames included", 1,
-                        G_MAXINT32, kDefaultLength, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_THRESHOLD,
-      g_param_spec_double("threshold", "Threshold",
-                          "Triggered mode: a window starts at the first frame whose magnitude "
-                          "(trigger-measure over trigger-channels, in the input's units, e.g. g) "
-                          "is >= threshold",
-                          -G_MAXDOUBLE, G_MAXDOUBLE, kDefaultThreshold, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_TRIGGER_CHANNELS,
-      g_param_spec_string("trigger-channels", "Trigger channels",
-                          "Comma-separated channel numbers (from 0) in the trigger magnitude, "
-                          "e.g. \"0,1,2\" for an IMU's accelerometer; empty = all channels",
-                          "", flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PRE_TRIGGER,
-      g_param_spec_uint("pre-trigger", "Pre-trigger (frames)",
-                        "Triggered mode: frames before the trigger frame kept at the start of "
-                        "the window (must be < length)",
-                        0, G_MAXINT32, 0, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_TRIGGER_MEASURE,
-      g_param_spec_enum("trigger-measure", "Trigger measure",
-                        "Magnitude compared with threshold: sum-abs (sum of |x|, as the "
-                        "paper's sketch) or euclidean (sqrt of the sum of squares)",
-                        measure_get_type(), static_cast<gint>(TriggerMeasure::kSumAbs), flags));
+  edge::gst::install_params(gobject_class, kParams);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

@@ -4,9 +4,11 @@
 #include "plugins/common/edgemeta.h"
 #include "plugins/gstedgedatasetsink.h"
 #include "plugins/gstedgedatasetsrc.h"
+#include "plugins/gstedgegate.h"
 #include "plugins/gstedgeimusrc.h"
 #include "plugins/gstedgeinfer.h"
 #include "plugins/gstedgelabelsink.h"
+#include "plugins/gstedgemicsrc.h"
 #include "plugins/gstedgenormalize.h"
 #include "plugins/gstedgeresample.h"
 #include "plugins/gstedgereshape.h"
@@ -27,9 +29,11 @@ static gboolean plugin_init(GstPlugin* plugin) {
   gboolean ok = TRUE;
   ok &= gst_element_register(plugin, "edgedatasetsink", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SINK);
   ok &= gst_element_register(plugin, "edgedatasetsrc", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SRC);
+  ok &= gst_element_register(plugin, "edgegate", GST_RANK_NONE, GST_TYPE_EDGE_GATE);
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);
   ok &= gst_element_register(plugin, "edgelabelsink", GST_RANK_NONE, GST_TYPE_EDGE_LABEL_SINK);
+  ok &= gst_element_register(plugin, "edgemicsrc", GST_RANK_NONE, GST_TYPE_EDGE_MIC_SRC);
   ok &= gst_element_register(plugin, "edgenormalize", GST_RANK_NONE, GST_TYPE_EDGE_NORMALIZE);
   ok &= gst_element_register(plugin, "edgeresample", GST_RANK_NONE, GST_TYPE_EDGE_RESAMPLE);
   ok &= gst_element_register(plugin, "edgereshape", GST_RANK_NONE, GST_TYPE_EDGE_RESHAPE);

@@ -5,8 +5,11 @@
 // --profile=N also invokes the model N times on one thread and reports the time
 // of every operator, as TFLite's benchmark_model --enable_op_profiling does.
 //
-// Exit status: 0 on success, 1 when the model is refused (the reason goes to
-// stderr), 2 on a usage error.
+// Exit status: 0 on success, 1 when the file is refused (not a model the reader
+// accepts; the reason goes to stderr), 2 on a usage error, 3 when it is a model but
+// the engine cannot run it (an operator or type it does not support, or an operator
+// whose Prepare fails, e.g. a quantization multiplier out of range): the report is
+// printed with the reason, which also goes to stderr.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -106,6 +109,7 @@ void usage(std::ostream& out) {
   out << "usage: edgestream-inspect [--json] [--kernels=fast|ref] [--profile=N] MODEL.tflite\n"
          "Verifies a TFLite model as edgeinfer would and prints its inputs, outputs,\n"
          "operators, parameter bytes, MACs per invoke and arena size.\n"
+         "Exit status: 0 ok, 1 not a model, 2 usage, 3 a model the engine cannot run.\n"
          "  --json           machine-readable output\n"
          "  --kernels=SET    kernel set whose extra memory (and --profile time) is reported\n"
          "                   (default fast)\n"
@@ -349,6 +353,11 @@ int main(int argc, char** argv) {
     } else {
       print_text(model, facts, std::cout);
       if (times.invokes > 0) print_profile(model, facts, times, std::cout);
+    }
+    if (!facts.runnable) {
+      std::cout.flush();
+      std::cerr << "edgestream-inspect: the engine cannot run this model: " << facts.error << "\n";
+      return 3;
     }
   } catch (const std::exception& e) {
     std::cerr << "edgestream-inspect: " << e.what() << "\n";

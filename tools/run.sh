@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # edgestream's one entry point for a fresh Debian 12 machine.
 #
-#   tools/run.sh demo    install what is missing, build, run the main job on bundled data
+#   tools/run.sh demo    install what is missing, build what the demo runs, run the main job
+#                        on bundled data
 #   tools/run.sh test    install what is missing, build, run every test: unit, element and
-#                        end-to-end suites, the GStreamer 1.14 API check, the same suites under
+#                        end-to-end suites, the GStreamer 1.14 API check, the element suite
+#                        and the gst-launch graphs under GStreamer 1.14.5 with every vendored
+#                        library (the Jetson's build), the core and element suites under
 #                        AddressSanitizer + UndefinedBehaviorSanitizer, the libFuzzer
 #                        targets for a bounded time, and the aarch64 cross build with its
-#                        core and element suites under qemu-aarch64
+#                        core and element suites under qemu-aarch64; ends with each stage's
+#                        wall time
 #   tools/run.sh deps    only install the Debian packages
 #   tools/run.sh build   only configure and build (build/)
 #
-# Environment: EDGE_FUZZ_SECONDS (per fuzz target, default 30), EDGE_SKIP_SANITIZERS=1,
-# EDGE_SKIP_FUZZ=1, EDGE_SKIP_CROSS=1, EDGE_JOBS (default: nproc).
+# Environment: EDGE_FUZZ_SECONDS (per fuzz target, default 30) and EDGE_FUZZ_BUDGET (all
+# fuzzing, wall seconds, default 180), EDGE_SKIP_SANITIZERS=1, EDGE_SKIP_FUZZ=1,
+# EDGE_SKIP_CROSS=1, EDGE_SKIP_GST114=1, EDGE_JOBS (default: nproc).
+# Kept outside the clone between runs: ccache (its own default folder,
+# ${XDG_CACHE_HOME:-~/.cache}/ccache) and the peer builds (tools/peers/, GStreamer 1.14.5 and
+# NNStreamer in ${XDG_CACHE_HOME:-~/.cache}/edgestream/).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,16 +65,44 @@ install_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-configure() {  # configure DIR [meson options...]
+# What the build dirs were configured against: the versions of the packages above (and of
+# the foreign-architecture ones the cross build links). Meson looks for optional packages
+# (Arm NN, Google Benchmark, ...) only when it configures, and keeps the compiler checks'
+# results (has_header) even through --reconfigure: a build dir configured before
+# `tools/run.sh test` installed the test packages would skip their tests for good.
+packages_fingerprint() {  # packages_fingerprint [FOREIGN_ARCH]
+  local format='${Package}:${Architecture}=${Version}\n'
+  {
+    # The native ones only: installing the cross build's arm64 copies changes nothing here.
+    dpkg-query -W -f="$format" "${build_packages[@]}" "${test_packages[@]}" 2>/dev/null |
+      grep -E ":($(dpkg --print-architecture)|all)=" || true
+    [ -z "${1:-}" ] || dpkg-query -W -f="$format" "*:$1" 2>/dev/null || true
+  } | sort | sha256sum | cut -c1-16
+}
+
+# configure DIR [meson options...]: meson setup once, and again from scratch (--wipe: the
+# checks' cache goes too; ccache keeps the rebuild short) when the packages or the options
+# changed since. A cross build names its Debian architecture: foreign_arch=arm64 configure ...
+configure() {
   local dir=$1
   shift
-  if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$@"
+  local want
+  want=$(packages_fingerprint "${foreign_arch:-}")-$(printf '%s\n' "$@" | sha256sum | cut -c1-16)
+  if [ -f "$dir/build.ninja" ] && [ "$(cat "$dir/edgestream-packages" 2>/dev/null)" = "$want" ]; then
+    return 0
   fi
+  # (set -e does not hold in the stages below: every step checks its status.)
+  if [ -f "$dir/build.ninja" ]; then
+    log "$dir was configured before the installed packages or its options changed: configuring it again"
+    meson setup --wipe "$dir" "$@" || return 1
+  else
+    meson setup "$dir" "$@" || return 1
+  fi
+  echo "$want" >"$dir/edgestream-packages"
 }
 
 build_main() {
-  configure build
+  configure build || return 1
   log "building (build/)"
   ninja -C build -j "$jobs"
 }
@@ -93,11 +129,29 @@ run_meson_tests() {  # run_meson_tests DIR [meson test args...]
   return $rc
 }
 
+# The libFuzzer targets, $jobs at a time, each for EDGE_FUZZ_SECONDS but all of them within
+# EDGE_FUZZ_BUDGET wall seconds: more targets means less time each, never a longer stage.
+fuzz_one() {  # fuzz_one TARGET SECONDS: one target on its seeds; exit status as libFuzzer's
+  local target=$1 seconds=$2 name corpus rc=0
+  name=$(basename "$target")
+  name=${name#fuzz_}
+  corpus=$(mktemp -d)
+  # Seeds: the project's own, plus real files from ../shared when present.
+  [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+  [ -x "tests/fuzz/seeds/$name.sh" ] && "tests/fuzz/seeds/$name.sh" "$corpus" >/dev/null 2>&1 || true
+  "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$corpus" >"build-fuzz/$name.log" 2>&1 || rc=$?
+  rm -rf "$corpus"
+  return $rc
+}
+
 run_fuzzers() {
-  local seconds=${EDGE_FUZZ_SECONDS:-30}
-  configure build-fuzz -Dfuzzers=true -Dtests=disabled -Dbenchmarks=disabled \
-    -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link \
-    --native-file tools/clang.ini
+  if ! configure build-fuzz -Dfuzzers=true -Dtests=disabled -Dbenchmarks=disabled \
+      -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link \
+      --native-file tools/clang.ini; then
+    failed=$((failed + 1))
+    return 1
+  fi
   log "building fuzz targets (build-fuzz/, clang)"
   # set -e does not reach into a function called from `||`: check the build explicitly.
   if ! ninja -C build-fuzz -j "$jobs" $(ninja -C build-fuzz -t targets all | awk -F: '/^tests\/fuzz\/fuzz_[a-z0-9_]+:/{print $1}'); then
@@ -105,26 +159,38 @@ run_fuzzers() {
     failed=$((failed + 1))
     return 1
   fi
-  local target name corpus rc=0
+  local targets=() target
   for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -f "$target" ] && [ -x "$target" ] || continue  # not the fuzz_*.p object folders
-    name=$(basename "$target")
-    name=${name#fuzz_}
-    corpus=$(mktemp -d)
-    # Seeds: the project's own, plus real files from ../shared when present.
-    [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
-    [ -x "tests/fuzz/seeds/$name.sh" ] && "tests/fuzz/seeds/$name.sh" "$corpus" || true
-    log "fuzzing $name for ${seconds}s"
-    if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        "$corpus" > "build-fuzz/$name.log" 2>&1; then
-      passed=$((passed + 1))
-      tail -3 "build-fuzz/$name.log"
-    else
-      failed=$((failed + 1))
-      rc=1
-      tail -60 "build-fuzz/$name.log"
+    [ -f "$target" ] && [ -x "$target" ] && targets+=("$target")  # not the fuzz_*.p folders
+  done
+  [ ${#targets[@]} -gt 0 ] || return 0
+  local rounds=$(((${#targets[@]} + jobs - 1) / jobs))
+  local seconds=${EDGE_FUZZ_SECONDS:-30}
+  local fair=$((${EDGE_FUZZ_BUDGET:-180} / rounds))
+  [ "$seconds" -le "$fair" ] || seconds=$fair
+  [ "$seconds" -ge 5 ] || seconds=5
+  log "fuzzing ${#targets[@]} targets for ${seconds}s each, $jobs at a time"
+  local i rc=0 pids=() names=()
+  for ((i = 0; i < ${#targets[@]}; i++)); do
+    fuzz_one "${targets[i]}" "$seconds" &
+    pids+=($!)
+    names+=("$(basename "${targets[i]}")")
+    if [ ${#pids[@]} -eq "$jobs" ] || [ $((i + 1)) -eq ${#targets[@]} ]; then
+      local j
+      for ((j = 0; j < ${#pids[@]}; j++)); do
+        local name=${names[j]#fuzz_}
+        if wait "${pids[j]}"; then
+          passed=$((passed + 1))
+          echo "$name: $(grep -E '^stat::number_of_executed_units' "build-fuzz/$name.log" | awk '{print $2}') runs, no finding"
+        else
+          failed=$((failed + 1))
+          rc=1
+          echo "$name: FAILED"
+          tail -60 "build-fuzz/$name.log"
+        fi
+      done
+      pids=() names=()
     fi
-    rm -rf "$corpus"
   done
   return $rc
 }
@@ -146,10 +212,16 @@ run_cross() {
   fi
   # Debian's /usr/lib/ccache links the cross compilers too.
   local cross_path=/usr/lib/ccache:$PATH
-  PATH=$cross_path configure build-aarch64 --cross-file tools/cross/aarch64-linux-gnu.ini \
-    -Dbenchmarks=disabled -Doptimization=2 -Ddebug=false
-  log "building for aarch64 (build-aarch64/)"
-  if ! PATH=$cross_path ninja -C build-aarch64 -j "$jobs"; then
+  if ! PATH=$cross_path foreign_arch=arm64 configure build-aarch64 \
+      --cross-file tools/cross/aarch64-linux-gnu.ini -Dbenchmarks=disabled -Doptimization=2 -Ddebug=false; then
+    failed=$((failed + 1))
+    return 1
+  fi
+  log "building for aarch64 (build-aarch64/): what the core and element suites run"
+  local targets
+  targets=$(python3 tools/test-targets.py build-aarch64 core element) || return 1
+  # shellcheck disable=SC2086
+  if ! PATH=$cross_path ninja -C build-aarch64 -j "$jobs" $targets; then
     echo "aarch64 cross build failed"
     failed=$((failed + 1))
     return 1
@@ -157,7 +229,7 @@ run_cross() {
   log "core and element tests for aarch64 under qemu-aarch64"
   # Emulation is ~10x slower than native: more time per test.
   local rc=0
-  run_meson_tests build-aarch64 --suite core --suite element --timeout-multiplier 4 || rc=1
+  run_meson_tests build-aarch64 --no-rebuild --suite core --suite element --timeout-multiplier 4 || rc=1
 
   log "armhf (Raspberry Pi 32-bit): compile check of the NEON sources"
   install_packages g++-arm-linux-gnueabihf
@@ -175,9 +247,10 @@ run_cross() {
 
 # Peers built from ../shared/peers into a cache outside the clone (tools/peers/): the tests
 # that use them find the prefix there. A missing tarball skips (exit 77), visibly.
+peer_builders=(tools/peers/nnstreamer.sh tools/peers/gstreamer-1.14.sh)
 run_peer_builds() {
   local builder rc=0 status
-  for builder in tools/peers/nnstreamer.sh; do
+  for builder in "${peer_builders[@]}"; do
     log "peer: $builder"
     status=0
     "$builder" >/dev/null || status=$?
@@ -190,55 +263,147 @@ run_peer_builds() {
   return $rc
 }
 
-cmd_test() {
-  install_packages "${build_packages[@]}" "${test_packages[@]}"
-  build_main
-  local rc=0
-  run_peer_builds || rc=1
+# build_for_suites DIR SUITE...: only the programs those suites run (tools/test-targets.py).
+build_for_suites() {
+  local dir=$1
+  shift
+  local targets
+  targets=$(python3 tools/test-targets.py "$dir" "$@") || return 1
+  # shellcheck disable=SC2086
+  ninja -C "$dir" -j "$jobs" $targets
+}
 
-  log "tests (unit, element, end to end)"
-  run_meson_tests build || rc=1
+# The Jetson's build (issue 13): GStreamer 1.14.5 from ../shared/peers (tools/peers/, cached)
+# and every library Ubuntu 18.04 lacks from subprojects/ (forced), then the core and element
+# suites and the gst-launch graphs (suite 'graphs': tests/meson.build) under 1.14.5's own
+# gst-launch-1.0, audioconvert, audioresample and wavparse (tests/meson.build puts its bin/
+# and libraries first; its plugins only; a private registry).
+vendored_libraries=kissfft-float,flatbuffers,nlohmann_json,CLI11,cppzmq,tomlplusplus
+run_gst114() {
+  local prefix status=0
+  prefix=$(tools/peers/gstreamer-1.14.sh) || status=$?
+  case $status in
+    0) ;;
+    77) skipped=$((skipped + 1)); return 0 ;;
+    *) echo "GStreamer 1.14.5 build failed"; failed=$((failed + 1)); return 1 ;;
+  esac
+  local pkgconfig_dir
+  pkgconfig_dir=$(echo "$prefix"/lib/*/pkgconfig)
+  if ! configure build-gst114 -Dpkg_config_path="$pkgconfig_dir" --force-fallback-for=$vendored_libraries \
+      -Dbenchmarks=disabled -Doptimization=2 -Ddebug=false; then
+    failed=$((failed + 1))
+    return 1
+  fi
+  log "building against GStreamer $(PKG_CONFIG_PATH=$pkgconfig_dir pkg-config --modversion gstreamer-1.0) with the vendored libraries (build-gst114/)"
+  if ! build_for_suites build-gst114 core element graphs; then
+    echo "build against GStreamer 1.14.5 failed"
+    failed=$((failed + 1))
+    return 1
+  fi
+  log "core, element and gst-launch graph tests under GStreamer 1.14.5"
+  run_meson_tests build-gst114 --no-rebuild --suite core --suite element --suite graphs
+}
 
+# The core and element suites under ASan + UBSan: only their programs are built. -O1:
+# sanitizer builds compile faster and still catch what -O2 would.
+run_sanitizers() {
+  if ! configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
+      -Dcpp_args=-fno-sanitize-recover=all -Dbenchmarks=disabled; then
+    failed=$((failed + 1))
+    return 1
+  fi
+  log "building the core and element tests with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+  if ! build_for_suites build-asan core element; then
+    echo "sanitizer build failed"
+    failed=$((failed + 1))
+    return 1
+  fi
+  log "tests under ASan + UBSan"
+  run_meson_tests build-asan --no-rebuild --suite core --suite element
+}
+
+run_format_check() {
   log "formatting (clang-format, the repository's .clang-format)"
   if git ls-files '*.cc' '*.h' ':!:subprojects/*' ':!:*_generated.h' | xargs clang-format --dry-run -Werror; then
     passed=$((passed + 1))
   else
-    failed=$((failed + 1)); rc=1
+    failed=$((failed + 1)); return 1
   fi
+}
 
+run_gst_api_check() {
   log "GStreamer API no newer than 1.14 (Jetson Nano)"
   if /usr/bin/python3 tools/check-gst-api.py --max 1.14 plugins tools tests; then
     passed=$((passed + 1))
   else
-    failed=$((failed + 1)); rc=1
+    failed=$((failed + 1)); return 1
   fi
+}
 
+run_main_build() {
+  if ! build_main; then
+    echo "build failed"
+    failed=$((failed + 1))
+    return 1
+  fi
+}
+
+run_main_tests() {
+  log "tests (unit, element, end to end)"
+  run_meson_tests build --no-rebuild
+}
+
+# stage NAME FUNCTION: runs it and notes its wall time and result for the closing table.
+stage_lines=()
+stage() {
+  local name=$1 function=$2 start=$SECONDS status=0
+  "$function" || status=$?
+  stage_lines+=("$(printf '%-34s %6d s  %s' "$name" $((SECONDS - start)) \
+    "$([ $status -eq 0 ] && echo ok || echo FAILED)")")
+  return $status
+}
+
+cmd_test() {
+  local start=$SECONDS rc=0
+  install_packages "${build_packages[@]}" "${test_packages[@]}"
+  stage "build (build/)" run_main_build || rc=1
+  stage "peer builds (cached)" run_peer_builds || rc=1
+  [ $rc -ne 0 ] || stage "tests (build/)" run_main_tests || rc=1
+  stage "formatting" run_format_check || rc=1
+  stage "GStreamer API <= 1.14" run_gst_api_check || rc=1
+  if [ "${EDGE_SKIP_GST114:-0}" != 1 ]; then
+    stage "GStreamer 1.14.5 + vendored (build-gst114/)" run_gst114 || rc=1
+  fi
   if [ "${EDGE_SKIP_SANITIZERS:-0}" != 1 ]; then
-    # -O1: sanitizer builds compile faster and still catch what -O2 would.
-    configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
-      -Dcpp_args=-fno-sanitize-recover=all -Dbenchmarks=disabled
-    log "building with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
-    ninja -C build-asan -j "$jobs"
-    log "tests under ASan + UBSan"
-    run_meson_tests build-asan --suite core --suite element || rc=1
+    stage "ASan + UBSan (build-asan/)" run_sanitizers || rc=1
   fi
-
   if [ "${EDGE_SKIP_FUZZ:-0}" != 1 ]; then
-    run_fuzzers || rc=1
+    stage "fuzzing (build-fuzz/)" run_fuzzers || rc=1
   fi
-
   if [ "${EDGE_SKIP_CROSS:-0}" != 1 ]; then
-    run_cross || rc=1
+    stage "aarch64 + qemu (build-aarch64/)" run_cross || rc=1
   fi
 
   echo
+  echo "== stages (wall time)"
+  printf '%s\n' "${stage_lines[@]}"
+  printf '%-34s %6d s\n' "total" $((SECONDS - start))
   echo "tests: $passed passed, $failed failed, $skipped skipped"
   return $rc
 }
 
+# What the demo runs and nothing more (no tests, benchmarks or other tools): the command
+# line, the serial replay tool and the plugin. `tools/run.sh test` builds the rest.
+demo_targets=(tools/edgestream tools/edge-serial-replay plugins/libgstedgestream.so)
+build_demo() {
+  configure build
+  log "building what the demo runs (build/): ${demo_targets[*]}"
+  ninja -C build -j "$jobs" "${demo_targets[@]}"
+}
+
 cmd_demo() {
   install_packages "${build_packages[@]}"
-  build_main
+  build_demo
   log "main job: edgestream demo (dataset, train, int8, eval, C array, live replay over a pty)"
   bash tools/demo.sh
 }
@@ -248,5 +413,5 @@ case "${1:-}" in
   test) cmd_test ;;
   deps) install_packages "${build_packages[@]}" "${test_packages[@]}" ;;
   build) install_packages "${build_packages[@]}"; build_main ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,23p' "$0"; exit 2 ;;
 esac

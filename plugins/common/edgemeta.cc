@@ -240,4 +240,38 @@ bool clip_event_parse(GstEvent* event, ClipInfo* info) {
   return true;
 }
 
+GstEvent* gate_event_new(const GateInfo& info) {
+  GstEvent* event = gst_event_new_gap(info.pts, info.duration);
+  GstStructure* s = gst_event_writable_structure(event);
+  gst_structure_set(s, "edgestream-gate", G_TYPE_STRING, info.reason.c_str(), "level-db",
+                    G_TYPE_DOUBLE, info.level_db, "window-index", G_TYPE_INT64, info.window_index,
+                    nullptr);
+  if (info.has_clip)
+    gst_structure_set(s, "clip-id", G_TYPE_STRING, info.clip.clip_id.c_str(), "label",
+                      G_TYPE_STRING, info.clip.label.c_str(), nullptr);
+  return event;
+}
+
+bool gate_event_parse(GstEvent* event, GateInfo* info) {
+  if (GST_EVENT_TYPE(event) != GST_EVENT_GAP) return false;
+  const GstStructure* s = gst_event_get_structure(event);
+  const gchar* reason = s ? gst_structure_get_string(s, "edgestream-gate") : nullptr;
+  if (!reason) return false;
+  if (info) {
+    gst_event_parse_gap(event, &info->pts, &info->duration);
+    info->reason = reason;
+    if (!gst_structure_get_double(s, "level-db", &info->level_db)) info->level_db = 0.0;
+    if (!gst_structure_get_int64(s, "window-index", &info->window_index)) info->window_index = -1;
+    const gchar* clip_id = gst_structure_get_string(s, "clip-id");
+    info->has_clip = clip_id != nullptr;
+    info->clip = ClipInfo();
+    if (clip_id) {
+      const gchar* label = gst_structure_get_string(s, "label");
+      info->clip.clip_id = clip_id;
+      info->clip.label = label ? label : "";
+    }
+  }
+  return true;
+}
+
 }  // namespace edge::gst

@@ -101,4 +101,20 @@ GstEvent* clip_event_new(const ClipInfo& info);
 // True (and fills *info when non-null) if event is a clip boundary.
 bool clip_event_parse(GstEvent* event, ClipInfo* info);
 
+// A window the silence gate (edgegate) took out of the stream: it goes on as a GAP event
+// (time passes for every element after it; stock elements forward it) that also says why,
+// the window's level and clip, so edgelabelsink can write its line.
+struct GateInfo {
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  GstClockTime duration = GST_CLOCK_TIME_NONE;
+  std::string reason = "silence";
+  double level_db = 0.0;
+  bool has_clip = false;
+  ClipInfo clip;
+  gint64 window_index = -1;
+};
+GstEvent* gate_event_new(const GateInfo& info);
+// True (and fills *info when non-null) if event is a GAP made by the gate.
+bool gate_event_parse(GstEvent* event, GateInfo* info);
+
 }  // namespace edge::gst

@@ -1,5 +1,5 @@
-// GObject properties made from a parameter table (core/runtime/params/params.h): the only
-// place in plugins/ that makes GParamSpecs.
+// GObject properties made from a parameter table (core/runtime/params/params.h): the one
+// place in plugins/ that makes GParamSpecs (elements not yet converted still make their own).
 //
 // From each Param it installs one GParamSpec (name, nick, doc, range, default, flags with
 // G_PARAM_STATIC_STRINGS and GStreamer's mutability), registers each enum's GType once under

@@ -1,5 +1,6 @@
-// Socket settings that edgezmqsink, edgezmqsrc and edgeinfer's remote inference share:
-// endpoint properties, ZMTP heartbeats and the CURVE client side.
+// Socket settings that edgezmqsink, edgezmqsrc and edgeinfer's remote inference share, as
+// element properties: endpoints, ZMTP heartbeats and the CURVE client side. The rules are
+// core/runtime/net/socket.h's; this is their GValue side.
 //
 // Thread safety: free functions; a socket is only touched from the thread that owns it.
 #pragma once
@@ -9,32 +10,32 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "net/socket.h"
+
 namespace edge::gst {
 
-// ZMTP heartbeats: a PING every `heartbeat-ms`; a connection silent for
-// kHeartbeatDeadFactor intervals is closed (a connecting socket then reconnects).
-constexpr guint kDefaultHeartbeatMs = 1000;
-constexpr guint kMaxHeartbeatMs = 600000;
-constexpr guint kHeartbeatDeadFactor = 3;
+constexpr guint kDefaultHeartbeatMs = net::kDefaultHeartbeatMs;
+constexpr guint kMaxHeartbeatMs = net::kMaxHeartbeatMs;
+constexpr guint kHeartbeatDeadFactor = net::kHeartbeatDeadFactor;
 
-// True for "scheme://rest" (tcp://, ipc://, inproc:// and ZeroMQ's other transports).
+// True for an endpoint edgestream uses (net::endpoint_problem() finds nothing wrong).
 bool zmq_endpoint_valid(const char* address);
 
 // Sets *address from a string property value. A value that is not an endpoint is
-// refused with a warning naming `element`'s `property` and *address is kept. With
-// `allow_empty`, NULL or "" clears *address (an optional endpoint).
+// refused with a warning naming `element`'s `property` and what is wrong, and *address is
+// kept. With `allow_empty`, NULL or "" clears *address (an optional endpoint).
 void zmq_set_endpoint_property(const char* element, const char* property, const GValue* value,
                                std::string* address, bool allow_empty);
 
-// Turns ZMTP heartbeats on (interval_ms > 0) or leaves them off (0): PING every
-// interval, the peer is asked to drop us after kHeartbeatDeadFactor intervals without
-// traffic (TTL), and we drop a peer whose PONG does not come within as long (TIMEOUT).
-void zmq_set_heartbeat(zmq::socket_t& socket, guint interval_ms);
+inline void zmq_set_heartbeat(zmq::socket_t& socket, guint interval_ms) {
+  net::set_heartbeat(socket, interval_ms);
+}
 
-// Makes `socket` a CURVE client: this device's secret certificate file and the server's
-// public certificate file (core/runtime/net/curve.h formats). Throws edge::Error naming a file
-// that cannot be read or holds no key.
-void zmq_set_curve_client(zmq::socket_t& socket, const std::string& key_file,
-                          const std::string& server_key_file);
+// Makes `socket` a CURVE client (net::set_curve_client): throws edge::Error naming a key
+// file that cannot be read, holds no key, or is a secret certificate given as server key.
+inline void zmq_set_curve_client(zmq::socket_t& socket, const std::string& key_file,
+                                 const std::string& server_key_file) {
+  net::set_curve_client(socket, key_file, server_key_file);
+}
 
 }  // namespace edge::gst

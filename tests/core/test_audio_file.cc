@@ -164,3 +164,38 @@ TEST(AudioFile, RealStereoSceneClip) {
   EXPECT_EQ(reader.info().channels, 2);
   EXPECT_EQ(reader.info().frames, 441001);  // 10 s and one frame
 }
+
+// Issue 11.3: opening a FIFO as audio blocked until a writer came (forever). It is refused by
+// type at once.
+TEST(AudioFile, FifoAndDevicesAreRefusedWithoutBlocking) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "pipe.wav").c_str(), 0644), 0);
+  EXPECT_EQ(error_of(dir / "pipe.wav"),
+            dir / "pipe.wav" + ": cannot read audio: is a FIFO, not a regular file");
+  EXPECT_EQ(error_of("/dev/zero"),
+            "/dev/zero: cannot read audio: is a character device, not a "
+            "regular file");
+}
+
+// Issue 11.11: libsndfile's "SF_INFO struct incomplete" for a WAV whose header says 0 Hz
+// reached the user as it was; the message says what is wrong with the file.
+TEST(AudioFile, ZeroRateOrChannelsInTheWavHeaderIsNamed) {
+  TempDir dir;
+  write_pcm16(dir / "ok.wav", {1, 2, 3, 4}, 1, 8000);
+  std::ifstream in(dir / "ok.wav", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(bytes.compare(12, 4, "fmt "), 0);
+  std::string zero_rate = bytes, zero_channels = bytes;
+  zero_rate.replace(24, 4, std::string(4, '\0'));
+  zero_channels.replace(22, 2, std::string(2, '\0'));
+  dir.write("rate0.wav", zero_rate);
+  dir.write("channels0.wav", zero_channels);
+  std::string e = error_of(dir / "rate0.wav");
+  EXPECT_NE(e.find("rate0.wav: cannot read audio: its WAV header declares a sample rate of 0 Hz"),
+            std::string::npos)
+      << e;
+  e = error_of(dir / "channels0.wav");
+  EXPECT_NE(e.find("channels0.wav: cannot read audio: its WAV header declares 0 channels"),
+            std::string::npos)
+      << e;
+}

@@ -64,6 +64,26 @@ TEST_F(Curve, CertificatesRoundTripAndSecretsAreOwnerOnly) {
             std::string::npos);
 }
 
+// Issue 11 item 11: another party's key must be its public certificate. A secret one is
+// refused, naming the file to give instead.
+TEST_F(Curve, PublicCertificateRefusesASecretOneAndNamesThePublicFile) {
+  const CurveKeyPair keys = generate_keypair();
+  write_certificates(keys, dir_ + "/hub", false);
+  EXPECT_EQ(load_public_certificate(dir_ + "/hub.key"), keys.public_key);
+  const std::string why = error_of([&] { load_public_certificate(dir_ + "/hub.key_secret"); });
+  EXPECT_NE(why.find("hub.key_secret: is a secret certificate"), std::string::npos) << why;
+  EXPECT_NE(why.find("\"" + dir_ + "/hub.key\""), std::string::npos) << why;
+  // An authorized-keys directory holding a device's secret certificate is refused too.
+  const std::string authorized = dir_ + "/authorized";
+  ASSERT_EQ(mkdir(authorized.c_str(), 0700), 0);
+  write_text(authorized + "/device.key", "curve\n public-key = \"" + keys.public_key +
+                                             "\"\n secret-key = \"" + keys.secret_key + "\"\n");
+  EXPECT_NE(error_of([&] {
+              AuthorizedKeys::load_directory(authorized);
+            }).find("device.key: is a secret certificate"),
+            std::string::npos);
+}
+
 TEST_F(Curve, KnownKeyPairFromZeroMqsDocumentation) {
   // The test vector of zmq_curve(7): the public key follows from the secret key.
   write_text(dir_ + "/doc.key_secret",

@@ -1,5 +1,6 @@
 // Filters, deterministic shuffle, path escapes, missing files and bad metadata.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -276,4 +277,73 @@ TEST(DatasetMetadata, DcaseSetupErrors) {
   dir.write("evaluation_setup/fold2_evaluate.csv", "audio/a.wav\tpark\n");
   EXPECT_NE(load_error(dir.path()).find("a clip can be held out in one fold only"),
             std::string::npos);
+}
+
+// Issue 11.3: a FIFO among the clips blocked the reader forever (and gst-launch-1.0 with it,
+// SIGINT included). Special files where a recording is expected are refused by type when the
+// dataset is loaded, without being opened.
+TEST(DatasetSpecialFiles, FifoAndDeviceEntriesAreRefusedByType) {
+  TempDir dir;
+  dir.mkdirs("es/audio");
+  ASSERT_EQ(::mkfifo((dir / "es/audio/pipe.wav").c_str(), 0644), 0);
+  dir.write("es/meta/esc50.csv", std::string(kEscHeader) + "pipe.wav,1,0,dog,True,1,A\n");
+  EXPECT_EQ(load_error(dir / "es"),
+            "meta/esc50.csv line 2: 'audio/pipe.wav' is a FIFO, not a regular file");
+  dir.copy(dataset_fixture("folders/yes/a.wav"), "fo/dog/a.wav");
+  ASSERT_EQ(::symlink("/dev/zero", (dir / "fo/dog/endless.wav").c_str()), 0);
+  EXPECT_EQ(load_error(dir / "fo"),
+            "folder walk: dog: 'endless.wav' is a character device, not a regular file");
+  dir.copy(dataset_fixture("folders/yes/a.wav"), "ff/dog/a.wav");
+  ASSERT_EQ(::mkfifo((dir / "ff/dog/pipe.wav").c_str(), 0644), 0);
+  EXPECT_EQ(load_error(dir / "ff"), "folder walk: dog: 'pipe.wav' is a FIFO, not a regular file");
+  dir.write("gc/flex.csv", "aX,aY\n1,2\n");
+  ASSERT_EQ(::mkfifo((dir / "gc/punch.csv").c_str(), 0644), 0);
+  EXPECT_EQ(load_error(dir / "gc"),
+            "gesture-csv layout: 'punch.csv' is a FIFO, not a regular file");
+  dir.mkdirs("meta");
+  ASSERT_EQ(::mkfifo((dir / "meta/meta.csv").c_str(), 0644), 0);
+  // A FIFO is not a metadata file: no layout is found (and nothing blocks).
+  EXPECT_NE(load_error(dir / "meta").find("cannot tell the dataset layout"), std::string::npos);
+}
+
+// Issue 11.7: a class or file name that is not UTF-8 (an ESC-50 copy saved as Latin-1) ended
+// as an empty label name or a clip without source record; it is refused naming the line.
+TEST(DatasetMetadata, NamesThatAreNotUtf8AreRefusedNamingTheLine) {
+  TempDir dir;
+  dir.write("meta/esc50.csv", std::string(kEscHeader) + "a.wav,1,0,caf\xE9,True,1,A\n");
+  EXPECT_EQ(load_error(dir.path()),
+            "meta/esc50.csv line 2: class name 'caf\\xE9' is not valid UTF-8 (byte 3); "
+            "re-encode the metadata as UTF-8 or rename the file");
+  dir.write("meta/esc50.csv", std::string(kEscHeader) + "\xFF.wav,1,0,dog,True,1,A\n");
+  EXPECT_EQ(load_error(dir.path()),
+            "meta/esc50.csv line 2: path 'audio/\\xFF.wav' is not valid UTF-8 (byte 6); "
+            "re-encode the metadata as UTF-8 or rename the file");
+  dir.write("meta/esc50.csv", std::string(kEscHeader) + "\xC3\xA9t\xC3\xA9.wav,1,0,dog,True,1,A\n");
+  EXPECT_EQ(load_error(dir.path()), "");  // UTF-8 names are fine
+}
+
+// Issue 11.7: a duplicate metadata row with another fold was emitted twice.
+TEST(DatasetMetadata, AClipListedTwiceIsRefusedNamingBothLines) {
+  TempDir dir;
+  dir.write("meta/esc50.csv", std::string(kEscHeader) +
+                                  "a.wav,1,0,dog,True,1,A\n"
+                                  "b.wav,1,0,dog,True,1,A\n"
+                                  "a.wav,2,0,dog,True,1,A\n");
+  EXPECT_EQ(load_error(dir.path()),
+            "meta/esc50.csv line 4: clip 'a.wav' (fold 2, dog) is already listed at "
+            "meta/esc50.csv line 2 (fold 1, dog); each clip must appear once");
+}
+
+// Issue 11.11: a 5 MB file name gave a 5-million-character error line; what is shown of a
+// name is bounded.
+TEST(DatasetMetadata, AHugeNameIsShownBounded) {
+  TempDir dir;
+  dir.write("meta/esc50.csv",
+            std::string(kEscHeader) + std::string(5 << 20, 'n') + ",1,0,dog,True,1,A\n");
+  const std::string e = load_error(dir.path());
+  EXPECT_LT(e.size(), 400u) << e.substr(0, 400);
+  EXPECT_NE(e.find("meta/esc50.csv line 2: 'audio/nnn"), std::string::npos) << e.substr(0, 400);
+  EXPECT_NE(e.find("...[5242886 bytes in all]' is 5242886 bytes, longer than a path can be"),
+            std::string::npos)
+      << e.substr(0, 400);
 }

@@ -116,5 +116,72 @@ TEST(DatasetMerge, RefusesMismatchesShowingBoth) {
   std::system(("rm -rf " + root).c_str());
 }
 
+// Issue 11.7: `edgestream merge out A A` wrote every (clip, window) key twice with exit 0.
+TEST(DatasetMerge, AnInputTwiceOrOneKeyInTwoInputsIsRefused) {
+  const std::string root = temp_dir();
+  write(root + "/a", 0, 2);
+  try {
+    merge_datasets(root + "/m1", {root + "/a", root + "/a"});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is given twice"), std::string::npos) << e.what();
+  }
+  std::system(("cp -r " + root + "/a " + root + "/copy").c_str());
+  try {
+    merge_datasets(root + "/m2", {root + "/a", root + "/copy"});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("clip0 window 0 is in " + root + "/a and in " + root + "/copy"),
+        std::string::npos)
+        << e.what();
+  }
+  struct stat st;
+  EXPECT_NE(::stat((root + "/m2/manifest.json").c_str(), &st), 0);
+  std::system(("rm -rf " + root).c_str());
+}
+
+// Issue 11.5: a merge killed half-way (or stopped by a full disk before its manifest) left
+// files that made every later merge fail with "File exists"; merging a finished merge again
+// failed too. Now a folder without manifest is started over and the same merge again is a
+// no-op.
+TEST(DatasetMerge, AnInterruptedMergeStartsOverAndTheSameMergeAgainChangesNothing) {
+  const std::string root = temp_dir();
+  write(root + "/a", 0, 2);
+  write(root + "/b", 2, 5);
+  merge_datasets(root + "/m", {root + "/a", root + "/b"});
+  const auto first = manifest(root + "/m");
+  const MergeResult again = merge_datasets(root + "/m", {root + "/a", root + "/b"});
+  EXPECT_EQ(again.windows, 10);
+  EXPECT_EQ(manifest(root + "/m"), first);
+  // As a kill -9 before the manifest leaves it: shard files, a temporary, no manifest.
+  std::remove((root + "/m/manifest.json").c_str());
+  std::ofstream(root + "/m/.tmp-manifest.json") << "{\"half";
+  std::ofstream(root + "/m/shard-00009.x.npy") << "from an earlier attempt";
+  merge_datasets(root + "/m", {root + "/a", root + "/b"});
+  EXPECT_EQ(manifest(root + "/m"), first);
+  struct stat st;
+  EXPECT_NE(::stat((root + "/m/shard-00009.x.npy").c_str(), &st), 0);
+  EXPECT_NE(::stat((root + "/m/.tmp-manifest.json").c_str(), &st), 0);
+  // Another merge into it is still refused.
+  EXPECT_THROW(merge_datasets(root + "/m", {root + "/a"}), Error);
+  std::system(("rm -rf " + root).c_str());
+}
+
+// A shard changed after its dataset was written is not merged on.
+TEST(DatasetMerge, ADamagedInputShardIsRefused) {
+  const std::string root = temp_dir();
+  write(root + "/a", 0, 2);
+  std::ofstream(root + "/a/shard-00000.y.npy", std::ios::app) << "x";
+  try {
+    merge_datasets(root + "/m", {root + "/a"});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shard-00000.y.npy: SHA-256"), std::string::npos)
+        << e.what();
+  }
+  std::system(("rm -rf " + root).c_str());
+}
+
 }  // namespace
 }  // namespace edge::graph

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "datasets/dataset.h"
+#include "graph/element_params.h"
 #include "graph/graph.h"
 
 namespace edge::graph {
@@ -146,6 +147,86 @@ TEST(Graph, ErrorsNameWhatIsWrong) {
       {"unterminated"});
   expect_error([] { parse_assignment("novalue"); }, {"'novalue' is not key=value"});
   expect_error([] { parse_assignment("=3"); }, {"not key=value"});
+}
+
+// The element properties a placeholder sets are checked against the element's declared
+// parameters before anything runs, naming the placeholder, element, property and what is allowed.
+TEST(Graph, PropertyValuesAreCheckedAgainstTheDeclaredParameters) {
+  const GraphDefinition def = parse_definition(R"(
+[app]
+name = "imu"
+[placeholders]
+threshold = "2.5"
+size = "1.0"
+tail = "pad"
+lo = "-4"
+hi = "4"
+baud = "9600"
+[segments]
+window = "edgewindow mode=triggered threshold=${threshold} tail=${tail} size=${size} name=w"
+preprocess = "${window} ! edgenormalize mode=minmax ranges=${lo}:${hi}"
+[modes]
+live = "edgeimusrc device=/dev/null baud=${baud} ! ${preprocess} ! othersink threshold=${threshold}"
+literal = "edgewindow tail=bogus ! fakesink"
+caps = "audiotestsrc ! audio/x-raw,rate=${size} ! fakesink"
+)",
+                                               "imu.toml", ".");
+  EXPECT_NO_THROW(resolve(def, "live", {}));
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"threshold", "abc"}});
+      },
+      {"imu live: placeholder threshold=\"abc\" gives edgewindow threshold=\"abc\"",
+       "\"abc\" is not a number", "allowed: any number"});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"size", "-1"}});
+      },
+      {"placeholder size=\"-1\"", "edgewindow size=\"-1\"", "below the minimum 1e-06",
+       "allowed: a number from 1e-06 to 3600"});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"tail", "bogus"}});
+      },
+      {"placeholder tail=\"bogus\"", "edgewindow tail", "allowed: one of pad or drop"});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"hi", "-8"}});
+      },
+      {"placeholders lo=\"-4\", hi=\"-8\"", "edgenormalize ranges=\"-4:-8\""});
+  expect_error(
+      [&] {
+        resolve(def, "live", {{"baud", "12345"}});
+      },
+      {"edgeimusrc baud=\"12345\"", "not one of the termios rates"});
+  // Empty values are the command line's to refuse (gst-launch would read the next word).
+  EXPECT_NO_THROW(resolve(def, "live", {{"threshold", ""}}));
+  // A literal value of the definition itself is checked too, naming the segment.
+  expect_error([&] { resolve(def, "literal", {}); },
+               {"imu.toml: segment literal: edgewindow tail=\"bogus\""});
+  // Not an element with declared parameters (othersink), caps, name=: left to GStreamer.
+  EXPECT_NO_THROW(resolve(def, "caps", {{"size", "abc"}}));
+}
+
+// Every declared table: one per element, and each writable default, written as text the way
+// graph.toml and gst-launch-1.0 give it, is accepted and reads back the same.
+TEST(ElementParams, EveryDefaultReadsBackAsText) {
+  const auto& tables = all_element_params();
+  ASSERT_GE(tables.size(), 6u);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i) {
+      EXPECT_LT(tables[i - 1]->element, tables[i]->element);
+    }
+    EXPECT_EQ(element_params(tables[i]->element), tables[i]);
+    for (const params::Param& p : tables[i]->params) {
+      if (!p.writable()) continue;
+      const std::string text = params::to_text(p, p.def);
+      params::Value v;
+      EXPECT_EQ(params::parse(p, text, &v), "") << tables[i]->element << " " << p.name;
+      EXPECT_EQ(params::to_text(p, v), text) << tables[i]->element << " " << p.name;
+    }
+  }
+  EXPECT_EQ(element_params("fakesink"), nullptr);
 }
 
 TEST(Graph, CheckValueByKind) {

@@ -67,6 +67,48 @@ TEST(LabelRecord, InvalidUtf8LabelIsReplacedNotThrown) {
 TEST(LabelRecord, NeedsADecision) {
   LabelRecord r;
   EXPECT_THROW(format_label_record(r), Error);
+  r.gate = "background";  // background is a decision about a class: it needs one
+  EXPECT_THROW(format_label_record(r), Error);
+}
+
+TEST(LabelRecord, BackgroundGateNamesTheLeadingClassButNoLabel) {
+  LabelSmoother s(1, 0.5f, 2);
+  s.set_background({"background"});
+  const Decision& d = s.push({0.9f, 0.1f}, {"background", "siren"});
+  LabelRecord r;
+  r.decision = &d;
+  r.gate = "background";
+  auto j = nlohmann::json::parse(format_label_record(r));
+  EXPECT_TRUE(j["label"].is_null());
+  EXPECT_EQ(j["top"][0]["label"], "background");
+  EXPECT_EQ(j["gate"], "background");
+  EXPECT_FALSE(j.contains("level_db"));
+}
+
+TEST(LabelRecord, SilenceGateHasNoClassesAndTheLevel) {
+  LabelRecord r;
+  r.pts_s = 2.0;
+  r.duration_s = 1.0;
+  r.gate = "silence";
+  r.level_db = -71.5;
+  const std::string line = format_label_record(r);
+  auto j = nlohmann::json::parse(line);
+  EXPECT_TRUE(j["label"].is_null());
+  EXPECT_TRUE(j["score"].is_null());
+  EXPECT_EQ(j["top"].size(), 0u);
+  EXPECT_EQ(j["gate"], "silence");
+  EXPECT_DOUBLE_EQ(j["level_db"].get<double>(), -71.5);
+  EXPECT_NE(line.find("\"top\":[],\"gate\":\"silence\",\"level_db\":-71.5,\"latency_ms\""),
+            std::string::npos)
+      << line;
+}
+
+TEST(LabelRecord, RefusesAnUnknownGate) {
+  LabelSmoother s(1, 0.0f, 1);
+  LabelRecord r;
+  r.decision = &s.push({1.0f}, {"a"});
+  r.gate = "quiet";
+  EXPECT_THROW(format_label_record(r), Error);
 }
 
 }  // namespace

@@ -65,6 +65,23 @@ TEST(LabelSmoother, ResetForgetsHistory) {
   EXPECT_EQ(s.push({0.0f, 0.0f, 1.0f}, kLabels).top[0].label, "idle");
 }
 
+TEST(LabelSmoother, BackgroundClassesAreNeverAccepted) {
+  LabelSmoother s(2, 0.5f, 2);
+  s.set_background({"silence", "unknown"});
+  const std::vector<std::string> labels = {"silence", "unknown", "yes", "no"};
+  const Decision& a = s.push({0.9f, 0.0f, 0.1f, 0.0f}, labels);
+  EXPECT_EQ(a.top[0].label, "silence");
+  EXPECT_TRUE(a.background);
+  EXPECT_FALSE(a.accepted);  // 0.9 >= 0.5, but silence is not an event
+  const Decision& b = s.push({0.0f, 0.0f, 1.0f, 0.0f}, labels);  // smoothed: yes 0.55
+  EXPECT_EQ(b.top[0].label, "yes");
+  EXPECT_FALSE(b.background);
+  EXPECT_TRUE(b.accepted);
+  s.set_background({});
+  s.reset();
+  EXPECT_TRUE(s.push({0.9f, 0.0f, 0.1f, 0.0f}, labels).accepted);
+}
+
 TEST(LabelSmoother, RefusesBadConfigurationAndBadResults) {
   EXPECT_THROW(LabelSmoother(0, 0.5f, 1), Error);
   EXPECT_THROW(LabelSmoother(1, 1.5f, 1), Error);

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "signal/normalize.h"
+#include "signal/normalize_params.h"
 
 using edge::signal::Normalizer;
 using edge::signal::parse_number_list;
@@ -143,4 +144,25 @@ TEST(Normalize, ParseLists) {
     EXPECT_NE(std::string(e.what()).find("std"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("\"x\""), std::string::npos) << e.what();
   }
+}
+
+TEST(NormalizeParams, SettingsMakeTheNormalizer) {
+  edge::signal::NormalizeSettings s;
+  s.mean = "1,2";
+  s.std = "0.5";
+  Normalizer z = edge::signal::make_normalizer(s, 2, nullptr);
+  EXPECT_FLOAT_EQ(z.scale(1), 2.0f);
+  EXPECT_FLOAT_EQ(z.offset(1), -4.0f);
+  s.mode = edge::signal::NormalizeMode::kMinmax;
+  s.ranges = "-4:4";
+  EXPECT_FLOAT_EQ(edge::signal::make_normalizer(s, 3, nullptr).scale(2), 0.125f);
+  s.mode = edge::signal::NormalizeMode::kZscore;
+  s.mean = "1,2,3";
+  EXPECT_THROW(edge::signal::make_normalizer(s, 2, nullptr), edge::Error);  // 3 means, 2 channels
+  const edge::params::Table& t = edge::signal::normalize_params();
+  EXPECT_EQ(edge::params::parse(*t.find("std"), "0", nullptr), "std: 0 is not > 0");
+  EXPECT_NE(edge::params::parse(*t.find("mean"), "abc", nullptr), "");
+  EXPECT_NE(edge::params::parse(*t.find("ranges"), "4:-4", nullptr), "");
+  EXPECT_EQ(edge::params::parse(*t.find("ranges"), "-4:4,0:1", nullptr), "");
+  EXPECT_TRUE(t.find("nonfinite")->statistic);
 }

@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -196,6 +197,107 @@ TEST(ShardStore, BadOptionsAreRefused) {
   EXPECT_THROW(ShardStore(o, {2}), Error);
   EXPECT_THROW(ShardStore(options(temp_dir(), 2), {0, 3}), Error);
   EXPECT_THROW(ShardStore(options("/proc/no-such/dir", 2), {2}), Error);
+}
+
+// Puts a non-empty directory where the store will create `file`, so creating it fails (as
+// on a full disk or a read-only file system) whoever runs the test, root included.
+void block(const std::string& dir, const std::string& file) {
+  ASSERT_EQ(::mkdir((dir + "/" + file).c_str(), 0755), 0);
+  std::ofstream(dir + "/" + file + "/keep") << "x";
+}
+
+void unblock(const std::string& dir, const std::string& file) {
+  std::remove((dir + "/" + file + "/keep").c_str());
+  ::rmdir((dir + "/" + file).c_str());
+}
+
+bool complete_manifest(const std::string& dir) {
+  std::ifstream in(dir + "/manifest.json");
+  if (!in) return false;
+  return nlohmann::json::parse(in).value("complete", false);
+}
+
+// Issue 11.1: a shard file that cannot be created made finish() dereference the writer whose
+// constructor had thrown (SIGSEGV). Now the store stops: every later call throws and nothing
+// is ever marked complete; a new run resumes once the file can be written.
+TEST(ShardStore, AShardFileThatCannotBeCreatedStopsTheStore) {
+  const std::string dir = temp_dir();
+  block(dir, ".tmp-shard-00000.x.npy");
+  {
+    ShardStore store(options(dir, 2), {2, 3});
+    EXPECT_THROW(write_five(store, 1), Error);
+    EXPECT_THROW(write_five(store, 1), Error);
+    EXPECT_THROW(store.finish(), Error);
+    store.flush();  // a stop after the error: nothing more to write, no second error
+    EXPECT_EQ(store.windows_written(), 0);
+  }
+  EXPECT_FALSE(complete_manifest(dir));
+  unblock(dir, ".tmp-shard-00000.x.npy");
+  {
+    ShardStore store(options(dir, 2), {2, 3});
+    write_five(store);
+    store.finish();
+  }
+  EXPECT_TRUE(complete_manifest(dir));
+  EXPECT_EQ(read_manifest(dir)["counts"]["windows"], 5);
+}
+
+// A write error while a shard is closed (its label file cannot be created) lost the shard's
+// windows and still let finish() write "complete": true over the remaining ones.
+TEST(ShardStore, AWriteErrorWhileClosingAShardNeverEndsComplete) {
+  const std::string dir = temp_dir();
+  block(dir, ".tmp-shard-00001.y.npy");
+  {
+    ShardStore store(options(dir, 2), {2, 3});
+    EXPECT_THROW(write_five(store, 4), Error);  // shard 0 is written, shard 1 fails to close
+    EXPECT_THROW(store.finish(), Error);
+    EXPECT_EQ(store.windows_written(), 2);
+  }
+  auto m = read_manifest(dir);
+  EXPECT_FALSE(m["complete"].get<bool>());
+  EXPECT_EQ(m["counts"]["windows"], 2);
+  for (const auto& name : list(dir)) {               // no part of the failed shard is left
+    if (name == ".tmp-shard-00001.y.npy") continue;  // the blocker itself
+    EXPECT_EQ(name.find("shard-00001"), std::string::npos) << name;
+  }
+  unblock(dir, ".tmp-shard-00001.y.npy");
+  {
+    ShardStore store(options(dir, 2), {2, 3});
+    write_five(store);
+    EXPECT_EQ(store.windows_skipped(), 2);
+    store.finish();
+  }
+  EXPECT_TRUE(complete_manifest(dir));
+  EXPECT_EQ(read_manifest(dir)["counts"]["windows"], 5);
+}
+
+// Issue 11.7: a duplicate metadata row made one (clip, window) key come twice in one run, and
+// the store silently kept the first window.
+TEST(ShardStore, AKeyTwiceInOneRunIsAnError) {
+  const std::string dir = temp_dir();
+  ShardStore store(options(dir, 8), {2, 3});
+  const float values[6] = {};
+  store.add(values, window("dog.wav", 0, 0, 1));
+  try {
+    store.add(values, window("dog.wav", 0, 0, 2));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("dog.wav window 0 came twice"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Issue 11.7: a label or clip id that is not UTF-8 gave an empty label name in a manifest
+// marked complete (or a clip left out of the sources); it is refused when it arrives.
+TEST(ShardStore, TextThatIsNotUtf8IsRefused) {
+  const std::string dir = temp_dir();
+  ShardStore store(options(dir, 8), {2, 3});
+  const float values[6] = {};
+  WindowInfo latin1 = window("a.wav", 0, 0, 1);
+  latin1.label = "caf\xE9";
+  EXPECT_THROW(store.add(values, latin1), Error);
+  WindowInfo clip = window("caf\xE9.wav", 0, 0, 1);
+  EXPECT_THROW(store.add_source(clip, "caf\xE9.wav", ""), Error);
 }
 
 }  // namespace

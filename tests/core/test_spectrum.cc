@@ -16,6 +16,7 @@
 #include "signal/fft.h"
 #include "signal/mel.h"
 #include "signal/spectrum.h"
+#include "signal/spectrum_params.h"
 #include "tests/common/test_util.h"
 
 namespace edge {
@@ -642,6 +643,28 @@ TEST(SpectrumGolden, RealSpeechCommandsClipsMatchNumpy) {
     ++checked;
   }
   EXPECT_GE(checked, 4);
+}
+
+TEST(SpectrumParams, SettingsGiveTheConfigForARate) {
+  SpectrumSettings s;  // 30 ms frames every 20 ms
+  SpectrumConfig c = spectrum_config(s, 16000);
+  EXPECT_EQ(c.sample_rate, 16000);
+  EXPECT_EQ(c.frame_size, 480);
+  EXPECT_EQ(c.hop_size, 320);
+  EXPECT_EQ(c.mode, SpectrumMode::kLogMel);
+  EXPECT_FLOAT_EQ(c.top_db, 80.0f);
+  s.frame_samples = 400;  // samples override seconds
+  EXPECT_EQ(spectrum_config(s, 16000).frame_size, 400);
+  s.hop_seconds = 1e-6;
+  try {
+    spectrum_config(s, 16000);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "hop-size=1e-06 s at 16000 Hz is 0 samples; expected 1..1048576");
+  }
+  const params::Param& n_fft = *spectrum_params().find("n-fft");
+  EXPECT_EQ(params::parse(n_fft, "511", nullptr), "511 is odd");
+  EXPECT_EQ(params::parse(n_fft, "512", nullptr), "");
 }
 
 }  // namespace

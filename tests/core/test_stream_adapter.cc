@@ -167,7 +167,8 @@ TEST(StreamAdapter, LabelsFile) {
     read_labels_file("/nonexistent/labels.txt");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/labels.txt: cannot read the labels file"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "/nonexistent/labels.txt: cannot read the labels file: cannot open"),
               std::string::npos);
   }
 }

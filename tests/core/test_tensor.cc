@@ -8,8 +8,9 @@ namespace {
 
 TEST(DType, NamesRoundTripAndSizes) {
   const DType all[] = {DType::kFloat32, DType::kFloat16, DType::kInt8,  DType::kUInt8,
-                       DType::kInt16,   DType::kInt32,   DType::kInt64, DType::kBool};
-  const size_t sizes[] = {4, 2, 1, 1, 2, 4, 8, 1};
+                       DType::kInt16,   DType::kInt32,   DType::kInt64, DType::kBool,
+                       DType::kUInt32,  DType::kUInt64};
+  const size_t sizes[] = {4, 2, 1, 1, 2, 4, 8, 1, 4, 8};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) {
     DType parsed;
     ASSERT_TRUE(dtype_from_name(dtype_name(all[i]), &parsed)) << dtype_name(all[i]);

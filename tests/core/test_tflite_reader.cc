@@ -317,6 +317,10 @@ struct OpSpec {
   std::vector<int32_t> inputs;
   std::vector<int32_t> outputs;
   OptionsFn options;
+  std::vector<uint8_t> custom_options;
+  int8_t custom_format = 0;   // FLEXBUFFERS
+  uint64_t large_offset = 0;  // custom options after the FlatBuffer
+  uint64_t large_size = 0;
 };
 
 struct CodeSpec {
@@ -406,9 +410,11 @@ std::vector<uint8_t> build(const ModelSpec& spec, const char* identifier = "TFL3
     std::pair<tflite::BuiltinOptions, flatbuffers::Offset<void>> options{
         tflite::BuiltinOptions_NONE, 0};
     if (o.options) options = o.options(fbb);
-    ops.push_back(tflite::CreateOperator(fbb, o.opcode_index, fbb.CreateVector(o.inputs),
-                                         fbb.CreateVector(o.outputs), options.first,
-                                         options.second));
+    ops.push_back(tflite::CreateOperator(
+        fbb, o.opcode_index, fbb.CreateVector(o.inputs), fbb.CreateVector(o.outputs), options.first,
+        options.second, o.custom_options.empty() ? 0 : fbb.CreateVector(o.custom_options),
+        static_cast<tflite::CustomOptionsFormat>(o.custom_format), 0, 0, o.large_offset,
+        o.large_size));
   }
   std::vector<flatbuffers::Offset<tflite::OperatorCode>> codes;
   for (const auto& c : spec.codes) {
@@ -563,7 +569,7 @@ TEST(TfliteReaderBuilt, OperatorRules) {
   EXPECT_REFUSED(build(spec), "operator 0: opcode_index 3 is out of range");
   spec = fc_model();
   spec.codes[0] = CodeSpec{32, 32, 1, "TFLite_Detection_PostProcess"};
-  EXPECT_REFUSED(build(spec), "operator 0 (CUSTOM)",
+  EXPECT_REFUSED(build(spec), "operator 0 (CUSTOM \"TFLite_Detection_PostProcess\")",
                  "custom operator \"TFLite_Detection_PostProcess\" is not supported");
   spec = fc_model();
   spec.codes[0] = CodeSpec{16, 16, 1, ""};  // LSTM
@@ -605,6 +611,76 @@ TEST(TfliteReaderBuilt, OperatorRules) {
   spec = fc_model();
   spec.ops[0].options = fc_options(tflite::ActivationFunctionType_SIGN_BIT);
   EXPECT_REFUSED(build(spec), "fused activation SIGN_BIT is not supported");
+}
+
+// A custom operator of TFLM's signal library: SignalFilterBankLog, uint32 [4] -> int16 [4],
+// with TFLM's option bytes (output_scale 1600, input_correction_bits 3).
+ModelSpec log_model() {
+  ModelSpec m;
+  m.tensors = {{{4}, tflite::TensorType_UINT32, 0, "energies"},
+               {{4}, tflite::TensorType_INT16, 0, "log"}};
+  m.buffers = {BufferSpec{}};
+  m.codes = {CodeSpec{32, 32, 1, "SignalFilterBankLog"}};
+  m.ops = {OpSpec{0, {0}, {1}, nullptr}};
+  m.ops[0].custom_options = {0x6f, 0x75, 0x74, 0x70, 0x75, 0x74, 0x5f, 0x73, 0x63, 0x61, 0x6c,
+                             0x65, 0x00, 0x69, 0x6e, 0x70, 0x75, 0x74, 0x5f, 0x63, 0x6f, 0x72,
+                             0x72, 0x65, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x5f, 0x62, 0x69, 0x74,
+                             0x73, 0x00, 0x02, 0x17, 0x25, 0x02, 0x00, 0x01, 0x00, 0x02, 0x00,
+                             0x03, 0x00, 0x40, 0x06, 0x05, 0x05, 0x06, 0x25, 0x01};
+  m.inputs = {0};
+  m.outputs = {1};
+  return m;
+}
+
+TEST(TfliteReaderBuilt, SignalCustomOperators) {
+  ModelSpec spec = log_model();
+  std::vector<uint8_t> bytes = build(spec);
+  const Model model = read_tflite_buffer(bytes.data(), bytes.size(), "<test>");
+  ASSERT_EQ(model.operators().size(), 1u);
+  const Operator& op = model.operators()[0];
+  EXPECT_EQ(op.op, Op::kCustom);
+  EXPECT_EQ(op.custom, CustomOp::kSignalFilterBankLog);
+  EXPECT_EQ(op.name(), "SignalFilterBankLog");
+  EXPECT_EQ(op.custom_options_size, spec.ops[0].custom_options.size());
+  ASSERT_NE(op.options_as<SignalFilterBankLogOptions>(), nullptr);
+  EXPECT_EQ(op.options_as<SignalFilterBankLogOptions>()->output_scale, 1600);
+  EXPECT_EQ(model.tensor(0).type, DType::kUInt32);
+
+  // The same options stored after the FlatBuffer (large_custom_options_offset/size).
+  spec = log_model();
+  const std::vector<uint8_t> options = spec.ops[0].custom_options;
+  spec.ops[0].custom_options.clear();
+  spec.ops[0].large_size = options.size();
+  spec.ops[0].large_offset = 1;  // placeholder, fixed below once the size is known
+  std::vector<uint8_t> probe = build(spec);
+  spec.ops[0].large_offset = (probe.size() + 15) / 16 * 16;
+  bytes = build(spec);
+  ASSERT_EQ(bytes.size(), probe.size());
+  bytes.resize(spec.ops[0].large_offset, 0);
+  bytes.insert(bytes.end(), options.begin(), options.end());
+  EXPECT_EQ(refusal(bytes), "");
+  bytes.resize(bytes.size() - 1);
+  EXPECT_REFUSED(bytes, "operator 0 (CUSTOM \"SignalFilterBankLog\")",
+                 "beyond the end of the file");
+
+  spec = log_model();
+  spec.ops[0].custom_options[36] = 0x30;  // the keys vector's offset: now past its map
+  EXPECT_REFUSED(
+      build(spec),
+      "operator 0 (CUSTOM \"SignalFilterBankLog\"): SignalFilterBankLog options: FlexBuffer:");
+  spec = log_model();
+  spec.ops[0].custom_options[46] = 40;  // output_scale 1600 -> 40 * 256 + ..: fine; bits to 40
+  spec.ops[0].custom_options[44] = 40;
+  EXPECT_REFUSED(build(spec), "\"input_correction_bits\" is 40 (expected 0..31)");
+  spec = log_model();
+  spec.ops[0].custom_format = 1;
+  EXPECT_REFUSED(build(spec), "custom_options_format 1");
+  spec = log_model();
+  spec.ops[0].options = fc_options();
+  EXPECT_REFUSED(build(spec), "expected no builtin options on a custom operator");
+  spec = log_model();
+  spec.ops[0].custom_options.clear();
+  EXPECT_REFUSED(build(spec), "SignalFilterBankLog options: missing");
 }
 
 TEST(TfliteReaderBuilt, OpCodeIsLargerOfTheTwoFields) {

@@ -197,8 +197,9 @@ TEST(TfliteWriter, QuantizedModelRoundTripsWithPerChannelParameters) {
 // where the converter is the MLIR one.
 TEST(TfliteWriter, RealModelsRoundTrip) {
   EDGE_REQUIRE_SHARED(dir, "models/tflm");
-  for (const char* name : {"hello_world_float", "hello_world_int8", "person_detect",
-                           "micro_speech_quantized", "keyword_scrambled"}) {
+  for (const char* name :
+       {"hello_world_float", "hello_world_int8", "person_detect", "micro_speech_quantized",
+        "keyword_scrambled", "audio_preprocessor_int8", "audio_preprocessor_float"}) {
     SCOPED_TRACE(name);
     const Model original = read_tflite_file(dir + "/" + name + ".tflite");
     WriteOptions keep;
@@ -206,6 +207,17 @@ TEST(TfliteWriter, RealModelsRoundTrip) {
     keep.min_runtime_version = false;
     const Model back = reread(original, keep);
     expect_same_model(original, back);
+    // TFLM's signal operators keep their custom code and FlexBuffers options byte for byte.
+    for (size_t i = 0; i < original.operators().size(); ++i) {
+      const Operator& a = original.operators()[i];
+      const Operator& b = back.operators()[i];
+      EXPECT_EQ(a.custom_code, b.custom_code);
+      EXPECT_EQ(a.custom, b.custom);
+      ASSERT_EQ(a.custom_options_size, b.custom_options_size);
+      if (a.custom_options_size > 0) {
+        EXPECT_EQ(0, std::memcmp(a.custom_options, b.custom_options, a.custom_options_size));
+      }
+    }
     ASSERT_EQ(original.metadata().size(), back.metadata().size());
     for (size_t i = 0; i < original.metadata().size(); ++i) {
       EXPECT_EQ(original.metadata()[i].name, back.metadata()[i].name);

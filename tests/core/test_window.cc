@@ -2,6 +2,7 @@
 // independence, clip restarts and invalid configurations.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -9,6 +10,7 @@
 
 #include "common/error.h"
 #include "signal/window.h"
+#include "signal/window_params.h"
 
 using edge::signal::SlidingWindowConfig;
 using edge::signal::SlidingWindower;
@@ -254,6 +256,64 @@ TEST(SlidingWindow, InvalidConfig) {
   }
 }
 
+// Windows of samples of any type: int8 feature frames (micro_speech's 49 frames of 40) and
+// int16 audio, moved byte for byte; the float32 API refuses such a windower.
+TEST(SlidingWindow, Int8FeatureFramesAndInt16Audio) {
+  SlidingWindowConfig c;
+  c.channels = 40;
+  c.size = 49;
+  c.hop = 10;
+  c.tail = TailPolicy::kDrop;
+  c.element_bytes = 1;
+  SlidingWindower features(c);
+  std::vector<int8_t> frames(60 * 40);
+  for (size_t i = 0; i < frames.size(); ++i) frames[i] = static_cast<int8_t>(i * 7 - 128);
+  std::vector<std::vector<int8_t>> windows;
+  std::vector<int8_t> window(49 * 40);
+  // One frame per push, as one feature tensor per buffer arrives.
+  for (size_t f = 0; f < 60; ++f) {
+    EXPECT_EQ(features.push_raw(frames.data() + f * 40, 1), 1u);
+    if (features.window_ready()) {
+      const WindowInfo info = features.pop_raw(window.data());
+      EXPECT_EQ(info.start_frame, static_cast<int64_t>(windows.size()) * 10);
+      windows.push_back(window);
+    }
+  }
+  EXPECT_FALSE(features.finish());
+  ASSERT_EQ(windows.size(), 2u);  // frames 0..48 and 10..58
+  for (size_t w = 0; w < 2; ++w)
+    EXPECT_TRUE(std::equal(windows[w].begin(), windows[w].end(), frames.begin() + w * 400));
+  float f = 0;
+  EXPECT_THROW(features.push(&f, 1), edge::Error);
+
+  SlidingWindowConfig a;
+  a.size = 480;
+  a.hop = 320;
+  a.element_bytes = 2;
+  SlidingWindower audio(a);
+  std::vector<int16_t> pcm(1000);
+  std::iota(pcm.begin(), pcm.end(), int16_t{-500});
+  std::vector<int16_t> frame(480);
+  std::vector<std::vector<int16_t>> out;
+  for (size_t at = 0; at < pcm.size();) {
+    at += audio.push_raw(pcm.data() + at, pcm.size() - at);
+    if (audio.window_ready()) {
+      audio.pop_raw(frame.data());
+      out.push_back(frame);
+    }
+  }
+  while (audio.finish()) {
+    audio.pop_raw(frame.data());
+    out.push_back(frame);
+  }
+  ASSERT_EQ(out.size(), 3u);  // 0..479, 320..799, and 640..999 padded with zero bytes
+  EXPECT_EQ(out[1][0], pcm[320]);
+  EXPECT_EQ(out[2][359], pcm[999]);
+  EXPECT_EQ(out[2][360], 0);
+  c.element_bytes = 3;
+  EXPECT_THROW(SlidingWindower bad(c), edge::Error);
+}
+
 // ---------------------------------------------------------------------------------------
 
 namespace {
@@ -374,4 +434,42 @@ TEST(TriggeredWindow, InvalidConfig) {
   EXPECT_THROW(triggered(3, std::nan("")), edge::Error);
   EXPECT_THROW(triggered(3, 1.0, 0, 2, {2}), edge::Error);
   EXPECT_THROW(triggered(3, 1.0, 0, 2, {-1}), edge::Error);
+}
+
+TEST(WindowParams, SettingsMakeTheWindower) {
+  edge::signal::WindowSettings s;  // sliding, 1 s every 0.5 s
+  std::unique_ptr<Windower> w = edge::signal::make_windower(s, 2, 100);
+  auto* sliding = dynamic_cast<SlidingWindower*>(w.get());
+  ASSERT_NE(sliding, nullptr);
+  EXPECT_EQ(sliding->config().size, 100);
+  EXPECT_EQ(sliding->config().hop, 50);
+  EXPECT_EQ(sliding->channels(), 2);
+  s.size_samples = 30;  // frames override seconds
+  EXPECT_EQ(edge::signal::make_windower(s, 1, 100)->window_frames(), 30);
+  s.hop = 0.001;
+  try {
+    edge::signal::make_windower(s, 1, 100);
+    ADD_FAILURE() << "no error";
+  } catch (const edge::Error& e) {
+    EXPECT_STREQ(e.what(), "hop=0.001 s is less than one frame at 100 Hz");
+  }
+  s = edge::signal::WindowSettings();
+  s.mode = edge::signal::WindowMode::kTriggered;
+  s.trigger_channels = "0,2";
+  w = edge::signal::make_windower(s, 6, 100);
+  auto* triggered = dynamic_cast<TriggeredWindower*>(w.get());
+  ASSERT_NE(triggered, nullptr);
+  EXPECT_EQ(triggered->config().trigger_channels, (std::vector<int>{0, 2}));
+  EXPECT_EQ(triggered->window_frames(), 30);
+}
+
+TEST(WindowParams, TriggerChannelsAreCheckedWhereSet) {
+  EXPECT_EQ(edge::signal::parse_trigger_channels(" "), std::vector<int>{});
+  EXPECT_EQ(edge::signal::parse_trigger_channels("0,1,2"), (std::vector<int>{0, 1, 2}));
+  const edge::params::Param& p = *edge::signal::window_params().find("trigger-channels");
+  EXPECT_EQ(edge::params::parse(p, "1.5", nullptr),
+            "trigger-channels: \"1.5\" is not a channel number (0, 1, ...)");
+  EXPECT_NE(edge::params::parse(p, "x,1", nullptr), "");
+  EXPECT_EQ(edge::params::parse(*edge::signal::window_params().find("tail"), "bogus", nullptr),
+            "\"bogus\" is not one of pad or drop");
 }

@@ -32,4 +32,9 @@ expect "definition with an undeclared placeholder" 1 'bad.toml: segment preproce
 expect "bad shard" 1 "--shard: '3/2' is not a shard" dataset gesture out=$TMP/o --shard 3/2
 expect "dataset without out" 1 "give out=DIR" dataset gesture
 expect "no subcommand" 106 "A subcommand is required" 
+# Values that set an element property are checked against its declared parameters first.
+expect "property value of the wrong type" 1 'gesture realtime: placeholder threshold="abc" gives edgewindow threshold="abc": "abc" is not a number' launch gesture realtime device=/dev/null model=/dev/null threshold=abc
+expect "property value its check refuses" 1 'edgeimusrc baud="12345": 12345 is not one of the termios rates' launch gesture realtime device=/dev/null model=/dev/null baud=12345
+printf '[app]\nname = "w"\n[placeholders]\nsize = "1"\nshard = "1/1"\nout = "x"\n[segments]\npreprocess = "edgewindow size=${size} tail=drop"\n[modes]\ndataset = "edgedatasetsrc location=${app_dir} shard=${shard} ! ${preprocess} ! edgedatasetsink location=${out}"\n' >"$TMP/w.toml"
+expect "dataset: property value out of range" 1 'w dataset: placeholder size="-1" gives edgewindow size="-1": -1 is below the minimum 1e-06; allowed: a number from 1e-06 to 3600' dataset "$TMP/w.toml" out=$TMP/o size=-1
 exit $fail

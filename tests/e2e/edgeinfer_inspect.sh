@@ -32,6 +32,35 @@ for bad in --profile=0 --profile=x --profile= --profile=100001; do
 done
 echo "ok: refusals and usage"
 
+# A 1.9 GB sparse file is refused by its first 8 bytes, not read whole (it used to take
+# 15 s and 1.9 GB of memory before the identifier was checked).
+truncate -s 1900M "$tmp/sparse.tflite"
+start=$(date +%s%N)
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f '%M' -o "$tmp/rss" timeout 60 "$inspect" "$tmp/sparse.tflite" >"$tmp/out" 2>&1
+else
+  timeout 60 "$inspect" "$tmp/sparse.tflite" >"$tmp/out" 2>&1
+fi
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $rc -eq 1 ] || fail "a sparse 1.9 GB file should exit 1 (got $rc)"
+grep -q 'sparse.tflite: not a TFLite model: file identifier is "\\x00\\x00\\x00\\x00"' "$tmp/out" ||
+  fail "sparse file: message"
+if [ -f "$tmp/rss" ]; then
+  rss_kb=$(tail -n1 "$tmp/rss")
+  [ "$rss_kb" -lt 200000 ] || fail "sparse file: $rss_kb KB resident, the file was read"
+fi
+rm -f "$tmp/sparse.tflite"
+# A valid identifier with a root offset past the end: refused before reading, too.
+printf '\xf0\xff\xff\x7fTFL3' >"$tmp/root.tflite"
+truncate -s 1900M "$tmp/root.tflite"
+timeout 60 "$inspect" "$tmp/root.tflite" >"$tmp/out" 2>&1
+[ $? -eq 1 ] || fail "a root offset past the end should exit 1"
+grep -q "root table offset 2147483632 lies outside the 1992294400-byte file" "$tmp/out" ||
+  fail "root offset: message"
+rm -f "$tmp/root.tflite"
+echo "ok: large files refused by their header (${ms} ms)"
+
 models="${EDGE_SHARED_DATA:-}/models/tflm"
 if [ -z "${EDGE_SHARED_DATA:-}" ] || [ ! -f "$models/person_detect.tflite" ]; then
   echo "SKIPPED: real models not found in ${EDGE_SHARED_DATA:-../shared/data}/models/tflm"
@@ -61,6 +90,32 @@ share=$(sed -n '/^profile:/,$p' "$tmp/out" | awk '$5 == "%" { s += $4 } END { pr
 grep -qE '^ +[0-9]+  CONV_2D +[0-9.]+ +[0-9.]+ % +[0-9]+   [0-9]+\.[0-9]+$' "$tmp/out" ||
   fail "a CONV_2D row with its GMAC/s"
 echo "ok: person_detect operator profile"
+
+# A model the reader accepts and the engine cannot run (hello_world_int8 with its output
+# scale made 1e-30: the FULLY_CONNECTED output multiplier is ~1e26): described, exit 3.
+if [ -x /usr/bin/python3 ]; then
+  /usr/bin/python3 - "$models/hello_world_int8.tflite" "$tmp/huge.tflite" <<'PY' || fail "patch scale"
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+scale = struct.pack("<f", 0.008290956728160381)  # output 0's scale, once in the file
+assert data.count(scale) == 1, data.count(scale)
+at = data.find(scale)
+data[at:at + 4] = struct.pack("<f", 1e-30)
+open(sys.argv[2], "wb").write(data)
+PY
+  "$inspect" "$tmp/huge.tflite" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 3 ] || fail "a model the engine cannot run should exit 3 (got $rc)"
+  grep -q '^engine: cannot run this model: .*quantization multiplier .* is too large' "$tmp/out" ||
+    fail "engine reason in the report"
+  grep -q "^edgestream-inspect: the engine cannot run this model: $tmp/huge.tflite: operator 2 (FULLY_CONNECTED): quantization multiplier" \
+    "$tmp/err" || { cat "$tmp/err"; fail "engine reason on stderr"; }
+  "$inspect" --json "$tmp/huge.tflite" >"$tmp/out" 2>/dev/null
+  [ $? -eq 3 ] || fail "--json: exit 3"
+  /usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert not j['runnable'] and 'multiplier' in j['engine_error']" "$tmp/out" ||
+    fail "--json: runnable false with the reason"
+  echo "ok: a model the engine cannot run exits 3"
+fi
 
 "$inspect" --json "$models/keyword_scrambled.tflite" >"$tmp/out" 2>&1 || fail "inspect --json"
 if [ -x /usr/bin/python3 ]; then

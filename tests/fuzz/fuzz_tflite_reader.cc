@@ -26,6 +26,8 @@ size_t walk(const edge::nn::Model& model) {
     for (int32_t index : op.inputs)
       if (index >= 0) sum += model.tensor(index).shape.size();
     for (int32_t index : op.outputs) sum += model.tensor(index).shape.size();
+    sum += op.name().size();
+    for (size_t i = 0; i < op.custom_options_size; ++i) sum += op.custom_options[i];
   }
   for (const auto& entry : model.metadata()) {
     for (size_t i = 0; i < entry.size; ++i) sum += entry.data[i];

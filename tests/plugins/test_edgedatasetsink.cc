@@ -1,6 +1,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -139,6 +141,83 @@ TEST(EdgeDatasetSink, InvalidParametersJsonIsRefusedByName) {
   GError* err = nullptr;
   gst_message_parse_error(m, &err, nullptr);
   EXPECT_NE(std::string(err->message).find("parameters"), std::string::npos) << err->message;
+  g_error_free(err);
+  gst_message_unref(m);
+  gst_element_set_state(sink, GST_STATE_NULL);
+  gst_element_set_bus(sink, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(sink);
+}
+
+// Issue 11.1: a shard file that cannot be created (full disk, read-only file system) crashed
+// the sink at EOS (SIGSEGV; under gst-launch-1.0 it looked like a hang). Now: an element
+// error naming the file, no EOS passed on after it, a clean stop, no complete manifest; the
+// same run again, once the file can be written, resumes to a complete dataset.
+TEST(EdgeDatasetSink, AShardThatCannotBeCreatedIsAnErrorAndAStopNotACrash) {
+  const std::string dir = temp_dir();
+  const std::string blocker = dir + "/.tmp-shard-00000.x.npy";
+  g_mkdir_with_parents(blocker.c_str(), 0755);  // not removable: creating the file fails
+  std::ofstream(blocker + "/keep") << "x";
+  GstHarness* h = gst_harness_new_parse(("edgedatasetsink location=" + dir).c_str());
+  GstElement* sink = gst_harness_find_element(h, "edgedatasetsink");
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(sink, bus);
+  gst_harness_set_src_caps_str(h, kWindowCaps);
+  const ClipInfo c = clip("punch.csv#0", "punch", 1);
+  gst_harness_push_event(h, clip_event_new(c));
+  EXPECT_EQ(gst_harness_push(h, window(c, 0, 1.0f)), GST_FLOW_ERROR);
+  EXPECT_EQ(gst_harness_push(h, window(c, 1, 1.0f)), GST_FLOW_ERROR);
+  gst_harness_push_event(h, gst_event_new_eos());
+  GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(m, nullptr);
+  GError* err = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(m, &err, &debug);
+  EXPECT_TRUE(g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE));
+  EXPECT_NE(std::string(err->message).find(".tmp-shard-00000.x.npy"), std::string::npos)
+      << err->message;
+  EXPECT_NE(std::string(debug).find("incomplete"), std::string::npos) << debug;
+  g_error_free(err);
+  g_free(debug);
+  gst_message_unref(m);
+  EXPECT_EQ(gst_bus_pop_filtered(bus, GST_MESSAGE_EOS), nullptr);
+  gst_element_set_bus(sink, nullptr);
+  gst_object_unref(sink);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+  EXPECT_FALSE(g_file_test((dir + "/manifest.json").c_str(), G_FILE_TEST_EXISTS) &&
+               manifest(dir).value("complete", false));
+
+  std::remove((blocker + "/keep").c_str());
+  ::rmdir(blocker.c_str());
+  h = gst_harness_new_parse(("edgedatasetsink location=" + dir).c_str());
+  gst_harness_set_src_caps_str(h, kWindowCaps);
+  gst_harness_push_event(h, clip_event_new(c));
+  EXPECT_EQ(gst_harness_push(h, window(c, 0, 1.0f)), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_push(h, window(c, 1, 1.0f)), GST_FLOW_OK);
+  gst_harness_push_event(h, gst_event_new_eos());
+  gst_harness_teardown(h);
+  EXPECT_TRUE(manifest(dir)["complete"].get<bool>());
+  EXPECT_EQ(manifest(dir)["counts"]["windows"], 2);
+}
+
+// Issue 11.3: a FIFO given as the statistics file blocked the sink's start forever.
+TEST(EdgeDatasetSink, AFifoAsStatisticsFileIsRefusedAtStart) {
+  const std::string dir = temp_dir();
+  ASSERT_EQ(mkfifo((dir + "/stats.json").c_str(), 0644), 0);
+  GstElement* sink = gst_element_factory_make("edgedatasetsink", nullptr);
+  g_object_set(sink, "location", (dir + "/out").c_str(), "statistics",
+               (dir + "/stats.json").c_str(), nullptr);
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(sink, bus);
+  EXPECT_EQ(gst_element_set_state(sink, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(m, nullptr);
+  GError* err = nullptr;
+  gst_message_parse_error(m, &err, nullptr);
+  EXPECT_NE(std::string(err->message).find("stats.json: is a FIFO, not a regular file"),
+            std::string::npos)
+      << err->message;
   g_error_free(err);
   gst_message_unref(m);
   gst_element_set_state(sink, GST_STATE_NULL);

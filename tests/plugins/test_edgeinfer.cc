@@ -6,6 +6,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -421,8 +422,29 @@ TEST(EdgeInfer, StartErrorsNameTheProblem) {
                       " ! fakesink");
   EXPECT_EQ(error.domain, GST_RESOURCE_ERROR);
   EXPECT_EQ(error.code, GST_RESOURCE_ERROR_READ);
-  EXPECT_NE(error.message.find("/nonexistent/labels.txt: cannot read the labels file"),
+  EXPECT_NE(error.message.find("/nonexistent/labels.txt: cannot read the labels file: cannot open"),
             std::string::npos);
+}
+
+// labels= names a regular file of at most 1 MB, as model= names a regular file: a device or
+// a FIFO is refused at start without reading it (labels=/dev/urandom read 3.1 GB in 30 s).
+TEST(EdgeInfer, LabelsThatAreNotAFileAreRefusedAtOnce) {
+  EDGE_REQUIRE_SHARED(model, std::string(kModels) + "person_detect.tflite");
+  ErrorInfo error =
+      start_error("fakesrc ! edgeinfer labels=/dev/urandom model=" + model + " ! fakesink");
+  EXPECT_EQ(error.domain, GST_RESOURCE_ERROR);
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_READ);
+  EXPECT_NE(error.message.find("/dev/urandom: cannot read the labels file: is a character "
+                               "device, not a regular file"),
+            std::string::npos)
+      << error.message;
+  const std::string fifo = "/tmp/edge_infer_labels_fifo_" + std::to_string(getpid());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  error = start_error("fakesrc ! edgeinfer labels=" + fifo + " model=" + model + " ! fakesink");
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_READ);
+  EXPECT_NE(error.message.find("is a FIFO, not a regular file"), std::string::npos)
+      << error.message;
+  std::remove(fifo.c_str());
 }
 
 TEST(EdgeInfer, PropertyRangesAreEnforced) {

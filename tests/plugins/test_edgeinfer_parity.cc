@@ -197,6 +197,26 @@ TEST(EdgeInferParity, NothingStatedIsNotChecked) {
   EXPECT_FALSE(r.has_error);
 }
 
+// A model trained with stated preprocessing in a graph that states none (a hand-written
+// pipeline, or edgeinfer behind NNStreamer's tensor_converter): it runs, and the check it could
+// not make is a warning on the bus showing what the model expects, not only a log line.
+TEST(EdgeInferParity, UncheckedParityIsAWarningOnTheBus) {
+  EDGE_REQUIRE_SHARED(source, "models/tflm/hello_world_float.tflite");
+  Model model(source, kPreprocess, kStatistics);
+  const StartResult r = start(model.path, "", "");
+  EXPECT_NE(r.change, GST_STATE_CHANGE_FAILURE);
+  EXPECT_FALSE(r.has_error);
+  ASSERT_TRUE(r.has_warning);
+  EXPECT_EQ(r.warning.domain, GST_STREAM_ERROR);
+  EXPECT_EQ(r.warning.code, GST_STREAM_ERROR_WRONG_TYPE);
+  EXPECT_TRUE(contains(r.warning.text, "this graph states none")) << r.warning.text;
+  EXPECT_TRUE(contains(r.warning.text, model.path)) << r.warning.text;
+  EXPECT_TRUE(contains(r.warning.text, kPreprocess)) << r.warning.text;
+  // A model without metadata in a graph that states nothing: nothing to check, nothing said.
+  const StartResult quiet = start(source, "", "");
+  EXPECT_FALSE(quiet.has_warning) << quiet.warning.text;
+}
+
 TEST(EdgeInferParity, MissingStatisticsFileIsNamed) {
   EDGE_REQUIRE_SHARED(source, "models/tflm/hello_world_float.tflite");
   Model model(source, kPreprocess, kStatistics);

@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "graph/graph.h"
+#include "io/serial_port.h"
 #include "nn/metadata.h"
 #include "nn/model.h"
 #include "nn/tflite_reader.h"
@@ -129,6 +130,7 @@ Source make_source(const std::string& spec, const graph::Profile* profile, bool 
     if (!S_ISCHR(st.st_mode))
       throw Error(msg("--source serial:", device,
                       ": not a character device (expected a serial port such as /dev/ttyACM0)"));
+    io::require_terminal(device);  // /dev/null is a character device but no serial port
     Source s{SourceKind::kImu,
              {"edgeimusrc", "device=" + device,
               "baud=" + std::to_string(profile ? profile->baud : 9600)}};
@@ -366,7 +368,12 @@ void add_classify_command(CLI::App& app) {
       std::printf("%s\n", graph::launch_line(plan->argv).c_str());
       return;
     }
-    run_pipeline(plan->argv);
+    const PipelineSummary summary = run_pipeline(plan->argv);
+    if (summary.results == 0 && request->source.compare(0, 5, "file:") == 0)
+      throw Error(msg("--source ", request->source,
+                      ": nothing was classified: no window came "
+                      "out of the file",
+                      summary.warnings ? " (see the warnings above)" : ""));
   });
 }
 

@@ -37,10 +37,13 @@ std::vector<std::string> data_dirs(const char* env, const std::string& installed
 // the folder cannot be read.
 std::vector<std::string> applications_in(const std::string& dir);
 
-// "key=value" words into a map; a repeated key or a word without '=' is an error.
+// "key=value" words into a map; a repeated key, a word without '=' or an empty value
+// ("out=": leave the key out to get its default) is an error.
 std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& words);
 
-// Resolves a mode and checks the values of kind file/directory/device it uses.
+// Resolves a mode and checks the values of kind file/directory/device it uses, and that no
+// property of the resolved pipeline is left empty (gst-launch would take the next word as its
+// value).
 graph::ResolvedGraph resolve_checked(const graph::GraphDefinition& definition,
                                      const std::string& mode,
                                      const std::map<std::string, std::string>& values);
@@ -50,10 +53,18 @@ struct PipelineProgress {
   unsigned long long clips_emitted = 0, clips_total = 0;
 };
 
+// What a pipeline did, read when it ended.
+struct PipelineSummary {
+  unsigned long long warnings = 0;  // bus warnings (printed to stderr as they came)
+  long long results = -1;           // windows classified by its edgelabelsink (-1: none)
+};
+
 // Runs gst-launch arguments in-process until EOS. `on_poll` (may be empty) is called about
-// every 200 ms with the current progress. Throws edge::Error with the element's message on
-// a parse or streaming error. Thread-safe (one pipeline per call).
-void run_pipeline(const std::vector<std::string>& argv,
-                  const std::function<void(const PipelineProgress&)>& on_poll = {});
+// every 200 ms with the current progress. Warnings from elements are printed to stderr
+// ("edgestream: warning: ELEMENT: ..."; the first 20, then a count). Under a StopOnSignals
+// (stop_signals.h) SIGINT and SIGTERM end it with EOS and a normal return. Throws edge::Error
+// with the element's message on a parse or streaming error. Thread-safe (one pipeline per call).
+PipelineSummary run_pipeline(const std::vector<std::string>& argv,
+                             const std::function<void(const PipelineProgress&)>& on_poll = {});
 
 }  // namespace edge::cli

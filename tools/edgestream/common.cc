@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "tools/edgestream/commands.h"
+#include "tools/edgestream/stop_signals.h"
 
 #ifndef EDGE_SOURCE_PIPELINES_DIR
 #define EDGE_SOURCE_PIPELINES_DIR ""
@@ -81,6 +82,9 @@ std::map<std::string, std::string> parse_assignments(const std::vector<std::stri
   std::map<std::string, std::string> values;
   for (const std::string& word : words) {
     auto kv = graph::parse_assignment(word);
+    if (kv.second.empty())
+      throw Error(msg(kv.first, "= has no value: give ", kv.first,
+                      "=VALUE, or leave it out to use its default"));
     if (!values.emplace(kv.first, kv.second).second) throw Error(msg(kv.first, " is given twice"));
   }
   return values;
@@ -92,12 +96,24 @@ graph::ResolvedGraph resolve_checked(const graph::GraphDefinition& definition,
   graph::ResolvedGraph resolved = graph::resolve(definition, mode, values);
   for (const auto& [name, value] : resolved.values)
     if (const graph::Placeholder* p = definition.placeholder(name)) graph::check_value(*p, value);
+  // gst-launch joins its words with blanks and allows blanks after '=': a property left
+  // empty ("location=") would take the next word ("dataset-root=...") as its value.
+  std::string element;
+  for (size_t i = 0; i < resolved.argv.size(); ++i) {
+    const std::string& word = resolved.argv[i];
+    if (i == 0 || resolved.argv[i - 1] == "!") element = word;
+    const size_t eq = word.find('=');
+    if (eq != std::string::npos && eq > 0 && eq + 1 == word.size())
+      throw Error(msg(definition.name, " ", mode, ": property ", word.substr(0, eq), " of ",
+                      element, " would be empty (", definition.origin,
+                      "); give the placeholder it comes from a value"));
+  }
   return resolved;
 }
 
 namespace {
 
-GstElement* find_dataset_src(GstElement* pipeline) {
+GstElement* find_element_of(GstElement* pipeline, const char* factory_name) {
   if (!GST_IS_BIN(pipeline)) return nullptr;
   GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GstElement* found = nullptr;
@@ -105,7 +121,7 @@ GstElement* find_dataset_src(GstElement* pipeline) {
   while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     GstElement* element = GST_ELEMENT(g_value_get_object(&item));
     GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory && g_strcmp0(GST_OBJECT_NAME(factory), "edgedatasetsrc") == 0)
+    if (factory && g_strcmp0(GST_OBJECT_NAME(factory), factory_name) == 0)
       found = GST_ELEMENT(gst_object_ref(element));
     g_value_reset(&item);
   }
@@ -116,8 +132,8 @@ GstElement* find_dataset_src(GstElement* pipeline) {
 
 }  // namespace
 
-void run_pipeline(const std::vector<std::string>& argv,
-                  const std::function<void(const PipelineProgress&)>& on_poll) {
+PipelineSummary run_pipeline(const std::vector<std::string>& argv,
+                             const std::function<void(const PipelineProgress&)>& on_poll) {
   // Jobs call this from several threads at once: every caller must wait until gst_init (and
   // its registry scan) has finished, or a job looks up elements in an empty registry.
   static std::once_flag gst_initialized;
@@ -134,14 +150,25 @@ void run_pipeline(const std::vector<std::string>& argv,
     if (pipeline) gst_object_unref(pipeline);
     throw Error(msg("cannot build the pipeline: ", text));
   }
-  GstElement* source = find_dataset_src(pipeline);
+  GstElement* source = find_element_of(pipeline, "edgedatasetsrc");
+  GstElement* label_sink = find_element_of(pipeline, "edgelabelsink");
   GstBus* bus = gst_element_get_bus(pipeline);
   std::string failure;
+  PipelineSummary summary;
+  constexpr unsigned long long kWarningsShown = 20;
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     failure = "the pipeline refused to start";
+  gint64 stop_deadline_us = 0;  // a stop signal came: EOS sent, wait until then
   for (bool done = false; !done;) {
+    if (stop_signal() && !stop_deadline_us) {
+      gst_element_send_event(pipeline, gst_event_new_eos());
+      stop_deadline_us = g_get_monotonic_time() + kStopGraceMs * 1000;
+    }
+    if (stop_deadline_us && (stop_signal_count() > 1 || g_get_monotonic_time() > stop_deadline_us))
+      break;
     GstMessage* message = gst_bus_timed_pop_filtered(
-        bus, 200 * GST_MSECOND, GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+        bus, 200 * GST_MSECOND,
+        GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING));
     if (on_poll) {
       PipelineProgress progress;
       if (source) {
@@ -153,6 +180,19 @@ void run_pipeline(const std::vector<std::string>& argv,
       on_poll(progress);
     }
     if (!message) continue;
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_WARNING) {
+      // A warning is not the end, but it must not pass unseen (a source retrying a device,
+      // a file without one valid line).
+      if (++summary.warnings <= kWarningsShown) {
+        GError* err = nullptr;
+        gst_message_parse_warning(message, &err, nullptr);
+        std::fprintf(stderr, "edgestream: warning: %s: %s\n",
+                     GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), err ? err->message : "?");
+        if (err) g_error_free(err);
+      }
+      gst_message_unref(message);
+      continue;
+    }
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
       GError* err = nullptr;
       gchar* debug = nullptr;
@@ -165,11 +205,21 @@ void run_pipeline(const std::vector<std::string>& argv,
     gst_message_unref(message);
     done = true;
   }
+  if (summary.warnings > kWarningsShown)
+    std::fprintf(stderr, "edgestream: %llu more warnings not shown\n",
+                 summary.warnings - kWarningsShown);
+  if (label_sink) {
+    guint64 results = 0;
+    g_object_get(label_sink, "results", &results, nullptr);
+    summary.results = static_cast<long long>(results);
+    gst_object_unref(label_sink);
+  }
   gst_element_set_state(pipeline, GST_STATE_NULL);
   if (source) gst_object_unref(source);
   gst_object_unref(bus);
   gst_object_unref(pipeline);
   if (!failure.empty()) throw Error(failure);
+  return summary;
 }
 
 }  // namespace edge::cli

@@ -4,21 +4,31 @@
 // deterministic sub-shards: job j runs shard K+N*j of N*J, which together are exactly shard
 // K/N; each job is a pipeline in its own thread writing <out>.jobs/job-j, then the jobs are
 // merged into <out>. Progress comes from each edgedatasetsrc's clips-emitted/clips-total.
+//
+// Stopped at any point (kill -9, a full disk), the same command resumes: jobs resume their
+// folders (complete ones are not run again), the merge starts over on an <out> without
+// manifest, and on an <out> that already holds exactly this merge it changes nothing. The job
+// folders are removed only after the merged manifest is in place.
 #include "datasets/dataset.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/error.h"
 #include "graph/dataset_merge.h"
+#include "io/regular_file.h"
 #include "tools/edgestream/commands.h"
 
 namespace edge::cli {
@@ -67,7 +77,10 @@ class ProgressReport {
 };
 
 void remove_dataset_dir(const std::string& dir) {
-  // A job folder holds only the files its dataset run wrote (no subfolders).
+  // A job folder holds only the files its dataset run wrote (no subfolders). The manifest
+  // goes first: a run stopped during this removal then finds no dataset there and redoes the
+  // job, instead of failing on a manifest whose shards are gone.
+  ::unlink((dir + "/manifest.json").c_str());
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       const std::string name = e->d_name;
@@ -76,6 +89,53 @@ void remove_dataset_dir(const std::string& dir) {
     ::closedir(d);
   }
   ::rmdir(dir.c_str());
+}
+
+// True when `dir` holds a dataset whose manifest says it is complete.
+bool complete_dataset(const std::string& dir) {
+  try {
+    const std::string text = io::read_regular_file(dir + "/manifest.json", size_t(256) << 20);
+    const nlohmann::json m = nlohmann::json::parse(text, nullptr, false);
+    return m.is_object() && m.value("complete", false) == true;
+  } catch (const Error&) {
+    return false;  // none there (yet)
+  }
+}
+
+// The jobs folder remembers the pipelines its job folders were made by (plan.json). Job
+// folders of another plan (other --jobs, --shard or values) are removed, not resumed: their
+// windows belong to other parts of the clip list.
+void prepare_jobs_folder(const std::string& jobs_dir, const nlohmann::json& plan) {
+  const std::string plan_path = jobs_dir + "/plan.json";
+  if (::access(plan_path.c_str(), F_OK) == 0) {
+    std::string text;
+    try {
+      text = io::read_regular_file(plan_path, size_t(16) << 20);
+    } catch (const Error&) {
+    }
+    if (nlohmann::json::parse(text, nullptr, false) == plan) return;
+    std::fprintf(stderr, "edgestream: %s holds the jobs of another run; starting them afresh\n",
+                 jobs_dir.c_str());
+    if (DIR* d = ::opendir(jobs_dir.c_str())) {
+      std::vector<std::string> stale;
+      while (dirent* e = ::readdir(d))
+        if (std::strncmp(e->d_name, "job-", 4) == 0) stale.push_back(e->d_name);
+      ::closedir(d);
+      for (const auto& name : stale) remove_dataset_dir(jobs_dir + "/" + name);
+    }
+  } else {
+    io::make_directories(jobs_dir);
+  }
+  const std::string tmp = plan_path + ".tmp", text = plan.dump(1) + "\n";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  const bool written = f && std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
+                       std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  if (f) std::fclose(f);
+  if (!written || std::rename(tmp.c_str(), plan_path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(msg("cannot write ", plan_path, ": ", why));
+  }
 }
 
 }  // namespace
@@ -127,9 +187,15 @@ void add_dataset_command(CLI::App& app) {
     std::vector<PipelineProgress> progress(jobs);
     std::vector<std::string> failures(jobs);
     std::vector<char> finished(jobs, 0);  // a job may have no clips at all: total stays 0
+    if (jobs > 1) {
+      prepare_jobs_folder(output + ".jobs", pipelines);
+      // A job whose folder is complete (a run stopped later, in the merge) is not run again.
+      for (unsigned j = 0; j < jobs; ++j) finished[j] = complete_dataset(job_dirs[j]);
+    }
     std::mutex lock;
     std::vector<std::thread> threads;
     for (unsigned j = 0; j < jobs; ++j) {
+      if (finished[j]) continue;
       threads.emplace_back([&, j] {
         try {
           run_pipeline(pipelines[j], [&, j](const PipelineProgress& p) {
@@ -160,16 +226,24 @@ void add_dataset_command(CLI::App& app) {
     report.finish();
     for (unsigned j = 0; j < jobs; ++j)
       if (!failures[j].empty())
-        throw Error(msg(jobs > 1 ? "job " + std::to_string(j) + ": " : "", failures[j]));
+        throw Error(msg(jobs > 1 ? "job " + std::to_string(j) + ": " : "", failures[j],
+                        jobs > 1 ? "; what the jobs stored is kept in " + output +
+                                       ".jobs/: the same command resumes from it"
+                                 : ""));
     if (jobs > 1) {
+      // Resumable at every step: each job resumes its own folder; the merge starts over on
+      // an output without manifest and changes nothing on one that already holds this merge;
+      // the job folders go only after the merged manifest is in place.
       std::vector<std::string> with_data;
       for (const auto& dir : job_dirs)
         if (::access((dir + "/manifest.json").c_str(), F_OK) == 0) with_data.push_back(dir);
       const graph::MergeResult merged = graph::merge_datasets(output, with_data);
       for (const auto& dir : job_dirs) remove_dataset_dir(dir);
+      ::unlink((output + ".jobs/plan.json").c_str());
       ::rmdir((output + ".jobs").c_str());
-      std::printf("%s: %lld windows in %zu shards from %zu clips (%u jobs)\n", output.c_str(),
-                  merged.windows, merged.shards, merged.sources, jobs);
+      std::printf("%s: %s%lld windows in %zu shards from %zu clips (%u jobs)\n", output.c_str(),
+                  merged.unchanged ? "already complete, unchanged: " : "", merged.windows,
+                  merged.shards, merged.sources, jobs);
     } else {
       std::printf("%s: written (1 job)\n", output.c_str());
     }

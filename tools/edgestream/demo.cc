@@ -41,12 +41,13 @@
 #include <thread>
 
 #include "common/error.h"
+#include "datasets/gesture_replay.h"
 #include "tools/edgestream/commands.h"
-#include "tools/edgestream/demo_replay.h"
 
 namespace edge::cli {
 namespace {
 
+namespace demo = datasets::replay;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "io/regular_file.h"
 #include "tools/edgestream/commands.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,21 @@ int main(int argc, char** argv) {
   edge::cli::add_export_command(app);
   edge::cli::add_classify_command(app);
   edge::cli::add_demo_command(app);
+  // CLI11 reports a missing subcommand before an unexpected word, so `edgestream bogus`
+  // would only say "A subcommand is required": name the word and the subcommands instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      found = found || sub->check_name(argv[1]);
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::fprintf(stderr, "edgestream: unknown subcommand '%s'; the subcommands are: %s\n",
+                   edge::io::printable(argv[1]).c_str(), known.c_str());
+      return static_cast<int>(CLI::ExitCodes::ExtrasError);
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {

@@ -19,8 +19,9 @@ void add_merge_command(CLI::App& app) {
   cmd->add_option("datasets", options->inputs, "shard dataset folders, in order")->required();
   cmd->callback([options] {
     const graph::MergeResult merged = graph::merge_datasets(options->output, options->inputs);
-    std::printf("%s: %lld windows in %zu shards from %zu clips\n", options->output.c_str(),
-                merged.windows, merged.shards, merged.sources);
+    std::printf("%s: %s%lld windows in %zu shards from %zu clips\n", options->output.c_str(),
+                merged.unchanged ? "already merged, unchanged: " : "", merged.windows,
+                merged.shards, merged.sources);
   });
 }
 

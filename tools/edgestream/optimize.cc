@@ -21,8 +21,7 @@
 
 #include "common/error.h"
 #include "eval/evaluate.h"
-#include "nn/interpreter.h"
-#include "nn/stream_adapter.h"
+#include "nn/classifier.h"
 #include "nn/tflite_reader.h"
 #include "nn/tflite_writer.h"
 #include "optimize/model_metadata.h"
@@ -63,20 +62,19 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// Accuracy of a model file's model on `data`, through the engine (any input type).
+// Accuracy of a model file's model on `data`, through nn::Classifier as edgeinfer runs it (an
+// input of `batch` samples takes that many at once).
 double accuracy(const nn::Model& model, const train::Dataset& data) {
   if (data.size() == 0) return std::nan("");
-  nn::Interpreter interpreter(model);
-  const nn::TensorView in = interpreter.input(0);
-  const nn::TensorView out = interpreter.output(0);
+  nn::ClassifierOptions options;
+  options.top_k = 0;       // per-sample argmax below
+  options.labels = false;  // output 0 holds `batch` samples' classes
+  nn::Classifier classifier(model, options);
   const int64_t per_sample = data.x.inner_size();
-  const int64_t batch = in.elements() / per_sample;
-  const int64_t classes = out.elements() / batch;
-  // A batch of float32 samples, quantized into an int8/int16 input as edgeinfer does it.
-  const nn::InputConversion conversion =
-      nn::fit_input(DType::kFloat32, model.input(0).shape, model.input(0), 0, model.source());
-  std::vector<float> batch_values(static_cast<size_t>(in.elements()));
-  std::vector<float> scores(static_cast<size_t>(classes));
+  const int64_t batch = classifier.input().elements() / per_sample;
+  const int64_t classes = model.output(0).elements() / batch;
+  classifier.set_stream(DType::kFloat32, classifier.input().shape);
+  std::vector<float> batch_values(static_cast<size_t>(classifier.input().elements()));
   int correct = 0;
   for (int64_t start = 0; start < data.size(); start += batch) {
     for (int64_t b = 0; b < batch; ++b) {
@@ -85,15 +83,11 @@ double accuracy(const nn::Model& model, const train::Dataset& data) {
       std::copy_n(data.x.data() + sample * per_sample, per_sample,
                   batch_values.begin() + b * per_sample);
     }
-    nn::write_input(conversion, batch_values.data(), model.input(0), in.raw());
-    interpreter.invoke();
+    classifier.classify(batch_values.data());
+    const float* scores = classifier.scores().data();
     for (int64_t b = 0; b < batch && start + b < data.size(); ++b) {
-      for (int64_t c = 0; c < classes; ++c) {
-        const int64_t at = b * classes + c;
-        scores[size_t(c)] =
-            out.type() == DType::kInt8 ? float(out.data<int8_t>()[at]) : out.data<float>()[at];
-      }
-      const auto best = std::max_element(scores.begin(), scores.end()) - scores.begin();
+      const float* row = scores + b * classes;
+      const auto best = std::max_element(row, row + classes) - row;
       correct += best == data.labels[size_t(start + b)];
     }
   }

@@ -73,6 +73,7 @@ ThroughGraphResult run_through_graph(const ThroughGraphOptions& o,
                     " has no default dataset root; give the recordings with --dataset-root DIR"));
   graph::ResolvedGraph resolved = graph::resolve(def, "dataset", values);
   graph::check_value(*def.placeholder("dataset"), resolved.values.at("dataset"));
+  store::verify_sources(data, resolved.values.at("dataset"));  // the same recordings, by hash
 
   std::vector<std::string> argv = resolved.argv;
   auto sink = std::find(argv.begin(), argv.end(), "edgedatasetsink");

@@ -1,11 +1,11 @@
 # Shared by the peer builders in this folder (sourced, not run): where a peer's installed
-# prefix lives, its cache key, the lock, and the staged install that makes a prefix appear
-# whole or not at all.
+# prefix lives, its cache key, the lock, and the completion marker that makes a prefix count
+# only once it is whole.
 #
 # A prefix is ${XDG_CACHE_HOME:-$HOME/.cache}/edgestream/<name>-<key>, where <key> is the
 # first 16 hex digits of a SHA-256 over the source tarballs, the builder scripts and what
-# else the builder passes (compiler and host library versions). A prefix that exists is
-# complete: it is installed into a staging folder and renamed into place under a lock.
+# else the builder passes (compiler and host library versions). One builder at a time per
+# prefix (a lock); a prefix is complete once it holds .complete, written last.
 #
 # Exit codes of a builder: 0 and the prefix on stdout; 77 with "SKIPPED: reason" on stderr
 # when a source tarball or a build tool is missing; 1 when the build itself failed (its log
@@ -68,14 +68,17 @@ peer_unpack() {
   fi
 }
 
-# peer_build PREFIX FUNCTION: unless PREFIX exists, take PREFIX's lock and (if it still does
-# not exist) run FUNCTION WORK STAGE, which builds in WORK and installs with
-# DESTDIR=STAGE for --prefix=PREFIX; STAGE$PREFIX then becomes PREFIX by one rename. A
-# second builder of the same prefix waits for the first and then finds it. On failure the
-# log is kept in PREFIX.log and nothing is left at PREFIX.
+# peer_built PREFIX: true when PREFIX is a complete install (the marker is written last).
+peer_built() { [ -f "$1/.complete" ]; }
+
+# peer_build PREFIX FUNCTION: unless PREFIX is complete, take PREFIX's lock and (if it is
+# still not complete) run FUNCTION WORK, which builds in WORK and installs into PREFIX (the
+# final path: GStreamer compiles its install paths in); then mark PREFIX complete. A second
+# builder of the same prefix waits for the first and then finds it. On failure the log is
+# kept in PREFIX.log and PREFIX is removed.
 peer_build() {
   local prefix=$1 build_function=$2
-  if [ -d "$prefix" ]; then
+  if peer_built "$prefix"; then
     peer_log "cached: $prefix"
     echo "$prefix"
     return 0
@@ -86,41 +89,52 @@ peer_build() {
     peer_log "waiting for another build of $prefix"
     flock "$lock_fd"
   fi
-  if [ -d "$prefix" ]; then
+  if peer_built "$prefix"; then
     peer_log "cached (built by another run meanwhile): $prefix"
     exec {lock_fd}>&-
     echo "$prefix"
     return 0
   fi
-  local work=$prefix.work stage=$prefix.stage log=$prefix.log start=$SECONDS
-  rm -rf "$work" "$stage"
-  mkdir -p "$work" "$stage"
+  local work=$prefix.work log=$prefix.log start=$SECONDS
+  rm -rf "$work" "$prefix"  # what an interrupted build left
+  mkdir -p "$work"
   peer_log "building $(basename "$prefix") (log: $log)"
   # In the background so that set -e holds inside it (it would not under `if !`).
-  ( set -e; "$build_function" "$work" "$stage" ) >"$log" 2>&1 &
+  ( set -e; "$build_function" "$work" ) >"$log" 2>&1 &
   if ! wait $!; then
     peer_log "peer build failed; last lines of $log:"
     tail -30 "$log" >&2
-    rm -rf "$work" "$stage"
+    rm -rf "$work" "$prefix"
     exec {lock_fd}>&-
     return 1
   fi
-  if [ ! -d "$stage$prefix" ]; then
-    peer_log "peer build installed nothing under $stage$prefix (see $log)"
-    rm -rf "$work" "$stage"
-    exec {lock_fd}>&-
-    return 1
-  fi
-  mv "$stage$prefix" "$prefix"
-  rm -rf "$work" "$stage"
+  rm -rf "$work"
+  date -u +%FT%TZ >"$prefix/.complete"
   peer_log "built in $((SECONDS - start)) s: $prefix"
   exec {lock_fd}>&-
   echo "$prefix"
 }
 
+# peer_install_only BUILDDIR: builds only the targets that `meson install` installs (not a
+# peer's own tests and examples), then installs them.
+peer_install_only() {
+  local build=$1
+  local targets
+  targets=$(meson introspect --targets "$build" | python3 -c '
+import json, os, sys
+build = os.path.realpath(sys.argv[1])
+for t in json.load(sys.stdin):
+    if t.get("installed"):
+        for f in t["filename"]:
+            print(os.path.relpath(f, build))' "$build")
+  # shellcheck disable=SC2086
+  ninja -C "$build" -j "${EDGE_JOBS:-$(nproc)}" $targets
+  meson install -C "$build" --no-rebuild
+}
+
 # peer_find PREFIX: for --no-build: the prefix if it is built, else skip.
 peer_find() {
   local prefix=$1 builder=$2
-  [ -d "$prefix" ] || peer_skip "$(basename "$prefix") is not built (run $builder)"
+  peer_built "$prefix" || peer_skip "$(basename "$prefix") is not built (run $builder)"
   echo "$prefix"
 }

@@ -42,7 +42,7 @@ key=$(peer_key "$peers_dir/$tarball" "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOUR
 prefix=$peers_cache/nnstreamer-$key
 
 build_nnstreamer() {
-  local work=$1 stage=$2 src
+  local work=$1 src
   src=$(peer_unpack "$peers_dir/$tarball" "$work/src")
   meson setup "$work/b" "$src" --prefix="$prefix" --libdir=lib \
     -Dauto_features=disabled -Dbuildtype=debugoptimized -Dwerror=false \
@@ -50,10 +50,9 @@ build_nnstreamer() {
     -Denable-nnstreamer-check=false -Denable-pbtxt-converter=false \
     -Dvideo-support=enabled -Daudio-support=enabled \
     -Dc_link_args="-Wl,-rpath,$prefix/lib" -Dcpp_link_args="-Wl,-rpath,$prefix/lib"
-  ninja -C "$work/b" -j "${EDGE_JOBS:-$(nproc)}"
-  DESTDIR=$stage meson install -C "$work/b" --no-rebuild
-  test -f "$stage$prefix/lib/gstreamer-1.0/libnnstreamer.so"
-  test -f "$stage$prefix/etc/nnstreamer.ini"
+  peer_install_only "$work/b"
+  test -f "$prefix/lib/gstreamer-1.0/libnnstreamer.so"
+  test -f "$prefix/etc/nnstreamer.ini"
 }
 
 case $mode in

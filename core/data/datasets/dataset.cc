@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -17,6 +18,7 @@
 #include "datasets/gesture_csv.h"
 #include "io/csv.h"
 #include "io/path_guard.h"
+#include "io/regular_file.h"
 
 namespace edge::datasets {
 namespace {
@@ -27,6 +29,7 @@ struct DirItem {
   std::string name;
   bool is_dir = false;
   bool is_file = false;
+  mode_t mode = 0;  // of the target (symlinks followed); 0 when stat failed
 };
 
 // Directory entries sorted by byte order (stable on every file system),
@@ -44,6 +47,7 @@ std::vector<DirItem> list_dir(const std::string& path) {
     if (::stat(io::join_path(path, name).c_str(), &st) == 0) {
       item.is_dir = S_ISDIR(st.st_mode);
       item.is_file = S_ISREG(st.st_mode);
+      item.mode = st.st_mode;
     }
     items.push_back(item);
   }
@@ -93,17 +97,77 @@ std::string metadata_path(const PathGuard& guard, const std::string& relative, c
   return meta.path;
 }
 
+// Names and labels go into JSON manifests and NumPy '<U' arrays, which hold UTF-8 text: a
+// name in another encoding (an ESC-50 copy saved as Latin-1) is refused where it is written,
+// not turned into an empty label or a clip without a source record later.
+void require_utf8(const std::string& text, const char* what, const std::string& origin) {
+  size_t bad = 0;
+  if (!io::valid_utf8(text, &bad)) {
+    throw Error(msg(origin, ": ", what, " '", io::printable(text), "' is not valid UTF-8 (byte ",
+                    bad, "); re-encode the metadata as UTF-8 or rename the file"));
+  }
+}
+
+// A special file where a recording is expected: refused by type, never opened (a FIFO would
+// block the reader, /dev/zero would never end).
+void require_not_special(const std::string& name, mode_t mode, const std::string& origin) {
+  if (mode != 0 && !S_ISREG(mode) && !S_ISDIR(mode)) {
+    throw Error(msg(origin, ": '", io::printable(name), "' is ", io::file_type_name(mode),
+                    ", not a regular file"));
+  }
+}
+
+// A name no file can have (a component over NAME_MAX, a path over PATH_MAX) is an error, not a
+// clip reported "missing" with the whole name in the message (5 MB of it, once).
+void require_possible_path(const std::string& path, const std::string& origin) {
+  if (path.size() >= PATH_MAX)
+    throw Error(msg(origin, ": '", io::printable(path), "' is ", path.size(),
+                    " bytes, longer than a path can be (", PATH_MAX - 1, " bytes)"));
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash - start > NAME_MAX)
+      throw Error(msg(origin, ": '", io::printable(path), "' has a name of ", slash - start,
+                      " bytes, longer than a file name can be (", NAME_MAX, " bytes)"));
+    start = slash + 1;
+  }
+}
+
 void add_entry(Dataset* ds, const PathGuard& guard, Entry entry) {
+  require_possible_path(entry.path, entry.origin);
+  require_utf8(entry.path, "path", entry.origin);
+  require_utf8(entry.clip_id, "clip id", entry.origin);
+  require_utf8(entry.label, "class name", entry.origin);
   io::ResolvedPath resolved = guard.resolve(entry.path, entry.origin);
-  // "." or "dir/." resolve inside the root but name no clip; reading a
-  // directory as audio would fail later with a less useful message.
   struct stat st;
-  if (resolved.exists && ::stat(resolved.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    throw Error(msg(entry.origin, ": '", entry.path, "' is a directory, not a recording"));
+  if (resolved.exists && ::stat(resolved.path.c_str(), &st) == 0) {
+    // "." or "dir/." resolve inside the root but name no clip; reading a
+    // directory as audio would fail later with a less useful message.
+    if (S_ISDIR(st.st_mode))
+      throw Error(
+          msg(entry.origin, ": '", io::printable(entry.path), "' is a directory, not a recording"));
+    require_not_special(entry.path, st.st_mode, entry.origin);
   }
   entry.exists = resolved.exists;
   entry.resolved = resolved.path;
   ds->entries.push_back(std::move(entry));
+}
+
+// One clip id per clip: a second metadata row for the same clip (another fold, another
+// label) would give two clips one id, and the dataset sink one key for both.
+void require_unique_clip_ids(const Dataset& ds) {
+  std::unordered_map<std::string, size_t> first;
+  for (size_t i = 0; i < ds.entries.size(); ++i) {
+    const Entry& e = ds.entries[i];
+    auto inserted = first.emplace(e.clip_id, i);
+    if (inserted.second) continue;
+    const Entry& earlier = ds.entries[inserted.first->second];
+    throw Error(msg(e.origin, ": clip '", io::printable(e.clip_id), "' (fold ", e.fold, ", ",
+                    io::printable(e.label), ") is already listed at ", earlier.origin, " (fold ",
+                    earlier.fold, ", ", io::printable(earlier.label),
+                    "); each clip must appear once"));
+  }
 }
 
 // Records label index -> name, refusing one index with two names.
@@ -117,16 +181,16 @@ void register_class(std::vector<std::string>* classes, int index, const std::str
   if (known.empty()) {
     known = name;
   } else if (known != name) {
-    throw Error(msg(where, ": class index ", index, " is '", name, "' here but '", known,
-                    "' earlier in the file"));
+    throw Error(msg(where, ": class index ", index, " is '", io::printable(name), "' here but '",
+                    io::printable(known), "' earlier in the file"));
   }
 }
 
 int int_field(const io::CsvRecord& row, int column, const io::CsvTable& table, const char* what) {
   int value;
   if (!io::parse_int(row.fields[column], &value)) {
-    throw Error(msg(table.source(), " line ", row.line, ": ", what, " is '", row.fields[column],
-                    "', expected an integer"));
+    throw Error(msg(table.source(), " line ", row.line, ": ", what, " is '",
+                    io::printable(row.fields[column]), "', expected an integer"));
   }
   return value;
 }
@@ -163,8 +227,8 @@ void load_esc50(const PathGuard& guard, Dataset* ds) {
       if (flag == "true" || flag == "1") {
         e.esc10 = true;
       } else if (flag != "false" && flag != "0") {
-        throw Error(
-            msg(e.origin, ": esc10 is '", row.fields[c_esc10], "', expected True or False"));
+        throw Error(msg(e.origin, ": esc10 is '", io::printable(row.fields[c_esc10]),
+                        "', expected True or False"));
       }
     }
     add_entry(ds, guard, std::move(e));
@@ -228,14 +292,16 @@ void apply_dcase_setup(const PathGuard& guard, Dataset* ds) {
       if (file == "filename") continue;  // header line (TAU 2019 and later)
       auto found = by_path.find(file);
       if (found == by_path.end()) {
-        throw Error(msg(rel, " line ", r.line, ": '", file, "' is not listed in meta.csv"));
+        throw Error(
+            msg(rel, " line ", r.line, ": '", io::printable(file), "' is not listed in meta.csv"));
       }
       Entry& e = ds->entries[found->second];
       if (which == "evaluate") {
         auto previous = evaluated_in.find(found->second);
         if (previous != evaluated_in.end() && e.fold != k) {
-          throw Error(msg(rel, " line ", r.line, ": '", file, "' is also evaluated in ",
-                          previous->second, "; a clip can be held out in one fold only"));
+          throw Error(msg(rel, " line ", r.line, ": '", io::printable(file),
+                          "' is also evaluated in ", previous->second,
+                          "; a clip can be held out in one fold only"));
         }
         e.fold = k;
         evaluated_in[found->second] = rel;
@@ -299,8 +365,9 @@ void load_folders(const PathGuard& guard, Dataset* ds) {
     io::ResolvedPath class_dir = guard.resolve(dir.name, "class folder " + dir.name);
     std::vector<std::string> files;
     for (const DirItem& item : list_dir(class_dir.path)) {
-      if (item.is_file && item.name[0] != '.' && is_audio_name(item.name))
-        files.push_back(item.name);
+      if (item.name[0] == '.' || !is_audio_name(item.name)) continue;
+      require_not_special(item.name, item.mode, "folder walk: " + dir.name);
+      if (item.is_file) files.push_back(item.name);
     }
     if (files.empty()) continue;  // not a class: no audio in it
     const int index = static_cast<int>(ds->classes.size());
@@ -325,7 +392,10 @@ void load_folders(const PathGuard& guard, Dataset* ds) {
 void load_gesture_csv(const PathGuard& guard, const LoadOptions& options, Dataset* ds) {
   std::vector<std::string> files;
   for (const DirItem& item : list_dir(guard.root())) {
-    if (item.is_file && item.name[0] != '.' && ends_with(lower(item.name), ".csv")) {
+    if (item.name[0] == '.' || !ends_with(lower(item.name), ".csv")) continue;
+    require_not_special(item.name, item.mode, "gesture-csv layout");
+    if (item.is_file) {
+      require_utf8(item.name, "file name", "gesture-csv layout");
       files.push_back(item.name);
     }
   }
@@ -447,6 +517,7 @@ Dataset load_dataset(const std::string& root, const LoadOptions& options) {
     case Layout::kAuto:
       break;
   }
+  require_unique_clip_ids(ds);
   return ds;
 }
 

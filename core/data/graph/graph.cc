@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -14,6 +15,9 @@
 
 #include "common/error.h"
 #include "common/sha256.h"
+#include "graph/element_params.h"
+#include "io/regular_file.h"
+#include "params/params.h"
 
 namespace edge::graph {
 namespace {
@@ -125,6 +129,69 @@ std::vector<Entry> in_file_order(const toml::table& t) {
   });
   return items;
 }
+
+// "key=value" as gst-launch-1.0 reads a property: the length of key, else npos (an element,
+// a caps string such as audio/x-raw,rate=16000, a link "!" or a pad reference).
+size_t property_key_length(const std::string& word) {
+  const size_t eq = word.find('=');
+  if (eq == std::string::npos || eq == 0 || !std::isalpha(static_cast<unsigned char>(word[0])))
+    return std::string::npos;
+  for (size_t i = 1; i < eq; ++i)
+    if (!is_name_char(word[i])) return std::string::npos;
+  return eq;
+}
+
+// Follows the words of one segment: the element a property word belongs to, and that
+// property's value checked against the element's declared parameters (graph/element_params.h).
+// Elements without a table and properties they do not declare (name, sync, ...) are left to
+// GStreamer.
+class PropertyCheck {
+ public:
+  PropertyCheck(const GraphDefinition& def, const std::string& mode, const std::string& segment)
+      : def_(def), mode_(mode), segment_(segment) {}
+
+  // A word that spliced another segment's words in: no element is current.
+  void spliced() { table_ = nullptr; }
+
+  // `written` as in the definition (with its ${...}), `resolved` substituted; `values` holds
+  // the placeholder values used so far. Throws edge::Error naming the placeholder(s), the
+  // element, the property and what is allowed.
+  void word(const std::string& written, const std::string& resolved,
+            const std::map<std::string, std::string>& values) {
+    const size_t key = property_key_length(resolved);
+    if (key == std::string::npos) {
+      table_ = resolved == "!" ? nullptr : element_params(resolved);
+      return;
+    }
+    if (!table_) return;
+    const params::Param* p = table_->find(resolved.substr(0, key));
+    if (!p || !p->writable()) return;
+    const std::string value = resolved.substr(key + 1);
+    // An empty value is a different fault: gst-launch-1.0 would read the next word as the
+    // value. The command line refuses those for every element (tools/edgestream/common.cc).
+    if (value.empty()) return;
+    const std::string why = params::parse(*p, value, nullptr);
+    if (why.empty()) return;
+    const std::string what = msg(table_->element, " ", p->name, "=\"", value, "\": ", why,
+                                 "; allowed: ", params::allowed(*p));
+    std::string given;
+    size_t count = 0;
+    for_each_reference(written, def_.origin, [&](const std::string& name) {
+      auto v = values.find(name);
+      if (!def_.placeholder(name) || v == values.end()) return;
+      given += msg(count++ ? ", " : "", name, "=\"", v->second, "\"");
+    });
+    if (count == 0) throw Error(msg(def_.origin, ": segment ", segment_, ": ", what));
+    throw Error(msg(def_.name, " ", mode_, ": placeholder", count > 1 ? "s " : " ", given,
+                    " gives ", what));
+  }
+
+ private:
+  const GraphDefinition& def_;
+  const std::string& mode_;
+  const std::string& segment_;
+  const params::Table* table_ = nullptr;
+};
 
 }  // namespace
 
@@ -283,14 +350,15 @@ GraphDefinition parse_definition(const std::string& text, const std::string& ori
 }
 
 GraphDefinition load_definition(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg("cannot read graph definition ", path, ": ", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(msg("cannot read graph definition ", path));
+  std::string text;
+  try {
+    text = io::read_regular_file(path, size_t(16) << 20);  // no FIFO, no endless device
+  } catch (const Error& e) {
+    throw Error(msg("cannot read graph definition ", e.what()));
+  }
   const size_t slash = path.find_last_of('/');
   const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash);
-  return parse_definition(text.str(), path, directory.empty() ? "/" : directory);
+  return parse_definition(text, path, directory.empty() ? "/" : directory);
 }
 
 ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
@@ -341,11 +409,13 @@ ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
                      bool canonical) {
         std::vector<std::string> words;
         const std::string where = def.origin + ": segment " + segment;
+        PropertyCheck check(def, mode, segment);
         for (const std::string& word : split_words(*def.segment(segment), where)) {
           if (word.size() > 3 && word.compare(0, 2, "${") == 0 && word.back() == '}' &&
               def.is_segment(word.substr(2, word.size() - 3))) {
             auto inner = words_of(word.substr(2, word.size() - 3), used, canonical);
             words.insert(words.end(), inner.begin(), inner.end());
+            check.spliced();
             continue;
           }
           words.push_back(substitute(word, where, [&](const std::string& name) {
@@ -357,6 +427,8 @@ ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
             if (canonical && p && p->kind == ValueKind::kStatistics) return "${" + name + "}";
             return value;
           }));
+          // What runs is checked (the canonical text keeps ${stats} in place of a path).
+          if (!canonical) check.word(word, words.back(), out.values);
         }
         return words;
       };

@@ -90,7 +90,10 @@ struct ResolvedGraph {
 
 // Resolves `mode` with `values` (key -> value from the command line). Throws edge::Error:
 // unknown mode (lists the modes), a key that is not a placeholder (lists the known ones), a
-// placeholder the mode needs without value or default (names it, its help, app and mode).
+// placeholder the mode needs without value or default (names it, its help, app and mode), a
+// property value the element's declared parameters refuse (graph/element_params.h: names the
+// placeholders, element, property and what is allowed; a bad literal names its segment). An
+// empty property value is left to the caller: gst-launch-1.0 would take the next word as it.
 ResolvedGraph resolve(const GraphDefinition& definition, const std::string& mode,
                       const std::map<std::string, std::string>& values);
 

@@ -1,10 +1,11 @@
 #include "store/dataset_reader.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -12,6 +13,8 @@
 
 #include "common/error.h"
 #include "common/sha256.h"
+#include "io/path_guard.h"
+#include "io/regular_file.h"
 #include "store/npy.h"
 
 namespace edge::store {
@@ -23,6 +26,8 @@ std::string join(const std::string& dir, const std::string& name) {
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) { return nlohmann::json(shape).dump(); }
+
+constexpr size_t kMaxManifestBytes = size_t(256) << 20;  // as ShardStore reads them
 
 // One shard file read whole, its hash checked against the manifest and its header parsed.
 struct ShardFile {
@@ -44,12 +49,12 @@ ShardFile load_shard_file(const std::string& directory, const nlohmann::json& sh
                     "\" must be a plain file name inside the dataset directory"));
   ShardFile file;
   file.path = join(directory, name);
-  std::ifstream in(file.path, std::ios::binary);
-  if (!in)
+  struct stat st;
+  if (::lstat(file.path.c_str(), &st) != 0)
     throw Error(msg(file.path, ": missing (listed in ", join(directory, "manifest.json"),
                     " for shard ", shard_name, "): ", std::strerror(errno)));
-  file.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(msg(file.path, ": read error"));
+  const std::string bytes = io::read_regular_file(file.path, SIZE_MAX);  // no FIFO, no device
+  file.bytes.assign(bytes.begin(), bytes.end());
 
   const auto& hashes = shard.value("sha256", nlohmann::json::object());
   if (!hashes.contains(part) || !hashes[part].is_string())
@@ -171,13 +176,14 @@ std::vector<int> LoadedDataset::folds() const {
 
 LoadedDataset read_dataset(const std::string& directory) {
   const std::string manifest_path = join(directory, "manifest.json");
-  std::ifstream in(manifest_path);
-  if (!in)
+  struct stat st;
+  if (::stat(manifest_path.c_str(), &st) != 0)
     throw Error(msg("no dataset at ", directory, ": ", manifest_path, " cannot be opened (",
                     std::strerror(errno), "); make one with `edgestream dataset APP out=DIR`"));
+  const std::string text = io::read_regular_file(manifest_path, kMaxManifestBytes);
   nlohmann::json m;
   try {
-    in >> m;
+    m = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(msg(manifest_path, ": not valid JSON (", e.what(), ")"));
   }
@@ -218,6 +224,7 @@ LoadedDataset read_dataset(const std::string& directory) {
     if (m.contains("statistics") && !m["statistics"].is_null())
       data.statistics = m["statistics"].dump();
     if (m.contains("parameters")) data.parameters = m["parameters"];
+    if (m.contains("sources") && m["sources"].is_array()) data.sources = m["sources"];
 
     const size_t elements = data.window_elements();
     for (const auto& shard : m.at("shards")) {
@@ -362,6 +369,40 @@ std::vector<int> parse_fold_list(const std::string& text, const std::string& wha
   }
   if (folds.empty()) throw Error(msg(what, ": empty"));
   return folds;
+}
+
+void verify_sources(const LoadedDataset& data, const std::string& root) {
+  const io::PathGuard guard(root);
+  std::map<std::string, std::string> expected;  // path -> sha256, each file once
+  for (const auto& source : data.sources) {
+    if (!source.is_object() || !source.contains("sha256") || !source["sha256"].is_string())
+      continue;  // recorded without a hash (unreadable when the dataset was made)
+    expected.emplace(source.value("path", std::string()), source["sha256"].get<std::string>());
+  }
+  if (expected.empty())
+    throw Error(msg(data.directory, "/manifest.json records no source hashes: cannot tell that ",
+                    root, " holds the recordings this dataset was made from"));
+  size_t bad = 0;
+  std::string examples;
+  for (const auto& [path, sha256] : expected) {
+    std::string problem;
+    try {
+      const io::ResolvedPath file = guard.resolve(path, data.directory + "/manifest.json source");
+      if (!file.exists)
+        problem = "missing";
+      else if (sha256_file(file.path) != sha256)
+        problem = "other content (SHA-256 differs)";
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+    if (problem.empty()) continue;
+    if (++bad <= 3)
+      examples += msg(examples.empty() ? "" : "; ", io::printable(path), ": ", problem);
+  }
+  if (bad)
+    throw Error(msg(root, " does not hold the recordings ", data.directory, " was made from: ", bad,
+                    " of ", expected.size(), " source files differ (", examples,
+                    bad > 3 ? "; ..." : "", ")"));
 }
 
 }  // namespace edge::store

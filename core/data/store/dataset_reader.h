@@ -41,6 +41,7 @@ struct LoadedDataset {
   // (nlohmann dump()), "" when the dataset has none.
   std::string statistics;
   nlohmann::json parameters = nlohmann::json::object();  // manifest "parameters"
+  nlohmann::json sources = nlohmann::json::array();      // manifest "sources"
 
   int64_t size() const { return int64_t(y.size()); }
   size_t window_elements() const;
@@ -74,6 +75,12 @@ Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t se
 // most one clip). Returns k splits; split i tests on fold i. Throws when k < 2 or there are
 // fewer labelled clips than k.
 std::vector<Split> cross_validation_by_clip(const LoadedDataset& data, int k, uint64_t seed);
+
+// Checks that `root` holds the recordings `data` was made from: every source file the
+// manifest lists with a SHA-256 (path relative to the dataset root, kept inside it by
+// io::PathGuard) must be there with that hash. Throws edge::Error with the count and the first
+// files that are missing or differ, or when the manifest records no hash at all.
+void verify_sources(const LoadedDataset& data, const std::string& root);
 
 // Parses "1,2" / "2" into fold numbers; throws naming `what` on anything else.
 std::vector<int> parse_fold_list(const std::string& text, const std::string& what);

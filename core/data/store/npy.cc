@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 
 namespace edge::store {
 
@@ -250,13 +251,23 @@ void NpyWriter::finish() {
 }
 
 NpyArray read_npy(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw Error(msg("cannot open ", path, ": ", std::strerror(errno)));
-  std::vector<uint8_t> all;
-  uint8_t chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) all.insert(all.end(), chunk, chunk + n);
-  std::fclose(f);
+  // A regular file only (a FIFO or /dev/zero in a dataset folder would block or never end),
+  // read up to the size it had when opened.
+  size_t size = 0;
+  const int fd = io::open_regular_file(path, &size);
+  std::vector<uint8_t> all(size);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, all.data() + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "the file shrank while being read";
+      ::close(fd);
+      throw Error(msg(path, ": read error: ", why));
+    }
+    done += size_t(n);
+  }
+  ::close(fd);
   NpyArray array;
   array.header = parse_npy_header(all.data(), all.size(), path);
   const uint64_t expected = uint64_t(array.header.elements()) * array.header.item_size;

@@ -9,10 +9,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include "common/error.h"
 #include "common/sha256.h"
+#include "io/regular_file.h"
 #include "store/npy.h"
 
 namespace edge::store {
@@ -22,22 +22,10 @@ namespace {
 const char kTmpPrefix[] = ".tmp-";
 const char kFormat[] = "edgestream-dataset";
 constexpr int kFormatVersion = 1;
+// A manifest lists every source and shard: UrbanSound8K's 8,732 clips take about 2 MB.
+constexpr size_t kMaxManifestBytes = size_t(256) << 20;
 
 std::string join(const std::string& dir, const std::string& name) { return dir + "/" + name; }
-
-void make_directories(const std::string& path) {
-  std::string partial;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
-        throw Error(msg("cannot create directory ", partial, ": ", std::strerror(errno)));
-    }
-    if (i < path.size()) partial += path[i];
-  }
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw Error(msg("dataset output ", path, " is not a directory"));
-}
 
 void fsync_directory(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
@@ -50,6 +38,60 @@ void rename_into_place(const std::string& dir, const std::string& name) {
   const std::string from = join(dir, kTmpPrefix + name), to = join(dir, name);
   if (std::rename(from.c_str(), to.c_str()) != 0)
     throw Error(msg("cannot move ", from, " to ", to, ": ", std::strerror(errno)));
+}
+
+const char* const kParts[] = {"x", "y", "fold", "window", "clip"};
+
+// Removes a shard's files, temporary and final (a shard that failed before the manifest
+// named it).
+void remove_shard_files(const std::string& dir, const std::string& shard) {
+  for (const char* part : kParts) {
+    const std::string file = shard + "." + part + ".npy";
+    ::unlink(join(dir, kTmpPrefix + file).c_str());
+    ::unlink(join(dir, file).c_str());
+  }
+}
+
+// Text stored in the manifest (JSON) and the clip arrays ('<U') must be UTF-8.
+void check_text(const std::string& text, const char* what, const std::string& clip) {
+  size_t bad = 0;
+  if (!io::valid_utf8(text, &bad))
+    throw Error(msg("the ", what, " of clip ", io::printable(clip), " is not valid UTF-8 (byte ",
+                    bad, " of '", io::printable(text),
+                    "'): manifests and clip arrays hold UTF-8 text; re-encode the metadata as "
+                    "UTF-8 or rename the file"));
+}
+
+// Writes `name` in `dir` through a fsynced temporary and a rename: the old file or the new,
+// never a part. On failure (a full disk) the temporary is removed at once.
+void write_file_atomically(const std::string& dir, const std::string& name,
+                           const std::string& text) {
+  const std::string tmp = join(dir, kTmpPrefix + name);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(msg("cannot create ", tmp, ": ", std::strerror(errno)));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "nothing written";
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(msg("cannot write ", tmp, ": ", why));
+    }
+    done += size_t(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(msg("cannot write ", tmp, ": ", why));
+  }
+  if (std::rename(tmp.c_str(), join(dir, name).c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(msg("cannot move ", tmp, " to ", join(dir, name), ": ", why));
+  }
+  fsync_directory(dir);
 }
 
 void remove_stale_temporaries(const std::string& dir) {
@@ -124,7 +166,11 @@ ShardStore::ShardStore(ShardStoreOptions options, std::vector<int64_t> window_sh
                            ? options_.windows_per_shard
                            : std::max<size_t>(1, options_.shard_bytes / std::max<size_t>(1, bytes));
   quantized_.resize(options_.int8 ? window_elements_ : 0);
-  make_directories(options_.directory);
+  try {
+    io::make_directories(options_.directory);
+  } catch (const Error& e) {
+    throw Error(msg("dataset output: ", e.what()));
+  }
   remove_stale_temporaries(options_.directory);
   manifest_path_ = join(options_.directory, "manifest.json");
   load_existing();
@@ -133,11 +179,12 @@ ShardStore::ShardStore(ShardStoreOptions options, std::vector<int64_t> window_sh
 ShardStore::~ShardStore() = default;
 
 void ShardStore::load_existing() {
-  std::ifstream in(manifest_path_);
-  if (!in) return;
+  struct stat st;
+  if (::lstat(manifest_path_.c_str(), &st) != 0 && errno == ENOENT) return;
+  const std::string text = io::read_regular_file(manifest_path_, kMaxManifestBytes);
   nlohmann::ordered_json m;
   try {
-    in >> m;
+    m = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(msg(manifest_path_, ": not valid JSON (", e.what(),
                     "); move it away to start a new dataset here"));
@@ -172,7 +219,7 @@ void ShardStore::load_existing() {
       if (clips.size() != windows.size())
         throw Error(msg(manifest_path_, ": shard ", shard.at("name"), " has ", clips.size(),
                         " clip ids but ", windows.size(), " window indices"));
-      for (size_t i = 0; i < clips.size(); ++i) stored_keys_.insert({clips[i], windows[i]});
+      for (size_t i = 0; i < clips.size(); ++i) resumed_keys_.insert({clips[i], windows[i]});
       windows_written_ += shard.at("windows").get<int64_t>();
     }
     unnamed_windows_ = m.value("unnamed_windows", int64_t{0});
@@ -185,6 +232,10 @@ void ShardStore::load_existing() {
 
 void ShardStore::add_source(const WindowInfo& clip, const std::string& relative_path,
                             const std::string& absolute_path) {
+  check_usable();
+  check_text(clip.clip_id, "clip id", clip.clip_id);
+  check_text(clip.label, "label", clip.clip_id);
+  check_text(relative_path, "source path", clip.clip_id);
   if (!source_clips_.insert(clip.clip_id).second) return;
   nlohmann::ordered_json s;
   s["clip"] = clip.clip_id;
@@ -207,31 +258,71 @@ void ShardStore::add_source(const WindowInfo& clip, const std::string& relative_
   try {
     s["sha256"] = sha256_file(absolute_path);
     sources_.push_back(s);
-  } catch (const Error&) {
+  } catch (const Error& e) {
     s["sha256"] = nullptr;
     sources_.push_back(s);
-    throw;
+    throw SourceUnreadable(e.what());
   }
 }
 
 void ShardStore::open_shard() {
-  open_ = std::make_unique<OpenShard>();
-  open_->name = shard_name(shards_.size());
-  open_->x =
-      std::make_unique<NpyWriter>(join(options_.directory, kTmpPrefix + open_->name + ".x.npy"),
+  // Published only once its writer exists: a shard file that cannot be created (full disk,
+  // read-only file system) leaves no half-built shard behind for close_shard().
+  auto shard = std::make_unique<OpenShard>();
+  shard->name = shard_name(shards_.size());
+  shard->x =
+      std::make_unique<NpyWriter>(join(options_.directory, kTmpPrefix + shard->name + ".x.npy"),
                                   options_.int8 ? "|i1" : "<f4", window_shape_);
+  open_ = std::move(shard);
+}
+
+void ShardStore::check_usable() const {
+  if (!failure_.empty())
+    throw Error(msg(options_.directory, ": not written further after an earlier error (", failure_,
+                    "); the dataset is incomplete, run again to resume"));
+}
+
+void ShardStore::fail(const std::string& why) {
+  failure_ = why;
+  // The open shard's rows are not all on disk: drop it (its windows are not in the manifest,
+  // so a later run stores them again).
+  if (open_) {
+    windows_written_ -= int64_t(open_->labels.size());
+    const std::string name = open_->name;
+    open_.reset();  // closes its writer before the files go
+    remove_shard_files(options_.directory, name);
+  }
 }
 
 bool ShardStore::add(const float* window, const WindowInfo& given) {
+  check_usable();
   WindowInfo info = given;
   if (info.clip_id.empty()) {
     info.clip_id = "stream";
     info.window_index = unnamed_windows_++;
   }
-  if (!stored_keys_.insert({info.clip_id, info.window_index}).second) {
+  check_text(info.clip_id, "clip id", info.clip_id);
+  check_text(info.label, "label", info.clip_id);
+  const std::pair<std::string, int64_t> key{info.clip_id, info.window_index};
+  if (resumed_keys_.count(key)) {  // stored by an earlier run
     ++windows_skipped_;
     return false;
   }
+  if (stored_keys_.count(key))
+    throw Error(msg("clip ", io::printable(info.clip_id), " window ", info.window_index,
+                    " came twice in this run: two clips with one id (a duplicate metadata "
+                    "row?) would make one key; refusing rather than keeping either silently"));
+  try {
+    append(window, info);
+  } catch (const Error& e) {
+    fail(e.what());
+    throw;
+  }
+  stored_keys_.insert(key);
+  return true;
+}
+
+void ShardStore::append(const float* window, const WindowInfo& info) {
   if (!open_) open_shard();
   OpenShard& s = *open_;
   if (options_.int8) {
@@ -255,12 +346,22 @@ bool ShardStore::add(const float* window, const WindowInfo& given) {
   ++s.per_fold[std::to_string(info.fold)];
   ++windows_written_;
   if (size_t(s.x->rows()) >= windows_per_shard_) close_shard();
-  return true;
 }
 
 void ShardStore::close_shard() {
   if (!open_) return;
-  std::unique_ptr<OpenShard> s = std::move(open_);
+  try {
+    write_open_shard();
+  } catch (const Error& e) {
+    if (!shards_.empty() && shards_.back().value("name", "") == open_->name) shards_.pop_back();
+    fail(e.what());
+    throw;
+  }
+  open_.reset();
+}
+
+void ShardStore::write_open_shard() {
+  OpenShard* s = open_.get();
   const std::string& dir = options_.directory;
   s->x->finish();
 
@@ -288,7 +389,7 @@ void ShardStore::close_shard() {
   entry["name"] = s->name;
   entry["windows"] = s->x->rows();
   nlohmann::ordered_json files, hashes;
-  for (const char* part : {"x", "y", "fold", "window", "clip"}) {
+  for (const char* part : kParts) {
     const std::string file = s->name + "." + part + ".npy";
     rename_into_place(dir, file);
     files[part] = file;
@@ -344,31 +445,33 @@ void ShardStore::write_manifest(bool complete) {
   m["sources"] = sources_;
   m["shards"] = shards_;
 
-  const std::string tmp = join(options_.directory, std::string(kTmpPrefix) + "manifest.json");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << m.dump(2) << '\n';
-    out.flush();
-    if (!out) throw Error(msg("cannot write ", tmp, ": ", std::strerror(errno)));
+  std::string text;
+  try {
+    text = m.dump(2) + "\n";
+  } catch (const nlohmann::json::exception& e) {  // text that is not UTF-8
+    throw Error(msg(manifest_path_, ": cannot be written: ", e.what()));
   }
-  int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  rename_into_place(options_.directory, "manifest.json");
-  fsync_directory(options_.directory);
+  write_file_atomically(options_.directory, "manifest.json", text);
 }
 
 void ShardStore::flush() {
+  // After a write error the last manifest written stays as it is: it names only whole shards
+  // and says the dataset is incomplete.
+  if (!failure_.empty()) return;
   close_shard();
   if (shards_.empty() && !complete_) write_manifest(false);
 }
 
 void ShardStore::finish() {
+  check_usable();
   close_shard();
+  try {
+    write_manifest(true);
+  } catch (const Error& e) {
+    fail(e.what());
+    throw;
+  }
   complete_ = true;
-  write_manifest(true);
 }
 
 }  // namespace edge::store

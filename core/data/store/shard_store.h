@@ -15,7 +15,14 @@
 //
 // Resume: opening a directory that already has a manifest reads back the (clip, window)
 // keys of every listed shard and skips those windows when they come again, so an
-// interrupted run, re-run with the same input, completes without duplicates.
+// interrupted run, re-run with the same input, completes without duplicates. A key that
+// comes twice within one run (two clips with one id) is an error, not a silent skip.
+//
+// Failure: after any write error (a full disk, a read-only file system, a file that cannot
+// be created) the store stops: the open shard's files are removed, the manifest on disk keeps
+// naming only whole shards with "complete": false, and every later add(), add_source() and
+// finish() throws, so nothing is ever marked complete after a loss. Running again resumes.
+// Clip ids, labels and source paths must be valid UTF-8 (they go into JSON and '<U' arrays).
 //
 // Not thread-safe; one writer per directory.
 #pragma once
@@ -29,9 +36,17 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
+
 namespace edge::store {
 
 class NpyWriter;
+
+// add_source(): the clip was recorded, but its file could not be hashed.
+class SourceUnreadable : public Error {
+ public:
+  using Error::Error;
+};
 
 struct ShardStoreOptions {
   std::string directory;
@@ -61,7 +76,8 @@ class ShardStore {
   ~ShardStore();
 
   // Records a clip's source file once, with its SHA-256. When `absolute_path` cannot be read
-  // the clip is still recorded (sha256 null) and edge::Error says why.
+  // the clip is still recorded (sha256 null) and SourceUnreadable says why; other errors
+  // (text that is not UTF-8, a store stopped by a write error) throw edge::Error.
   void add_source(const WindowInfo& clip, const std::string& relative_path,
                   const std::string& absolute_path);
 
@@ -69,10 +85,14 @@ class ShardStore {
   // was already stored by an earlier run (skipped).
   bool add(const float* window, const WindowInfo& info);
 
-  // Writes the open shard (if any) and marks the manifest complete.
+  // Writes the open shard (if any) and marks the manifest complete. Throws after an earlier
+  // write error (see Failure above) without marking anything.
   void finish();
   // Writes the open shard (if any) without marking the dataset complete (stop, interrupt).
+  // Does nothing after an earlier write error.
   void flush();
+  // The first write error, "" while none happened.
+  const std::string& failure() const { return failure_; }
 
   int64_t windows_written() const { return windows_written_; }
   int64_t windows_skipped() const { return windows_skipped_; }
@@ -82,7 +102,11 @@ class ShardStore {
  private:
   struct OpenShard;
   void open_shard();
+  void append(const float* window, const WindowInfo& info);
   void close_shard();
+  void write_open_shard();
+  void check_usable() const;
+  void fail(const std::string& why);
   void write_manifest(bool complete);
   void load_existing();
 
@@ -95,7 +119,9 @@ class ShardStore {
   std::set<std::string> source_clips_;
   std::vector<nlohmann::ordered_json> shards_;
   std::map<int, std::string> label_names_;
-  std::set<std::pair<std::string, int64_t>> stored_keys_;
+  std::set<std::pair<std::string, int64_t>> resumed_keys_;  // listed by an earlier run
+  std::set<std::pair<std::string, int64_t>> stored_keys_;   // stored by this run
+  std::string failure_;
   std::unique_ptr<OpenShard> open_;
   std::vector<int8_t> quantized_;
   int64_t windows_written_ = 0;

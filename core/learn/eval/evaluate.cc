@@ -4,14 +4,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "nn/interpreter.h"
-#include "nn/stream_adapter.h"
+#include "nn/classifier.h"
 
 namespace edge::eval {
 namespace {
@@ -97,55 +95,40 @@ constexpr float kProbabilityEpsilon = 1e-7f;
 
 EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
                         const std::vector<int64_t>& indices) {
-  nn::Interpreter interpreter(model);
-  if (interpreter.input_count() != 1 || interpreter.output_count() != 1)
-    throw Error(msg(model.source(), ": ", interpreter.input_count(), " inputs and ",
-                    interpreter.output_count(), " outputs; a classifier has one of each"));
-  const nn::TensorView input = interpreter.input(0);
-  const nn::TensorView output = interpreter.output(0);
+  if (model.inputs().size() != 1 || model.outputs().size() != 1)
+    throw Error(msg(model.source(), ": ", model.inputs().size(), " inputs and ",
+                    model.outputs().size(), " outputs; a classifier has one of each"));
+  const nn::Tensor& input = model.input(0);
+  const nn::Tensor& output = model.output(0);
   const size_t window = data.window_elements();
   if (size_t(input.elements()) != window)
-    throw Error(msg(model.source(), ": input ", shape_to_string(input.shape()), " holds ",
+    throw Error(msg(model.source(), ": input ", shape_to_string(input.shape), " holds ",
                     input.elements(), " values but the windows of ", data.directory, " are ",
                     nlohmann::json(data.window_shape).dump(), " (", window, " values)"));
-  if (input.type() != DType::kFloat32 && input.type() != DType::kInt8)
-    throw Error(msg(model.source(), ": input type ", dtype_name(input.type()),
-                    " (expected float32 or int8)"));
-  if (output.type() != DType::kFloat32 && output.type() != DType::kInt8)
-    throw Error(msg(model.source(), ": output type ", dtype_name(output.type()),
-                    " (expected float32 or int8)"));
+  if (input.type != DType::kFloat32 && input.type != DType::kInt8 && input.type != DType::kInt16)
+    throw Error(msg(model.source(), ": input type ", dtype_name(input.type),
+                    " (expected float32, int8 or int16)"));
+  nn::ClassifierOptions options;
+  options.top_k = 0;  // every class's probability is read from scores()
+  nn::Classifier classifier(model, options);
+  // The windows are float32, copied in row-major order whatever the input's layout; int8 and
+  // int16 inputs are quantized as edgeinfer does it.
+  classifier.set_stream(DType::kFloat32, input.shape);
   const int classes = int(output.elements());
-  // The windows are float32; an int8 input is quantized as edgeinfer does it.
-  const nn::InputConversion conversion =
-      nn::fit_input(DType::kFloat32, model.input(0).shape, model.input(0), 0, model.source());
-  float out_scale = 1.0f;
-  int out_zero = 0;
-  if (output.type() == DType::kInt8) {
-    if (output.quant().scale.empty())
-      throw Error(msg(model.source(), ": int8 output without scale"));
-    out_scale = output.quant().scale[0];
-    out_zero = int(output.quant().zero_point.empty() ? 0 : output.quant().zero_point[0]);
-  }
 
   std::vector<float> log_probabilities(indices.size() * size_t(classes));
   std::vector<int32_t> labels;
   labels.reserve(indices.size());
   double seconds = 0.0;
   for (size_t i = 0; i < indices.size(); ++i) {
-    const float* src = data.window(indices[i]);
-    nn::write_input(conversion, src, model.input(0), input.raw());
-    const auto start = std::chrono::steady_clock::now();
-    interpreter.invoke();
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    seconds += 1e-9 * double(classifier.classify(data.window(indices[i])).latency_ns);
+    const std::vector<float>& p = classifier.scores();
     for (int c = 0; c < classes; ++c) {
-      const float p = output.type() == DType::kFloat32
-                          ? output.data<float>()[c]
-                          : out_scale * float(int(output.data<int8_t>()[c]) - out_zero);
       // softmax(log p) = p: the metrics' cross-entropy of these "logits" is that of p. p is
       // clipped at Keras's epsilon (1e-7) as its categorical cross-entropy does: an int8
       // softmax gives exact zeros below 1/512, which would otherwise weigh log(1e-12).
       log_probabilities[i * size_t(classes) + size_t(c)] =
-          std::log(std::max(p, kProbabilityEpsilon));
+          std::log(std::max(p[size_t(c)], kProbabilityEpsilon));
     }
     labels.push_back(data.y[size_t(indices[i])]);
   }
@@ -156,8 +139,8 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
     result.predicted.push_back(int32_t(std::max_element(row, row + classes) - row));
   }
   result.latency_us = indices.empty() ? std::nan("") : 1e6 * seconds / double(indices.size());
-  result.arena_bytes = int64_t(interpreter.arena_bytes());
-  result.macs = interpreter.macs();
+  result.arena_bytes = int64_t(classifier.interpreter().arena_bytes());
+  result.macs = classifier.interpreter().macs();
   return result;
 }
 

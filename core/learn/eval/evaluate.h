@@ -46,11 +46,11 @@ struct EngineResult {
   int64_t macs = -1;
 };
 
-// Runs `model` (one float32 or int8 input of one window, softmax output of the classes) with
-// the engine on the windows at `indices`; int8 inputs are quantized as edgeinfer does it
-// (nn::write_input) and int8 outputs dequantized with the tensors' parameters. Loss is the
-// cross-entropy of the output probabilities clipped at 1e-7, as Keras's. Throws naming the
-// model when its input does not hold a window.
+// Runs `model` (one float32, int8 or int16 input of one window, softmax output of the classes)
+// with the engine on the windows at `indices` through nn::Classifier, as edgeinfer does: int8
+// and int16 inputs are quantized with the input's parameters (round half away from zero) and
+// outputs dequantized with theirs. Loss is the cross-entropy of the output probabilities
+// clipped at 1e-7, as Keras's. Throws naming the model when its input does not hold a window.
 EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
                         const std::vector<int64_t>& indices);
 

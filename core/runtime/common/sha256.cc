@@ -1,5 +1,9 @@
 #include "common/sha256.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -103,15 +107,33 @@ std::string Sha256::hex_digest() {
 }
 
 std::string sha256_file(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw Error(msg("cannot read ", path, " to hash it: ", std::strerror(errno)));
+  // O_NONBLOCK and fstat on the open file: a FIFO or a device (/dev/zero never ends) is
+  // refused by type instead of blocking or reading forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) throw Error(msg("cannot read ", path, " to hash it: ", std::strerror(errno)));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const char* type = S_ISFIFO(st.st_mode)  ? "a FIFO"
+                       : S_ISCHR(st.st_mode) ? "a character device"
+                       : S_ISDIR(st.st_mode) ? "a directory"
+                                             : "a special file";
+    throw Error(msg("cannot hash ", path, ": is ", type, ", not a regular file"));
+  }
   Sha256 hash;
   char chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) hash.update(chunk, n);
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed) throw Error(msg("read error while hashing ", path));
+  while (true) {
+    const ssize_t n = ::read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(msg("read error while hashing ", path, ": ", std::strerror(err)));
+    }
+    if (n == 0) break;
+    hash.update(chunk, size_t(n));
+  }
+  ::close(fd);
   return hash.hex_digest();
 }
 

@@ -23,7 +23,8 @@ class Sha256 {
   uint64_t total_bytes_ = 0;
 };
 
-// Digest of a whole file; throws edge::Error naming the file when it cannot be read.
+// Digest of a whole regular file; throws edge::Error naming the file when it cannot be read
+// or is not a regular file (a FIFO, a device).
 std::string sha256_file(const std::string& path);
 
 }  // namespace edge

@@ -1,12 +1,15 @@
 #include "io/audio_file.h"
 
+#include <fcntl.h>
 #include <sndfile.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
 #include <cstring>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 
 namespace edge::io {
 namespace {
@@ -46,14 +49,56 @@ bool log_reports_truncation(SNDFILE* file) {
   return false;
 }
 
+uint32_t le32(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+// What is wrong with a RIFF/WAVE header, in words, or "" when nothing is seen. libsndfile
+// says only "SF_INFO struct incomplete" or "unsupported format" when the fmt chunk holds a
+// sample rate or channel count of 0.
+std::string wav_header_problem(int fd) {
+  uint8_t head[4096];
+  const ssize_t n = ::pread(fd, head, sizeof head, 0);
+  if (n < 12 || std::memcmp(head, "RIFF", 4) != 0 || std::memcmp(head + 8, "WAVE", 4) != 0)
+    return "";
+  for (size_t at = 12; at + 8 <= size_t(n);) {
+    const uint32_t size = le32(head + at + 4);
+    if (std::memcmp(head + at, "fmt ", 4) == 0) {
+      if (size < 16 || at + 8 + 16 > size_t(n)) return "its fmt chunk is shorter than 16 bytes";
+      const uint8_t* fmt = head + at + 8;
+      const unsigned channels = unsigned(fmt[2]) | unsigned(fmt[3]) << 8;
+      const uint32_t rate = le32(fmt + 4);
+      const unsigned bits = unsigned(fmt[14]) | unsigned(fmt[15]) << 8;
+      if (rate == 0) return "its WAV header declares a sample rate of 0 Hz";
+      if (channels == 0) return "its WAV header declares 0 channels";
+      if (bits == 0) return "its WAV header declares 0 bits per sample";
+      return "";
+    }
+    if (size > size_t(n)) break;
+    at += 8 + size + (size & 1);
+  }
+  return "";
+}
+
 }  // namespace
 
 AudioFileReader::AudioFileReader(const std::string& path, const std::string& display_name)
     : name_(display_name.empty() ? path : display_name) {
+  // A regular file only: a FIFO would block in open() and read(), a device never ends.
+  std::string problem;
+  const int fd = try_open_regular_file(path, nullptr, &problem);
+  if (fd < 0) throw Error(msg(name_, ": cannot read audio: ", problem));  // not opened
+
   SF_INFO sf_info = {};
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &sf_info);
+  SNDFILE* file = sf_open_fd(fd, SFM_READ, &sf_info, SF_TRUE);  // closes fd in every case
   if (!file) {
-    throw Error(msg(name_, ": cannot read audio: ", sf_strerror(nullptr)));
+    const std::string library = sf_strerror(nullptr);
+    const int probe = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    const std::string problem = probe >= 0 ? wav_header_problem(probe) : "";
+    if (probe >= 0) ::close(probe);
+    if (!problem.empty())
+      throw Error(msg(name_, ": cannot read audio: ", problem, " (libsndfile: ", library, ")"));
+    throw Error(msg(name_, ": cannot read audio: ", library));
   }
   file_ = file;
   info_.rate = sf_info.samplerate;

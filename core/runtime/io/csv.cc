@@ -1,7 +1,6 @@
 #include "io/csv.h"
 
 #include <locale.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <climits>
@@ -9,9 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 
 namespace edge::io {
 namespace {
@@ -127,27 +126,7 @@ std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& sou
 }
 
 std::string read_text_file(const std::string& path, size_t max_bytes) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    throw Error(msg(path, ": cannot open: ", std::strerror(errno)));
-  }
-  if (S_ISDIR(st.st_mode)) throw Error(msg(path, ": is a directory, expected a file"));
-  if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
-    throw Error(msg(path, ": ", st.st_size, " bytes is over the limit of ", max_bytes, " bytes"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg(path, ": cannot open for reading: ", std::strerror(errno)));
-  std::string text;
-  text.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<size_t>(in.gcount()));
-    if (text.size() > max_bytes) {
-      throw Error(msg(path, ": grew over the limit of ", max_bytes, " bytes while reading"));
-    }
-  }
-  if (in.bad()) throw Error(msg(path, ": read error"));
-  return text;
+  return read_regular_file(path, max_bytes);
 }
 
 CsvTable CsvTable::parse(const std::string& text, const std::string& source,

@@ -38,7 +38,8 @@ std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& sou
                                  const CsvOptions& options = {});
 
 // Reads a whole file as bytes; throws edge::Error naming the path when it is
-// missing, unreadable, a directory or larger than max_bytes.
+// missing, unreadable, not a regular file (a directory, a FIFO, /dev/zero) or
+// larger than max_bytes (io/regular_file.h).
 std::string read_text_file(const std::string& path, size_t max_bytes = size_t(512) << 20);
 
 // A CSV file with a header line: columns found by name, not position.

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <memory>
 
+#include "io/regular_file.h"
+
 namespace edge::io {
 namespace {
 
@@ -54,7 +56,7 @@ ResolvedPath PathGuard::resolve(const std::string& relative, const std::string& 
     throw PathEscapeError(msg(where, ": file name contains a NUL byte"));
   }
   if (relative.front() == '/') {
-    throw PathEscapeError(msg(where, ": '", relative,
+    throw PathEscapeError(msg(where, ": '", printable(relative),
                               "' is an absolute path; entries must be relative to the dataset "
                               "root ",
                               root_));
@@ -66,7 +68,7 @@ ResolvedPath PathGuard::resolve(const std::string& relative, const std::string& 
     size_t slash = relative.find('/', start);
     if (slash == std::string::npos) slash = relative.size();
     if (relative.compare(start, slash - start, "..") == 0 && slash - start == 2) {
-      throw PathEscapeError(msg(where, ": '", relative,
+      throw PathEscapeError(msg(where, ": '", printable(relative),
                                 "' contains '..'; entries must stay inside the dataset root ",
                                 root_));
     }
@@ -81,10 +83,10 @@ ResolvedPath PathGuard::resolve(const std::string& relative, const std::string& 
       result.path = joined;
       return result;
     }
-    throw Error(msg(where, ": '", relative, "': ", std::strerror(errno)));
+    throw Error(msg(where, ": '", printable(relative), "': ", std::strerror(errno)));
   }
   if (!contains(real)) {
-    throw PathEscapeError(msg(where, ": '", relative, "' resolves to ", real,
+    throw PathEscapeError(msg(where, ": '", printable(relative), "' resolves to ", printable(real),
                               ", outside the dataset root ", root_, " (symlink out of the tree)"));
   }
   result.exists = true;

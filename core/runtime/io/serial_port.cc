@@ -162,6 +162,21 @@ bool Canceller::sleep_ms(int64_t ms) const {
   return wait_readable(-1, static_cast<int>(capped), this) != -1;
 }
 
+void require_terminal(const std::string& device) {
+  const int fd = ::open(device.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    throw Error(msg("serial device ", device, ": cannot open: ", errno_text(err)));
+  }
+  struct termios tio;
+  const bool terminal = ::tcgetattr(fd, &tio) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!terminal)
+    throw Error(msg("serial device ", device, ": not a serial port (tcgetattr: ", errno_text(err),
+                    "); expected a device such as /dev/ttyACM0 or /dev/ttyUSB0"));
+}
+
 // --- SerialPort ---
 
 SerialPort::~SerialPort() { close(); }

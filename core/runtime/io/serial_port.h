@@ -59,6 +59,11 @@ class Canceller {
   int write_fd_ = -1;
 };
 
+// Throws edge::Error naming `device` unless it opens as a terminal (a serial port or a
+// pseudo-terminal): /dev/null and /dev/zero are character devices that are not one, and a
+// reader on them would wait (or reconnect) forever. Opens without blocking and closes again.
+void require_terminal(const std::string& device);
+
 class SerialPort {
  public:
   SerialPort() = default;

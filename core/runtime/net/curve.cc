@@ -148,6 +148,20 @@ std::string load_public_key(const std::string& path) {
                   "as written by edgestream-keygen)"));
 }
 
+std::string load_public_certificate(const std::string& path) {
+  Certificate cert = parse_certificate(path, read_small_file(path));
+  if (!cert.secret_key.empty()) {
+    const std::string public_path =
+        ends_with(path, "_secret") ? path.substr(0, path.size() - 7) : path + " without _secret";
+    throw Error(msg("key file ", path, ": is a secret certificate; give the public one, \"",
+                    public_path, "\" (a secret key stays on the machine it belongs to)"));
+  }
+  if (cert.public_key.empty())
+    throw Error(msg("key file ", path, ": has no public-key line (expected a CURVE certificate ",
+                    "as written by edgestream-keygen)"));
+  return cert.public_key;
+}
+
 void AuthorizedKeys::add_z85(const std::string& z85) {
   uint8_t raw[32];
   if (!z85_key_valid(z85, raw)) throw Error(msg("\"", z85, "\" is not a 40-character Z85 key"));
@@ -174,7 +188,7 @@ AuthorizedKeys AuthorizedKeys::load_directory(const std::string& dir) {
     const std::string path = dir + "/" + name;
     struct stat st;
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    keys.add_z85(load_public_key(path));
+    keys.add_z85(load_public_certificate(path));
   }
   if (keys.size() == 0)
     throw Error(msg("authorized-keys directory ", dir,

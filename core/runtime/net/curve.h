@@ -47,12 +47,17 @@ void write_certificates(const CurveKeyPair& keys, const std::string& base, bool 
 CurveKeyPair load_secret_certificate(const std::string& path);
 // Reads the public key of a certificate (public or secret). Throws edge::Error.
 std::string load_public_key(const std::string& path);
+// Reads a public certificate (another party's key: a hub's server-key, a device in
+// authorized-keys). Throws edge::Error also when the file holds a secret key, naming the
+// public certificate to give instead: a secret key belongs on its own device only.
+std::string load_public_certificate(const std::string& path);
 
 // The public keys a hub accepts, as 32 raw bytes each.
 class AuthorizedKeys {
  public:
   // Every *.key file of `dir`; throws edge::Error when the directory cannot be read,
-  // a *.key file is not a valid certificate, or there is no key at all.
+  // a *.key file is not a valid public certificate (a secret one is refused: the device's
+  // secret key does not belong on the hub), or there is no key at all.
   static AuthorizedKeys load_directory(const std::string& dir);
   void add_z85(const std::string& z85_public_key);  // throws edge::Error if not a Z85 key
   bool contains(const void* key32) const;

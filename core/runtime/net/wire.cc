@@ -284,6 +284,16 @@ size_t audio_sample_bytes(const std::string& format) {
 
 }  // namespace
 
+bool valid_utf8(const std::string& text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = utf8_sequence_length(s, i, text.size());
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 const char* message_kind_name(MessageKind kind) {
   switch (kind) {
     case MessageKind::kTensors:

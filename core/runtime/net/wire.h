@@ -112,6 +112,10 @@ struct Frame {
   size_t size = 0;
 };
 
+// True when `text` is valid UTF-8 (no overlong forms, surrogates or code points above
+// U+10FFFF).
+bool valid_utf8(const std::string& text);
+
 // Writes frame 0 for `message` into *out (cleared first; its capacity is reused, so a
 // caller that keeps one string allocates nothing once it has grown). Strings that are
 // not valid UTF-8 have the offending bytes replaced by U+FFFD. Data messages must list

@@ -37,10 +37,12 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
 
   // 1. A kernel per operator, prepared against the IR.
   for (int32_t i = 0; i < num_ops; ++i) {
-    std::unique_ptr<OpKernel> kernel = create_op_kernel(ops[static_cast<size_t>(i)].op);
+    const Operator& op = ops[static_cast<size_t>(i)];
+    std::unique_ptr<OpKernel> kernel = create_op_kernel(op);
     if (!kernel) {
-      throw Error(msg(model.source(), ": operator ", i, " (",
-                      op_name_or_code(static_cast<int32_t>(ops[static_cast<size_t>(i)].op)),
+      const std::string name = op.op == Op::kCustom ? "CUSTOM \"" + op.custom_code + "\""
+                                                    : op_name_or_code(static_cast<int32_t>(op.op));
+      throw Error(msg(model.source(), ": operator ", i, " (", name,
                       ") is not supported by the edgestream engine"));
     }
     OpContext ctx(model, i, options_.kernels, options_.threads);
@@ -49,8 +51,7 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
     } catch (const Error& e) {
       const std::string what = e.what();
       if (what.rfind(model.source() + ": operator", 0) == 0) throw;
-      throw Error(msg(model.source(), ": operator ", i, " (",
-                      op_name(ops[static_cast<size_t>(i)].op), "): ", what));
+      throw Error(msg(model.source(), ": operator ", i, " (", op.name(), "): ", what));
     }
     macs_ += kernel->macs();
     kernels_.push_back(std::move(kernel));
@@ -81,8 +82,8 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
     for (int32_t t : op.inputs) {
       if (t < 0 || tensors[static_cast<size_t>(t)].is_constant) continue;
       if (!produced[static_cast<size_t>(t)]) {
-        throw Error(msg(model.source(), ": operator ", i, " (", op_name(op.op), ") reads tensor ",
-                        t, " '", tensors[static_cast<size_t>(t)].name,
+        throw Error(msg(model.source(), ": operator ", i, " (", op.name(), ") reads tensor ", t,
+                        " '", tensors[static_cast<size_t>(t)].name,
                         "' before any operator writes it"));
       }
       touch(t, i);
@@ -164,7 +165,7 @@ Interpreter::Interpreter(const Model& model, InterpreterOptions options)
     for (int32_t i = 0; i < num_ops; ++i) {
       OpProfile p;
       p.op_index = i;
-      p.op_name = op_name_or_code(static_cast<int32_t>(ops[static_cast<size_t>(i)].op));
+      p.op_name = ops[static_cast<size_t>(i)].name();
       p.macs = kernels_[static_cast<size_t>(i)]->macs();
       profile_.push_back(p);
     }
@@ -198,6 +199,7 @@ TensorView Interpreter::output(size_t i) const {
 }
 
 void Interpreter::reset_state() {
+  for (auto& kernel : kernels_) kernel->reset_state();
   for (int32_t t : variables_) {
     const Tensor& tensor = model_.tensor(t);
     uint8_t* data = tensor_data_[static_cast<size_t>(t)];

@@ -147,6 +147,10 @@ bool TensorView::type_matches() const {
       return std::is_same<T, int64_t>::value;
     case DType::kBool:
       return std::is_same<T, bool>::value || std::is_same<T, uint8_t>::value;
+    case DType::kUInt32:
+      return std::is_same<T, uint32_t>::value;
+    case DType::kUInt64:
+      return std::is_same<T, uint64_t>::value;
   }
   return false;
 }

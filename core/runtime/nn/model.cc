@@ -186,6 +186,41 @@ std::string op_name_or_code(int32_t code) {
   return msg("BUILTIN_", code);
 }
 
+namespace {
+struct CustomOpCode {
+  CustomOp op;
+  const char* code;
+};
+constexpr CustomOpCode kCustomOpCodes[] = {
+    {CustomOp::kSignalWindow, "SignalWindow"},
+    {CustomOp::kSignalFftAutoScale, "SignalFftAutoScale"},
+    {CustomOp::kSignalRfft, "SignalRfft"},
+    {CustomOp::kSignalEnergy, "SignalEnergy"},
+    {CustomOp::kSignalFilterBank, "SignalFilterBank"},
+    {CustomOp::kSignalFilterBankSquareRoot, "SignalFilterBankSquareRoot"},
+    {CustomOp::kSignalFilterBankSpectralSubtraction, "SignalFilterBankSpectralSubtraction"},
+    {CustomOp::kSignalPcan, "SignalPCAN"},
+    {CustomOp::kSignalFilterBankLog, "SignalFilterBankLog"},
+};
+}  // namespace
+
+const char* custom_op_code(CustomOp op) {
+  for (const auto& c : kCustomOpCodes)
+    if (c.op == op) return c.code;
+  return "";
+}
+
+CustomOp custom_op_from_code(const std::string& code) {
+  for (const auto& c : kCustomOpCodes)
+    if (code == c.code) return c.op;
+  return CustomOp::kUnknown;
+}
+
+std::string Operator::name() const {
+  if (op == Op::kCustom && !custom_code.empty()) return custom_code;
+  return op_name(op);
+}
+
 const char* padding_name(Padding padding) {
   switch (padding) {
     case Padding::kSame:
@@ -347,7 +382,7 @@ void Model::validate() const {
   for (size_t i = 0; i < outputs_.size(); ++i) check_index(outputs_[i], msg("graph output ", i));
   for (size_t o = 0; o < operators_.size(); ++o) {
     const Operator& op = operators_[o];
-    const std::string where = msg("operator ", o, " (", op_name(op.op), ")");
+    const std::string where = msg("operator ", o, " (", op.name(), ")");
     for (size_t k = 0; k < op.inputs.size(); ++k) {
       const int32_t index = op.inputs[k];
       if (index == -1) continue;  // absent optional input

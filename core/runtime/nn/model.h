@@ -69,6 +69,8 @@ enum class Op : int32_t {
   kSqueeze = 43,
   kStridedSlice = 45,
   kCast = 53,
+  kMaximum = 55,
+  kMinimum = 57,
   kPadV2 = 60,
   kSlice = 65,
   kExpandDims = 70,
@@ -82,6 +84,29 @@ enum class Op : int32_t {
 // for a code this build does not know.
 const char* op_name(Op op);
 std::string op_name_or_code(int32_t code);
+
+// Custom operators the engine knows (Op::kCustom with one of these custom codes): the
+// signal library of TensorFlow Lite Micro (signal/micro/kernels), whose options are
+// FlexBuffers maps. kNone marks a builtin operator; kUnknown a custom code the engine does
+// not run (read only with ReadOptions::allow_unsupported).
+enum class CustomOp : uint8_t {
+  kNone,
+  kUnknown,
+  kSignalWindow,
+  kSignalFftAutoScale,
+  kSignalRfft,
+  kSignalEnergy,
+  kSignalFilterBank,
+  kSignalFilterBankSquareRoot,
+  kSignalFilterBankSpectralSubtraction,
+  kSignalPcan,
+  kSignalFilterBankLog,
+};
+
+// "SignalWindow", ... as the file spells the custom code; "" for kNone and kUnknown.
+const char* custom_op_code(CustomOp op);
+// kUnknown for a custom code the engine does not know.
+CustomOp custom_op_from_code(const std::string& code);
 
 // Options enums, values as in the TFLite schema.
 enum class Padding : int8_t { kSame = 0, kValid = 1 };
@@ -183,12 +208,70 @@ struct SvdfOptions {
   bool asymmetric_quantize_inputs = false;
 };
 
+struct DivOptions {
+  Activation activation = Activation::kNone;
+};
+
+// STRIDED_SLICE: bit i of a mask applies to dimension i. begin/end/strides are inputs.
+struct StridedSliceOptions {
+  int32_t begin_mask = 0;
+  int32_t end_mask = 0;
+  int32_t ellipsis_mask = 0;
+  int32_t new_axis_mask = 0;
+  int32_t shrink_axis_mask = 0;
+  bool offset = false;  // end is relative to begin
+};
+
+// Options of TFLM's signal-library operators (custom_options, FlexBuffers maps; the keys
+// are the field names). SignalFftAutoScale and SignalFilterBankSquareRoot take none.
+struct SignalWindowOptions {
+  int32_t shift = 0;  // 0..31: output = (input * weight) >> shift, saturated to int16
+};
+
+struct SignalRfftOptions {
+  int32_t fft_length = 0;      // even; half of it has only the factors 2, 3 and 5
+  DType type = DType::kInt16;  // 'T': int16, int32 or float32
+};
+
+struct SignalEnergyOptions {
+  int32_t start_index = 0;  // bins [start_index, end_index) of the spectrum
+  int32_t end_index = 0;
+};
+
+struct SignalFilterBankOptions {
+  int32_t num_channels = 0;
+};
+
+struct SignalSpectralSubtractionOptions {
+  int32_t num_channels = 0;
+  uint32_t smoothing = 0;  // scaled by 1 << spectral_subtraction_bits
+  uint32_t one_minus_smoothing = 0;
+  uint32_t alternate_smoothing = 0;  // odd channels
+  uint32_t alternate_one_minus_smoothing = 0;
+  uint32_t min_signal_remaining = 0;
+  int32_t smoothing_bits = 0;             // 0..31
+  int32_t spectral_subtraction_bits = 0;  // 0..63
+  bool clamping = false;
+};
+
+struct SignalPcanOptions {
+  int32_t snr_shift = 0;  // 0..63
+};
+
+struct SignalFilterBankLogOptions {
+  int32_t input_correction_bits = 0;  // 0..31
+  int32_t output_scale = 0;           // >= 0
+};
+
 // PAD, QUANTIZE, DEQUANTIZE, LOGISTIC, TANH, RELU, RELU6 and the like carry no
 // options: std::monostate.
 using OpOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions,
                  Pool2DOptions, SoftmaxOptions, ConcatenationOptions, ReshapeOptions,
-                 SqueezeOptions, AddOptions, SubOptions, MulOptions, ReducerOptions, SvdfOptions>;
+                 SqueezeOptions, AddOptions, SubOptions, MulOptions, ReducerOptions, SvdfOptions,
+                 DivOptions, StridedSliceOptions, SignalWindowOptions, SignalRfftOptions,
+                 SignalEnergyOptions, SignalFilterBankOptions, SignalSpectralSubtractionOptions,
+                 SignalPcanOptions, SignalFilterBankLogOptions>;
 
 struct Tensor {
   std::string name;
@@ -214,6 +297,15 @@ struct Operator {
   std::vector<int32_t> outputs;        // tensor indices
   std::vector<int32_t> intermediates;  // tensor indices (LSTM-style ops); usually empty
   OpOptions options;
+  // Op::kCustom only: which custom operator, its code as in the file, and its raw
+  // options (FlexBuffers bytes in model-owned storage; null when there are none).
+  CustomOp custom = CustomOp::kNone;
+  std::string custom_code;
+  const uint8_t* custom_options = nullptr;
+  size_t custom_options_size = 0;
+
+  // "CONV_2D", or the custom code of a custom operator ("SignalRfft").
+  std::string name() const;
 
   // Typed access: nullptr when the options are of another kind.
   template <typename T>

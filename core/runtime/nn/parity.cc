@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 
 namespace edge::nn {
 namespace {
@@ -49,13 +50,9 @@ std::string preprocess_difference(const std::string& graph_preprocess,
   return out.str();
 }
 
-std::string read_text_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg(what, " ", path, ": cannot be read: ", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(msg(what, " ", path, ": read error"));
-  return text.str();
+std::string read_text_file(const std::string& path, const std::string& what, size_t max_bytes) {
+  // A regular file of bounded size: a FIFO would block, /dev/zero would never end.
+  return io::read_regular_file(path, max_bytes, msg(what, " ", path));
 }
 
 }  // namespace edge::nn

@@ -30,7 +30,10 @@ std::string preprocess_difference(const std::string& graph_preprocess,
 // JSON). Two empty texts are equal; empty and non-empty are not.
 bool same_statistics(const std::string& a, const std::string& b);
 
-// Whole file as bytes; throws edge::Error naming `what` and the path when it cannot be read.
-std::string read_text_file(const std::string& path, const std::string& what);
+// Whole file as bytes; throws edge::Error naming `what` and the path when it cannot be read,
+// is not a regular file (a FIFO, a device) or holds more than max_bytes (statistics files are a
+// few KB).
+std::string read_text_file(const std::string& path, const std::string& what,
+                           size_t max_bytes = size_t(64) << 20);
 
 }  // namespace edge::nn

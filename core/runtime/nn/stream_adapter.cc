@@ -4,10 +4,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
+#include "io/regular_file.h"
 #include "nn/kernels/fast/quantize.h"
 #include "nn/kernels/ref/quantize.h"
 
@@ -42,6 +41,10 @@ void cast_loop(const T* in, size_t n, float* out) {
 
 }  // namespace
 
+bool takes_any_shape(const Tensor& input) {
+  return drop_leading_and_trailing_ones(input.shape).size() <= 1;
+}
+
 InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Tensor& input,
                           size_t input_index, const std::string& model_name) {
   const auto describe = [&]() {
@@ -51,7 +54,7 @@ InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Te
   };
   const Shape model_core = drop_leading_and_trailing_ones(input.shape);
   const bool same_shape = drop_leading_and_trailing_ones(stream_shape) == model_core;
-  const bool flat_model = model_core.size() <= 1;
+  const bool flat_model = takes_any_shape(input);
   const bool same_count = shape_elements(stream_shape) == input.elements();
   if (!same_shape && !(flat_model && same_count)) {
     throw Error(msg(describe(),
@@ -103,6 +106,8 @@ bool float_readable(DType type) {
     case DType::kInt32:
     case DType::kInt64:
     case DType::kBool:
+    case DType::kUInt32:
+    case DType::kUInt64:
       return true;
   }
   return false;
@@ -138,6 +143,12 @@ void tensor_to_float(const Tensor& t, const void* data, float* out) {
     case DType::kBool:
       cast_loop(static_cast<const uint8_t*>(data), n, out);
       return;
+    case DType::kUInt32:
+      cast_loop(static_cast<const uint32_t*>(data), n, out);
+      return;
+    case DType::kUInt64:
+      cast_loop(static_cast<const uint64_t*>(data), n, out);
+      return;
   }
 }
 
@@ -162,16 +173,20 @@ void top_k(const float* scores, size_t n, size_t k, std::vector<ScoredClass>* ou
   }
 }
 
-std::vector<std::string> read_labels_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(msg(path, ": cannot read the labels file: ", std::strerror(errno)));
+std::vector<std::string> read_labels_file(const std::string& path, size_t max_bytes) {
+  // A regular file of bounded size: a FIFO would block, /dev/urandom would never end.
+  const std::string text =
+      io::read_regular_file(path, max_bytes, msg(path, ": cannot read the labels file"));
   std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(in, line)) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
+    labels.push_back(std::move(line));
+    start = end + 1;
   }
-  if (in.bad()) throw Error(msg(path, ": read error in the labels file"));
   while (!labels.empty() && labels.back().empty()) labels.pop_back();
   if (labels.empty()) throw Error(msg(path, ": the labels file holds no label"));
   return labels;

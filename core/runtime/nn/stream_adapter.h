@@ -42,6 +42,10 @@ enum class InputConversion : uint8_t {
 InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Tensor& input,
                           size_t input_index, const std::string& model_name);
 
+// True for a flat input ([N], [1, N], [N, 1]...: at most one dimension other than 1), which
+// takes a stream tensor of any shape with N elements.
+bool takes_any_shape(const Tensor& input);
+
 // Bytes a stream tensor of that type must have to fill `input`.
 size_t stream_bytes(DType stream_type, const Tensor& input);
 
@@ -68,8 +72,11 @@ struct ScoredClass {
 void top_k(const float* scores, size_t n, size_t k, std::vector<ScoredClass>* out);
 
 // One label per line (UTF-8; a trailing CR is dropped; trailing empty lines are
-// not labels). Throws edge::Error naming the file when it cannot be read or
-// holds no label.
-std::vector<std::string> read_labels_file(const std::string& path);
+// not labels). Throws edge::Error naming the file when it cannot be read, is not a
+// regular file (a FIFO or device is refused without reading), is larger than
+// max_bytes, or holds no label.
+constexpr size_t kMaxLabelsFileBytes = 1 << 20;  // ~100,000 labels
+std::vector<std::string> read_labels_file(const std::string& path,
+                                          size_t max_bytes = kMaxLabelsFileBytes);
 
 }  // namespace edge::nn

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "nn/custom_options.h"
 #include "nn/schema/tflite_schema_generated.h"
 
 namespace edge::nn {
@@ -70,6 +72,12 @@ bool dtype_from_tflite(tflite::TensorType type, DType* out) {
     case tflite::TensorType_INT8:
       *out = DType::kInt8;
       return true;
+    case tflite::TensorType_UINT32:
+      *out = DType::kUInt32;
+      return true;
+    case tflite::TensorType_UINT64:
+      *out = DType::kUInt64;
+      return true;
     default:
       return false;
   }
@@ -117,6 +125,38 @@ std::vector<T> to_vector(const flatbuffers::Vector<T>* v) {
   return std::vector<T>(v->begin(), v->end());
 }
 
+// The first bytes of a file: what can be refused before the whole file is read (a 2 GB file of
+// zeros costs 8 bytes, not 2 GB). `head` holds min(size, 8) bytes of a `size`-byte file.
+void check_head(const uint8_t* head, size_t head_size, uint64_t size, const std::string& source) {
+  const auto fail = [&](const std::string& what) { throw Error(msg(source, ": ", what)); };
+  if (size == 0) fail("the file is empty");
+  if (size > kMaxModelBytes) {
+    fail(msg("the file is ", size, " bytes; models larger than ", kMaxModelBytes,
+             " bytes (2 GB) are not supported"));
+  }
+  // Root offset (4 bytes) then the identifier (4 bytes).
+  if (size < 8 || head_size < 8)
+    fail(msg("the file is only ", size, " bytes: too short to be a TFLite model"));
+  if (!flatbuffers::BufferHasIdentifier(head, kIdentifier)) {
+    std::string found;
+    for (int i = 4; i < 8; ++i) {
+      const unsigned char c = head[i];
+      if (c >= 0x20 && c < 0x7f) {
+        found.push_back(static_cast<char>(c));
+      } else {
+        found += msg("\\x", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+      }
+    }
+    fail(msg("not a TFLite model: file identifier is \"", found, "\", expected \"", kIdentifier,
+             "\""));
+  }
+  const uint32_t root = flatbuffers::ReadScalar<uint32_t>(head);
+  if (root < 8 || uint64_t(root) + 4 > size) {
+    fail(msg("corrupt or truncated TFLite file: the root table offset ", root, " lies outside the ",
+             size, "-byte file"));
+  }
+}
+
 class Reader {
  public:
   Reader(Model& model, const uint8_t* bytes, size_t size, const ReadOptions& options)
@@ -157,26 +197,7 @@ class Reader {
   }
 
   void check_envelope() {
-    if (size_ == 0) fail("the file is empty");
-    if (size_ > kMaxModelBytes) {
-      fail(msg("the file is ", size_, " bytes; models larger than ", kMaxModelBytes,
-               " bytes (2 GB) are not supported"));
-    }
-    // Root offset (4 bytes) then the identifier (4 bytes).
-    if (size_ < 8) fail(msg("the file is only ", size_, " bytes: too short to be a TFLite model"));
-    if (!flatbuffers::BufferHasIdentifier(bytes_, kIdentifier)) {
-      std::string found;
-      for (int i = 4; i < 8; ++i) {
-        const unsigned char c = bytes_[i];
-        if (c >= 0x20 && c < 0x7f) {
-          found.push_back(static_cast<char>(c));
-        } else {
-          found += msg("\\x", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
-        }
-      }
-      fail(msg("not a TFLite model: file identifier is \"", found, "\", expected \"", kIdentifier,
-               "\""));
-    }
+    check_head(bytes_, size_, size_, model_.source());
     flatbuffers::Verifier verifier(bytes_, size_, kMaxDepth, kMaxTables);
     if (!tflite::VerifyModelBuffer(verifier)) {
       fail(
@@ -233,8 +254,8 @@ class Reader {
     t.name = src->name() ? src->name()->str() : std::string();
     if (!dtype_from_tflite(src->type(), &t.type)) {
       fail(msg(where, ": element type ", tflite_type_name(src->type()),
-               " is not supported (supported: FLOAT32, FLOAT16, INT8, UINT8, INT16, INT32, INT64, "
-               "BOOL)"));
+               " is not supported (supported: FLOAT32, FLOAT16, INT8, UINT8, INT16, INT32, UINT32, "
+               "INT64, UINT64, BOOL)"));
     }
     t.shape = to_vector(src->shape());
     if (t.shape.size() > kMaxRank) {
@@ -411,14 +432,12 @@ class Reader {
       const int32_t builtin = std::max(static_cast<int32_t>(code->deprecated_builtin_code()),
                                        static_cast<int32_t>(code->builtin_code()));
       if (builtin < 0) fail(msg("operator ", o, ": invalid operator code ", builtin));
-      const std::string where = msg("operator ", o, " (", op_name_or_code(builtin), ")");
-      if (builtin == static_cast<int32_t>(Op::kCustom)) {
-        fail(msg(where, ": custom operator \"", shown(code->custom_code()),
-                 "\" is not supported (only builtin operators run)"));
-      }
+      std::string where = msg("operator ", o, " (", op_name_or_code(builtin), ")");
       Operator op;
       op.op = static_cast<Op>(builtin);
-      if (!options_.allow_unsupported && !op_supported(op.op)) {
+      if (op.op == Op::kCustom) {
+        read_custom(o, code, src, &where, &op);
+      } else if (!options_.allow_unsupported && !op_supported(op.op)) {
         fail(msg(where, ": operator ", op_name_or_code(builtin),
                  " is not supported by edgestream's engine (see docs/inference.md for the list)"));
       }
@@ -450,8 +469,54 @@ class Reader {
         }
         produced[index] = true;
       }
-      op.options = read_options(src, op, where);
+      if (op.op != Op::kCustom) op.options = read_options(src, op, where);
       model_.add_operator(std::move(op));
+    }
+  }
+
+  // A custom operator: its code, its raw options (inline, or after the FlatBuffer at
+  // large_custom_options_offset/size) and, for the ones the engine runs, their parsed values.
+  void read_custom(size_t o, const tflite::OperatorCode* code, const tflite::Operator* src,
+                   std::string* where, Operator* op) const {
+    const std::string name = code->custom_code() ? code->custom_code()->str() : std::string();
+    *where = msg("operator ", o, " (CUSTOM \"", shown(code->custom_code()), "\")");
+    op->custom = custom_op_from_code(name);
+    op->custom_code = name;
+    if (op->custom == CustomOp::kUnknown && !options_.allow_unsupported) {
+      fail(msg(*where, ": custom operator \"", shown(code->custom_code()),
+               "\" is not supported (the engine runs the builtin operators and TFLM's signal "
+               "operators; see docs/inference.md)"));
+    }
+    if (src->builtin_options_type() != tflite::BuiltinOptions_NONE) {
+      fail(msg(*where, ": has ", options_type_name(src->builtin_options_type()),
+               ", expected no builtin options on a custom operator"));
+    }
+    if (src->custom_options_format() != tflite::CustomOptionsFormat_FLEXBUFFERS) {
+      fail(msg(*where, ": custom_options_format ", static_cast<int>(src->custom_options_format()),
+               " (only FLEXBUFFERS is defined)"));
+    }
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    if (src->custom_options() && src->custom_options()->size() > 0) {
+      data = src->custom_options()->data();
+      size = src->custom_options()->size();
+    } else if (src->large_custom_options_offset() > 1) {
+      const uint64_t offset = src->large_custom_options_offset();
+      const uint64_t length = src->large_custom_options_size();
+      if (offset > size_ || length > size_ - offset) {
+        fail(msg(*where, ": places ", length, " bytes of custom options at file offset ", offset,
+                 ", beyond the end of the file (", size_, " bytes)"));
+      }
+      data = bytes_ + offset;
+      size = static_cast<size_t>(length);
+    }
+    op->custom_options = data;
+    op->custom_options_size = size;
+    if (op->custom == CustomOp::kUnknown) return;
+    try {
+      op->options = parse_custom_options(op->custom, data, size);
+    } catch (const Error& e) {
+      fail(msg(*where, ": ", e.what()));
     }
   }
 
@@ -694,6 +759,34 @@ class Reader {
         r.asymmetric_quantize_inputs = o->asymmetric_quantize_inputs();
         return r;
       }
+      case Op::kDiv: {
+        DivOptions r;
+        const auto* o =
+            options_table<tflite::DivOptions>(src, BO::BuiltinOptions_DivOptions, where);
+        if (o) r.activation = activation(o->fused_activation_function(), where);
+        return r;
+      }
+      case Op::kStridedSlice: {
+        StridedSliceOptions r;
+        const auto* o = options_table<tflite::StridedSliceOptions>(
+            src, BO::BuiltinOptions_StridedSliceOptions, where);
+        if (o) {
+          r.begin_mask = o->begin_mask();
+          r.end_mask = o->end_mask();
+          r.ellipsis_mask = o->ellipsis_mask();
+          r.new_axis_mask = o->new_axis_mask();
+          r.shrink_axis_mask = o->shrink_axis_mask();
+          r.offset = o->offset();
+        }
+        return r;
+      }
+      case Op::kCast:
+        expect_no_options(src, where, BO::BuiltinOptions_CastOptions);
+        return std::monostate{};
+      case Op::kMaximum:
+      case Op::kMinimum:
+        expect_no_options(src, where, BO::BuiltinOptions_MaximumMinimumOptions);
+        return std::monostate{};
       case Op::kPad:
         expect_no_options(src, where, BO::BuiltinOptions_PadOptions);
         return std::monostate{};
@@ -765,10 +858,20 @@ bool op_supported(Op op) {
     case Op::kQuantize:
     case Op::kDequantize:
     case Op::kSvdf:  // keyword_scrambled
+    case Op::kStridedSlice:
+    case Op::kCast:
+    case Op::kDiv:
+    case Op::kMaximum:
+    case Op::kMinimum:
       return true;
     default:
       return false;
   }
+}
+
+bool op_supported(const Operator& op) {
+  if (op.op == Op::kCustom) return op.custom != CustomOp::kUnknown && op.custom != CustomOp::kNone;
+  return op_supported(op.op);
 }
 
 Model read_tflite_buffer(const void* data, size_t size, const std::string& name,
@@ -800,8 +903,15 @@ Model read_tflite_file(const std::string& path, const ReadOptions& options) {
   }
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw Error(msg(path, ": cannot open the model: ", std::strerror(errno)));
+  // Size, identifier and root offset first: a large file that is no model is refused
+  // without reading it.
+  uint8_t head[8];
+  const size_t head_got = std::fread(head, 1, std::min<uint64_t>(size, sizeof head), file.get());
+  check_head(head, head_got, size, path);
   uint8_t* bytes = model.allocate_bytes(static_cast<size_t>(size));
-  const size_t got = size > 0 ? std::fread(bytes, 1, static_cast<size_t>(size), file.get()) : 0;
+  std::memcpy(bytes, head, head_got);
+  const size_t got =
+      head_got + std::fread(bytes + head_got, 1, static_cast<size_t>(size) - head_got, file.get());
   if (got != size) {
     throw Error(
         msg(path, ": read ", got, " of ", size, " bytes: ",

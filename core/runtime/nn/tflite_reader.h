@@ -14,7 +14,9 @@
 //     quantized_dimension, which is in range; scales finite and > 0; zero
 //     points within the tensor type's range;
 //   - every operator: opcode index in range; op code = max(builtin_code,
-//     deprecated_builtin_code); custom ops refused with their custom name;
+//     deprecated_builtin_code); custom ops: TFLM's signal-library operators with
+//     their FlexBuffers options verified and parsed (core/runtime/nn/custom_options.h),
+//     any other custom op refused with its custom name;
 //     operand indices in range (-1 only for absent optional inputs); outputs
 //     not constant, not graph inputs, each tensor produced once; options of
 //     the type the op takes, with valid values (strides, dilations and filter
@@ -55,8 +57,10 @@ struct ReadOptions {
   bool allow_unsupported = false;
 };
 
-// True for the operators the engine runs (the list of docs/inference.md).
+// True for the operators the engine runs (the list of docs/inference.md); the Operator
+// form also knows the custom operators (TFLM's signal library).
 bool op_supported(Op op);
+bool op_supported(const Operator& op);
 
 // Reads and verifies the file at path. The model's source() is path.
 Model read_tflite_file(const std::string& path, const ReadOptions& options = {});

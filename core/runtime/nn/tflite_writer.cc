@@ -1,11 +1,15 @@
 #include "nn/tflite_writer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include "common/error.h"
@@ -39,6 +43,10 @@ tflite::TensorType tflite_type(DType type) {
       return tflite::TensorType_INT64;
     case DType::kBool:
       return tflite::TensorType_BOOL;
+    case DType::kUInt32:
+      return tflite::TensorType_UINT32;
+    case DType::kUInt64:
+      return tflite::TensorType_UINT64;
   }
   throw Error(msg("tensor type code ", static_cast<int>(type), " has no TFLite type"));
 }
@@ -249,14 +257,15 @@ class Writer {
     return out;
   }
 
-  uint32_t opcode_index(Op op, int32_t version) {
-    const auto key = std::make_pair(static_cast<int32_t>(op), version);
+  uint32_t opcode_index(const Operator& op, int32_t version) {
+    const auto key = std::make_tuple(static_cast<int32_t>(op.op), version, op.custom_code);
     auto found = opcode_map_.find(key);
     if (found != opcode_map_.end()) return found->second;
-    const int32_t code = static_cast<int32_t>(op);
+    const int32_t code = static_cast<int32_t>(op.op);
+    auto custom_code = op.op == Op::kCustom ? fbb_.CreateString(op.custom_code) : 0;
     opcodes_.push_back(tflite::CreateOperatorCode(
-        fbb_, static_cast<int8_t>(std::min(code, kPlaceholderForGreaterOpCodes)), 0, version,
-        static_cast<tflite::BuiltinOperator>(code)));
+        fbb_, static_cast<int8_t>(std::min(code, kPlaceholderForGreaterOpCodes)), custom_code,
+        version, static_cast<tflite::BuiltinOperator>(code)));
     const auto index = static_cast<uint32_t>(opcodes_.size() - 1);
     opcode_map_.emplace(key, index);
     return index;
@@ -328,6 +337,16 @@ class Writer {
       return {BO::BuiltinOptions_ReducerOptions,
               tflite::CreateReducerOptions(fbb_, o->keep_dims).Union()};
     }
+    if (const auto* o = op.options_as<DivOptions>()) {
+      return {BO::BuiltinOptions_DivOptions,
+              tflite::CreateDivOptions(fbb_, tflite_activation(o->activation)).Union()};
+    }
+    if (const auto* o = op.options_as<StridedSliceOptions>()) {
+      return {BO::BuiltinOptions_StridedSliceOptions,
+              tflite::CreateStridedSliceOptions(fbb_, o->begin_mask, o->end_mask, o->ellipsis_mask,
+                                                o->new_axis_mask, o->shrink_axis_mask, o->offset)
+                  .Union()};
+    }
     if (const auto* o = op.options_as<SvdfOptions>()) {
       return {BO::BuiltinOptions_SVDFOptions,
               tflite::CreateSVDFOptions(fbb_, o->rank, tflite_activation(o->activation),
@@ -343,14 +362,18 @@ class Writer {
     for (const Operator& op : model_.operators()) {
       const int32_t version =
           options_.keep_versions ? op.version : converter_op_version(model_, op);
-      const uint32_t index = opcode_index(op.op, version);
+      const uint32_t index = opcode_index(op, version);
       auto inputs = fbb_.CreateVector(op.inputs);
       auto outputs = fbb_.CreateVector(op.outputs);
       auto intermediates = op.intermediates.empty() ? 0 : fbb_.CreateVector(op.intermediates);
       const auto options = write_options(op);
-      out.push_back(
-          tflite::CreateOperator(fbb_, index, inputs, outputs, options.first, options.second, 0,
-                                 tflite::CustomOptionsFormat_FLEXBUFFERS, 0, intermediates));
+      // A custom operator's options are written back as read (FlexBuffers bytes).
+      auto custom = op.custom_options_size > 0
+                        ? fbb_.CreateVector(op.custom_options, op.custom_options_size)
+                        : 0;
+      out.push_back(tflite::CreateOperator(
+          fbb_, index, inputs, outputs, options.first, options.second, custom,
+          tflite::CustomOptionsFormat_FLEXBUFFERS, 0, intermediates));
     }
     return out;
   }
@@ -378,7 +401,7 @@ class Writer {
   flatbuffers::FlatBufferBuilder fbb_{4096};
   std::vector<flatbuffers::Offset<tflite::Buffer>> buffers_;
   std::vector<flatbuffers::Offset<tflite::OperatorCode>> opcodes_;
-  std::map<std::pair<int32_t, int32_t>, uint32_t> opcode_map_;
+  std::map<std::tuple<int32_t, int32_t, std::string>, uint32_t> opcode_map_;
   VectorCache<int32_t> shapes_;
   VectorCache<float> scales_;
   VectorCache<int64_t> zero_points_;
@@ -486,8 +509,10 @@ void write_tflite_file(const Model& model, const std::string& path, const WriteO
   const std::string temp = path + ".tmp";
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(temp.c_str(), "wb"), &std::fclose);
   if (!file) throw Error(msg(temp, ": cannot create the model file: ", std::strerror(errno)));
+  // fsync before the rename: after a power loss the name holds the old model or the new one,
+  // never an empty file.
   if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size() ||
-      std::fflush(file.get()) != 0) {
+      std::fflush(file.get()) != 0 || ::fsync(fileno(file.get())) != 0) {
     const std::string why = std::strerror(errno);
     file.reset();
     std::remove(temp.c_str());

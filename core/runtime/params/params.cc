@@ -28,10 +28,7 @@ const T* field(const void* base, size_t offset) {
 template <class T>
 T load(const Param& p, const void* base) {
   const T* f = field<T>(base, p.offset);
-  if (!p.statistic) return *f;
-  T out;
-  __atomic_load(const_cast<T*>(f), &out, __ATOMIC_RELAXED);
-  return out;
+  return p.statistic ? published(f) : *f;
 }
 
 bool is_signed_int(Type t) { return t == Type::kInt || t == Type::kInt64; }
@@ -54,8 +51,9 @@ std::string real_text(double v, bool single) {
   return buf;
 }
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+}  // namespace
 
+namespace detail {
 std::string choice_nicks(const Param& p) {
   std::string out;
   for (size_t i = 0; i < p.choices.size(); ++i) {
@@ -64,53 +62,7 @@ std::string choice_nicks(const Param& p) {
   }
   return out;
 }
-
-// Integers as gst-launch-1.0 reads them: C notation (decimal, 0x hex, 0 octal), optional sign.
-bool parse_integer(const std::string& text, bool* negative, uint64_t* magnitude, std::string* why) {
-  const char* s = text.c_str();
-  *negative = *s == '-';
-  if (*s == '-' || *s == '+') ++s;
-  if (*s < '0' || *s > '9') {
-    *why = quoted(text) + " is not an integer";
-    return false;
-  }
-  errno = 0;
-  char* end = nullptr;
-  *magnitude = std::strtoull(s, &end, 0);
-  if (*end != '\0') {
-    *why = quoted(text) + " is not an integer";
-    return false;
-  }
-  if (errno == ERANGE) {
-    *why = quoted(text) + " is out of range";
-    return false;
-  }
-  return true;
-}
-
-bool parse_real(const std::string& text, double* out, std::string* why) {
-  // Independent of the process locale (gst_init sets it from the environment).
-  std::istringstream in(text);
-  in.imbue(std::locale::classic());
-  double v = 0.0;
-  in >> v;
-  if (text.empty() || in.fail() || in.peek() != std::char_traits<char>::eof() ||
-      !std::isfinite(v)) {
-    *why = quoted(text) + " is not a number";
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-bool equals_ignoring_case(const std::string& a, const char* b) {
-  if (a.size() != std::strlen(b)) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  return true;
-}
-
-}  // namespace
+}  // namespace detail
 
 const char* type_name(Type type) {
   switch (type) {
@@ -241,73 +193,9 @@ std::string why_invalid(const Param& p, const Value& v) {
     if (v.d < p.min.d) return text + " is below the minimum " + to_text(p, p.min);
     if (v.d > p.max.d) return text + " is above the maximum " + to_text(p, p.max);
   } else if (p.type == Type::kEnum) {
-    if (!p.choice(v.i)) return std::to_string(v.i) + " is not one of " + choice_nicks(p);
+    if (!p.choice(v.i)) return std::to_string(v.i) + " is not one of " + detail::choice_nicks(p);
   }
   if (p.check) return p.check(v);
-  return std::string();
-}
-
-std::string parse(const Param& p, const std::string& text, Value* out) {
-  Value v;
-  std::string why;
-  switch (p.type) {
-    case Type::kBool:
-      // gst_value_deserialize_boolean's words.
-      if (equals_ignoring_case(text, "true") || equals_ignoring_case(text, "yes") ||
-          equals_ignoring_case(text, "t") || text == "1") {
-        v.b = true;
-      } else if (equals_ignoring_case(text, "false") || equals_ignoring_case(text, "no") ||
-                 equals_ignoring_case(text, "f") || text == "0") {
-        v.b = false;
-      } else {
-        return quoted(text) + " is not true or false";
-      }
-      break;
-    case Type::kInt:
-    case Type::kInt64:
-    case Type::kUInt:
-    case Type::kUInt64: {
-      bool negative = false;
-      uint64_t magnitude = 0;
-      if (!parse_integer(text, &negative, &magnitude, &why)) return why;
-      if (is_unsigned_int(p.type)) {
-        if (negative && magnitude != 0) return text + " is below the minimum " + to_text(p, p.min);
-        v.u = magnitude;
-      } else {
-        constexpr uint64_t kMaxMagnitude = uint64_t(std::numeric_limits<int64_t>::max());
-        if (magnitude > kMaxMagnitude + (negative ? 1 : 0))
-          return text + (negative ? " is below the minimum " : " is above the maximum ") +
-                 to_text(p, negative ? p.min : p.max);
-        v.i = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
-      }
-      break;
-    }
-    case Type::kFloat:
-    case Type::kDouble:
-      if (!parse_real(text, &v.d, &why)) return why;
-      break;
-    case Type::kString:
-      v.s = text;
-      break;
-    case Type::kEnum: {
-      const Choice* c = p.choice(text);
-      if (!c) {
-        // A number, if it is one of the values (gst-launch-1.0 takes those too).
-        bool negative = false;
-        uint64_t magnitude = 0;
-        std::string ignored;
-        if (parse_integer(text, &negative, &magnitude, &ignored) && magnitude <= INT32_MAX)
-          c = p.choice(negative ? -static_cast<int64_t>(magnitude)
-                                : static_cast<int64_t>(magnitude));
-      }
-      if (!c) return quoted(text) + " is not one of " + choice_nicks(p);
-      v.i = c->value;
-      break;
-    }
-  }
-  why = why_invalid(p, v);
-  if (!why.empty()) return why;
-  if (out) *out = std::move(v);
   return std::string();
 }
 
@@ -323,12 +211,13 @@ std::string allowed(const Param& p) {
              (p.check ? std::string(" (") + p.check_allowed + ")" : "");
     case Type::kFloat:
     case Type::kDouble:
+      if (-p.min.d == p.max.d && p.max.d == std::numeric_limits<double>::max()) return "any number";
       return "a number from " + to_text(p, p.min) + " to " + to_text(p, p.max) +
              (p.check ? std::string(" (") + p.check_allowed + ")" : "");
     case Type::kString:
       return p.check ? p.check_allowed : "any text";
     case Type::kEnum:
-      return "one of " + choice_nicks(p);
+      return "one of " + detail::choice_nicks(p);
   }
   return std::string();
 }
@@ -357,6 +246,18 @@ std::string to_text(const Param& p, const Value& v) {
 }
 
 namespace detail {
+
+Param& add(Table* table, const char* name, const char* nick, const char* doc, Type type,
+           size_t offset) {
+  table->params.emplace_back();
+  Param& p = table->params.back();
+  p.name = name;
+  p.nick = nick;
+  p.doc = doc;
+  p.type = type;
+  p.offset = offset;
+  return p;
+}
 
 void validate_table(const Table& table) {
   std::set<std::string> names;

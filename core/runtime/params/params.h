@@ -155,6 +155,14 @@ void publish(T* field, T value) {
   static_assert(std::is_arithmetic_v<T>, "statistics are numbers");
   __atomic_store(field, &value, __ATOMIC_RELAXED);
 }
+// Reads a statistic another thread publishes (a relaxed atomic load).
+template <class T>
+T published(const T* field) {
+  static_assert(std::is_arithmetic_v<T>, "statistics are numbers");
+  T value;
+  __atomic_load(const_cast<T*>(field), &value, __ATOMIC_RELAXED);
+  return value;
+}
 
 // --- declaring
 
@@ -178,16 +186,15 @@ constexpr Type type_of() {
   if constexpr (std::is_same_v<T, std::string>) return Type::kString;
   return Type::kEnum;
 }
+// Stores a number in the member of `out` its type uses.
 template <class T>
-Value number_value(T v) {
-  Value out;
+void store(Value* out, T v) {
   if constexpr (std::is_floating_point_v<T>)
-    out.d = v;
+    out->d = v;
   else if constexpr (std::is_signed_v<T>)
-    out.i = v;
+    out->i = v;
   else
-    out.u = v;
-  return out;
+    out->u = v;
 }
 // Byte offset of a field, measured on a real object (no offsetof on non-standard-layout types).
 template <class S, class T>
@@ -195,8 +202,13 @@ size_t offset_of(const S& object, T S::*field) {
   return static_cast<size_t>(reinterpret_cast<const char*>(&(object.*field)) -
                              reinterpret_cast<const char*>(&object));
 }
+// Appends a parameter (the builder's one out-of-line step, so tables stay small code).
+Param& add(Table* table, const char* name, const char* nick, const char* doc, Type type,
+           size_t offset);
 // Checks a finished table: unique names, defaults within range and choices. Throws Error.
 void validate_table(const Table& table);
+// "a, b or c": the choices' nicks.
+std::string choice_nicks(const Param& param);
 }  // namespace detail
 
 // Builds a Table bound to the fields of Settings (and Statistics, for statistic()). Each
@@ -243,9 +255,9 @@ class TableBuilder {
     static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
                   "number(): an int32_t, uint32_t, int64_t, uint64_t, float or double field");
     Param& p = add(name, nick, doc, detail::type_of<T>(), field, settings_defaults_);
-    p.min = detail::number_value<T>(min);
-    p.max = detail::number_value<T>(max);
-    p.def = detail::number_value<T>(settings_defaults_.*field);
+    detail::store(&p.min, min);
+    detail::store(&p.max, max);
+    detail::store(&p.def, settings_defaults_.*field);
     return Modifier(&p);
   }
 
@@ -280,9 +292,9 @@ class TableBuilder {
     Param& p = add(name, nick, doc, detail::type_of<T>(), field, statistics_defaults_);
     p.flags = kStatistic;
     p.statistic = true;
-    p.min = detail::number_value<T>(T(0));
-    p.max = detail::number_value<T>(std::numeric_limits<T>::max());
-    p.def = detail::number_value<T>(statistics_defaults_.*field);
+    detail::store(&p.min, T(0));
+    detail::store(&p.max, std::numeric_limits<T>::max());
+    detail::store(&p.def, statistics_defaults_.*field);
     return Modifier(&p);
   }
 
@@ -296,15 +308,8 @@ class TableBuilder {
   template <class S, class T>
   Param& add(const char* name, const char* nick, const char* doc, Type type, T S::*field,
              const S& defaults) {
-    // Pointers into params stay valid only until the next add(): Modifier is used at once.
-    table_.params.emplace_back();
-    Param& p = table_.params.back();
-    p.name = name;
-    p.nick = nick;
-    p.doc = doc;
-    p.type = type;
-    p.offset = detail::offset_of(defaults, field);
-    return p;
+    // The Param stays put only until the next add(): a Modifier is used at once.
+    return detail::add(&table_, name, nick, doc, type, detail::offset_of(defaults, field));
   }
 
   Table table_;

@@ -61,7 +61,9 @@ const Decision& LabelSmoother::push(const std::vector<float>& scores,
     else
       c.label = std::to_string(c.index);
   }
-  decision_.accepted = decision_.top[0].score >= threshold_;
+  decision_.background = std::find(background_.begin(), background_.end(),
+                                   decision_.top[0].label) != background_.end();
+  decision_.accepted = decision_.top[0].score >= threshold_ && !decision_.background;
   return decision_;
 }
 

@@ -3,7 +3,9 @@
 // Real-time classifiers flicker: one window says "punch", the next "flex". The smoother
 // averages each class's score over the last `window` results (a moving average of
 // probabilities, the usual choice for keyword spotting and sound event detection), ranks the
-// classes, and accepts the best one only when its smoothed score reaches `threshold`.
+// classes, and accepts the best one only when its smoothed score reaches `threshold` and it
+// is not a background class (set_background: the classes a model was trained on to say "no
+// event here", e.g. "background", "silence", "unknown"): background is not a detection.
 //
 // Not thread-safe; one instance per stream. push() does not allocate once the class count is
 // known (the first push sizes the buffers).
@@ -23,7 +25,8 @@ struct RankedClass {
 
 struct Decision {
   std::vector<RankedClass> top;  // best first, at most top_k entries
-  bool accepted = false;         // top[0].score >= threshold
+  bool accepted = false;         // top[0].score >= threshold and top[0] is not background
+  bool background = false;       // top[0] is a background class
 };
 
 class LabelSmoother {
@@ -38,6 +41,9 @@ class LabelSmoother {
   // Forget the history (a new clip, a new stream).
   void reset();
 
+  // Labels whose classes mean "no event" (compared with the labels given to push). Empty: none.
+  void set_background(const std::vector<std::string>& labels) { background_ = labels; }
+
   size_t window() const { return window_; }
   float threshold() const { return threshold_; }
 
@@ -51,6 +57,7 @@ class LabelSmoother {
   size_t next_ = 0;
   std::vector<int> order_;
   Decision decision_;
+  std::vector<std::string> background_;
 };
 
 }  // namespace edge::post

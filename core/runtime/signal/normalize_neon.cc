@@ -3,10 +3,9 @@
 
 #if defined(EDGE_SIGNAL_NEON)
 #include <arm_neon.h>
-#if defined(__arm__)
-#include <sys/auxv.h>
 #endif
-#endif
+
+#include "common/cpu_features.h"
 
 // Clang contracts x * a + b into an FMA by default; the NEON path rounds twice.
 #if defined(__clang__)
@@ -47,11 +46,8 @@ void affine_channels_scalar(float* data, size_t frames, size_t channels, const f
 }
 
 bool normalize_neon_available() {
-#if defined(__aarch64__)
-  return true;  // Advanced SIMD is mandatory in AArch64.
-#elif defined(EDGE_SIGNAL_NEON)
-  static const bool available = (getauxval(AT_HWCAP) & (1UL << 12)) != 0;  // HWCAP_NEON
-  return available;
+#if defined(EDGE_SIGNAL_NEON)
+  return cpu_has_neon();
 #else
   return false;
 #endif

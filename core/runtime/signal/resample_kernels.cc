@@ -13,10 +13,9 @@
 #if defined(__aarch64__) || (defined(__ARM_NEON) && defined(__arm__) && defined(__ARM_FEATURE_FMA))
 #include <arm_neon.h>
 #define EDGE_RESAMPLE_NEON 1
-#if defined(__arm__)
-#include <sys/auxv.h>
 #endif
-#endif
+
+#include "common/cpu_features.h"
 
 namespace edge::signal::detail {
 
@@ -226,12 +225,7 @@ BlockKernel avx2_block_kernel() {
 
 BlockKernel neon_block_kernel() {
 #if defined(EDGE_RESAMPLE_NEON)
-#if defined(__arm__)
-  // HWCAP_NEON and HWCAP_VFPv4 (fused multiply-add), Linux uapi asm/hwcap.h.
-  const unsigned long hwcap = getauxval(AT_HWCAP);
-  if ((hwcap & (1UL << 12)) == 0 || (hwcap & (1UL << 16)) == 0) return nullptr;
-#endif
-  return kernel_neon;
+  return cpu_has_neon_fma() ? kernel_neon : nullptr;
 #else
   return nullptr;
 #endif

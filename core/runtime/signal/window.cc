@@ -9,22 +9,38 @@
 namespace edge::signal {
 
 namespace {
-// Upper bound on one window, so size * channels floats cannot overflow or exhaust memory.
-constexpr int64_t kMaxWindowFloats = int64_t{1} << 28;  // 1 GiB of float32
+// Upper bound on one window, so size * channels samples cannot overflow or exhaust memory.
+constexpr int64_t kMaxWindowBytes = int64_t{1} << 30;  // 1 GiB
 
-void check_window_shape(const char* what, int channels, int64_t frames) {
+void check_window_shape(const char* what, int channels, int64_t frames, size_t element_bytes) {
   if (channels < 1) throw Error(msg(what, ": channels must be >= 1, got ", channels));
   if (frames < 1) throw Error(msg(what, ": window length must be >= 1 frame, got ", frames));
-  if (frames > kMaxWindowFloats / channels)
+  if (element_bytes != 1 && element_bytes != 2 && element_bytes != 4 && element_bytes != 8)
+    throw Error(msg(what, ": samples of ", element_bytes, " bytes (expected 1, 2, 4 or 8)"));
+  if (frames > kMaxWindowBytes / static_cast<int64_t>(element_bytes) / channels)
     throw Error(msg(what, ": window of ", frames, " frames x ", channels,
-                    " channels is too large (limit ", kMaxWindowFloats, " values)"));
+                    " channels is too large (limit ", kMaxWindowBytes, " bytes)"));
 }
 }  // namespace
 
-Windower::Windower(int channels, int64_t window_frames)
-    : channels_(channels), window_frames_(window_frames) {}
+Windower::Windower(int channels, int64_t window_frames, size_t element_bytes)
+    : channels_(channels), window_frames_(window_frames), element_bytes_(element_bytes) {}
+
+size_t Windower::push(const float* data, size_t frames) {
+  if (element_bytes_ != sizeof(float))
+    throw Error(msg("Windower::push: float32 frames into a windower of ", element_bytes_,
+                    "-byte samples (use push_raw)"));
+  return push_raw(data, frames);
+}
 
 WindowInfo Windower::pop(float* dst) {
+  if (element_bytes_ != sizeof(float))
+    throw Error(msg("Windower::pop: float32 window from a windower of ", element_bytes_,
+                    "-byte samples (use pop_raw)"));
+  return pop_raw(dst);
+}
+
+WindowInfo Windower::pop_raw(void* dst) {
   if (!ready_) throw Error("Windower::pop: no window is ready");
   copy_window(dst);
   WindowInfo info = ready_info_;
@@ -38,17 +54,20 @@ WindowInfo Windower::pop(float* dst) {
 // SlidingWindower
 
 SlidingWindower::SlidingWindower(const SlidingWindowConfig& config)
-    : Windower(config.channels, config.size), config_(config) {
-  check_window_shape("sliding window", config.channels, config.size);
+    : Windower(config.channels, config.size, config.element_bytes),
+      config_(config),
+      frame_bytes_(static_cast<size_t>(config.channels) * config.element_bytes) {
+  check_window_shape("sliding window", config.channels, config.size, config.element_bytes);
   if (config.hop < 1) throw Error(msg("sliding window: hop must be >= 1 frame, got ", config.hop));
-  ring_.assign(static_cast<size_t>(config.size * config.channels), 0.0f);
+  ring_.assign(static_cast<size_t>(config.size) * frame_bytes_, 0);
 }
 
-size_t SlidingWindower::push(const float* data, size_t frames) {
+size_t SlidingWindower::push_raw(const void* raw, size_t frames) {
+  const auto* data = static_cast<const uint8_t*>(raw);
   if (finished_) throw Error("SlidingWindower::push after finish() without reset()");
   if (ready_ || frames == 0) return 0;
   const int64_t size = config_.size;
-  const size_t ch = static_cast<size_t>(channels_);
+  const size_t ch = frame_bytes_;  // bytes per frame
   size_t used = 0;
   if (skip_ > 0) {  // hop > size: frames between windows belong to none
     const size_t n = static_cast<size_t>(std::min<int64_t>(skip_, static_cast<int64_t>(frames)));
@@ -62,10 +81,8 @@ size_t SlidingWindower::push(const float* data, size_t frames) {
   // Write n frames at ring slot (head + filled) mod size, in at most two pieces.
   int64_t slot = (ring_head_ + filled_) % size;
   size_t first = std::min(n, static_cast<size_t>(size - slot));
-  std::memcpy(ring_.data() + static_cast<size_t>(slot) * ch, data + used * ch,
-              first * ch * sizeof(float));
-  if (n > first)
-    std::memcpy(ring_.data(), data + (used + first) * ch, (n - first) * ch * sizeof(float));
+  std::memcpy(ring_.data() + static_cast<size_t>(slot) * ch, data + used * ch, first * ch);
+  if (n > first) std::memcpy(ring_.data(), data + (used + first) * ch, (n - first) * ch);
   used += n;
   filled_ += static_cast<int64_t>(n);
   frames_seen_ += static_cast<int64_t>(n);
@@ -76,16 +93,16 @@ size_t SlidingWindower::push(const float* data, size_t frames) {
   return used;
 }
 
-void SlidingWindower::copy_window(float* dst) {
-  const size_t ch = static_cast<size_t>(channels_);
+void SlidingWindower::copy_window(void* out) {
+  auto* dst = static_cast<uint8_t*>(out);
+  const size_t ch = frame_bytes_;
   const int64_t size = config_.size;
   const size_t valid = static_cast<size_t>(ready_info_.valid_frames);
   size_t first = std::min(valid, static_cast<size_t>(size - ring_head_));
-  std::memcpy(dst, ring_.data() + static_cast<size_t>(ring_head_) * ch, first * ch * sizeof(float));
-  if (valid > first)
-    std::memcpy(dst + first * ch, ring_.data(), (valid - first) * ch * sizeof(float));
+  std::memcpy(dst, ring_.data() + static_cast<size_t>(ring_head_) * ch, first * ch);
+  if (valid > first) std::memcpy(dst + first * ch, ring_.data(), (valid - first) * ch);
   if (valid < static_cast<size_t>(size))
-    std::memset(dst + valid * ch, 0, (static_cast<size_t>(size) - valid) * ch * sizeof(float));
+    std::memset(dst + valid * ch, 0, (static_cast<size_t>(size) - valid) * ch);
 }
 
 void SlidingWindower::after_pop() {
@@ -138,7 +155,7 @@ void SlidingWindower::reset() {
 
 TriggeredWindower::TriggeredWindower(const TriggeredWindowConfig& config)
     : Windower(config.channels, config.length), config_(config) {
-  check_window_shape("triggered window", config.channels, config.length);
+  check_window_shape("triggered window", config.channels, config.length, sizeof(float));
   if (config.pre_trigger < 0 || config.pre_trigger >= config.length)
     throw Error(msg("triggered window: pre-trigger must be in [0, length-1] = [0, ",
                     config.length - 1, "], got ", config.pre_trigger));
@@ -168,7 +185,8 @@ double TriggeredWindower::magnitude(const float* frame) const {
   return std::sqrt(sum);
 }
 
-size_t TriggeredWindower::push(const float* data, size_t frames) {
+size_t TriggeredWindower::push_raw(const void* raw, size_t frames) {
+  const auto* data = static_cast<const float*>(raw);
   if (finished_) throw Error("TriggeredWindower::push after finish() without reset()");
   const size_t ch = static_cast<size_t>(channels_);
   const size_t frame_bytes = ch * sizeof(float);
@@ -205,7 +223,8 @@ size_t TriggeredWindower::push(const float* data, size_t frames) {
   return i;
 }
 
-void TriggeredWindower::copy_window(float* dst) {
+void TriggeredWindower::copy_window(void* out) {
+  auto* dst = static_cast<float*>(out);
   const size_t ch = static_cast<size_t>(channels_);
   const size_t valid = static_cast<size_t>(ready_info_.valid_frames);
   std::memcpy(dst, window_.data(), valid * ch * sizeof(float));

@@ -1,8 +1,10 @@
 // Streaming windowers: cut an interleaved multi-channel stream into fixed-length windows.
 //
-// Layout: input and output are interleaved float32 frames (frame = one sample of every
-// channel, channel fastest). A window of `size` frames is size * channels floats, written
-// in the same interleaved order.
+// Layout: input and output are interleaved frames (frame = one sample of every channel,
+// channel fastest). A window of `size` frames is size * channels samples, written in the
+// same interleaved order. Samples are float32, except that a sliding window moves samples
+// of any type (SlidingWindowConfig::element_bytes: int16 audio, int8 feature frames...),
+// through push_raw/pop_raw; its padding is zero bytes.
 //
 // Two policies share one pull-style interface (Windower):
 //   SlidingWindower    windows of `size` frames starting every `hop` frames.
@@ -65,15 +67,20 @@ class Windower {
   virtual ~Windower() = default;
   int channels() const { return channels_; }
   int64_t window_frames() const { return window_frames_; }
+  // Bytes of one sample (4 for float32).
+  size_t element_bytes() const { return element_bytes_; }
 
-  // Consumes frames of interleaved data (frames * channels floats) and returns how many
+  // Consumes frames of interleaved data (frames * channels samples) and returns how many
   // frames it took: it stops right after a window completes (then window_ready() is true)
-  // and takes nothing while a window is waiting to be popped.
-  virtual size_t push(const float* data, size_t frames) = 0;
+  // and takes nothing while a window is waiting to be popped. push() is for float32
+  // windowers (element_bytes() == 4; throws otherwise), push_raw() for any.
+  size_t push(const float* data, size_t frames);
+  virtual size_t push_raw(const void* data, size_t frames) = 0;
   bool window_ready() const { return ready_; }
-  // Copies the ready window into dst (window_frames() * channels floats). Must only be
-  // called when window_ready(); throws edge::Error otherwise.
+  // Copies the ready window into dst (window_frames() * channels samples). Must only be
+  // called when window_ready(); throws edge::Error otherwise. pop() as push().
   WindowInfo pop(float* dst);
+  WindowInfo pop_raw(void* dst);
   // Ends the run. Returns true while a window is ready: a full one not yet popped, then the
   // padded tail window (TailPolicy::kPad). Loop `while (w.finish()) w.pop(dst);`. Call
   // reset() before pushing the next run.
@@ -84,12 +91,13 @@ class Windower {
   int64_t frames_seen() const { return frames_seen_; }
 
  protected:
-  Windower(int channels, int64_t window_frames);
-  virtual void copy_window(float* dst) = 0;
+  Windower(int channels, int64_t window_frames, size_t element_bytes = sizeof(float));
+  virtual void copy_window(void* dst) = 0;
   virtual void after_pop() = 0;
 
   int channels_;
   int64_t window_frames_;
+  size_t element_bytes_;
   bool ready_ = false;
   WindowInfo ready_info_;
   int64_t frames_seen_ = 0;
@@ -102,24 +110,26 @@ struct SlidingWindowConfig {
   int64_t size = 0;  // frames per window, > 0
   int64_t hop = 0;   // frames between window starts, > 0 (may exceed size: frames skipped)
   TailPolicy tail = TailPolicy::kPad;
+  size_t element_bytes = sizeof(float);  // bytes of one sample (1, 2, 4 or 8): any type
 };
 
 class SlidingWindower : public Windower {
  public:
   // Throws edge::Error naming the field when the config is invalid.
   explicit SlidingWindower(const SlidingWindowConfig& config);
-  size_t push(const float* data, size_t frames) override;
+  size_t push_raw(const void* data, size_t frames) override;
   bool finish() override;
   void reset() override;
   const SlidingWindowConfig& config() const { return config_; }
 
  private:
-  void copy_window(float* dst) override;
+  void copy_window(void* dst) override;
   void after_pop() override;
 
   SlidingWindowConfig config_;
+  size_t frame_bytes_;
   // Ring of the last `size` frames; ring_head_ is the frame slot of the oldest frame.
-  std::vector<float> ring_;
+  std::vector<uint8_t> ring_;
   int64_t ring_head_ = 0;
   int64_t filled_ = 0;       // frames of the current window present in the ring
   int64_t skip_ = 0;         // frames still to drop before the next window (hop > size)
@@ -145,7 +155,7 @@ struct TriggeredWindowConfig {
 class TriggeredWindower : public Windower {
  public:
   explicit TriggeredWindower(const TriggeredWindowConfig& config);
-  size_t push(const float* data, size_t frames) override;
+  size_t push_raw(const void* data, size_t frames) override;  // float32 frames
   bool finish() override;
   void reset() override;
   const TriggeredWindowConfig& config() const { return config_; }
@@ -153,7 +163,7 @@ class TriggeredWindower : public Windower {
   double magnitude(const float* frame) const;
 
  private:
-  void copy_window(float* dst) override;
+  void copy_window(void* dst) override;
   void after_pop() override;
 
   TriggeredWindowConfig config_;

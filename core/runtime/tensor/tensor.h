@@ -24,6 +24,8 @@ enum class DType : uint8_t {
   kInt32,
   kInt64,
   kBool,
+  kUInt32,  // TFLM's signal library (energies, filter bank channels)
+  kUInt64,
 };
 
 const char* dtype_name(DType type);  // "float32", "int8", ...

@@ -7,8 +7,10 @@ edge's "edgestream-zmq-sink" bus message (sender, attempted, sent, dropped). Per
   the final heartbeat the restarted hub logged carries the same three numbers
   every data sequence number received is unique and below `attempted`
   each hub run received one contiguous run of sequence numbers, so the only gaps are
-  before the first subscription reached the edge (ZeroMQ's slow joiner) and while the
-  hub was down: received + gap_start + gap_restart + gap_end = attempted
+  before the first subscription reached the edge (counted by the sink as dropped,
+  no-receiver: gap_start = dropped-no-receiver), what the killed hub held (gap_restart:
+  the one loss only the logs show), and at the end what was still queued for an absent
+  hub (gap_end = dropped-unsent): received + gap_start + gap_restart + gap_end = attempted
   both hub runs received something from the edge (it reconnected by itself)
 Prints one line per edge and exits 1 on any mismatch.
 """
@@ -29,8 +31,11 @@ def main():
             for line in f:
                 if "edgestream-zmq-sink" not in line:
                     continue
-                fields = dict(re.findall(r"(\w+)=\([a-z0-9]+\)([^,;]+)", line))
-                sinks[fields["sender"]] = {k: int(fields[k]) for k in ("attempted", "sent", "dropped")}
+                fields = dict(re.findall(r"([\w-]+)=\([a-z0-9]+\)([^,;]+)", line))
+                sinks[fields["sender"]] = {
+                    k: int(fields[k])
+                    for k in ("attempted", "sent", "dropped", "dropped-no-receiver",
+                              "dropped-queue-full", "dropped-unsent")}
     ok = True
 
     def check(cond, text):
@@ -62,12 +67,17 @@ def main():
         gap_start, gap_restart, gap_end = data1[0], data2[0] - data1[-1] - 1, n - 1 - data2[-1]
         received = len(everything)
         check(received + gap_start + gap_restart + gap_end == n, f"{sender}: counts do not add up")
-        check(s["dropped"] == 0 or s["dropped"] <= gap_start + gap_restart + gap_end,
-              f"{sender}: more sink drops than gaps")
+        check(s["dropped"] == s["dropped-no-receiver"] + s["dropped-queue-full"] + s["dropped-unsent"],
+              f"{sender}: the drops per reason do not add up")
+        check(gap_start == s["dropped-no-receiver"],
+              f"{sender}: {gap_start} windows before the first subscription, "
+              f"{s['dropped-no-receiver']} counted no-receiver")
+        check(gap_end == s["dropped-unsent"],
+              f"{sender}: {gap_end} windows missing at the end, {s['dropped-unsent']} counted unsent")
         print(f"{sender}: attempted {n} = sent {s['sent']} + dropped {s['dropped']}; "
               f"received {len(data1)} (hub run 1) + {len(data2)} (hub run 2) = {received}; "
-              f"not received: {gap_start} before the first subscription, {gap_restart} while the "
-              f"hub was down, {gap_end} at the end")
+              f"not received: {gap_start} before the first subscription (counted no-receiver), "
+              f"{gap_restart} held by the killed hub (seen in its log), {gap_end} at the end")
         totals["attempted"] += n
         totals["sent"] += s["sent"]
         totals["dropped"] += s["dropped"]

@@ -88,16 +88,17 @@ void OpContext::require_constant(const Tensor& t, const char* role) const {
   }
 }
 
-std::unique_ptr<OpKernel> create_op_kernel(Op op) {
-  switch (op) {
+std::unique_ptr<OpKernel> create_op_kernel(const Operator& op) {
+  if (op.op == Op::kCustom) return make_signal_op(op.custom);
+  switch (op.op) {
     case Op::kConv2D:
     case Op::kDepthwiseConv2D:
-      return make_conv_op(op);
+      return make_conv_op(op.op);
     case Op::kFullyConnected:
       return make_fully_connected_op();
     case Op::kAveragePool2D:
     case Op::kMaxPool2D:
-      return make_pool_op(op);
+      return make_pool_op(op.op);
     case Op::kSoftmax:
       return make_softmax_op();
     case Op::kRelu:
@@ -105,13 +106,16 @@ std::unique_ptr<OpKernel> create_op_kernel(Op op) {
     case Op::kReluN1To1:
     case Op::kLogistic:
     case Op::kTanh:
-      return make_activation_op(op);
+      return make_activation_op(op.op);
     case Op::kAdd:
     case Op::kMul:
-      return make_elementwise_op(op);
+    case Op::kDiv:
+    case Op::kMinimum:
+    case Op::kMaximum:
+      return make_elementwise_op(op.op);
     case Op::kReshape:
     case Op::kSqueeze:
-      return make_shape_op(op);
+      return make_shape_op(op.op);
     case Op::kConcatenation:
       return make_concatenation_op();
     case Op::kPad:
@@ -120,11 +124,15 @@ std::unique_ptr<OpKernel> create_op_kernel(Op op) {
       return make_mean_op();
     case Op::kQuantize:
     case Op::kDequantize:
-      return make_quantize_op(op);
+      return make_quantize_op(op.op);
+    case Op::kCast:
+      return make_cast_op();
+    case Op::kStridedSlice:
+      return make_strided_slice_op();
     default:
       break;
   }
-  if (op == kOpSvdf) return make_svdf_op();
+  if (op.op == kOpSvdf) return make_svdf_op();
   return nullptr;
 }
 

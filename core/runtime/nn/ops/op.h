@@ -55,7 +55,7 @@ class OpContext {
   // Throws edge::Error("<model>: operator <i> (<OP>): <what>").
   template <typename... Parts>
   [[noreturn]] void fail(Parts&&... parts) const {
-    throw Error(msg(model_.source(), ": operator ", op_index_, " (", op_name(op().op),
+    throw Error(msg(model_.source(), ": operator ", op_index_, " (", op().name(),
                     "): ", std::forward<Parts>(parts)...));
   }
 
@@ -105,24 +105,31 @@ class OpKernel {
   // True when the output may share the input's memory (RESHAPE, SQUEEZE): eval
   // then copies only when the pointers differ.
   virtual bool output_aliases_input() const { return false; }
+  // Forgets state kept across invokes outside variable tensors (the noise estimate of
+  // SignalFilterBankSpectralSubtraction), as TFLM's Reset does. Called after prepare and
+  // by Interpreter::reset_state().
+  virtual void reset_state() {}
 };
 
-// A kernel for the op, or nullptr when the engine has none.
-std::unique_ptr<OpKernel> create_op_kernel(Op op);
+// A kernel for the operator, or nullptr when the engine has none.
+std::unique_ptr<OpKernel> create_op_kernel(const Operator& op);
 
 // Factories per op family (core/runtime/nn/ops/*.cc).
-std::unique_ptr<OpKernel> make_conv_op(Op op);         // CONV_2D, DEPTHWISE_CONV_2D
-std::unique_ptr<OpKernel> make_fully_connected_op();   // FULLY_CONNECTED
-std::unique_ptr<OpKernel> make_pool_op(Op op);         // AVERAGE/MAX_POOL_2D
-std::unique_ptr<OpKernel> make_softmax_op();           // SOFTMAX
-std::unique_ptr<OpKernel> make_activation_op(Op op);   // RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH
-std::unique_ptr<OpKernel> make_elementwise_op(Op op);  // ADD, MUL
-std::unique_ptr<OpKernel> make_shape_op(Op op);        // RESHAPE, SQUEEZE
-std::unique_ptr<OpKernel> make_concatenation_op();     // CONCATENATION
-std::unique_ptr<OpKernel> make_pad_op();               // PAD
-std::unique_ptr<OpKernel> make_mean_op();              // MEAN
-std::unique_ptr<OpKernel> make_quantize_op(Op op);     // QUANTIZE, DEQUANTIZE
-std::unique_ptr<OpKernel> make_svdf_op();              // SVDF (integer)
+std::unique_ptr<OpKernel> make_conv_op(Op op);          // CONV_2D, DEPTHWISE_CONV_2D
+std::unique_ptr<OpKernel> make_fully_connected_op();    // FULLY_CONNECTED
+std::unique_ptr<OpKernel> make_pool_op(Op op);          // AVERAGE/MAX_POOL_2D
+std::unique_ptr<OpKernel> make_softmax_op();            // SOFTMAX
+std::unique_ptr<OpKernel> make_activation_op(Op op);    // RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH
+std::unique_ptr<OpKernel> make_elementwise_op(Op op);   // ADD, MUL, DIV, MINIMUM, MAXIMUM
+std::unique_ptr<OpKernel> make_shape_op(Op op);         // RESHAPE, SQUEEZE
+std::unique_ptr<OpKernel> make_concatenation_op();      // CONCATENATION
+std::unique_ptr<OpKernel> make_pad_op();                // PAD
+std::unique_ptr<OpKernel> make_mean_op();               // MEAN
+std::unique_ptr<OpKernel> make_quantize_op(Op op);      // QUANTIZE, DEQUANTIZE
+std::unique_ptr<OpKernel> make_svdf_op();               // SVDF (integer)
+std::unique_ptr<OpKernel> make_cast_op();               // CAST
+std::unique_ptr<OpKernel> make_strided_slice_op();      // STRIDED_SLICE
+std::unique_ptr<OpKernel> make_signal_op(CustomOp op);  // TFLM's signal library
 
 }  // namespace nn
 }  // namespace edge

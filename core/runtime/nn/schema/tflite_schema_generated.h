@@ -663,13 +663,18 @@ enum BuiltinOperator : int32_t {
   BuiltinOperator_PAD = 34,
   BuiltinOperator_MEAN = 40,
   BuiltinOperator_SUB = 41,
+  BuiltinOperator_DIV = 42,
   BuiltinOperator_SQUEEZE = 43,
+  BuiltinOperator_STRIDED_SLICE = 45,
+  BuiltinOperator_CAST = 53,
+  BuiltinOperator_MAXIMUM = 55,
+  BuiltinOperator_MINIMUM = 57,
   BuiltinOperator_QUANTIZE = 114,
   BuiltinOperator_MIN = BuiltinOperator_ADD,
   BuiltinOperator_MAX = BuiltinOperator_QUANTIZE
 };
 
-inline const BuiltinOperator (&EnumValuesBuiltinOperator())[22] {
+inline const BuiltinOperator (&EnumValuesBuiltinOperator())[27] {
   static const BuiltinOperator values[] = {
     BuiltinOperator_ADD,
     BuiltinOperator_AVERAGE_POOL_2D,
@@ -691,38 +696,143 @@ inline const BuiltinOperator (&EnumValuesBuiltinOperator())[22] {
     BuiltinOperator_PAD,
     BuiltinOperator_MEAN,
     BuiltinOperator_SUB,
+    BuiltinOperator_DIV,
     BuiltinOperator_SQUEEZE,
+    BuiltinOperator_STRIDED_SLICE,
+    BuiltinOperator_CAST,
+    BuiltinOperator_MAXIMUM,
+    BuiltinOperator_MINIMUM,
     BuiltinOperator_QUANTIZE
   };
   return values;
 }
 
+inline const char * const *EnumNamesBuiltinOperator() {
+  static const char * const names[116] = {
+    "ADD",
+    "AVERAGE_POOL_2D",
+    "CONCATENATION",
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "",
+    "DEQUANTIZE",
+    "",
+    "",
+    "FULLY_CONNECTED",
+    "",
+    "",
+    "",
+    "",
+    "LOGISTIC",
+    "",
+    "",
+    "MAX_POOL_2D",
+    "MUL",
+    "RELU",
+    "",
+    "RELU6",
+    "RESHAPE",
+    "",
+    "",
+    "SOFTMAX",
+    "",
+    "SVDF",
+    "TANH",
+    "",
+    "",
+    "",
+    "CUSTOM",
+    "",
+    "PAD",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "MEAN",
+    "SUB",
+    "DIV",
+    "SQUEEZE",
+    "",
+    "STRIDED_SLICE",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "CAST",
+    "",
+    "MAXIMUM",
+    "",
+    "MINIMUM",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "QUANTIZE",
+    nullptr
+  };
+  return names;
+}
+
 inline const char *EnumNameBuiltinOperator(BuiltinOperator e) {
-  switch (e) {
-    case BuiltinOperator_ADD: return "ADD";
-    case BuiltinOperator_AVERAGE_POOL_2D: return "AVERAGE_POOL_2D";
-    case BuiltinOperator_CONCATENATION: return "CONCATENATION";
-    case BuiltinOperator_CONV_2D: return "CONV_2D";
-    case BuiltinOperator_DEPTHWISE_CONV_2D: return "DEPTHWISE_CONV_2D";
-    case BuiltinOperator_DEQUANTIZE: return "DEQUANTIZE";
-    case BuiltinOperator_FULLY_CONNECTED: return "FULLY_CONNECTED";
-    case BuiltinOperator_LOGISTIC: return "LOGISTIC";
-    case BuiltinOperator_MAX_POOL_2D: return "MAX_POOL_2D";
-    case BuiltinOperator_MUL: return "MUL";
-    case BuiltinOperator_RELU: return "RELU";
-    case BuiltinOperator_RELU6: return "RELU6";
-    case BuiltinOperator_RESHAPE: return "RESHAPE";
-    case BuiltinOperator_SOFTMAX: return "SOFTMAX";
-    case BuiltinOperator_SVDF: return "SVDF";
-    case BuiltinOperator_TANH: return "TANH";
-    case BuiltinOperator_CUSTOM: return "CUSTOM";
-    case BuiltinOperator_PAD: return "PAD";
-    case BuiltinOperator_MEAN: return "MEAN";
-    case BuiltinOperator_SUB: return "SUB";
-    case BuiltinOperator_SQUEEZE: return "SQUEEZE";
-    case BuiltinOperator_QUANTIZE: return "QUANTIZE";
-    default: return "";
-  }
+  if (flatbuffers::IsOutRange(e, BuiltinOperator_ADD, BuiltinOperator_QUANTIZE)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesBuiltinOperator()[index];
 }
 
 enum Padding : int8_t {
@@ -4292,8 +4402,40 @@ inline flatbuffers::Offset<SplitVOptions> CreateSplitVOptions(
 
 struct StridedSliceOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef StridedSliceOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_BEGIN_MASK = 4,
+    VT_END_MASK = 6,
+    VT_ELLIPSIS_MASK = 8,
+    VT_NEW_AXIS_MASK = 10,
+    VT_SHRINK_AXIS_MASK = 12,
+    VT_OFFSET = 14
+  };
+  int32_t begin_mask() const {
+    return GetField<int32_t>(VT_BEGIN_MASK, 0);
+  }
+  int32_t end_mask() const {
+    return GetField<int32_t>(VT_END_MASK, 0);
+  }
+  int32_t ellipsis_mask() const {
+    return GetField<int32_t>(VT_ELLIPSIS_MASK, 0);
+  }
+  int32_t new_axis_mask() const {
+    return GetField<int32_t>(VT_NEW_AXIS_MASK, 0);
+  }
+  int32_t shrink_axis_mask() const {
+    return GetField<int32_t>(VT_SHRINK_AXIS_MASK, 0);
+  }
+  bool offset() const {
+    return GetField<uint8_t>(VT_OFFSET, 0) != 0;
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
+           VerifyField<int32_t>(verifier, VT_BEGIN_MASK, 4) &&
+           VerifyField<int32_t>(verifier, VT_END_MASK, 4) &&
+           VerifyField<int32_t>(verifier, VT_ELLIPSIS_MASK, 4) &&
+           VerifyField<int32_t>(verifier, VT_NEW_AXIS_MASK, 4) &&
+           VerifyField<int32_t>(verifier, VT_SHRINK_AXIS_MASK, 4) &&
+           VerifyField<uint8_t>(verifier, VT_OFFSET, 1) &&
            verifier.EndTable();
   }
 };
@@ -4302,6 +4444,24 @@ struct StridedSliceOptionsBuilder {
   typedef StridedSliceOptions Table;
   flatbuffers::FlatBufferBuilder &fbb_;
   flatbuffers::uoffset_t start_;
+  void add_begin_mask(int32_t begin_mask) {
+    fbb_.AddElement<int32_t>(StridedSliceOptions::VT_BEGIN_MASK, begin_mask, 0);
+  }
+  void add_end_mask(int32_t end_mask) {
+    fbb_.AddElement<int32_t>(StridedSliceOptions::VT_END_MASK, end_mask, 0);
+  }
+  void add_ellipsis_mask(int32_t ellipsis_mask) {
+    fbb_.AddElement<int32_t>(StridedSliceOptions::VT_ELLIPSIS_MASK, ellipsis_mask, 0);
+  }
+  void add_new_axis_mask(int32_t new_axis_mask) {
+    fbb_.AddElement<int32_t>(StridedSliceOptions::VT_NEW_AXIS_MASK, new_axis_mask, 0);
+  }
+  void add_shrink_axis_mask(int32_t shrink_axis_mask) {
+    fbb_.AddElement<int32_t>(StridedSliceOptions::VT_SHRINK_AXIS_MASK, shrink_axis_mask, 0);
+  }
+  void add_offset(bool offset) {
+    fbb_.AddElement<uint8_t>(StridedSliceOptions::VT_OFFSET, static_cast<uint8_t>(offset), 0);
+  }
   explicit StridedSliceOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -4314,8 +4474,20 @@ struct StridedSliceOptionsBuilder {
 };
 
 inline flatbuffers::Offset<StridedSliceOptions> CreateStridedSliceOptions(
-    flatbuffers::FlatBufferBuilder &_fbb) {
+    flatbuffers::FlatBufferBuilder &_fbb,
+    int32_t begin_mask = 0,
+    int32_t end_mask = 0,
+    int32_t ellipsis_mask = 0,
+    int32_t new_axis_mask = 0,
+    int32_t shrink_axis_mask = 0,
+    bool offset = false) {
   StridedSliceOptionsBuilder builder_(_fbb);
+  builder_.add_shrink_axis_mask(shrink_axis_mask);
+  builder_.add_new_axis_mask(new_axis_mask);
+  builder_.add_ellipsis_mask(ellipsis_mask);
+  builder_.add_end_mask(end_mask);
+  builder_.add_begin_mask(begin_mask);
+  builder_.add_offset(offset);
   return builder_.Finish();
 }
 

@@ -4,10 +4,10 @@
 #if defined(EDGE_NN_NEON)
 
 #include <arm_neon.h>
-#include <sys/auxv.h>
 
 #include <algorithm>
 
+#include "common/cpu_features.h"
 #include "nn/quant.h"
 
 namespace edge {
@@ -15,13 +15,6 @@ namespace nn {
 namespace fast {
 namespace detail {
 namespace {
-
-// AT_HWCAP bits (Linux uapi asm/hwcap.h), spelled out for older C libraries.
-#if defined(__aarch64__)
-constexpr unsigned long kHwcapAsimdDp = 1UL << 20;  // HWCAP_ASIMDDP
-#else
-constexpr unsigned long kHwcapNeon = 1UL << 12;  // HWCAP_NEON (32-bit ARM)
-#endif
 
 // [sum(a0), sum(a1), sum(a2), sum(a3)].
 inline int32x4_t reduce4(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3) {
@@ -53,21 +46,13 @@ namespace dot {
 
 }  // namespace
 
-bool neon_supported() {
-#if defined(__aarch64__)
-  return true;  // Advanced SIMD is mandatory in AArch64.
-#else
-  static const bool supported = (getauxval(AT_HWCAP) & kHwcapNeon) != 0;
-  return supported;
-#endif
-}
+bool neon_supported() { return cpu_has_neon(); }
 
 bool neon_dot_supported() {
 #if defined(EDGE_NN_NEON_DOT)
-  static const bool supported = (getauxval(AT_HWCAP) & kHwcapAsimdDp) != 0;
-  return supported;
+  return cpu_has_neon_dot();
 #else
-  return false;
+  return false;  // the dot-product kernels are not compiled in
 #endif
 }
 

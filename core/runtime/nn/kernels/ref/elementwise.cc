@@ -162,6 +162,97 @@ void mul_s8(const BroadcastShape& shape, const ArithmeticS8Params& p, const int8
   });
 }
 
+void div_f32(const BroadcastShape& shape, float act_min, float act_max, const float* in1,
+             const float* in2, float* out) {
+  for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
+    out[o] = std::min(std::max(in1[a] / in2[b], act_min), act_max);
+  });
+}
+
+namespace {
+
+// Two's complement wrapping, defined for every operand (TFLite leaves overflow undefined).
+int32_t wrap(uint32_t value) { return static_cast<int32_t>(value); }
+
+int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return std::min(std::max(v, lo), hi); }
+
+int32_t divide(int32_t a, int32_t b) {
+  if (b == 0) return 0;
+  if (b == -1) return wrap(0u - static_cast<uint32_t>(a));  // INT32_MIN / -1 wraps
+  return a / b;
+}
+
+template <typename T>
+void min_max_typed(const BroadcastShape& shape, bool maximum, const T* in1, const T* in2, T* out) {
+  if (maximum) {
+    for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
+      out[o] = in1[a] > in2[b] ? in1[a] : in2[b];
+    });
+  } else {
+    for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
+      out[o] = in1[a] < in2[b] ? in1[a] : in2[b];
+    });
+  }
+}
+
+}  // namespace
+
+void add_i32(const BroadcastShape& shape, int32_t act_min, int32_t act_max, const int32_t* in1,
+             const int32_t* in2, int32_t* out) {
+  for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
+    const int32_t sum = wrap(static_cast<uint32_t>(in1[a]) + static_cast<uint32_t>(in2[b]));
+    out[o] = clamp_i32(sum, act_min, act_max);
+  });
+}
+
+void mul_i32(const BroadcastShape& shape, int32_t act_min, int32_t act_max, const int32_t* in1,
+             const int32_t* in2, int32_t* out) {
+  for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
+    const int32_t product = wrap(static_cast<uint32_t>(in1[a]) * static_cast<uint32_t>(in2[b]));
+    out[o] = clamp_i32(product, act_min, act_max);
+  });
+}
+
+void div_i32(const BroadcastShape& shape, int32_t act_min, int32_t act_max, const int32_t* in1,
+             const int32_t* in2, int32_t* out) {
+  for_each_broadcast(shape, [&](int64_t o, int64_t a, int64_t b) {
+    out[o] = clamp_i32(divide(in1[a], in2[b]), act_min, act_max);
+  });
+}
+
+void min_max(const BroadcastShape& shape, bool maximum, DType type, const void* in1,
+             const void* in2, void* out) {
+  switch (type) {
+    case DType::kFloat32:
+      return min_max_typed(shape, maximum, static_cast<const float*>(in1),
+                           static_cast<const float*>(in2), static_cast<float*>(out));
+    case DType::kInt8:
+      return min_max_typed(shape, maximum, static_cast<const int8_t*>(in1),
+                           static_cast<const int8_t*>(in2), static_cast<int8_t*>(out));
+    case DType::kUInt8:
+      return min_max_typed(shape, maximum, static_cast<const uint8_t*>(in1),
+                           static_cast<const uint8_t*>(in2), static_cast<uint8_t*>(out));
+    case DType::kInt16:
+      return min_max_typed(shape, maximum, static_cast<const int16_t*>(in1),
+                           static_cast<const int16_t*>(in2), static_cast<int16_t*>(out));
+    case DType::kInt32:
+      return min_max_typed(shape, maximum, static_cast<const int32_t*>(in1),
+                           static_cast<const int32_t*>(in2), static_cast<int32_t*>(out));
+    case DType::kUInt32:
+      return min_max_typed(shape, maximum, static_cast<const uint32_t*>(in1),
+                           static_cast<const uint32_t*>(in2), static_cast<uint32_t*>(out));
+    case DType::kInt64:
+      return min_max_typed(shape, maximum, static_cast<const int64_t*>(in1),
+                           static_cast<const int64_t*>(in2), static_cast<int64_t*>(out));
+    case DType::kUInt64:
+      return min_max_typed(shape, maximum, static_cast<const uint64_t*>(in1),
+                           static_cast<const uint64_t*>(in2), static_cast<uint64_t*>(out));
+    case DType::kFloat16:
+    case DType::kBool:
+      return;  // refused by the op layer
+  }
+}
+
 }  // namespace ref
 }  // namespace nn
 }  // namespace edge

@@ -1,5 +1,13 @@
-// Reference ADD and MUL kernels with N-D broadcasting (NumPy rules, up to
-// kMaxBroadcastRank dimensions), TensorFlow Lite's reference semantics.
+// Reference ADD, MUL, DIV, MINIMUM and MAXIMUM kernels with N-D broadcasting (NumPy
+// rules, up to kMaxBroadcastRank dimensions), TensorFlow Lite's reference semantics.
+//
+// int32 ADD, MUL, DIV (the integer arithmetic of TFLM's audio front end): two's complement
+//   wrapping where TFLite leaves overflow undefined; DIV truncates toward zero, and x / 0
+//   gives 0 and INT32_MIN / -1 gives INT32_MIN (TFLite: undefined; the op layer refuses a
+//   constant divisor holding 0). Then the fused activation's clamp.
+// MINIMUM, MAXIMUM: on the raw values of any integer or float type (both inputs and the
+//   output share one quantization, checked by the op layer), as TFLite: max = a > b ? a : b,
+//   min = a < b ? a : b (so a NaN first operand yields the second).
 //
 // int8 ADD (bit-exact with TFLite's reference AddElementwise): both inputs are
 //   offset by their zero points, shifted left by 20 bits, scaled to the common
@@ -62,6 +70,18 @@ void add_s8(const BroadcastShape& shape, const ArithmeticS8Params& params, const
             const int8_t* in2, int8_t* out);
 void mul_s8(const BroadcastShape& shape, const ArithmeticS8Params& params, const int8_t* in1,
             const int8_t* in2, int8_t* out);
+void div_f32(const BroadcastShape& shape, float act_min, float act_max, const float* in1,
+             const float* in2, float* out);
+void add_i32(const BroadcastShape& shape, int32_t act_min, int32_t act_max, const int32_t* in1,
+             const int32_t* in2, int32_t* out);
+void mul_i32(const BroadcastShape& shape, int32_t act_min, int32_t act_max, const int32_t* in1,
+             const int32_t* in2, int32_t* out);
+void div_i32(const BroadcastShape& shape, int32_t act_min, int32_t act_max, const int32_t* in1,
+             const int32_t* in2, int32_t* out);
+
+// MINIMUM (maximum = false) or MAXIMUM of elements of `type` (any DType but float16/bool).
+void min_max(const BroadcastShape& shape, bool maximum, DType type, const void* in1,
+             const void* in2, void* out);
 
 }  // namespace ref
 }  // namespace nn

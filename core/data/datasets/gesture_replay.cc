@@ -1,4 +1,4 @@
-#include "tools/edgestream/demo_replay.h"
+#include "datasets/gesture_replay.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 #include "common/error.h"
 #include "datasets/gesture_csv.h"
 
-namespace edge::cli::demo {
+namespace edge::datasets::replay {
 namespace {
 
 std::string read_text(const std::string& path) {
@@ -309,4 +309,4 @@ ReplayScore score_detections(const ReplayStream& stream, const std::vector<Detec
   return score;
 }
 
-}  // namespace edge::cli::demo
+}  // namespace edge::datasets::replay

@@ -1,6 +1,8 @@
-// The data side of `edgestream demo`: a stratified, seeded hold-out of gesture recordings, the
-// board-like serial stream the held-out gestures are replayed in, and the scoring of what the
-// real-time graph reported against what was replayed.
+// Replaying held-out gesture recordings as a board would stream them (the data side of
+// `edgestream demo`, in the data layer because it is about recordings, not about the command
+// line): a stratified, seeded hold-out of recordings, the board-like serial stream the held-out
+// gestures are replayed in, and the scoring of what a real-time graph reported against what
+// was replayed.
 //
 // The stream models a board that prints every sample (not only triggered ones): idle frames
 // below the trigger threshold, then a gesture's recorded rows, then idle again, so that the
@@ -14,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace edge::cli::demo {
+namespace edge::datasets::replay {
 
 // One gesture class: a CSV file of recordings (datasets/gesture-punch-flex/<label>.csv).
 struct GestureClass {
@@ -109,4 +111,4 @@ struct ReplayScore {
 ReplayScore score_detections(const ReplayStream& stream, const std::vector<Detection>& detections,
                              double rate_hz);
 
-}  // namespace edge::cli::demo
+}  // namespace edge::datasets::replay

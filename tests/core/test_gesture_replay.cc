@@ -1,5 +1,6 @@
-// `edgestream demo`'s data side: stratified seeded hold-out, the board-like replay stream with
-// its trigger frames, and the scoring of detections against the replayed gestures.
+// Gesture replay (core/data/datasets/gesture_replay.h, `edgestream demo`'s data side): stratified
+// seeded hold-out, the board-like replay stream with its trigger frames, and the scoring of
+// detections against the replayed gestures.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,9 +13,9 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "tools/edgestream/demo_replay.h"
+#include "datasets/gesture_replay.h"
 
-namespace demo = edge::cli::demo;
+namespace demo = edge::datasets::replay;
 
 namespace {
 
