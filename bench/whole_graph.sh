@@ -33,7 +33,8 @@
 # graphs at the same setting.
 #
 # Environment: EDGE_BENCH_RUNS (interleaved repetitions, default 3), EDGE_BENCH_FOLDS (default
-# 1), EDGE_BENCH_X10=0 to skip the 10x-clips run.
+# 1), EDGE_BENCH_X10=0 to skip the 10x-clips run, EDGE_BENCH_RESULTS=FILE keeps every run's
+# line (setting|graph|audio s|steady CPU|start-up CPU|process CPU|wall|peak RSS KB|windows).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -166,6 +167,7 @@ for run in $(seq 1 "$RUNS"); do
   fi
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -z "${EDGE_BENCH_RESULTS:-}" ] || cp "$WORK/results" "$EDGE_BENCH_RESULTS"
 
 # Medians per (setting, graph), then the ratios at each setting.
 "$PY" - "$WORK/results" <<'PY'
@@ -176,17 +178,19 @@ for line in open(sys.argv[1]):
     rows[(setting, name)].append((float(audio), float(steady), float(startup), float(total),
                                   float(wall), int(rss), windows))
 med = {}
-print("| allocator | graph | windows | steady CPU | x real time (steady) | start-up CPU | "
+print("| allocator | graph | windows | steady CPU, median (range) | x real time (steady) | start-up CPU | "
       "whole process CPU | x real time (whole) | peak RSS |")
 print("|---|---|---|---|---|---|---|---|---|")
 for (setting, name), runs in rows.items():
     audio = runs[0][0]
     steady = statistics.median(r[1] for r in runs)
+    lo, hi = min(r[1] for r in runs), max(r[1] for r in runs)
     startup = statistics.median(r[2] for r in runs)
     total = statistics.median(r[3] for r in runs)
     rss = max(r[5] for r in runs)
     med[(setting, name)] = steady
-    print(f"| {setting} | {name} | {runs[0][6]} | {steady:.3f} s | {audio / steady:,.0f}x | "
+    print(f"| {setting} | {name} | {runs[0][6]} | {steady:.3f} s ({lo:.3f}-{hi:.3f}) | {audio / steady:,.0f}x "
+          f"({audio / hi:,.0f}-{audio / lo:,.0f}x) | "
           f"{startup:.3f} s | {total:.3f} s | {audio / total:,.0f}x | {rss / 1024:.0f} MB |")
 print()
 for setting in ("default", "fixed"):
