@@ -12,7 +12,8 @@ UrbanSound8K folder, made three ways and compared window by window:
 Prints, for each pair, the relative error per window ||a - b|| / ||b|| (median, 95th
 percentile, maximum, and the share of windows above 1 %) and the relative MSE over all windows.
 
-usage: resample_dataset_diff.py BUILD_DIR US8K_DIR     (GST_PLUGIN_PATH from BUILD_DIR/plugins)
+usage: resample_dataset_diff.py BUILD_DIR US8K_DIR [FOLDS]   (FOLDS: default 1, e.g. 1,2;
+       GST_PLUGIN_PATH from BUILD_DIR/plugins)
 """
 import os
 import subprocess
@@ -35,16 +36,18 @@ def windows_of(args):
 
 def main():
     build, data = sys.argv[1], sys.argv[2]
+    folds = sys.argv[3] if len(sys.argv) > 3 else "1"
     env_path = os.path.join(build, "plugins")
     os.environ["GST_PLUGIN_PATH_1_0"] = env_path
     os.environ.setdefault("GST_REGISTRY_1_0", os.path.join(tempfile.gettempdir(), "diff-registry.bin"))
-    source = ["edgedatasetsrc", f"location={data}", "layout=urbansound8k", "folds=1,2"]
+    source = ["edgedatasetsrc", f"location={data}", "layout=urbansound8k", f"folds={folds}"]
     stock = windows_of(source + ["!", "audioconvert", "!", "audioresample", "!", CAPS, "!"] + WINDOW.split())
     edge = windows_of(source + ["rate=30000", "channels=1", "!"] + WINDOW.split())
     files = []
     for line in open(os.path.join(data, "metadata.csv")).read().splitlines()[1:]:
         cols = line.split(",")
-        files.append(os.path.join(data, "audio", "fold" + cols[4], cols[0]))
+        if cols[4] in folds.split(","):
+            files.append(os.path.join(data, "audio", "fold" + cols[4], cols[0]))
     reset = np.concatenate([windows_of(["filesrc", f"location={f}", "!", "wavparse", "!", "audioconvert",
                                         "!", "audioresample", "!", CAPS, "!"] + WINDOW.split())
                             for f in files])
