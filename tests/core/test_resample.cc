@@ -274,6 +274,16 @@ TEST(ClipConverter, MixesDownByTheMeanThenResamples) {
   EXPECT_EQ(c.finish(same.data()), 0u);
   same.resize(5000);
   EXPECT_EQ(bits(same), bits(mono));
+  // Three channels take the general loop: the same mean, summed in channel order.
+  const std::vector<float> three = noise(3 * 1000, 9);
+  std::vector<float> mono3(1000);
+  for (size_t f = 0; f < mono3.size(); ++f)
+    mono3[f] = (((0.0f + three[3 * f]) + three[3 * f + 1]) + three[3 * f + 2]) * (1.0f / 3.0f);
+  c.begin(16000, 3);
+  std::vector<float> same3(c.max_output(1000));
+  EXPECT_EQ(c.process(three.data(), 1000, same3.data()), 1000u);
+  same3.resize(1000);
+  EXPECT_EQ(bits(same3), bits(mono3));
   c.begin(16000, 1);
   EXPECT_TRUE(c.identity());
   ClipConverter keep(0, 0);

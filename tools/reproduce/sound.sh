@@ -61,7 +61,7 @@ step "5. eval: float32, ${sequences[*]} on fold $test_fold"
 deployed=${optimized[-1]}
 step "6. export: ${deployed##*/} as a C array"
 "$edge" export "$deployed" --out "$out/c"
-clip=$(ls "$data/audio/fold$test_fold" | head -n1)
+clip=$(ls "$data/audio/fold$test_fold" | sed -n 1p)  # not head: ls would get SIGPIPE (pipefail)
 step "7. classify: fold $test_fold's $clip through the real-time graph of ${deployed##*/}"
 "$edge" classify "$deployed" --source "file:$data/audio/fold$test_fold/$clip" |
   tee "$out/classify.jsonl"
