@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Issue 14's gesture recipe on the magic-wand spells (TensorFlow Lite Micro's magic_wand
 # training split, MIT: ../shared/data/imu/magic-wand-spells-train, 100 recordings of 5
-# spells, 119 samples x 6 channels), application pipelines/magic-wand:
+# spells, 119 samples x 6 channels), application pipelines/wand:
 #   1. dataset   119-sample windows, min-max scaled with the sensor ranges;
 #   2. cv        5-fold cross-validation by recording of each model of
-#                pipelines/magic-wand/model.toml (dense: the paper's network; conv1d-plain;
+#                pipelines/wand/model.toml (dense: the paper's network; conv1d-plain;
 #                conv1d: batch norm, IMU augmentation, early stopping);
 #   3. train     conv1d with 20 % of each spell's recordings held out (seeded);
 #   4. optimize  full-integer int8, calibrated on the training split;
@@ -21,7 +21,7 @@ data=${EDGE_SHARED_DATA:-$root/../shared/data}/imu/magic-wand-spells-train
 seed=${EDGE_SEED:-1}
 threads=${EDGE_THREADS:-2}
 edge=$build/tools/edgestream
-app=$root/pipelines/magic-wand/graph.toml
+app=$root/pipelines/wand/graph.toml
 [ -x "$edge" ] || { echo "edgestream not built: $edge (run tools/run.sh build)"; exit 1; }
 [ -f "$data/Revelio.csv" ] || { echo "magic-wand data not found: $data"; exit 1; }
 export GST_PLUGIN_PATH_1_0=$build/plugins
