@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14 through the command line on the bundled punch/flex recordings: `train --split none`
-# (every window trains), `eval --split all` (every window scored, per-class precision/recall/F1
-# on stdout), an application given by path (a copy of gesture with 16-sample windows) for
+# (every window trains), `train --search` (models compared by CV, the best written),
+# `eval --split all` (every window scored, per-class precision/recall/F1 on stdout), an application given by path (a copy of gesture with 16-sample windows) for
 # train, `classify` choosing the application by the model's window rather than its preprocess
 # text, and settings that cannot train refused before training, naming the setting: batch
 # normalization with batch size 1, a window shape that does not fit the model input, an empty
@@ -41,6 +41,20 @@ check "the bundled recordings give 60 windows" 60 "$windows"
 check "train --split none: every window trains" 1 \
   "$(grep -c "no test split: every labelled window ($windows) trains" "$TMP/train.log")"
 check "train --split none: no test line" 0 "$(grep -c '^test: accuracy' "$TMP/train.log")"
+
+# train --search: each model of the file cross-validated, the best written with the table.
+"$EDGE" train gesture --dataset "$TMP/ds" --out "$TMP/best.tflite" --search dense,conv1d --cv 3 \
+  --epochs 20 --threads 2 --report "$TMP/search" >"$TMP/search.log" 2>&1
+check "train --search exits 0" 0 $?
+grep -A3 '^search: 3-fold' "$TMP/search.log"
+check "search: a line per candidate, one written" 1 "$(grep -cE '^  (dense|conv1d) +[01]\.[0-9]{4} \(std [01]\.[0-9]{4}\)  <- written' "$TMP/search.log")"
+check "search: both candidates cross-validated" 2 "$(grep -cE '^  (dense|conv1d) +[01]\.[0-9]{4}' "$TMP/search.log")"
+check "search: the table in the report" 1 "$(grep -c '^## Model search' "$TMP/search/report.md")"
+check "search: the model file written" yes "$([ -s "$TMP/best.tflite" ] && echo yes || echo no)"
+expect_error "search without --cv" "--search compares models by cross-validation: give --cv K" \
+  "$EDGE" train gesture --dataset "$TMP/ds" --out "$TMP/x.tflite" --search all
+expect_error "search of an unknown model" 'no model "nope"' \
+  "$EDGE" train gesture --dataset "$TMP/ds" --out "$TMP/x.tflite" --search dense,nope --cv 3
 
 # eval --split all: every window, per-class scores on stdout.
 "$EDGE" eval "$TMP/all.tflite" --dataset "$TMP/ds" --split all --report "$TMP/rep" \

@@ -1,5 +1,5 @@
 // edgestream train APP --dataset DIR --out MODEL.tflite [--model NAME]
-//                   [--test-folds F | --split none | --cv K]
+//                   [--test-folds F | --split none | --cv K [--search NAME,...|all]]
 //                   [--epochs N] [--seed S] [--threads T] [--report DIR] [--run-log FILE]
 //
 // Reads a dataset written by `edgestream dataset`, builds the model declared in
@@ -40,7 +40,8 @@ struct TrainOptions {
   std::string out;
   std::string model;
   std::string test_folds;
-  std::string split;  // "" (hold out a test split) or "none" (train on every window)
+  std::string split;   // "" (hold out a test split) or "none" (train on every window)
+  std::string search;  // "": the one model; else comma-separated model names or "all"
   int cv = 0;
   int epochs = 0;  // 0: the model file's
   long long seed = -1;
@@ -204,7 +205,15 @@ void check_every_class_has_windows(const store::LoadedDataset& data, const std::
                       nlohmann::json(data.labels).dump()));
 }
 
-void run_train(const TrainOptions& o) {
+// Cross-validation result of one model, for --search.
+struct CvScore {
+  double mean = 0.0, std = 0.0;
+};
+
+// Trains o.model as the options say. With `cv_only` (needs o.cv), returns after the
+// cross-validation with its score, writing nothing. `search_markdown` goes into the report
+// before the cross-validation section.
+void train_one(const TrainOptions& o, const std::string& search_markdown, CvScore* cv_only) {
   const auto start = std::chrono::steady_clock::now();
   const graph::GraphDefinition app = find_application(o.app);
   const std::string model_path = app.directory + "/model.toml";
@@ -273,6 +282,7 @@ void run_train(const TrainOptions& o) {
     const auto splits = store::cross_validation_by_clip(data, o.cv, settings.seed);
     std::vector<int32_t> pooled_truth, pooled_predicted;
     std::vector<double> accuracies;
+    extra_markdown += search_markdown;
     extra_markdown += msg("\n## Cross-validation\n\n", o.cv,
                           "-fold cross-validation by clip, stratified by class (seed ",
                           settings.seed, "); a fresh network per fold.\n\n",
@@ -314,6 +324,11 @@ void run_train(const TrainOptions& o) {
     for (double a : accuracies) var += (a - mean) * (a - mean) / double(accuracies.size());
     std::printf("cross-validation: mean test accuracy %.4f (std %.4f) over %d folds\n", mean,
                 std::sqrt(var), o.cv);
+    if (cv_only) {
+      cv_only->mean = mean;
+      cv_only->std = std::sqrt(var);
+      return;
+    }
     extra_markdown += msg("\nMean test accuracy: **", fixed(mean, 4), "** (population std ",
                           fixed(std::sqrt(var), 4), "). The metrics above pool the ", o.cv,
                           " folds' test predictions (every clip tested once); the written model "
@@ -435,6 +450,66 @@ void run_train(const TrainOptions& o) {
   }
 }
 
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    if (comma > begin) names.push_back(text.substr(begin, comma - begin));
+    begin = comma + 1;
+  }
+  return names;
+}
+
+// --search: K-fold cross-validation of each named model (same folds, same seed), then the
+// best mean (the first listed on a tie) is trained and written as usual, its report holding
+// the table of every candidate. The winner's cross-validation runs again for its own report
+// (same seed and folds, so the same numbers).
+void run_train(const TrainOptions& o) {
+  if (o.search.empty()) return train_one(o, "", nullptr);
+  if (o.cv < 2) throw Error("--search compares models by cross-validation: give --cv K");
+  if (!o.model.empty()) throw Error("--search and --model exclude each other");
+  const graph::GraphDefinition app = find_application(o.app);
+  const train::ModelFile file = train::parse_model_file(app.directory + "/model.toml");
+  std::vector<std::string> names;
+  if (o.search == "all") {
+    for (const auto& m : file.models) names.push_back(m.name);
+  } else {
+    names = split_names(o.search);
+    for (const auto& name : names) file.find(name);  // an unknown name fails before training
+  }
+  if (names.empty()) throw Error("--search: no model names given (NAME,NAME,... or all)");
+  std::vector<CvScore> scores;
+  size_t best = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    TrainOptions candidate = o;
+    candidate.model = names[i];
+    candidate.search.clear();
+    std::printf("search: model %s (%zu/%zu)\n", names[i].c_str(), i + 1, names.size());
+    std::fflush(stdout);
+    CvScore score;
+    train_one(candidate, "", &score);
+    scores.push_back(score);
+    if (score.mean > scores[best].mean) best = i;
+  }
+  std::string table =
+      msg("\n## Model search\n\n", o.cv, "-fold cross-validation of each candidate of ", file.path,
+          " (same folds and seed); the best mean is trained and written.\n\n",
+          "| model | mean test accuracy | std |\n|---|---:|---:|\n");
+  std::printf("search: %d-fold cross-validation\n", o.cv);
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::printf("  %-24s %.4f (std %.4f)%s\n", names[i].c_str(), scores[i].mean, scores[i].std,
+                i == best ? "  <- written" : "");
+    table += msg("| ", i == best ? "**" + names[i] + "**" : names[i], " | ",
+                 fixed(scores[i].mean, 4), " | ", fixed(scores[i].std, 4), " |\n");
+  }
+  std::fflush(stdout);
+  TrainOptions winner = o;
+  winner.model = names[best];
+  winner.search.clear();
+  train_one(winner, table, nullptr);
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -455,6 +530,9 @@ void add_train_command(CLI::App& app) {
                   "none: train on every labelled window, hold nothing out (score the model "
                   "with `edgestream eval --split all` on other data)")
       ->check(CLI::IsMember({"none"}));
+  cmd->add_option("--search", o->search,
+                  "NAME,NAME,... or all: cross-validate each model of the model file (with "
+                  "--cv K) and write the best, with the table of all in the report");
   cmd->add_option("--cv", o->cv, "K-fold cross-validation by clip, then train on everything")
       ->check(CLI::Range(2, 100));
   cmd->add_option("--epochs", o->epochs, "epochs (default: the model file's)")
