@@ -16,10 +16,14 @@
 //   one term of the BatchNorm input gradient, which 10x looser ones did not.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "train/activation.h"
+#include "train/augment.h"
 #include "train/batchnorm.h"
 #include "train/conv.h"
 #include "train/dense.h"
@@ -365,7 +369,8 @@ TEST(TrainBatchNorm, TrainingStatisticsAndMovingAverage) {
   bn.forward({&x}, &y, Context{true, 0, 1.0f});
   EXPECT_NEAR(y[0], (1 - 3) / std::sqrt(3.5f + 1e-3f), 1e-5f);
   EXPECT_FLOAT_EQ(bn.param("moving_mean").grad[0], 3.0f);
-  EXPECT_FLOAT_EQ(bn.param("moving_variance").grad[0], 3.5f);
+  // The variance slot: second moment about the moving mean (0), 3.5 + 3^2.
+  EXPECT_FLOAT_EQ(bn.param("moving_variance").grad[0], 12.5f);
   bn.apply_statistics();
   EXPECT_FLOAT_EQ((*bn.param("moving_mean").value)[0], 1.5f);       // 0.5*0 + 0.5*3
   EXPECT_FLOAT_EQ((*bn.param("moving_variance").value)[0], 2.25f);  // 0.5*1 + 0.5*3.5
@@ -540,6 +545,99 @@ TEST(TrainGradients, DistillationCrossEntropy) {
     EXPECT_NE(std::string(e.what()).find("weight must be in [0, 1], got 1.5"), std::string::npos)
         << e.what();
   }
+}
+
+// IMU augmentation: each transform alone does what augment.h says; the same seed gives the
+// same sample; bad settings are refused naming them.
+TEST(TrainAugment, EachTransformAloneAndSeeded) {
+  const int frames = 10, channels = 6;
+  std::vector<float> base(size_t(frames * channels));
+  for (int t = 0; t < frames; ++t)
+    for (int c = 0; c < channels; ++c)
+      base[size_t(t * channels + c)] = 0.5f + 0.01f * float(t * 7 + c);
+  // Time shift: rows move by k, the vacated rows repeat the edge row.
+  ImuAugmentation shift;
+  shift.max_shift = 3;
+  for (uint64_t seed = 1; seed < 20; ++seed) {
+    std::vector<float> x = base;
+    Rng rng(seed);
+    shift.apply(x.data(), int64_t(x.size()), rng);
+    int k = -99;
+    for (int candidate = -3; candidate <= 3; ++candidate) {
+      bool same = true;
+      for (int t = 0; t < frames && same; ++t) {
+        const int from = std::min(std::max(t - candidate, 0), frames - 1);
+        for (int c = 0; c < channels; ++c)
+          same = same && x[size_t(t * channels + c)] == base[size_t(from * channels + c)];
+      }
+      if (same) k = candidate;
+    }
+    EXPECT_NE(k, -99) << "seed " << seed << ": not a shift of the rows";
+  }
+  // Rotation about the center keeps each 3-axis vector's length.
+  ImuAugmentation rotation;
+  rotation.rotation_degrees = 30.0f;
+  rotation.center = 0.5f;
+  std::vector<float> x = base;
+  Rng rng(7);
+  rotation.apply(x.data(), int64_t(x.size()), rng);
+  bool moved = false;
+  for (int t = 0; t < frames; ++t)
+    for (int g = 0; g < channels; g += 3) {
+      double before = 0.0, after = 0.0;
+      for (int a = 0; a < 3; ++a) {
+        const size_t i = size_t(t * channels + g + a);
+        before += (base[i] - 0.5) * (base[i] - 0.5);
+        after += (x[i] - 0.5) * (x[i] - 0.5);
+        moved = moved || std::fabs(x[i] - base[i]) > 1e-4f;
+      }
+      EXPECT_NEAR(std::sqrt(after), std::sqrt(before), 1e-5);
+    }
+  EXPECT_TRUE(moved);
+  // Scaling: (x - center) times one factor in [0.9, 1.1].
+  ImuAugmentation scale;
+  scale.scale = 0.1f;
+  scale.center = 0.5f;
+  x = base;
+  Rng scale_rng(3);
+  scale.apply(x.data(), int64_t(x.size()), scale_rng);
+  const float factor = (x[size_t(channels * frames - 1)] - 0.5f) / (base.back() - 0.5f);
+  EXPECT_GE(factor, 0.9f);
+  EXPECT_LE(factor, 1.1f);
+  for (size_t i = 1; i < x.size(); ++i) EXPECT_NEAR(x[i] - 0.5f, (base[i] - 0.5f) * factor, 1e-5f);
+  // Same seed, same result; all at once.
+  ImuAugmentation all;
+  all.max_shift = 2;
+  all.scale = 0.1f;
+  all.rotation_degrees = 10.0f;
+  all.noise = 0.01f;
+  all.center = 0.5f;
+  std::vector<float> a = base, b = base;
+  Rng ra(11), rb(11);
+  all.apply(a.data(), int64_t(a.size()), ra);
+  all.apply(b.data(), int64_t(b.size()), rb);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, base);
+  // Refusals name the setting.
+  auto error_of = [](const ImuAugmentation& g, int64_t elements) -> std::string {
+    try {
+      g.check(elements);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_NE(error_of(all, 59).find("a sample of 59 values is not T x 6 channels"),
+            std::string::npos);
+  ImuAugmentation long_shift;
+  long_shift.max_shift = 10;
+  EXPECT_NE(
+      error_of(long_shift, 60).find("time_shift 10 is not shorter than the window (10 samples)"),
+      std::string::npos);
+  ImuAugmentation four;
+  four.channels = 4;
+  four.rotation_degrees = 5.0f;
+  EXPECT_NE(error_of(four, 40).find("channels = 4 is not a multiple of 3"), std::string::npos);
 }
 
 }  // namespace

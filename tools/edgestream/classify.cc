@@ -53,22 +53,24 @@ bool is_regular(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// The canonical preprocess of an application's realtime mode (placeholders without a default
-// get a stand-in value: only statistics placeholders can appear in the preprocess, and those
-// stay ${name} in the canonical text).
-std::string realtime_preprocess(const graph::GraphDefinition& def) {
+// An application's realtime mode resolved with a stand-in value for each placeholder without a
+// default (only statistics placeholders can appear in the preprocess, and those stay ${name}
+// in its canonical text).
+graph::ResolvedGraph resolve_realtime(const graph::GraphDefinition& def) {
   std::map<std::string, std::string> values;
   for (const auto& p : def.placeholders)
     if (!p.has_default) values[p.name] = "/" + p.name;
-  return graph::resolve(def, "realtime", values).preprocess;
+  return graph::resolve(def, "realtime", values);
+}
+
+// The canonical preprocess of an application's realtime mode.
+std::string realtime_preprocess(const graph::GraphDefinition& def) {
+  return resolve_realtime(def).preprocess;
 }
 
 // True when the realtime mode's edgeinfer names its own labels file (labels=...).
 bool realtime_has_labels(const graph::GraphDefinition& def) {
-  std::map<std::string, std::string> values;
-  for (const auto& p : def.placeholders)
-    if (!p.has_default) values[p.name] = "/" + p.name;
-  const std::vector<std::string> argv = graph::resolve(def, "realtime", values).argv;
+  const std::vector<std::string> argv = resolve_realtime(def).argv;
   bool in_edgeinfer = false;
   for (size_t i = 0; i < argv.size(); ++i) {
     if (i == 0 || argv[i - 1] == "!") in_edgeinfer = argv[i] == "edgeinfer";
@@ -77,14 +79,43 @@ bool realtime_has_labels(const graph::GraphDefinition& def) {
   return false;
 }
 
-// The application whose realtime mode runs `preprocess`, or nullptr.
-std::unique_ptr<graph::GraphDefinition> application_for(const std::string& preprocess) {
+// Samples per window of an application's realtime mode when its edgewindow counts samples
+// (an IMU window: length= or size-samples=), else 0 (audio windows in seconds).
+int64_t realtime_window_samples(const graph::GraphDefinition& def) {
+  const std::vector<std::string> argv = resolve_realtime(def).argv;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] != "edgewindow" || (i > 0 && argv[i - 1] != "!")) continue;
+    for (size_t k = i + 1; k < argv.size() && argv[k] != "!"; ++k)
+      for (const char* key : {"length=", "size-samples="})
+        if (argv[k].rfind(key, 0) == 0) return std::atoll(argv[k].c_str() + std::strlen(key));
+  }
+  return 0;
+}
+
+// Whether a model of `input_elements` values can take the application's realtime windows:
+// a window of N samples must give the model a whole number of channels. Empty when it fits,
+// else why not.
+std::string window_mismatch(const graph::GraphDefinition& def, int64_t input_elements) {
+  const int64_t samples = realtime_window_samples(def);
+  if (samples <= 0 || input_elements <= 0 || input_elements % samples == 0) return "";
+  return msg("application ", def.name, " (", def.origin, ") cuts windows of ", samples,
+             " samples, which cannot fill the model's input of ", input_elements, " values");
+}
+
+// The application whose realtime mode runs `preprocess` with windows that fit the model, or
+// nullptr; `skipped` collects those with the same preprocess but other windows.
+std::unique_ptr<graph::GraphDefinition> application_for(const std::string& preprocess,
+                                                        int64_t input_elements,
+                                                        std::string* skipped) {
   for (const std::string& dir : data_dirs("EDGE_PIPELINES_DIR", "pipelines", "")) {
     for (const std::string& name : applications_in(dir)) {
       const std::string path = dir + "/" + name + "/graph.toml";
       try {
         auto def = std::make_unique<graph::GraphDefinition>(graph::load_definition(path));
-        if (def->is_mode("realtime") && realtime_preprocess(*def) == preprocess) return def;
+        if (!def->is_mode("realtime") || realtime_preprocess(*def) != preprocess) continue;
+        const std::string why = window_mismatch(*def, input_elements);
+        if (why.empty()) return def;
+        *skipped += (skipped->empty() ? "" : "; ") + why;
       } catch (const Error&) {
         // A definition that does not parse is not the model's; `edgestream launch` reports it.
       }
@@ -319,6 +350,25 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
       throw Error(msg("--silence-gate ", r.silence_gate,
                       ": expected a level in dBFS from -120 to 0 (e.g. -60), or off"));
     plan->silence_gate = r.silence_gate;
+  }
+  if (source.kind != SourceKind::kAudio) plan->silence_gate.clear();
+  // Values per window the model takes (0 when the file declares no input: then no check).
+  const int64_t input_elements =
+      model.inputs().size() == 1 ? int64_t(model.input(0).elements()) : 0;
+  if (app) {  // given with --app
+    const std::string why = window_mismatch(*app, input_elements);
+    if (!why.empty()) throw Error(msg("model ", r.model, ": ", why));
+  } else {
+    // By the model's own metadata: its preprocess and a window that fits its input.
+    std::string skipped;
+    app = application_for(preprocess, input_elements, &skipped);
+    if (!app && !skipped.empty())
+      throw Error(msg("model ", r.model,
+                      " has the preprocess of an application whose windows do "
+                      "not fit it: ",
+                      skipped,
+                      "; give its own application with --app "
+                      "PATH/graph.toml"));
   }
   if (source.kind != SourceKind::kAudio) plan->silence_gate.clear();
   if (!app) app = application_for(preprocess);

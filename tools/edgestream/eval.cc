@@ -1,12 +1,15 @@
-// edgestream eval MODEL.tflite [MODEL2.tflite ...] --dataset DIR [--test-folds F] [--seed S]
-//                  [--report DIR] [--run-log FILE]
+// edgestream eval MODEL.tflite [MODEL2.tflite ...] --dataset DIR [--test-folds F | --split all]
+//                  [--seed S] [--report DIR] [--run-log FILE] [--through-graph [--app APP]]
 //
 // Runs every model file with the engine (core/runtime/nn/interpreter) on the same held-out split of
 // a dataset and compares them side by side (seed 004's comparison of the float model and its
 // optimized variants): accuracy, loss, per-class precision/recall/F1, confusion matrix, file
 // size, parameter count, MACs, arena bytes and the measured latency per inference.
 // The split is the one `edgestream train` held out with the same options (--test-folds, or
-// the seeded 20 % split by clip), so a trained model is scored on windows it never saw.
+// the seeded 20 % split by clip), so a trained model is scored on windows it never saw;
+// --split all scores every labelled window (data the model never saw: another person's,
+// another fold's, made by any application whose windows fit the model).
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -26,11 +29,13 @@ struct EvalOptions {
   std::vector<std::string> models;
   std::string dataset;
   std::string test_folds;
+  std::string split = "test";  // test: the held-out split train used; all: every window
   long long seed = 1;
   std::string report;
   std::string run_log;
   bool through_graph = false;  // also run the recordings through the deployed graph
   std::string dataset_root;    // recordings for --through-graph ("" = the app's default)
+  std::string app;             // --through-graph application ("" = the manifest's)
 };
 
 std::string base_name(const std::string& path) {
@@ -46,6 +51,7 @@ void compare_through_graph(const EvalOptions& o, const std::string& path,
   ThroughGraphOptions options;
   options.model = path;
   options.dataset_root = o.dataset_root;
+  options.app = o.app;
   const ThroughGraphResult graph = run_through_graph(options, data);
   int64_t missing = 0;
   const std::vector<int32_t> predicted =
@@ -65,9 +71,39 @@ void compare_through_graph(const EvalOptions& o, const std::string& path,
       (long long)differ, (long long)missing);
 }
 
+// --split all: every labelled window of the dataset (another person's recordings, other
+// folds); nothing of it was held out by train, so no split is made.
+eval::SplitChoice every_window(const store::LoadedDataset& data) {
+  eval::SplitChoice choice;
+  for (int64_t i = 0; i < data.size(); ++i)
+    if (data.y[size_t(i)] >= 0) choice.split.test.push_back(i);
+  if (choice.split.test.empty()) throw Error(msg(data.directory, ": no labelled window to score"));
+  choice.description = msg("every labelled window (", choice.split.test.size(), ")");
+  return choice;
+}
+
+// Per-class precision, recall and F1 under the accuracy line (stdout, as in the report).
+void print_class_scores(const eval::Metrics& metrics, const std::vector<std::string>& labels) {
+  size_t width = 5;
+  for (const auto& label : labels) width = std::max(width, label.size());
+  std::printf("  %-*s %9s %9s %9s %8s\n", int(width), "class", "precision", "recall", "f1",
+              "support");
+  for (size_t c = 0; c < metrics.per_class.size() && c < labels.size(); ++c) {
+    const eval::ClassScores& k = metrics.per_class[c];
+    std::printf("  %-*s %9.4f %9.4f %9.4f %8lld\n", int(width), labels[c].c_str(), k.precision,
+                k.recall, k.f1, (long long)k.support);
+  }
+  std::printf("  %-*s %9.4f %9.4f %9.4f %8lld\n", int(width), "macro", metrics.macro_precision,
+              metrics.macro_recall, metrics.macro_f1, (long long)metrics.samples);
+}
+
 void run_eval(const EvalOptions& o) {
   const store::LoadedDataset data = store::read_dataset(o.dataset);
-  const eval::SplitChoice choice = eval::choose_split(data, o.test_folds, 0.2, uint64_t(o.seed));
+  if (o.split == "all" && !o.test_folds.empty())
+    throw Error("--split all scores every window: leave out --test-folds");
+  const eval::SplitChoice choice =
+      o.split == "all" ? every_window(data)
+                       : eval::choose_split(data, o.test_folds, 0.2, uint64_t(o.seed));
   std::printf("dataset %s: %lld windows %s; %s\n", o.dataset.c_str(), (long long)data.size(),
               nlohmann::json(data.window_shape).dump().c_str(), choice.description.c_str());
 
@@ -104,6 +140,7 @@ void run_eval(const EvalOptions& o) {
     std::printf("%-28s %9.4f %9.4f %10lld %10lld %12lld %10lld %12.1f\n", v.name.c_str(),
                 v.accuracy, v.loss, (long long)v.file_bytes, (long long)v.parameters,
                 (long long)v.macs, (long long)v.arena_bytes, v.latency_us);
+    print_class_scores(engine.metrics, data.labels);
     if (m == 0) report.metrics = engine.metrics;
     if (o.through_graph) compare_through_graph(o, path, data, choice, engine);
 
@@ -153,6 +190,10 @@ void add_eval_command(CLI::App& app) {
       ->required();
   cmd->add_option("--test-folds", o->test_folds,
                   "folds to test on, e.g. 2 (default: the 20 % split by clip train held out)");
+  cmd->add_option("--split", o->split,
+                  "test: the held-out split train used (default); all: every labelled window "
+                  "of the dataset (data the model never saw, e.g. another person's)")
+      ->check(CLI::IsMember({"test", "all"}));
   cmd->add_option("--seed", o->seed, "seed of the split by clip (as given to train)")
       ->check(CLI::Range(0LL, (1LL << 62)));
   cmd->add_option("--report", o->report, "report directory (report.md/.json, confusion.svg)");
@@ -161,6 +202,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--through-graph", o->through_graph,
                 "also run the test windows' recordings through the deployed real-time graph "
                 "and compare its predictions with the shards'");
+  cmd->add_option("--app", o->app,
+                  "application for --through-graph, by name or path to its graph.toml "
+                  "(default: the dataset manifest's)");
   cmd->add_option("--dataset-root", o->dataset_root,
                   "recordings for --through-graph (default: the application's dataset default)");
   cmd->callback([o] { run_eval(*o); });

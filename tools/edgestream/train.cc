@@ -1,4 +1,5 @@
-// edgestream train APP --dataset DIR --out MODEL.tflite [--model NAME] [--test-folds F | --cv K]
+// edgestream train APP --dataset DIR --out MODEL.tflite [--model NAME]
+//                   [--test-folds F | --split none | --cv K [--search NAME,...|all]]
 //                   [--epochs N] [--seed S] [--threads T] [--report DIR] [--run-log FILE]
 //
 // Reads a dataset written by `edgestream dataset`, builds the model declared in
@@ -39,6 +40,8 @@ struct TrainOptions {
   std::string out;
   std::string model;
   std::string test_folds;
+  std::string split;   // "" (hold out a test split) or "none" (train on every window)
+  std::string search;  // "": the one model; else comma-separated model names or "all"
   int cv = 0;
   int epochs = 0;  // 0: the model file's
   long long seed = -1;
@@ -79,6 +82,13 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
     fit_indices = inner.train;
     validation_indices = inner.test;
   }
+  std::vector<int64_t> per_class(data.labels.size(), 0);
+  for (int64_t i : fit_indices) ++per_class[size_t(data.y[size_t(i)])];
+  for (size_t c = 0; c < per_class.size(); ++c)
+    if (per_class[c] == 0)
+      throw Error(msg(tag, "class \"", data.labels[c], "\" has no window in the training split (",
+                      fit_indices.size(),
+                      " windows): the split left it out; choose other --test-folds"));
   const train::Dataset fit_data = eval::make_train_dataset(data, fit_indices, spec.input);
   train::Dataset validation;
   if (!validation_indices.empty())
@@ -95,6 +105,7 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
   fit.threads = settings.threads > 0 ? settings.threads
                                      : int(std::max(1u, std::thread::hardware_concurrency()));
   fit.shards = std::max(settings.shards, 1);
+  fit.augmentation = settings.augment;
   std::unique_ptr<train::OneCycleLr> schedule;
   if (settings.schedule == "one-cycle") {
     train::OneCycleOptions o;
@@ -160,7 +171,49 @@ nlohmann::json settings_json(const train::TrainingSpec& s) {
           {"patience", s.patience}};
 }
 
-void run_train(const TrainOptions& o) {
+std::vector<int64_t> without_ones(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> out;
+  for (int64_t d : shape)
+    if (d != 1) out.push_back(d);
+  return out;
+}
+
+// A window is reshaped to the model input row-major. That keeps its meaning when the input is
+// the flat vector ([180] for 30x6) or the window's own shape with axes of 1 added ([30, 6, 1]);
+// any other shape of the same size ([6, 30, 1] for a 30x6 window) mixes time and channels.
+void check_window_fits_input(const train::ModelSpec& spec, const std::string& model_path,
+                             const store::LoadedDataset& data, const std::string& dataset) {
+  const std::vector<int64_t> window(data.window_shape.begin(), data.window_shape.end());
+  if (spec.input.size() == 1 || without_ones(spec.input) == without_ones(window)) return;
+  const std::string flat = nlohmann::json(window).dump();
+  throw Error(msg(model_path, ": model ", spec.name, " input = ", nlohmann::json(spec.input).dump(),
+                  " does not match the windows of ", dataset, " (", flat,
+                  "): a row-major reshape would mix their axes; declare input = ", flat, " or ",
+                  flat.substr(0, flat.size() - 1), ", 1] or the flat [", data.window_elements(),
+                  "]"));
+}
+
+// A class without windows cannot be learnt, and its output would never be trained.
+void check_every_class_has_windows(const store::LoadedDataset& data, const std::string& dataset) {
+  std::vector<int64_t> count(data.labels.size(), 0);
+  for (int32_t y : data.y)
+    if (y >= 0 && size_t(y) < count.size()) ++count[size_t(y)];
+  for (size_t c = 0; c < count.size(); ++c)
+    if (count[c] == 0)
+      throw Error(msg(dataset, ": class \"", data.labels[c], "\" (label index ", c,
+                      ") has no labelled windows; record some or remove it from the labels ",
+                      nlohmann::json(data.labels).dump()));
+}
+
+// Cross-validation result of one model, for --search.
+struct CvScore {
+  double mean = 0.0, std = 0.0;
+};
+
+// Trains o.model as the options say. With `cv_only` (needs o.cv), returns after the
+// cross-validation with its score, writing nothing. `search_markdown` goes into the report
+// before the cross-validation section.
+void train_one(const TrainOptions& o, const std::string& search_markdown, CvScore* cv_only) {
   const auto start = std::chrono::steady_clock::now();
   const graph::GraphDefinition app = find_application(o.app);
   const std::string model_path = app.directory + "/model.toml";
@@ -187,10 +240,27 @@ void run_train(const TrainOptions& o) {
             " (", spec.input_elements(), " values) but the windows of ", o.dataset, " are ",
             nlohmann::json(data.window_shape).dump(), " (", data.window_elements(), " values)"));
 
+  check_window_fits_input(spec, model_path, data, o.dataset);
+  check_every_class_has_windows(data, o.dataset);
+
   train::TrainingSpec settings = spec.training;
   if (o.epochs > 0) settings.epochs = o.epochs;
   if (o.seed >= 0) settings.seed = uint64_t(o.seed);
   if (o.threads > 0) settings.threads = o.threads;
+  // Settings that cannot train (batch normalization with batch_size 1, ...) are refused now,
+  // naming the model file, not after a fold has run.
+  try {
+    train::Model probe = train::build_model(spec, int(data.labels.size()));
+    auto optimizer = train::make_optimizer(settings);
+    train::FitOptions fit;
+    fit.epochs = settings.epochs;
+    fit.batch_size = settings.batch_size;
+    fit.shards = std::max(settings.shards, 1);
+    fit.augmentation = settings.augment;
+    train::Trainer check(probe, *optimizer, fit);
+  } catch (const Error& e) {
+    throw Error(msg(model_path, ": model ", spec.name, ": ", e.what()));
+  }
   std::printf("model %s (%s) from %s, %d classes %s; dataset %s: %lld windows %s\n",
               spec.name.c_str(), spec.description.c_str(), model_path.c_str(),
               int(data.labels.size()), nlohmann::json(data.labels).dump().c_str(),
@@ -208,9 +278,11 @@ void run_train(const TrainOptions& o) {
 
   if (o.cv > 0) {
     if (!o.test_folds.empty()) throw Error("--cv and --test-folds exclude each other");
+    if (!o.split.empty()) throw Error("--cv and --split exclude each other");
     const auto splits = store::cross_validation_by_clip(data, o.cv, settings.seed);
     std::vector<int32_t> pooled_truth, pooled_predicted;
     std::vector<double> accuracies;
+    extra_markdown += search_markdown;
     extra_markdown += msg("\n## Cross-validation\n\n", o.cv,
                           "-fold cross-validation by clip, stratified by class (seed ",
                           settings.seed, "); a fresh network per fold.\n\n",
@@ -252,6 +324,11 @@ void run_train(const TrainOptions& o) {
     for (double a : accuracies) var += (a - mean) * (a - mean) / double(accuracies.size());
     std::printf("cross-validation: mean test accuracy %.4f (std %.4f) over %d folds\n", mean,
                 std::sqrt(var), o.cv);
+    if (cv_only) {
+      cv_only->mean = mean;
+      cv_only->std = std::sqrt(var);
+      return;
+    }
     extra_markdown += msg("\nMean test accuracy: **", fixed(mean, 4), "** (population std ",
                           fixed(std::sqrt(var), 4), "). The metrics above pool the ", o.cv,
                           " folds' test predictions (every clip tested once); the written model "
@@ -264,6 +341,12 @@ void run_train(const TrainOptions& o) {
                      "), final model on all windows");
     for (int64_t i = 0; i < data.size(); ++i)
       if (data.y[size_t(i)] >= 0) final_indices.push_back(i);
+  } else if (o.split == "none") {
+    if (!o.test_folds.empty()) throw Error("--split none and --test-folds exclude each other");
+    for (int64_t i = 0; i < data.size(); ++i)
+      if (data.y[size_t(i)] >= 0) final_indices.push_back(i);
+    split_text = msg("no test split: every labelled window (", final_indices.size(),
+                     ") trains; score it with `edgestream eval MODEL --dataset OTHER --split all`");
   } else {
     const eval::SplitChoice choice = eval::choose_split(data, o.test_folds, 0.2, settings.seed);
     split_text = choice.description;
@@ -367,6 +450,66 @@ void run_train(const TrainOptions& o) {
   }
 }
 
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    if (comma > begin) names.push_back(text.substr(begin, comma - begin));
+    begin = comma + 1;
+  }
+  return names;
+}
+
+// --search: K-fold cross-validation of each named model (same folds, same seed), then the
+// best mean (the first listed on a tie) is trained and written as usual, its report holding
+// the table of every candidate. The winner's cross-validation runs again for its own report
+// (same seed and folds, so the same numbers).
+void run_train(const TrainOptions& o) {
+  if (o.search.empty()) return train_one(o, "", nullptr);
+  if (o.cv < 2) throw Error("--search compares models by cross-validation: give --cv K");
+  if (!o.model.empty()) throw Error("--search and --model exclude each other");
+  const graph::GraphDefinition app = find_application(o.app);
+  const train::ModelFile file = train::parse_model_file(app.directory + "/model.toml");
+  std::vector<std::string> names;
+  if (o.search == "all") {
+    for (const auto& m : file.models) names.push_back(m.name);
+  } else {
+    names = split_names(o.search);
+    for (const auto& name : names) file.find(name);  // an unknown name fails before training
+  }
+  if (names.empty()) throw Error("--search: no model names given (NAME,NAME,... or all)");
+  std::vector<CvScore> scores;
+  size_t best = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    TrainOptions candidate = o;
+    candidate.model = names[i];
+    candidate.search.clear();
+    std::printf("search: model %s (%zu/%zu)\n", names[i].c_str(), i + 1, names.size());
+    std::fflush(stdout);
+    CvScore score;
+    train_one(candidate, "", &score);
+    scores.push_back(score);
+    if (score.mean > scores[best].mean) best = i;
+  }
+  std::string table =
+      msg("\n## Model search\n\n", o.cv, "-fold cross-validation of each candidate of ", file.path,
+          " (same folds and seed); the best mean is trained and written.\n\n",
+          "| model | mean test accuracy | std |\n|---|---:|---:|\n");
+  std::printf("search: %d-fold cross-validation\n", o.cv);
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::printf("  %-24s %.4f (std %.4f)%s\n", names[i].c_str(), scores[i].mean, scores[i].std,
+                i == best ? "  <- written" : "");
+    table += msg("| ", i == best ? "**" + names[i] + "**" : names[i], " | ",
+                 fixed(scores[i].mean, 4), " | ", fixed(scores[i].std, 4), " |\n");
+  }
+  std::fflush(stdout);
+  TrainOptions winner = o;
+  winner.model = names[best];
+  winner.search.clear();
+  train_one(winner, table, nullptr);
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -383,6 +526,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--test-folds", o->test_folds,
                   "folds held out for testing, e.g. 2 or 1,2 (default: 20 % of each class's "
                   "clips, by clip)");
+  cmd->add_option("--split", o->split,
+                  "none: train on every labelled window, hold nothing out (score the model "
+                  "with `edgestream eval --split all` on other data)")
+      ->check(CLI::IsMember({"none"}));
+  cmd->add_option("--search", o->search,
+                  "NAME,NAME,... or all: cross-validate each model of the model file (with "
+                  "--cv K) and write the best, with the table of all in the report");
   cmd->add_option("--cv", o->cv, "K-fold cross-validation by clip, then train on everything")
       ->check(CLI::Range(2, 100));
   cmd->add_option("--epochs", o->epochs, "epochs (default: the model file's)")

@@ -54,8 +54,14 @@ void BatchNorm::forward(const std::vector<const Tensor*>& inputs, Tensor* output
     auto xhat = normalized_.matrix(rows, channels_);
     xhat = (in.rowwise() - mean_.transpose()).array().rowwise() * inv_std_.transpose().array();
     out = (xhat.array().rowwise() * gamma.transpose().array()).rowwise() + beta.transpose().array();
+    // Shards merge by weighted sums of their slots, so the variance slot takes the second
+    // moment about the current moving mean (shared by every replica): summed over shards
+    // it is the whole batch's var + (mean - moving_mean)^2, between-shard spread included.
+    // apply_statistics() takes the squared mean offset back out.
     params_[2].grad.vector() += ctx.shard_weight * mean_;
-    params_[3].grad.vector() += ctx.shard_weight * variance_;
+    params_[3].grad.vector().array() +=
+        ctx.shard_weight *
+        (variance_.array() + (mean_ - params_[2].value->vector()).array().square());
   } else {
     mean_ = params_[2].value->vector();
     inv_std_ = (params_[3].value->vector().array() + epsilon_).rsqrt();
@@ -104,11 +110,23 @@ void BatchNorm::backward(const std::vector<const Tensor*>& inputs, const Tensor&
       scale_.transpose().array();
 }
 
+void BatchNorm::take_statistics() {
+  const float momentum = momentum_;
+  momentum_ = 0.0f;
+  apply_statistics();
+  momentum_ = momentum;
+}
+
 void BatchNorm::apply_statistics() {
-  for (int i = 2; i <= 3; ++i) {
-    auto moving = params_[size_t(i)].value->vector();
-    moving = momentum_ * moving + (1.0f - momentum_) * params_[size_t(i)].grad.vector();
-  }
+  auto moving_mean = params_[2].value->vector();
+  auto moving_variance = params_[3].value->vector();
+  const auto batch_mean = params_[2].grad.vector();
+  // Second moment about moving_mean minus the squared offset: the batch's biased variance.
+  variance_ = (params_[3].grad.vector().array() - (batch_mean - moving_mean).array().square())
+                  .cwiseMax(0.0f)
+                  .matrix();
+  moving_variance = momentum_ * moving_variance + (1.0f - momentum_) * variance_;
+  moving_mean = momentum_ * moving_mean + (1.0f - momentum_) * batch_mean;
 }
 
 FoldedWeights fold_batchnorm(const Layer& previous, const BatchNorm& bn) {

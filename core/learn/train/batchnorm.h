@@ -4,9 +4,16 @@
 // batch (the shard's part of it when the trainer splits a batch over shards:
 // "ghost" batch norm with one ghost batch per shard), y = gamma * (x - mean) /
 // sqrt(var + epsilon) + beta. The batch statistics go into the gradient slots
-// of moving_mean/moving_variance (weighted by Context::shard_weight);
-// apply_statistics() then sets moving = momentum * moving + (1 - momentum) *
-// observed. Inference: the moving statistics replace the batch ones.
+// of moving_mean/moving_variance (weighted by Context::shard_weight; the
+// variance slot holds the second moment about the current moving mean, so the
+// shards' slots sum to the whole batch's statistics, not to the mean of the
+// smaller per-shard variances); apply_statistics() then sets moving = momentum *
+// moving + (1 - momentum) * observed, observed being the whole batch's mean and
+// biased variance. Inference: the moving statistics replace the batch ones.
+// Training needs at least 2 samples per ghost batch (uses_batch_statistics();
+// the Trainer refuses batch_size 1 and never cuts a shard of 1 sample): with
+// one sample a dense input's variance is 0 and a convolution's statistics are
+// one sample's, which inference never sees.
 // Defaults are Keras': momentum 0.99, epsilon 1e-3; moving_variance starts at 1.
 //
 // At export BatchNorm disappears into the layer before it: fold_batchnorm()
@@ -32,6 +39,8 @@ class BatchNorm : public LayerBase<BatchNorm> {
   void backward(const std::vector<const Tensor*>& inputs, const Tensor& output,
                 const Tensor& grad_output, const std::vector<Tensor*>& grad_inputs) override;
   void apply_statistics() override;
+  bool uses_batch_statistics() const override { return true; }
+  void take_statistics() override;
 
  private:
   float momentum_, epsilon_;

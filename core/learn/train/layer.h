@@ -91,6 +91,12 @@ class Layer {
   virtual std::unique_ptr<Layer> clone_shared() const = 0;
   // Folds the shard-summed batch statistics into running state (BatchNorm).
   virtual void apply_statistics() {}
+  // True when training normalizes with statistics of the batch itself (BatchNorm): such a
+  // layer needs at least 2 samples per shard (trainer.h).
+  virtual bool uses_batch_statistics() const { return false; }
+  // Sets the running statistics to what the slots hold, with no moving average (the trainer's
+  // pass over the whole training set, Trainer::recompute_statistics).
+  virtual void take_statistics() {}
   // Floating-point operations of one forward pass over `batch` samples in
   // matrix products (multiply and add counted as 2); backward costs twice that
   // (input and weight gradients). 0 for layers without products.

@@ -183,6 +183,11 @@ void Model::zero_grad() {
       for (Param& p : node->layer->params()) p.grad.set_zero();
 }
 
+void Model::take_statistics() {
+  for (auto& node : nodes_)
+    if (node->layer) node->layer->take_statistics();
+}
+
 void Model::apply_statistics() {
   for (auto& node : nodes_)
     if (node->layer) node->layer->apply_statistics();

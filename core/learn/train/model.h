@@ -64,6 +64,7 @@ class Model {
   int64_t parameter_count(bool trainable_only = false) const;
   void zero_grad();
   void apply_statistics();
+  void take_statistics();
 
   std::unique_ptr<Model> replica() const;
 

@@ -222,7 +222,8 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
               "patience",
               "min_delta",
               "restore_best_weights",
-              "fine_tune_learning_rate"});
+              "fine_tune_learning_rate",
+              "augment"});
   TrainingSpec s;
   s.optimizer = get_choice(t, where, "optimizer", s.optimizer, {"sgd", "rmsprop", "adam"});
   s.learning_rate = float(get_double(t, where, "learning_rate", s.learning_rate, 1e-9, 10.0));
@@ -250,6 +251,22 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
   s.restore_best_weights = get_bool(t, where, "restore_best_weights", s.restore_best_weights);
   s.fine_tune_learning_rate =
       float(get_double(t, where, "fine_tune_learning_rate", s.fine_tune_learning_rate, 1e-9, 10.0));
+  if (const toml::node* augment = t.get("augment")) {
+    const toml::table* a = augment->as_table();
+    if (!a)
+      throw Error(msg(where.at(*augment, "augment"),
+                      ": expected a table, e.g. { time_shift = 8, scale = 0.1 }"));
+    Where at{where.file, where.path + ".augment"};
+    check_keys(*a, at, {"channels", "time_shift", "scale", "rotation_degrees", "noise", "center"});
+    ImuAugmentation& g = s.augment;
+    g.channels = int(get_int(*a, at, "channels", g.channels, 1, 1024));
+    g.max_shift = int(get_int(*a, at, "time_shift", g.max_shift, 0, 1 << 20));
+    g.scale = float(get_double(*a, at, "scale", g.scale, 0.0, 0.999, true));
+    g.rotation_degrees =
+        float(get_double(*a, at, "rotation_degrees", g.rotation_degrees, 0.0, 180.0));
+    g.noise = float(get_double(*a, at, "noise", g.noise, 0.0, 1e9, true));
+    g.center = float(get_double(*a, at, "center", g.center, -1e9, 1e9, true));
+  }
   if (s.patience > 0 && s.validation_split <= 0.0)
     throw Error(msg(where.file, ": ", where.path,
                     ": patience (early stopping) needs validation_split > 0 to watch val_loss"));

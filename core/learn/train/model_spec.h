@@ -49,6 +49,9 @@
 //   fine_tune_learning_rate [0: learning_rate]: the constant rate of `edgestream optimize`'s
 //   training steps (prune, prune-units, cluster, qat), which start from a trained model and
 //   want a rate well below a one-cycle peak.
+//   augment [none]: IMU augmentation of the training samples (augment.h), an inline table
+//   { channels = 6, time_shift = 8, scale = 0.1, rotation_degrees = 10, noise = 0.01,
+//   center = 0.5 } (every key optional: channels 6, center 0, the rest 0 = off).
 //
 // Top-level tables other than `default` and `models` are errors, except `sequences`, which
 // belongs to core/learn/optimize/sequence.h and is skipped here.
@@ -63,6 +66,7 @@
 #include <string>
 #include <vector>
 
+#include "train/augment.h"
 #include "train/model.h"
 #include "train/optimizer.h"
 
@@ -105,6 +109,7 @@ struct TrainingSpec {
   float min_delta = 0.0f;
   bool restore_best_weights = true;
   float fine_tune_learning_rate = 0.0f;  // 0: learning_rate
+  ImuAugmentation augment;               // none by default
 };
 
 struct ModelSpec {

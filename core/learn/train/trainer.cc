@@ -63,6 +63,21 @@ Trainer::Trainer(Model& model, Optimizer& optimizer, const FitOptions& options)
   if (options.early_stopping.patience < 0)
     throw Error(msg("training: early-stopping patience must be >= 0, got ",
                     options.early_stopping.patience));
+  for (size_t i = 0; i < model_.num_layers(); ++i)
+    if (model_.layer(i).uses_batch_statistics()) {
+      if (options.batch_size < 2)
+        throw Error(msg("training: batch_size ", options.batch_size, " cannot train ",
+                        model_.layer(i).kind(), " layer '", model_.layer(i).name(),
+                        "': batch normalization needs at least 2 samples per batch (its "
+                        "variance over one sample is 0, or one sample's own statistics, "
+                        "which inference never sees); use batch_size >= 2 (e.g. 8 or 16)"));
+      batch_statistics_ = true;
+    }
+  if (options.augmentation.enabled()) {
+    int64_t elements = 1;
+    for (int d : model_.input_shape()) elements *= d;
+    options.augmentation.check(elements);
+  }
   shards_.resize(size_t(options.shards));
   shard_params_.push_back(model_.parameters());
   for (int s = 1; s < options.shards; ++s) {
@@ -108,6 +123,13 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
     copy_sample(data.x, index, &shard.x, i);
     shard.labels[size_t(i)] = data.labels[size_t(index)];
   }
+  if (options_.augmentation.enabled()) {
+    Rng rng(
+        mix_seed(options_.seed + 0xA06, uint64_t(step) * uint64_t(options_.shards) + uint64_t(s)));
+    const int64_t per_sample = shard.x.inner_size();
+    for (int i = 0; i < n; ++i)
+      options_.augmentation.apply(shard.x.data() + i * per_sample, per_sample, rng);
+  }
   const FitOptions::Distillation& distill = options_.distillation;
   if (distill.teacher_logits) {
     const Tensor& teacher = *distill.teacher_logits;
@@ -142,8 +164,11 @@ double Trainer::train_step(const Dataset& data, const int* indices, int count, i
                       ", expected [", data.size(), ", ", out.empty() ? 0 : out[0],
                       "] (one row of class logits per training sample)"));
   }
+  if (batch_statistics_ && count < 2)
+    throw Error("train_step: batch normalization needs a batch of at least 2 samples");
   ScopedFlushDenormals flush;
-  const int used = std::min(options_.shards, count);
+  // Batch normalization: no shard (ghost batch) of a single sample.
+  const int used = std::min(options_.shards, batch_statistics_ ? count / 2 : count);
   for (int s = 0; s < used; ++s) {
     shards_[size_t(s)].begin = int(int64_t(count) * s / used);
     shards_[size_t(s)].end = int(int64_t(count) * (s + 1) / used);
@@ -197,9 +222,14 @@ History Trainer::fit(const Dataset& train, const Dataset* validation) {
     EpochLog log;
     double loss_sum = 0.0;
     int64_t correct = 0;
+    int trained = 0;
     for (int64_t b = 0; b < batches; ++b) {
       const int begin = int(b * options_.batch_size);
       const int count = std::min(options_.batch_size, n - begin);
+      // With batch normalization a last batch of one sample is left out (drop_last; the
+      // order is reshuffled every epoch, so a different sample each time).
+      if (batch_statistics_ && count < 2) continue;
+      trained += count;
       const int64_t step = int64_t(epoch) * batches + b;
       int right = 0;
       try {
@@ -211,9 +241,10 @@ History Trainer::fit(const Dataset& train, const Dataset* validation) {
       log.learning_rate =
           options_.schedule ? options_.schedule->at(step) : optimizer_.learning_rate();
     }
-    log.loss = loss_sum / n;
-    log.accuracy = double(correct) / n;
+    log.loss = loss_sum / std::max(trained, 1);
+    log.accuracy = double(correct) / std::max(trained, 1);
     if (validation) {
+      recompute_statistics(train);
       const Evaluation eval = evaluate(*validation);
       log.val_loss = eval.loss;
       log.val_accuracy = eval.accuracy;
@@ -235,8 +266,32 @@ History Trainer::fit(const Dataset& train, const Dataset* validation) {
     }
   }
   if (stopping.patience > 0 && stopping.restore_best_weights && history.best_epoch >= 0)
-    model_.load_values(best_values_);
+    model_.load_values(best_values_);  // statistics recomputed at that epoch
+  else
+    recompute_statistics(train);
   return history;
+}
+
+void Trainer::recompute_statistics(const Dataset& data) {
+  if (!batch_statistics_ || data.size() == 0) return;
+  ScopedFlushDenormals flush;
+  model_.zero_grad();
+  const int n = data.size();
+  // Each batch adds its statistics weighted by its share of the data (batchnorm.h: the
+  // slots sum to the statistics of everything seen); a last batch of one sample is left out.
+  const int covered = n < 2 ? 0 : n - ((n % options_.batch_size) == 1 ? 1 : 0);
+  if (covered == 0) return;
+  Context ctx;
+  ctx.training = true;
+  for (int begin = 0; begin < covered; begin += options_.batch_size) {
+    const int count = std::min(options_.batch_size, covered - begin);
+    copy_batch(data.x, begin, count, &eval_x_);
+    ctx.seed = mix_seed(options_.seed + 0xB7, uint64_t(begin));
+    ctx.shard_weight = float(count) / float(covered);
+    model_.forward(eval_x_, ctx);
+  }
+  model_.take_statistics();
+  model_.zero_grad();
 }
 
 Evaluation Trainer::evaluate(const Dataset& data, int batch_size) {
