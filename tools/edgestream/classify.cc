@@ -370,8 +370,6 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
                       "; give its own application with --app "
                       "PATH/graph.toml"));
   }
-  if (source.kind != SourceKind::kAudio) plan->silence_gate.clear();
-  if (!app) app = application_for(preprocess);
 
   std::vector<std::string>& argv = plan->argv;
   if (app) {
