@@ -91,7 +91,7 @@ timeout 60 "$cli" classify "$model" --app micro-speech --source "file:$data/yes_
 check "classify --app micro-speech exits 0" 0 $?
 check "classify labels yes_1000ms.wav yes" "yes" "$(labels_of "$tmp/classify.jsonl" | cut -d' ' -f1)"
 "$cli" classify "$model" --app micro-speech --source mic --print >"$tmp/mic.txt" 2>&1
-check "the live graph reads the microphone" 1 "$(grep -c '^gst-launch-1.0 autoaudiosrc ! audioconvert' "$tmp/mic.txt")"
+check "the live graph reads the microphone" 1 "$(grep -c '^gst-launch-1.0 edgemicsrc ! audioconvert' "$tmp/mic.txt")"
 check "the live graph classifies every 10 frames" 1 "$(grep -c 'size-samples=49 hop-samples=10' "$tmp/mic.txt")"
 "$cli" classify "$model" --source "file:$data/yes_1000ms.wav" >"$tmp/nometa.log" 2>&1
 check "a model without metadata and no --app is refused" 1 $?

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end, live: `edgestream classify MODEL --app micro-speech --source mic` (the
-# application's realtime graph: autoaudiosrc, TFLM's front end per 20 ms, 49 frames every 200 ms,
+# application's realtime graph: edgemicsrc, TFLM's front end per 20 ms, 49 frames every 200 ms,
 # the int8 keyword spotter) listening to a real sound server: a private PulseAudio whose default
 # source is the monitor of a null sink, into which TFLM's yes_1000ms.wav then no_1000ms.wav are
 # played (paplay, in real time). The labels heard, in order, must be yes then no, with silence

@@ -79,17 +79,20 @@ bool realtime_has_labels(const graph::GraphDefinition& def) {
   return false;
 }
 
-// Samples per window of an application's realtime mode when its edgewindow counts samples
-// (an IMU window: length= or size-samples=), else 0 (audio windows in seconds).
+// Samples per window of the last edgewindow of an application's realtime mode (the one that
+// feeds the classifier; a front end such as micro-speech's has its own before it) when it
+// counts samples (length= or size-samples=), else 0 (windows in seconds).
 int64_t realtime_window_samples(const graph::GraphDefinition& def) {
   const std::vector<std::string> argv = resolve_realtime(def).argv;
+  int64_t samples = 0;
   for (size_t i = 0; i < argv.size(); ++i) {
     if (argv[i] != "edgewindow" || (i > 0 && argv[i - 1] != "!")) continue;
+    samples = 0;
     for (size_t k = i + 1; k < argv.size() && argv[k] != "!"; ++k)
       for (const char* key : {"length=", "size-samples="})
-        if (argv[k].rfind(key, 0) == 0) return std::atoll(argv[k].c_str() + std::strlen(key));
+        if (argv[k].rfind(key, 0) == 0) samples = std::atoll(argv[k].c_str() + std::strlen(key));
   }
-  return 0;
+  return samples;
 }
 
 // Whether a model of `input_elements` values can take the application's realtime windows:
@@ -429,6 +432,19 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   if (!r.check_preprocess) set_property(argv, infer(), "check-preprocess", "false");
   const auto sink = [&] { return find_element(argv, "edgelabelsink"); };
   // The open-set rule (post/open_set.h): silence gated after the window, background classes.
+  // A graph whose audio windows feed a front-end model (micro-speech: 30 ms frames into
+  // features, then windows of features) is not gated: dropping a frame would tear the feature
+  // sequence the classifier reads. The default gate is then off; an explicit level is refused.
+  size_t windows = 0;
+  for (size_t i = 0; i < argv.size(); ++i)
+    if (argv[i] == "edgewindow" && (i == 0 || argv[i - 1] == "!")) ++windows;
+  if (windows > 1 && !plan->silence_gate.empty()) {
+    if (!r.silence_gate.empty())
+      throw Error(msg("--silence-gate ", r.silence_gate, ": the graph's audio windows feed a ",
+                      "front-end model before the classifier's windows; gating them would tear "
+                      "its feature frames: give --silence-gate off"));
+    plan->silence_gate.clear();
+  }
   if (!plan->silence_gate.empty()) {
     const size_t window = find_element(argv, "edgewindow");
     if (window == argv.size())
