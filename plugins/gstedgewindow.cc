@@ -1,16 +1,16 @@
 // edgewindow: the element over core/runtime/signal/window.h.
 //
 // Sink: audio/x-raw F32LE or S16LE interleaved (any rate and channel count), or a tensor stream
-// of one tensor "C:N..." of any type whose innermost dimension is the channel count C and the rest N
-// frames (static other/tensors, the legacy other/tensor, or flexible other/tensors: the
-// shape is then read from each buffer's header and must not change). The frame rate of a
-// tensor stream is its framerate, NNStreamer's rule (plugins/common/tensorcaps.h): frames
-// per second whatever N is; the first buffer's duration must agree (N / framerate), or the
-// stream is refused saying so. Src: other/tensors "C:size" of the input's type (float32 for
-// F32LE, int16 for S16LE), framerate rate/hop (sliding: windows per second) or 0/1
-// (triggered). Sliding windows move samples of any type (int16 audio, int8 feature frames);
-// the triggered mode compares magnitudes and takes float32 only. One output buffer per window, from an own
-// buffer pool (the hot path does not allocate), with:
+// of one tensor "C:N..." of any type whose innermost dimension is the channel count C and the rest
+// N frames (static other/tensors, the legacy other/tensor, or flexible other/tensors: the shape is
+// then read from each buffer's header and must not change). The frame rate of a tensor stream is
+// its framerate, NNStreamer's rule (plugins/common/tensorcaps.h): frames per second whatever N is;
+// the first buffer's duration must agree (N / framerate), or the stream is refused saying so. Src:
+// other/tensors "C:size" of the input's type (float32 for F32LE, int16 for S16LE), framerate
+// rate/hop (sliding: windows per second) or 0/1 (triggered). Sliding windows move samples of any
+// type (int16 audio, int8 feature frames); the triggered mode compares magnitudes and takes float32
+// only. One output buffer per window, from an own buffer pool (the hot path does not allocate),
+// with:
 //   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
 //             the PTS of the run's first buffer (else the segment start);
 //   DURATION  window length / rate, as the difference of two such computed times;
@@ -46,10 +46,10 @@ using Settings = edge::signal::WindowSettings;
 struct State {
   std::unique_ptr<edge::signal::Windower> windower;
   int channels = 0;
-  int rate = 0;                 // frames per second
+  int rate = 0;                              // frames per second
   edge::DType type = edge::DType::kFloat32;  // of one sample
-  bool tensors = false;         // the input is a tensor stream
-  bool flexible = false;        // ... whose buffers carry NNStreamer's header
+  bool tensors = false;                      // the input is a tensor stream
+  bool flexible = false;                     // ... whose buffers carry NNStreamer's header
   bool check_duration = false;  // the next buffer's duration is checked against the rate
   GstBufferPool* pool = nullptr;
   gsize window_bytes = 0;
@@ -132,8 +132,8 @@ static bool tensor_channels(const edge::gst::TensorDesc& desc, int* channels, ed
 
 // Reads the input format from the sink caps: channels (0 for flexible tensors, known at the
 // first buffer), frame rate, and whether it is a tensor stream. False with *error on failure.
-static bool input_format(GstCaps* caps, int* channels, int* rate, edge::DType* type,
-                         bool* tensors, bool* flexible, std::string* error) {
+static bool input_format(GstCaps* caps, int* channels, int* rate, edge::DType* type, bool* tensors,
+                         bool* flexible, std::string* error) {
   GstStructure* s = gst_caps_get_structure(caps, 0);
   *tensors = !gst_structure_has_name(s, "audio/x-raw");
   *flexible = false;

@@ -375,8 +375,7 @@ TEST(EdgeDatasetSrc, MissingClipIsAnErrorByDefault) {
   RunResult r;
   GstElement* src = nullptr;
   bool failed = false;
-  run_pipeline("edgedatasetsrc name=src location=" + dir.path() + " ! fakesink", &r, &src,
-               &failed);
+  run_pipeline("edgedatasetsrc name=src location=" + dir.path() + " ! fakesink", &r, &src, &failed);
   // The first clip is opened by start(): the state change fails, naming it (an error posted
   // from the streaming thread at once can hang gst-launch-1.0 1.22).
   EXPECT_TRUE(failed);
