@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -113,6 +114,28 @@ TEST(DatasetMerge, RefusesMismatchesShowingBoth) {
   }
   EXPECT_THROW(merge_datasets(root + "/m3", {}), Error);
   EXPECT_THROW(merge_datasets(root + "/m4", {root + "/missing"}), Error);
+  std::system(("rm -rf " + root).c_str());
+}
+
+// Found by fuzz_manifest: a manifest that is valid JSON but not an object ("3") escaped as a
+// nlohmann type_error (std::terminate in the fuzzer) instead of an error naming the file.
+TEST(DatasetMerge, AManifestThatIsNotAnObjectIsRefusedNamingIt) {
+  const std::string root = temp_dir();
+  for (const char* text : {"3", "[1,2]", "\"manifest\"", "null"}) {
+    std::system(("mkdir -p " + root + "/bad").c_str());
+    std::FILE* f = std::fopen((root + "/bad/manifest.json").c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text, f);
+    std::fclose(f);
+    try {
+      merge_datasets(root + "/merged", {root + "/bad"});
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("bad/manifest.json is not a dataset manifest"),
+                std::string::npos)
+          << e.what();
+    }
+  }
   std::system(("rm -rf " + root).c_str());
 }
 

@@ -35,11 +35,17 @@ constexpr size_t kMaxManifestBytes = size_t(256) << 20;  // as ShardStore reads 
 Json read_manifest(const std::string& dir) {
   const std::string path = dir + "/manifest.json";
   const std::string text = io::read_regular_file(path, kMaxManifestBytes);
+  Json manifest;
   try {
-    return Json::parse(text);
+    manifest = Json::parse(text);
   } catch (const std::exception& e) {
     throw Error(msg(path, " is not valid JSON: ", e.what()));
   }
+  // Every field below is looked up by name: anything but an object is not a manifest.
+  if (!manifest.is_object())
+    throw Error(
+        msg(path, " is not a dataset manifest: a JSON ", manifest.type_name(), ", not an object"));
+  return manifest;
 }
 
 bool exists(const std::string& path) {
