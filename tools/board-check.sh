@@ -61,6 +61,8 @@ build_seconds=- build_rc=0 warnings=-
 if [ "$configure_rc" -eq 0 ]; then
   extra=()
   for b in bench_models bench_realtime; do extra+=(--target "$b"); done
+  # A build dir configured from an older tree lists older tests: let meson regenerate first.
+  ninja -C "$build" build.ninja >>"$logs/configure.log" 2>&1 || configure_rc=$?
   targets=$(python3 tools/test-targets.py "$build" core element "${extra[@]}") || build_rc=1
   say "building $(echo "$targets" | wc -w) targets in $build (-j$jobs; log $logs/build.log)"
   t0=$(date +%s)
@@ -100,7 +102,8 @@ if [ "$configure_rc" -eq 0 ] && [ "$build_rc" -eq 0 ]; then
 fi
 
 # --- benchmarks
-bench_env=(env GST_PLUGIN_PATH="$here/$build/plugins" GST_REGISTRY_1_0="$here/$logs/registry.bin"
+abs_build=$(cd "$build" 2>/dev/null && pwd) || abs_build=$build  # BUILDDIR may be given absolute or relative to the tree
+bench_env=(env GST_PLUGIN_PATH="$abs_build/plugins" GST_REGISTRY_1_0="$abs_build/board-check/registry.bin"
   EDGE_SHARED_DATA="$shared_data")
 models_table="not run"
 realtime_lines="not run"
