@@ -7,27 +7,11 @@
 # normalization with batch size 1, a window shape that does not fit the model input, an empty
 # class. Bounded: a few seconds of training.
 set -u
-EDGE=${EDGE_BUILD_ROOT:-build}/tools/edgestream
-SRC=${EDGE_SOURCE_ROOT:-.}
-DATA=$SRC/datasets/gesture-punch-flex
-[ -x "$EDGE" ] || { echo "SKIPPED: $EDGE not built"; exit 77; }
-[ -f "$DATA/punch.csv" ] || { echo "SKIPPED: bundled gesture data not found: $DATA"; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
 . "$(dirname "$0")/lib.sh"
-expect_error() {
-  local what=$1 text=$2
-  shift 2
-  "$@" >"$TMP/err.log" 2>&1
-  local rc=$?
-  check "$what: exit status" 1 "$rc"
-  if grep -qF -- "$text" "$TMP/err.log"; then
-    echo "ok: $what: message names it ($(head -c 300 "$TMP/err.log" | tr '\n' ' '))"
-  else
-    echo "FAIL: $what: expected '$text' in: $(cat "$TMP/err.log")"; fail=1
-  fi
-}
+edgestream_setup
+DATA=$SRC/datasets/gesture-punch-flex
+require_file "$DATA/punch.csv" "bundled gesture data not found: $DATA"
+make_tmp
 
 "$EDGE" dataset gesture "out=$TMP/ds" >"$TMP/ds.log" 2>&1
 check "dataset exits 0" 0 $?

@@ -6,27 +6,11 @@
 # application, an unknown model name, folds the dataset does not have, classes that do not
 # match, a corrupt model file.
 set -u
-EDGE=${EDGE_BUILD_ROOT:-build}/tools/edgestream
-DATA=${EDGE_SOURCE_ROOT:-.}/datasets/gesture-punch-flex
-[ -x "$EDGE" ] || { echo "SKIPPED: $EDGE not built"; exit 77; }
-[ -f "$DATA/punch.csv" ] || { echo "SKIPPED: bundled gesture data not found: $DATA"; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
 . "$(dirname "$0")/lib.sh"
-# Runs a command that must fail (exit 1) with a message containing $2.
-expect_error() {
-  local what=$1 text=$2
-  shift 2
-  "$@" >"$TMP/err.log" 2>&1
-  local rc=$?
-  check "$what: exit status" 1 "$rc"
-  if grep -qF -- "$text" "$TMP/err.log"; then
-    echo "ok: $what: message names it ($(head -c 200 "$TMP/err.log" | tr '\n' ' '))"
-  else
-    echo "FAIL: $what: expected '$text' in: $(cat "$TMP/err.log")"; fail=1
-  fi
-}
+edgestream_setup
+DATA=$SRC/datasets/gesture-punch-flex
+require_file "$DATA/punch.csv" "bundled gesture data not found: $DATA"
+make_tmp
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 "$EDGE" dataset gesture "out=$TMP/ds" >"$TMP/ds.log" 2>&1

@@ -6,15 +6,11 @@
 # moving statistics that had not converged); now 0.93 (docs/results.md). The full
 # measurement is tools/reproduce/magic_wand.sh.
 set -u
-EDGE=${EDGE_BUILD_ROOT:-build}/tools/edgestream
-SRC=${EDGE_SOURCE_ROOT:-.}
-DATA=${EDGE_SHARED_DATA:-$SRC/../shared/data}/imu/magic-wand-spells-train
-[ -x "$EDGE" ] || { echo "SKIPPED: $EDGE not built"; exit 77; }
-[ -f "$DATA/Revelio.csv" ] || { echo "SKIPPED: magic-wand data not found: $DATA"; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
 . "$(dirname "$0")/lib.sh"
+edgestream_setup
+DATA=$SHARED/imu/magic-wand-spells-train
+require_file "$DATA/Revelio.csv" "magic-wand data not found: $DATA"
+make_tmp
 
 "$EDGE" dataset "$SRC/pipelines/wand/graph.toml" "dataset=$DATA" "out=$TMP/ds" >"$TMP/ds.log" 2>&1
 check "dataset exits 0" 0 $?
