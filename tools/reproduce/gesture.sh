@@ -15,18 +15,9 @@
 #
 #   tools/reproduce/gesture.sh [OUT]      (default out/reproduce/gesture; EDGE_BUILD=build)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${EDGE_BUILD:-$root/build}
-out=${1:-$root/out/reproduce/gesture}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+reproduce_init gesture "${1:-}"
 data=$root/datasets/gesture-punch-flex
-seed=${EDGE_SEED:-1}
-edge=$build/tools/edgestream
-[ -x "$edge" ] || { echo "edgestream not built: $edge (run tools/run.sh build)"; exit 1; }
-export GST_PLUGIN_PATH_1_0=$build/plugins
-export GST_REGISTRY_1_0=$build/reproduce-registry.bin
-rm -rf "$out"
-mkdir -p "$out"
-step() { printf '\n== %s\n' "$*"; }
 
 step "1. dataset: $data"
 "$edge" dataset gesture "dataset=$data" "out=$out/dataset"

@@ -8,27 +8,20 @@
 #                conv1d: batch norm, IMU augmentation, early stopping);
 #   3. train     conv1d with 20 % of each spell's recordings held out (seeded);
 #   4. optimize  full-integer int8, calibrated on the training split;
-#   5. eval      float32 vs int8 on the held-out recordings.
+#   5. eval      float32 vs int8 on the held-out recordings;
+#   6. normalization  sensor ranges (pipelines/wand) vs per-channel z-score from the training
+#                recordings (pipelines/wand-zscore), 5-fold CV, float32 and int8, every model
+#                (tools/reproduce/magic_wand_normalization.sh).
 # The other magic-wand recordings are unseen test data kept outside the project.
 #
 #   tools/reproduce/magic_wand.sh [OUT]   (default out/reproduce/magic-wand; EDGE_BUILD=build,
 #                                          EDGE_SHARED_DATA=../shared/data, EDGE_THREADS=2)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${EDGE_BUILD:-$root/build}
-out=${1:-$root/out/reproduce/magic-wand}
-data=${EDGE_SHARED_DATA:-$root/../shared/data}/imu/magic-wand-spells-train
-seed=${EDGE_SEED:-1}
-threads=${EDGE_THREADS:-2}
-edge=$build/tools/edgestream
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+reproduce_init magic-wand "${1:-}"
+data=$shared/imu/magic-wand-spells-train
 app=$root/pipelines/wand/graph.toml
-[ -x "$edge" ] || { echo "edgestream not built: $edge (run tools/run.sh build)"; exit 1; }
 [ -f "$data/Revelio.csv" ] || { echo "magic-wand data not found: $data"; exit 1; }
-export GST_PLUGIN_PATH_1_0=$build/plugins
-export GST_REGISTRY_1_0=$build/reproduce-registry.bin
-rm -rf "$out"
-mkdir -p "$out"
-step() { printf '\n== %s\n' "$*"; }
 
 step "1. dataset: $data"
 "$edge" dataset "$app" "dataset=$data" "out=$out/dataset"
@@ -47,5 +40,8 @@ step "4. optimize: int8"
 step "5. eval: float32 vs int8 on the held-out recordings"
 "$edge" eval "$out/conv1d-float.tflite" "$out/conv1d-int8.tflite" --dataset "$out/dataset" \
   --seed "$seed" --report "$out/reports/eval"
+step "6. normalization: sensor ranges vs per-channel statistics of the training recordings"
+EDGE_SHARED_DATA=$shared EDGE_BUILD=$build EDGE_SEED=$seed EDGE_THREADS=$threads \
+  "$root/tools/reproduce/magic_wand_normalization.sh" "$out/normalization" | grep -v '^== fold'
 echo
-echo "results in $out: *-cv-final.tflite, conv1d-float.tflite, conv1d-int8.tflite, reports/"
+echo "results in $out: *-cv-final.tflite, conv1d-float.tflite, conv1d-int8.tflite, reports/, normalization/"
