@@ -43,12 +43,25 @@ TEST(StreamAdapter, FitsEqualShapesModuloLeadingOnes) {
   EXPECT_EQ(fit_input(DType::kFloat32, {1, 96, 96, 1}, image, 0, "m"), InputConversion::kQuantize);
   // One channel: a 2-D feature map into an NHWC input with C = 1 (same bytes).
   EXPECT_EQ(fit_input(DType::kFloat32, {96, 96}, image, 0, "m"), InputConversion::kQuantize);
+  // Inner 1s do not change the bytes either.
+  EXPECT_EQ(fit_input(DType::kInt8, {96, 1, 96}, image, 0, "m"), InputConversion::kCopy);
   // Same count, different layout: refused for a non-flat input.
-  EXPECT_EQ(fit_error(DType::kInt8, {96, 1, 96}, image),
-            "the stream's tensor int8 [96, 1, 96] does not fit input 0 of model m.tflite, \"in\" "
-            "int8 [1, 96, 96, 1]: the shapes differ (equal shapes after dropping leading and "
-            "trailing 1s, or 9216 elements for a flat model input, are accepted)");
+  EXPECT_EQ(fit_error(DType::kInt8, {192, 48}, image),
+            "the stream's tensor int8 [192, 48] does not fit input 0 of model m.tflite, \"in\" "
+            "int8 [1, 96, 96, 1]: the shapes differ (equal shapes after dropping every dimension "
+            "of 1, or 9216 elements for a flat model input, are accepted)");
   EXPECT_NE(fit_error(DType::kInt8, {48, 192}, image).find("the shapes differ"), std::string::npos);
+}
+
+// The magic-wand conv net: 1-D convolutions over time written as 2-D ones ([T, 1, C] per
+// sample) take the [T, C] window the IMU graphs cut; the transposed window does not fit.
+TEST(StreamAdapter, FitsAWindowIntoAConvolutionOverTime) {
+  const Tensor conv1d = input_tensor(DType::kFloat32, {1, 119, 1, 6});
+  EXPECT_EQ(fit_input(DType::kFloat32, {119, 6}, conv1d, 0, "m"), InputConversion::kCopy);
+  EXPECT_EQ(fit_input(DType::kFloat32, {1, 119, 6}, conv1d, 0, "m"), InputConversion::kCopy);
+  EXPECT_NE(fit_error(DType::kFloat32, {6, 119}, conv1d).find("the shapes differ"),
+            std::string::npos);
+  EXPECT_FALSE(takes_any_shape(conv1d));
 }
 
 TEST(StreamAdapter, FlatInputTakesAnyShapeOfTheSameCount) {

@@ -9,7 +9,8 @@
 #   3. the export mode's float32 windows: each channel has mean 0 and std 1 over all windows;
 #   4. the dataset mode carries the statistics in its manifest; a few epochs of training carry
 #      them into the model; `classify` picks wand-zscore by the model's preprocess and runs the
-#      live graph with them; `eval --through-graph` gives the shards' predictions;
+#      live graph with them; `eval --through-graph` gives the shards' predictions, for the
+#      dense network and for the conv net (its [1, 119, 1, 6] input takes [119, 6] windows);
 #   5. errors: the dataset mode without stats, statistics of 3 channels for the 6-channel
 #      stream.
 set -u
@@ -106,6 +107,12 @@ check "classify labels windows" yes "$([ "$(grep -c '"label":' "$TMP/classify.lo
 check "eval --through-graph exits 0" 0 $?
 check "the deployed graph gives the shards' predictions" 1 \
   "$(grep -c "^through the deployed graph (wand-zscore): .* 0 predictions differ from the shards', 0 windows not produced" "$TMP/eval.log")"
+# The conv net's [1, 119, 1, 6] input takes the graph's [119, 6] windows (inner 1s).
+"$EDGE" eval "$TMP/conv.tflite" --dataset "$TMP/ds" --through-graph --dataset-root "$DATA" \
+  >"$TMP/eval-conv.log" 2>&1
+check "eval --through-graph of the conv net exits 0" 0 $?
+check "the conv net through the deployed graph" 1 \
+  "$(grep -c "^through the deployed graph (wand-zscore): .* 0 predictions differ from the shards', 0 windows not produced" "$TMP/eval-conv.log")"
 
 # 5. Errors.
 expect_error "dataset without stats" "placeholder \${stats} has no value; give stats=" \

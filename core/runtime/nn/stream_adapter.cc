@@ -14,13 +14,15 @@ namespace edge::nn {
 
 namespace {
 
-// Leading 1s (NNStreamer pads ranks with them) and trailing 1s (one channel of an
-// NHWC image) do not change the row-major bytes, so both are dropped.
-Shape drop_leading_and_trailing_ones(const Shape& shape) {
-  size_t first = 0, last = shape.size();
-  while (first + 1 < last && shape[first] == 1) ++first;
-  while (last > first + 1 && shape[last - 1] == 1) --last;
-  return Shape(shape.begin() + static_cast<long>(first), shape.begin() + static_cast<long>(last));
+// Dimensions of 1 do not change the row-major bytes, wherever they stand: leading ones
+// (NNStreamer pads ranks with them), trailing ones (one channel of an NHWC image) and inner
+// ones (a [T, C] window into a [1, T, 1, C] input: a 1-D convolution over time written as a
+// 2-D one). So all of them are dropped before shapes are compared.
+Shape drop_ones(const Shape& shape) {
+  Shape core;
+  for (const auto d : shape)
+    if (d != 1) core.push_back(d);
+  return core;
 }
 
 bool per_tensor_quantized(const Tensor& t) {
@@ -41,9 +43,7 @@ void cast_loop(const T* in, size_t n, float* out) {
 
 }  // namespace
 
-bool takes_any_shape(const Tensor& input) {
-  return drop_leading_and_trailing_ones(input.shape).size() <= 1;
-}
+bool takes_any_shape(const Tensor& input) { return drop_ones(input.shape).size() <= 1; }
 
 InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Tensor& input,
                           size_t input_index, const std::string& model_name) {
@@ -52,13 +52,12 @@ InputConversion fit_input(DType stream_type, const Shape& stream_shape, const Te
                " does not fit input ", input_index, " of model ", model_name, ", \"", input.name,
                "\" ", dtype_name(input.type), ' ', shape_to_string(input.shape));
   };
-  const Shape model_core = drop_leading_and_trailing_ones(input.shape);
-  const bool same_shape = drop_leading_and_trailing_ones(stream_shape) == model_core;
+  const bool same_shape = drop_ones(stream_shape) == drop_ones(input.shape);
   const bool flat_model = takes_any_shape(input);
   const bool same_count = shape_elements(stream_shape) == input.elements();
   if (!same_shape && !(flat_model && same_count)) {
     throw Error(msg(describe(),
-                    ": the shapes differ (equal shapes after dropping leading and trailing 1s, or ",
+                    ": the shapes differ (equal shapes after dropping every dimension of 1, or ",
                     input.elements(), " elements for a flat model input, are accepted)"));
   }
   if (stream_type == input.type) return InputConversion::kCopy;

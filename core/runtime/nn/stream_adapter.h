@@ -5,10 +5,14 @@
 // over these.
 //
 // Fitting a stream tensor to a model input (fit_input):
-//   shape  the shapes are equal once leading (outermost) 1s are dropped, as
-//          NNStreamer pads ranks with 1s, and trailing ones (a single channel:
-//          a [49, 40] stream into a [1, 49, 40, 1] input); the row-major bytes
-//          are the same either way. Or the model input is a flat vector
+//   shape  the shapes are equal once every dimension of 1 is dropped: leading
+//          ones (NNStreamer pads ranks with 1s), trailing ones (a single channel:
+//          a [49, 40] stream into a [1, 49, 40, 1] input) and inner ones (a
+//          [119, 6] IMU window into the [1, 119, 1, 6] input of a 1-D conv net
+//          over time); the row-major bytes are the same either way, so only the
+//          order of the other dimensions is checked (a [96, 96] stream fits
+//          [1, 96, 1, 96] as it fits [1, 96, 96, 1]: which axis is channels
+//          is the model's business). Or the model input is a flat vector
 //          ([1, N] or [N]) and the stream has N elements in any shape (row-major
 //          bytes are identical, e.g. a 49x40 feature map into [1, 1960]).
 //   type   the model's type is copied as is; a float32 stream into an int8 or
