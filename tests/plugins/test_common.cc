@@ -1,9 +1,11 @@
-// The shared GStreamer contracts: tensor caps, clip and class metas, the clip event.
+// The shared GStreamer contracts: tensor caps, clip and class metas, the clip event, and the
+// small element helpers (element_util.h).
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/element_util.h"
 #include "plugins/common/tensorcaps.h"
 
 namespace edge::gst {
@@ -197,6 +199,62 @@ TEST(ClipEvent, RoundTripAndIsSerialized) {
   GstEvent* other = gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty("x"));
   EXPECT_FALSE(clip_event_parse(other, nullptr));
   gst_event_unref(other);
+}
+
+TEST(ElementUtil, RunningTimeNeedsAClock) {
+  GstElement* e = gst_element_factory_make("identity", nullptr);
+  GstClockTime now = 42;
+  EXPECT_FALSE(running_time_now(e, &now));
+  EXPECT_EQ(now, 42u);
+  GstClock* clock = gst_system_clock_obtain();
+  gst_element_set_clock(e, clock);
+  gst_element_set_base_time(e, gst_clock_get_time(clock) - 5 * GST_SECOND);
+  ASSERT_TRUE(running_time_now(e, &now));
+  EXPECT_GE(now, 5 * GST_SECOND);
+  EXPECT_LT(now, 60 * GST_SECOND);
+  gst_element_set_base_time(e, gst_clock_get_time(clock) + 100 * GST_SECOND);
+  ASSERT_TRUE(running_time_now(e, &now));
+  EXPECT_EQ(now, 0u);  // before the base time
+  gst_object_unref(clock);
+  gst_object_unref(e);
+}
+
+TEST(ElementUtil, PropertiesAndMessageSources) {
+  GstElement* bin = gst_bin_new("outer");
+  GstElement* inner = gst_element_factory_make("identity", "inner");
+  GstElement* other = gst_element_factory_make("identity", "other");
+  gst_bin_add(GST_BIN(bin), inner);
+  EXPECT_TRUE(has_property(inner, "silent"));
+  EXPECT_FALSE(has_property(inner, "target-object"));
+  GstMessage* m = gst_message_new_eos(GST_OBJECT(inner));
+  EXPECT_TRUE(message_from(m, inner));
+  EXPECT_TRUE(message_from(m, bin));
+  EXPECT_FALSE(message_from(m, other));
+  EXPECT_FALSE(message_from(m, nullptr));
+  gst_message_unref(m);
+  gst_object_unref(other);
+  gst_object_unref(bin);
+}
+
+TEST(ElementUtil, ErrorTextTakesTheDebugTextsLastLine) {
+  GError* error = g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                                      "Could not open audio device for recording.");
+  std::string details;
+  GstMessage* m = gst_message_new_error(
+      nullptr, error, "gstalsasrc.c(744): gst_alsasrc_open ():\nsnd_pcm_open: No such file");
+  EXPECT_EQ(error_message_text(m, &details),
+            "Could not open audio device for recording. (snd_pcm_open: No such file)");
+  EXPECT_EQ(details, "gstalsasrc.c(744): gst_alsasrc_open ():\nsnd_pcm_open: No such file");
+  gst_message_unref(m);
+  m = gst_message_new_error(nullptr, error, "one line");
+  EXPECT_EQ(error_message_text(m, &details), "Could not open audio device for recording.");
+  EXPECT_EQ(details, "one line");
+  gst_message_unref(m);
+  m = gst_message_new_error(nullptr, error, nullptr);
+  EXPECT_EQ(error_message_text(m, &details), "Could not open audio device for recording.");
+  EXPECT_EQ(details, "");
+  gst_message_unref(m);
+  g_error_free(error);
 }
 
 }  // namespace
