@@ -47,11 +47,6 @@ class Recorder : public CaptureSupervisor::Capture {
     std::lock_guard<std::mutex> lock(mutex_);
     reopen_errors_ = std::move(errors);
   }
-  // Waits (at most 10 s) until `done` (called with the lock held) holds; false on timeout.
-  bool wait(const std::function<bool()>& done) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::seconds(10), done);
-  }
   bool wait_events(size_t n) {
     return wait([&] { return events_.size() >= n; });
   }
@@ -66,16 +61,23 @@ class Recorder : public CaptureSupervisor::Capture {
     std::lock_guard<std::mutex> lock(mutex_);
     return reopens_;
   }
+  int closes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closes_;
+  }
 
  private:
+  // Waits (at most 10 s) until `done` (called with the lock held) holds; false on timeout.
+  bool wait(const std::function<bool()>& done) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), done);
+  }
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> reopen_errors_;
   std::vector<CaptureEvent> events_;
   int closes_ = 0;
   int reopens_ = 0;
-
-  friend class CaptureSupervisorTest;
 };
 
 CaptureSupervisorConfig fast(bool reconnect, int64_t silence_ms) {
@@ -157,6 +159,7 @@ TEST(CaptureSupervisor, ALossIsReopenedUntilItAnswersThenReportedBack) {
   EXPECT_GE(events[1].pts_ns, 5000000000);
   EXPECT_GT(events[1].seconds, 0.0);
   EXPECT_EQ(capture.reopens(), 3);
+  EXPECT_EQ(capture.closes(), 5);  // before each attempt, and after each failed one
 }
 
 TEST(CaptureSupervisor, NoAudioAtStartIsAnError) {
