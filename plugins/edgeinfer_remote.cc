@@ -396,4 +396,20 @@ bool RemoteClassifier::ask_server(const void* window, const nn::WindowContext& c
   return false;
 }
 
+nn::WindowContext window_context(GstBuffer* buffer, nn::WindowClip* clip) {
+  nn::WindowContext context;
+  context.pts = GST_BUFFER_PTS(buffer);
+  context.dts = GST_BUFFER_DTS(buffer);
+  context.duration = GST_BUFFER_DURATION(buffer);
+  context.offset = GST_BUFFER_OFFSET(buffer);
+  context.offset_end = GST_BUFFER_OFFSET_END(buffer);
+  context.buffer_flags = GST_BUFFER_FLAGS(buffer);
+  if (const EdgeClipMeta* meta = edge_buffer_get_clip_meta(buffer)) {
+    *clip = {meta->clip_id, meta->label,  meta->label_index,
+             meta->fold,    meta->source, meta->window_index};
+    context.clip = clip;
+  }
+  return context;
+}
+
 }  // namespace edge::gst

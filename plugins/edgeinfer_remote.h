@@ -40,6 +40,11 @@ namespace edge::gst {
 
 class RemoteClassifier;
 
+// The window's place in the stream, what classify() tells a server with it (the local engine
+// ignores it): pts, dts, duration, offsets, buffer flags, and the buffer's EdgeClipMeta copied
+// into *clip (which must outlive the context).
+nn::WindowContext window_context(GstBuffer* buffer, nn::WindowClip* clip);
+
 // start(): with `remote` set in the settings, a RemoteClassifier over `local` in *out, counting
 // into *statistics (element error and false when the settings are wrong); without it,
 // nullptr in *out and true.

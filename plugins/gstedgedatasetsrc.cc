@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "common/error.h"
@@ -33,14 +32,6 @@ using edge::datasets::OnMissing;
 // Property values (declared in core/data/datasets/source_params.h), under the object lock.
 using Settings = edge::datasets::SourceSettings;
 using Statistics = edge::datasets::SourceStatistics;
-
-// The lists parsed once at start (the parameter checks have validated their text).
-struct Selection {
-  std::vector<int> folds;
-  std::vector<std::string> classes;
-  int shard_index = 1;  // 1-based
-  int shard_count = 1;
-};
 
 // Built in start(), dropped in stop(); touched by the streaming thread only.
 struct State {
@@ -382,22 +373,7 @@ gboolean edge_dataset_src_start(GstBaseSrc* base) {
     return FALSE;
   }
   try {
-    Selection pick;
-    pick.folds = edge::datasets::parse_fold_list(s.folds, "folds");
-    pick.classes = edge::datasets::parse_name_list(s.classes, "classes");
-    std::tie(pick.shard_index, pick.shard_count) = edge::datasets::parse_shard(s.shard, "shard");
-    edge::datasets::LoadOptions load;
-    load.layout = s.layout;
-    load.gesture_rows = static_cast<int>(s.gesture_rows);
-    st->dataset = edge::datasets::load_dataset(s.location, load);
-    edge::datasets::Filter filter;
-    filter.folds = pick.folds;
-    filter.classes = pick.classes;
-    filter.esc10 = s.esc10;
-    filter.relabel = s.relabel;
-    edge::datasets::apply_filter(&st->dataset, filter);
-    if (s.shuffle) edge::datasets::shuffle_entries(&st->dataset.entries, s.seed);
-    edge::datasets::select_shard(&st->dataset.entries, pick.shard_index, pick.shard_count);
+    st->dataset = edge::datasets::load_selected(s);
   } catch (const edge::io::PathEscapeError& err) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                       ("Dataset %s: entry refused: %s", s.location.c_str(), err.what()),

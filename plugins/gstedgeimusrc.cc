@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "io/imu_source.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/element_util.h"
 #include "plugins/common/gparams.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_imu_src_debug);
@@ -79,12 +80,10 @@ GstCaps* make_caps(guint rate, gint channels) {
 // Running time now, from the element's clock; monotonic time when it has none (a harness
 // without a pipeline clock).
 uint64_t Events::now_ns() {
-  GstClock* clock = gst_element_get_clock(GST_ELEMENT(self_));
-  if (!clock) return static_cast<uint64_t>(edge::io::monotonic_ns());
-  const GstClockTime now = gst_clock_get_time(clock);
-  gst_object_unref(clock);
-  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self_));
-  return now > base ? now - base : 0;
+  GstClockTime now = 0;
+  if (!edge::gst::running_time_now(GST_ELEMENT(self_), &now))
+    return static_cast<uint64_t>(edge::io::monotonic_ns());
+  return now;
 }
 
 bool Events::channels_known(int channels) {

@@ -186,14 +186,6 @@ static gboolean gst_edge_infer_stop(GstBaseTransform* trans) {
 // ---------------------------------------------------------------------------
 // Caps
 
-// Copies the framerate of `from` (fixed or a range) onto every structure of caps.
-static void copy_framerate(GstCaps* caps, const GstStructure* from) {
-  const GValue* rate = from ? gst_structure_get_value(from, "framerate") : nullptr;
-  if (!rate) return;
-  for (guint i = 0; i < gst_caps_get_size(caps); ++i)
-    gst_structure_set_value(gst_caps_get_structure(caps, i), "framerate", rate);
-}
-
 // What the sink takes, most wanted first (then any one tensor, so that a stream that does not
 // fit reaches set_caps and is told why). NNStreamer's tensor_converter asks its source for
 // media caps made from the first structure alone, so the first one is chosen for it:
@@ -238,10 +230,10 @@ static GstCaps* gst_edge_infer_transform_caps(GstBaseTransform* trans, GstPadDir
         one = edge::gst::tensors_caps_new(st->out_info);
       } else {
         one = preferred_sink_caps(*st->local);
-        copy_framerate(one, s);
+        one = edge::gst::caps_with_framerate_of(one, s);
         gst_caps_append(one, gst_static_pad_template_get_caps(&sink_template));
       }
-      if (direction == GST_PAD_SINK) copy_framerate(one, s);
+      if (direction == GST_PAD_SINK) one = edge::gst::caps_with_framerate_of(one, s);
       result = gst_caps_merge(result, one);
     }
   }
@@ -358,23 +350,6 @@ static GstFlowReturn gst_edge_infer_prepare_output_buffer(GstBaseTransform* tran
   return GST_FLOW_OK;
 }
 
-// The window's place in the stream, for a remote server (the engine ignores it).
-static edge::nn::WindowContext window_context(GstBuffer* inbuf, edge::nn::WindowClip* clip) {
-  edge::nn::WindowContext context;
-  context.pts = GST_BUFFER_PTS(inbuf);
-  context.dts = GST_BUFFER_DTS(inbuf);
-  context.duration = GST_BUFFER_DURATION(inbuf);
-  context.offset = GST_BUFFER_OFFSET(inbuf);
-  context.offset_end = GST_BUFFER_OFFSET_END(inbuf);
-  context.buffer_flags = GST_BUFFER_FLAGS(inbuf);
-  if (const EdgeClipMeta* meta = edge_buffer_get_clip_meta(inbuf)) {
-    *clip = {meta->clip_id, meta->label,  meta->label_index,
-             meta->fold,    meta->source, meta->window_index};
-    context.clip = clip;
-  }
-  return context;
-}
-
 static gboolean gst_edge_infer_sink_event(GstBaseTransform* trans, GstEvent* event) {
   GstEdgeInfer* self = GST_EDGE_INFER(trans);
   if (edge::gst::clip_event_parse(event, nullptr) ||
@@ -410,7 +385,7 @@ static GstFlowReturn gst_edge_infer_transform(GstBaseTransform* trans, GstBuffer
   }
   edge::nn::WindowClip clip;
   const edge::nn::Classification& result =
-      st->classifier->classify(in_map.data, window_context(inbuf, &clip));
+      st->classifier->classify(in_map.data, edge::gst::window_context(inbuf, &clip));
   gst_buffer_unmap(inbuf, &in_map);
 
   const guint n_out = gst_buffer_n_memory(outbuf);

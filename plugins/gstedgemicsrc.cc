@@ -3,18 +3,16 @@
 #include <gst/audio/audio.h>
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/error.h"
+#include "io/capture_supervisor.h"
 #include "io/imu_line.h"
-#include "io/serial_port.h"
+#include "plugins/common/element_util.h"
 #include "plugins/common/gparams.h"
+#include "signal/capture_backends.h"
 #include "signal/capture_params.h"
 #include "signal/capture_timeline.h"
 
@@ -24,65 +22,42 @@ GST_DEBUG_CATEGORY_STATIC(edge_mic_src_debug);
 namespace {
 
 constexpr guint64 kWarningIntervalNs = GST_SECOND;
-constexpr auto kTick = std::chrono::milliseconds(250);
-constexpr gint64 kTickLateUs = 1000000;  // a tick this late: the process was stopped
 
-using edge::signal::CaptureApi;
+using edge::io::CaptureEvent;
 using edge::signal::OnDisconnect;
 // Property values (declared in core/runtime/signal/capture_params.h), under the object lock.
 using Settings = edge::signal::CaptureSettings;
-
-struct Backend {
-  CaptureApi api;
-  const char* name;
-  const char* what;  // for messages
-  const char* factory;
-  const char* package;  // Debian package with the factory
-  const char* hint;     // what to do when it does not answer
-};
-
-const Backend kBackends[] = {
-    {CaptureApi::kPulse, "pulse", "PulseAudio", "pulsesrc", "gstreamer1.0-pulseaudio",
-     "start PulseAudio (or PipeWire's pipewire-pulse), or check PULSE_SERVER"},
-    {CaptureApi::kPipeWire, "pipewire", "PipeWire", "pipewiresrc", "gstreamer1.0-pipewire",
-     "start pipewire and a session manager (wireplumber)"},
-    {CaptureApi::kAlsa, "alsa", "ALSA", "alsasrc", "gstreamer1.0-alsa",
-     "check the card and device (arecord -l, arecord -L)"},
-};
-
-gint64 now_us() { return g_get_monotonic_time(); }
+using Backend = edge::signal::CaptureBackend;
 
 }  // namespace
 
+// The supervisor's view of the capture element (defined below).
+class ChildCapture : public edge::io::CaptureSupervisor::Capture {
+ public:
+  explicit ChildCapture(GstEdgeMicSrc* self) : self_(self) {}
+  void close() override;
+  std::string reopen() override;
+  void report(const CaptureEvent& event) override;
+
+ private:
+  GstEdgeMicSrc* self_;
+};
+
 struct EdgeMicSrcPrivate {
+  explicit EdgeMicSrcPrivate(GstEdgeMicSrc* self) : capture(self), supervisor(&capture) {}
+
   Settings settings;  // GST_OBJECT_LOCK
 
-  // Supervision, guarded by `mutex`. The supervisor thread reopens the capture; the
-  // capture's threads report errors (handle_message) and audio (the probe).
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::thread supervisor;
+  // Set while opening (NULL to READY) and cleared when closing (READY to NULL): constant
+  // while the supervisor runs (READY to PAUSED until PAUSED to READY).
   Settings active;  // snapshot taken when the capture was opened
   const Backend* backend = nullptr;
   GstElement* child = nullptr;  // owned by the bin
-  bool stopping = false;        // supervisor: exit
-  bool running = false;         // PLAYING: the supervisor may reopen
-  bool busy = false;            // supervisor is changing the child's state
-  bool opening = false;         // errors from the child are collected, not posted
-  std::string child_error;      // the last one collected
-  bool lost = false;            // the capture went away; reopen
-  std::string lost_reason;
-  gint64 lost_at_us = 0;
-  int attempts = 0;             // reopen attempts in this loss
-  bool awaiting_audio = false;  // (re)started, no buffer yet
-  gint64 awaiting_since_us = 0;
-  bool ever_delivered = false;                 // a buffer came since start: errors are losses now
-  bool in_episode = false;                     // lost, until audio flows again
-  std::unique_ptr<edge::io::Backoff> backoff;  // reopen delays of the current loss
-  bool eos_requested = false;
 
-  std::atomic<gint64> last_arrival_us{0};
-  std::atomic<bool> check_first_buffer{false};  // probe: take `mutex` for the first buffer
+  // When the capture failed, went silent or went away, and reopening it
+  // (core/runtime/io/capture_supervisor.h).
+  ChildCapture capture;
+  edge::io::CaptureSupervisor supervisor;
 
   // Streaming thread (the probe) only.
   std::unique_ptr<edge::signal::CaptureTimeline> timeline;
@@ -92,7 +67,7 @@ struct EdgeMicSrcPrivate {
   bool trust_offsets = false;  // GstAudioBaseSrc: OFFSET counts samples
   edge::io::RateLimiter gap_warnings{kWarningIntervalNs};
 
-  // Counters: written by one thread at a time (the probe, or first_buffer under `mutex`),
+  // Counters: written by one thread at a time (the probe, or a report from the supervisor),
   // published for get_property on any thread.
   edge::signal::CaptureStatistics counters;
 };
@@ -108,24 +83,7 @@ namespace {
 EdgeMicSrcPrivate* priv_of(GstEdgeMicSrc* self) { return self->priv; }
 
 std::string describe(const Backend& b, const std::string& device) {
-  std::string out = b.what;
-  if (!device.empty()) out += " device " + device;
-  if (b.api == CaptureApi::kPulse) {
-    const char* server = std::getenv("PULSE_SERVER");
-    if (server && *server) out += std::string(" (PULSE_SERVER=") + server + ")";
-  }
-  return out;
-}
-
-bool has_property(GstElement* element, const char* name) {
-  return g_object_class_find_property(G_OBJECT_GET_CLASS(element), name) != nullptr;
-}
-
-// Message from the capture element or anything inside it.
-bool from_child(GstMessage* message, GstElement* child) {
-  GstObject* src = GST_MESSAGE_SRC(message);
-  return child && src &&
-         (src == GST_OBJECT(child) || gst_object_has_as_ancestor(src, GST_OBJECT(child)));
+  return edge::signal::describe_capture(b, device, std::getenv("PULSE_SERVER"));
 }
 
 // An element message for applications: kind, frames, seconds, pts, reason.
@@ -143,11 +101,7 @@ void post_event(GstEdgeMicSrc* self, const char* kind, guint64 frames, double se
 std::string child_to_state(GstEdgeMicSrc* self, GstState state) {
   EdgeMicSrcPrivate* priv = priv_of(self);
   GstElement* child = priv->child;
-  {
-    std::lock_guard<std::mutex> lock(priv->mutex);
-    priv->opening = true;
-    priv->child_error.clear();
-  }
+  priv->supervisor.begin_open();
   if (state == GST_STATE_PLAYING) {
     if (GstClock* clock = gst_element_get_clock(GST_ELEMENT(self))) {
       gst_element_set_clock(child, clock);
@@ -156,10 +110,9 @@ std::string child_to_state(GstEdgeMicSrc* self, GstState state) {
     gst_element_set_base_time(child, gst_element_get_base_time(GST_ELEMENT(self)));
   }
   const GstStateChangeReturn ret = gst_element_set_state(child, state);
-  std::lock_guard<std::mutex> lock(priv->mutex);
-  priv->opening = false;
+  const std::string error = priv->supervisor.end_open();
   if (ret != GST_STATE_CHANGE_FAILURE) return "";
-  return priv->child_error.empty() ? std::string("it refused to start") : priv->child_error;
+  return error.empty() ? std::string("it refused to start") : error;
 }
 
 // Opens the capture: the configured backend, or the first that answers. False with every
@@ -170,23 +123,22 @@ bool open_capture(GstEdgeMicSrc* self, std::string* why) {
   const Settings s = priv->settings;
   GST_OBJECT_UNLOCK(self);
   std::string reasons;
-  for (const Backend& b : kBackends) {
-    if (s.api != CaptureApi::kAuto && s.api != b.api) continue;
+  for (const Backend* backend : edge::signal::capture_backends(s.api)) {
+    const Backend& b = *backend;
     const std::string name = describe(b, s.device);
     GstElement* child = gst_element_factory_make(b.factory, nullptr);
     if (!child) {
       reasons += "\n  " + name + ": " + b.factory + " is not installed (Debian: " + b.package + ")";
       continue;
     }
-    if (!s.device.empty()) {
-      const char* property = b.api != CaptureApi::kPipeWire         ? "device"
-                             : has_property(child, "target-object") ? "target-object"
-                                                                    : "path";
-      g_object_set(child, property, s.device.c_str(), nullptr);
-    }
+    if (!s.device.empty())
+      g_object_set(
+          child, edge::signal::device_property(b, edge::gst::has_property(child, "target-object")),
+          s.device.c_str(), nullptr);
     // The pipeline runs on the system clock, not on a server's sample counter.
-    if (has_property(child, "provide-clock")) g_object_set(child, "provide-clock", FALSE, nullptr);
-    if (has_property(child, "client-name"))
+    if (edge::gst::has_property(child, "provide-clock"))
+      g_object_set(child, "provide-clock", FALSE, nullptr);
+    if (edge::gst::has_property(child, "client-name"))
       g_object_set(child, "client-name", "edgestream", nullptr);
     gst_bin_add(GST_BIN(self), child);
     priv->child = child;
@@ -195,7 +147,6 @@ bool open_capture(GstEdgeMicSrc* self, std::string* why) {
       GstPad* pad = gst_element_get_static_pad(child, "src");
       gst_ghost_pad_set_target(GST_GHOST_PAD(self->srcpad), pad);
       gst_object_unref(pad);
-      std::lock_guard<std::mutex> lock(priv->mutex);
       priv->backend = &b;
       priv->active = s;
       priv->trust_offsets = GST_IS_AUDIO_BASE_SRC(child);
@@ -221,130 +172,80 @@ void close_capture(GstEdgeMicSrc* self) {
   priv->backend = nullptr;
 }
 
-// Supervisor: reopens a lost capture with backoff until audio flows again, and watches for
-// a capture that has gone silent (opened but delivering nothing).
-void supervise(GstEdgeMicSrc* self) {
+}  // namespace
+
+void ChildCapture::close() { gst_element_set_state(priv_of(self_)->child, GST_STATE_NULL); }
+
+std::string ChildCapture::reopen() {
+  priv_of(self_)->restart_timeline = true;
+  const std::string error = child_to_state(self_, GST_STATE_PLAYING);
+  if (!error.empty()) GST_DEBUG_OBJECT(self_, "reopen attempt failed: %s", error.c_str());
+  return error;
+}
+
+// What the supervisor saw, as a person and an application read it.
+void ChildCapture::report(const CaptureEvent& event) {
+  GstEdgeMicSrc* self = self_;
   EdgeMicSrcPrivate* priv = priv_of(self);
-  std::unique_lock<std::mutex> lock(priv->mutex);
-  const auto should_reopen = [&] {
-    return priv->lost && priv->running && !priv->eos_requested &&
-           priv->active.on_disconnect == OnDisconnect::kReconnect;
-  };
-  while (!priv->stopping) {
-    if (!should_reopen()) {
-      const gint64 before = now_us();
-      priv->wake.wait_for(lock, kTick);
-      if (priv->stopping) break;
-      const gint64 now = now_us();
-      if (now - before > kTickLateUs) {
-        // SIGSTOP or a frozen machine: the audio is late, not necessarily gone.
-        priv->awaiting_since_us = now;
-        priv->last_arrival_us = now;
-        continue;
+  const std::string name =
+      priv->backend ? describe(*priv->backend, priv->active.device) : std::string("capture");
+  const char* reason = event.reason.c_str();
+  switch (event.kind) {
+    case CaptureEvent::Kind::kFailedToStart:
+    case CaptureEvent::Kind::kFailed: {
+      const bool at_start = event.kind == CaptureEvent::Kind::kFailedToStart;
+      GST_ELEMENT_ERROR(
+          self, RESOURCE, READ,
+          ("%s %s: %s", at_start ? "Could not start capturing from" : "Lost", name.c_str(), reason),
+          ("%s%s", event.details.c_str(),
+           at_start ? "" : " (on-disconnect=error; reconnect would reopen it)"));
+      break;
+    }
+    case CaptureEvent::Kind::kSilentAtStart:
+      GST_ELEMENT_ERROR(self, RESOURCE, READ,
+                        ("%s opened but delivered no audio in %.1f s", name.c_str(), event.seconds),
+                        ("%s (silence-timeout-ms=%" G_GINT64_FORMAT ")", priv->backend->hint,
+                         static_cast<gint64>(priv->active.silence_timeout_ms)));
+      break;
+    case CaptureEvent::Kind::kLost:
+      if (event.silence) {
+        GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                            ("Lost %s: no audio for %.1f s; reconnecting with backoff",
+                             name.c_str(), event.seconds),
+                            (nullptr));
+        post_event(self, "lost", 0, 0.0, GST_CLOCK_TIME_NONE, "no audio");
+      } else {
+        GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                            ("Lost %s: %s; reconnecting with backoff", name.c_str(), reason),
+                            ("%s", event.details.c_str()));
+        post_event(self, "lost", 0, 0.0, GST_CLOCK_TIME_NONE, event.reason);
       }
-      const gint64 timeout_us = static_cast<gint64>(priv->active.silence_timeout_ms) * 1000;
-      if (!priv->running || priv->eos_requested || priv->lost || timeout_us == 0) continue;
-      const bool start_silent = priv->awaiting_audio && now - priv->awaiting_since_us > timeout_us;
-      const bool went_silent = !priv->awaiting_audio && now - priv->last_arrival_us > timeout_us;
-      if (!start_silent && !went_silent) continue;
-      const std::string name = describe(*priv->backend, priv->active.device);
-      if (!priv->ever_delivered) {
-        priv->lost = true;
-        lock.unlock();
-        GST_ELEMENT_ERROR(
-            self, RESOURCE, READ,
-            ("%s opened but delivered no audio in %.1f s", name.c_str(), timeout_us / 1e6),
-            ("%s (silence-timeout-ms=%" G_GINT64_FORMAT ")", priv->backend->hint,
-             timeout_us / 1000));
-        lock.lock();
-        continue;
-      }
-      priv->lost = true;
-      if (priv->in_episode) continue;  // this reopen attempt gave nothing: try again
-      priv->in_episode = true;
-      priv->lost_reason = edge::msg("no audio for ", timeout_us / 1e6, " s");
-      priv->lost_at_us = now;
-      priv->attempts = 0;
-      lock.unlock();
+      break;
+    case CaptureEvent::Kind::kReconnected: {
+      const guint count = edge::params::published(&priv->counters.reconnects) + 1;
+      edge::params::publish(&priv->counters.reconnects, count);
       GST_ELEMENT_WARNING(self, RESOURCE, READ,
-                          ("Lost %s: no audio for %.1f s; reconnecting with backoff", name.c_str(),
-                           timeout_us / 1e6),
-                          (nullptr));
-      post_event(self, "lost", 0, 0.0, GST_CLOCK_TIME_NONE, "no audio");
-      lock.lock();
-      continue;
+                          ("Reconnected to %s after %.1f s (%d attempt(s), reconnect %u); the "
+                           "audio in between was not captured",
+                           name.c_str(), event.seconds, event.attempts, count),
+                          ("lost because: %s", reason));
+      post_event(self, "reconnected", 0, event.seconds, static_cast<GstClockTime>(event.pts_ns),
+                 event.reason);
+      break;
     }
-    // One reopen attempt, after its backoff delay.
-    const int64_t delay_ms = priv->backoff->next_ms();
-    priv->busy = true;
-    lock.unlock();
-    gst_element_set_state(priv->child, GST_STATE_NULL);
-    lock.lock();
-    priv->wake.wait_for(lock, std::chrono::milliseconds(delay_ms),
-                        [&] { return priv->stopping || !should_reopen(); });
-    if (priv->stopping || !should_reopen()) {
-      priv->busy = false;
-      priv->wake.notify_all();
-      continue;
-    }
-    ++priv->attempts;
-    lock.unlock();
-    priv->restart_timeline = true;
-    const std::string error = child_to_state(self, GST_STATE_PLAYING);
-    if (!error.empty()) gst_element_set_state(priv->child, GST_STATE_NULL);
-    lock.lock();
-    priv->busy = false;
-    priv->wake.notify_all();
-    if (!error.empty()) {
-      GST_DEBUG_OBJECT(self, "reopen attempt %d failed: %s", priv->attempts, error.c_str());
-      continue;
-    }
-    // Opened: back when audio comes (the probe); lost again after a silence or an error.
-    priv->lost = false;
-    priv->awaiting_audio = true;
-    priv->awaiting_since_us = now_us();
-    priv->check_first_buffer = true;
   }
 }
 
-// The first buffer after a (re)start: the capture is back.
-void first_buffer(GstEdgeMicSrc* self, GstClockTime pts) {
-  EdgeMicSrcPrivate* priv = priv_of(self);
-  std::unique_lock<std::mutex> lock(priv->mutex);
-  priv->check_first_buffer = false;
-  if (!priv->awaiting_audio) return;
-  priv->awaiting_audio = false;
-  priv->ever_delivered = true;
-  if (!priv->in_episode) return;
-  priv->in_episode = false;
-  priv->backoff->reset();
-  const double away = (now_us() - priv->lost_at_us) / 1e6;
-  const int attempts = priv->attempts;
-  const std::string name = describe(*priv->backend, priv->active.device);
-  const std::string reason = priv->lost_reason;
-  lock.unlock();
-  const guint count = edge::params::published(&priv->counters.reconnects) + 1;
-  edge::params::publish(&priv->counters.reconnects, count);
-  GST_ELEMENT_WARNING(self, RESOURCE, READ,
-                      ("Reconnected to %s after %.1f s (%d attempt(s), reconnect %u); the audio "
-                       "in between was not captured",
-                       name.c_str(), away, attempts, count),
-                      ("lost because: %s", reason.c_str()));
-  post_event(self, "reconnected", 0, away, pts, reason);
-}
+namespace {
 
 void note_gap(GstEdgeMicSrc* self, const edge::signal::CaptureStamp& stamp) {
   EdgeMicSrcPrivate* priv = priv_of(self);
-  const double seconds = static_cast<double>(stamp.gap_frames) / priv->rate;
   edge::signal::CaptureStatistics& c = priv->counters;
-  const uint64_t gaps = edge::params::published(&c.gaps) + 1;
-  const double total = edge::params::published(&c.dropped_seconds) + seconds;
-  edge::params::publish(&c.gaps, gaps);
-  edge::params::publish(&c.dropped_frames, edge::params::published(&c.dropped_frames) +
-                                               static_cast<uint64_t>(stamp.gap_frames));
-  edge::params::publish(&c.dropped_seconds, total);
+  const double seconds = edge::signal::count_gap(&c, stamp.gap_frames, priv->rate);
+  const uint64_t gaps = edge::params::published(&c.gaps);
+  const double total = edge::params::published(&c.dropped_seconds);
   uint64_t suppressed = 0;
-  if (priv->gap_warnings.allow(static_cast<uint64_t>(now_us()) * 1000, &suppressed)) {
+  if (priv->gap_warnings.allow(static_cast<uint64_t>(g_get_monotonic_time()) * 1000, &suppressed)) {
     std::string more;
     if (suppressed) more = edge::msg("; ", suppressed, " more gap(s) since the last warning");
     GST_ELEMENT_WARNING(
@@ -360,25 +261,13 @@ void note_gap(GstEdgeMicSrc* self, const edge::signal::CaptureStamp& stamp) {
              static_cast<GstClockTime>(stamp.pts_ns), "");
 }
 
-// Running time on the pipeline clock now; false without a clock (not playing).
-bool running_time_now(GstEdgeMicSrc* self, GstClockTime* now) {
-  GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
-  if (!clock) return false;
-  const GstClockTime t = gst_clock_get_time(clock);
-  gst_object_unref(clock);
-  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-  *now = t > base ? t - base : 0;
-  return true;
-}
-
 GstPadProbeReturn on_event(GstEdgeMicSrc* self, GstPadProbeInfo* info) {
   EdgeMicSrcPrivate* priv = priv_of(self);
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS: {
       // A failing capture element pushes EOS after its error; only an asked-for EOS ends.
-      std::lock_guard<std::mutex> lock(priv->mutex);
-      return priv->eos_requested ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      return priv->supervisor.eos_requested() ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
     }
     case GST_EVENT_CAPS: {
       GstCaps* caps = nullptr;
@@ -419,9 +308,10 @@ GstPadProbeReturn on_event(GstEdgeMicSrc* self, GstPadProbeInfo* info) {
 GstPadProbeReturn on_buffer(GstEdgeMicSrc* self, GstPadProbeInfo* info) {
   EdgeMicSrcPrivate* priv = priv_of(self);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  priv->last_arrival_us = now_us();
+  priv->supervisor.note_arrival();
   GstClockTime arrival = 0;
-  if (!priv->timeline || priv->bytes_per_frame <= 0 || !running_time_now(self, &arrival))
+  if (!priv->timeline || priv->bytes_per_frame <= 0 ||
+      !edge::gst::running_time_now(GST_ELEMENT(self), &arrival))
     return GST_PAD_PROBE_OK;
   const gsize frames = gst_buffer_get_size(buffer) / static_cast<gsize>(priv->bytes_per_frame);
   if (frames == 0) return GST_PAD_PROBE_OK;
@@ -447,7 +337,7 @@ GstPadProbeReturn on_buffer(GstEdgeMicSrc* self, GstPadProbeInfo* info) {
   if (stamp.resync)
     GST_INFO_OBJECT(self, "resynced the timeline at %" GST_TIME_FORMAT,
                     GST_TIME_ARGS(GST_BUFFER_PTS(buffer)));
-  if (priv->check_first_buffer) first_buffer(self, GST_BUFFER_PTS(buffer));
+  priv->supervisor.note_delivered(static_cast<int64_t>(GST_BUFFER_PTS(buffer)));
   return GST_PAD_PROBE_OK;
 }
 
@@ -459,99 +349,28 @@ GstPadProbeReturn on_data(GstPad*, GstPadProbeInfo* info, gpointer user) {
   return GST_PAD_PROBE_OK;
 }
 
-void start_supervisor(GstEdgeMicSrc* self) {
-  EdgeMicSrcPrivate* priv = priv_of(self);
-  std::lock_guard<std::mutex> lock(priv->mutex);
-  priv->stopping = false;
-  priv->running = false;
-  priv->lost = false;
-  priv->awaiting_audio = false;
-  priv->ever_delivered = false;
-  priv->eos_requested = false;
-  priv->in_episode = false;
-  priv->backoff = std::make_unique<edge::io::Backoff>(priv->active.reconnect_initial_ms,
-                                                      priv->active.reconnect_max_ms);
-  priv->supervisor = std::thread(supervise, self);
-}
-
-void stop_supervisor(GstEdgeMicSrc* self) {
-  EdgeMicSrcPrivate* priv = priv_of(self);
-  {
-    std::lock_guard<std::mutex> lock(priv->mutex);
-    priv->stopping = true;
-    priv->wake.notify_all();
-  }
-  if (priv->supervisor.joinable()) priv->supervisor.join();
-}
-
 }  // namespace
 
 static void gst_edge_mic_src_handle_message(GstBin* bin, GstMessage* message) {
   GstEdgeMicSrc* self = GST_EDGE_MIC_SRC(bin);
   EdgeMicSrcPrivate* priv = priv_of(self);
-  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR || !from_child(message, priv->child)) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR ||
+      !edge::gst::message_from(message, priv->child)) {
     GST_BIN_CLASS(parent_class)->handle_message(bin, message);
     return;
   }
-  GError* err = nullptr;
-  gchar* debug = nullptr;
-  gst_message_parse_error(message, &err, &debug);
-  std::string text = err ? err->message : "unknown error";
-  const std::string details = debug ? debug : "";
-  // alsasrc says what was wrong only in the debug text's last line.
-  const size_t line = details.rfind('\n');
-  if (line != std::string::npos && line + 1 < details.size())
-    text += " (" + details.substr(line + 1) + ")";
-  g_clear_error(&err);
-  g_free(debug);
+  std::string details;
+  const std::string text = edge::gst::error_message_text(message, &details);
   gst_message_unref(message);
-
-  std::unique_lock<std::mutex> lock(priv->mutex);
-  if (priv->opening) {  // a (re)open attempt: child_to_state() reports it
-    if (priv->child_error.empty()) priv->child_error = text;
-    return;
-  }
-  if (priv->lost || priv->eos_requested || priv->stopping) return;  // follow-ups
-  const std::string name =
-      priv->backend ? describe(*priv->backend, priv->active.device) : std::string("capture");
-  if (!priv->ever_delivered || priv->active.on_disconnect == OnDisconnect::kError) {
-    const bool at_start = !priv->ever_delivered;
-    priv->lost = true;
-    lock.unlock();
-    GST_ELEMENT_ERROR(self, RESOURCE, READ,
-                      ("%s %s: %s", at_start ? "Could not start capturing from" : "Lost",
-                       name.c_str(), text.c_str()),
-                      ("%s%s", details.c_str(),
-                       at_start ? "" : " (on-disconnect=error; reconnect would reopen it)"));
-    return;
-  }
-  priv->lost = true;
-  priv->wake.notify_all();
-  if (priv->in_episode) return;  // a reopen attempt that failed after opening
-  priv->in_episode = true;
-  priv->lost_reason = text;
-  priv->lost_at_us = now_us();
-  priv->attempts = 0;
-  lock.unlock();
-  GST_ELEMENT_WARNING(self, RESOURCE, READ,
-                      ("Lost %s: %s; reconnecting with backoff", name.c_str(), text.c_str()),
-                      ("%s", details.c_str()));
-  post_event(self, "lost", 0, 0.0, GST_CLOCK_TIME_NONE, text);
+  priv->supervisor.report_error(text, details);
 }
 
 static gboolean gst_edge_mic_src_send_event(GstElement* element, GstEvent* event) {
   GstEdgeMicSrc* self = GST_EDGE_MIC_SRC(element);
   EdgeMicSrcPrivate* priv = priv_of(self);
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
-    bool capture_streaming = false;
-    {
-      std::lock_guard<std::mutex> lock(priv->mutex);
-      priv->eos_requested = true;
-      capture_streaming = priv->running && !priv->lost && !priv->busy;
-      priv->wake.notify_all();
-    }
     // While the capture is away nobody else can push it.
-    if (!capture_streaming) return gst_pad_push_event(self->srcpad, event);
+    if (!priv->supervisor.request_eos()) return gst_pad_push_event(self->srcpad, event);
   }
   return GST_ELEMENT_CLASS(parent_class)->send_event(element, event);
 }
@@ -569,25 +388,10 @@ static GstStateChangeReturn gst_edge_mic_src_change_state(GstElement* element,
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
       GST_OBJECT_LOCK(self);
-      const bool device_without_api =
-          priv->settings.api == CaptureApi::kAuto && !priv->settings.device.empty();
-      const std::string device = priv->settings.device;
-      const guint initial_ms = priv->settings.reconnect_initial_ms;
-      const guint max_ms = priv->settings.reconnect_max_ms;
+      const std::string invalid = edge::signal::why_invalid(priv->settings);
       GST_OBJECT_UNLOCK(self);
-      if (max_ms < initial_ms) {
-        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                          ("edgemicsrc: reconnect-max-ms=%u is below reconnect-initial-ms=%u",
-                           max_ms, initial_ms),
-                          (nullptr));
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      if (device_without_api) {
-        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                          ("edgemicsrc: device=%s needs api=pulse, pipewire or alsa (a device "
-                           "name means something else to each)",
-                           device.c_str()),
-                          (nullptr));
+      if (!invalid.empty()) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("edgemicsrc: %s", invalid.c_str()), (nullptr));
         return GST_STATE_CHANGE_FAILURE;
       }
       std::string why;
@@ -600,22 +404,24 @@ static GstStateChangeReturn gst_edge_mic_src_change_state(GstElement* element,
       GST_OBJECT_FLAG_UNSET(self, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
       break;
     }
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_READY_TO_PAUSED: {
       priv->timeline.reset();
       priv->rate = 0;
       priv->bytes_per_frame = 0;
       priv->restart_timeline = false;
-      start_supervisor(self);
-      break;
-    case GST_STATE_CHANGE_PLAYING_TO_PAUSED: {
-      std::unique_lock<std::mutex> lock(priv->mutex);
-      priv->running = false;
-      priv->wake.notify_all();
-      priv->wake.wait(lock, [&] { return !priv->busy; });
+      edge::io::CaptureSupervisorConfig config;
+      config.reconnect = priv->active.on_disconnect == OnDisconnect::kReconnect;
+      config.silence_timeout_ms = priv->active.silence_timeout_ms;
+      config.reconnect_initial_ms = priv->active.reconnect_initial_ms;
+      config.reconnect_max_ms = priv->active.reconnect_max_ms;
+      priv->supervisor.start(config);  // the delays were checked when opening
       break;
     }
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      priv->supervisor.pause();
+      break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      stop_supervisor(self);
+      priv->supervisor.stop();
       break;
     default:
       break;
@@ -623,21 +429,13 @@ static GstStateChangeReturn gst_edge_mic_src_change_state(GstElement* element,
   GstStateChangeReturn ret = GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE) {
     if (transition == GST_STATE_CHANGE_NULL_TO_READY) close_capture(self);
-    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) stop_supervisor(self);
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) priv->supervisor.stop();
     return ret;
   }
   switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_PLAYING: {
-      std::lock_guard<std::mutex> lock(priv->mutex);
-      priv->running = true;
-      if (!priv->ever_delivered && !priv->lost) {
-        priv->awaiting_audio = true;
-        priv->awaiting_since_us = now_us();
-        priv->check_first_buffer = true;
-      }
-      priv->wake.notify_all();
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      priv->supervisor.set_running();
       break;
-    }
     case GST_STATE_CHANGE_READY_TO_NULL:
       close_capture(self);
       break;
@@ -660,7 +458,7 @@ static const edge::gst::ParamBinding kParams = {edge::signal::capture_params, se
 
 static void gst_edge_mic_src_finalize(GObject* object) {
   GstEdgeMicSrc* self = GST_EDGE_MIC_SRC(object);
-  stop_supervisor(self);
+  self->priv->supervisor.stop();
   delete self->priv;
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
@@ -688,7 +486,7 @@ static void gst_edge_mic_src_class_init(GstEdgeMicSrcClass* klass) {
 }
 
 static void gst_edge_mic_src_init(GstEdgeMicSrc* self) {
-  self->priv = new EdgeMicSrcPrivate();
+  self->priv = new EdgeMicSrcPrivate(self);
   self->srcpad = gst_ghost_pad_new_no_target_from_template(
       "src", gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(self), "src"));
   gst_pad_add_probe(

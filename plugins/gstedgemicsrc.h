@@ -21,7 +21,9 @@
 //     exponential backoff (reconnect-initial-ms doubling up to reconnect-max-ms) until it
 //     answers; counted (`reconnects`), with a warning on loss and on return. The new run
 //     starts with a new STREAM_START and a DISCONT buffer stamped at its arrival, so the
-//     time away shows as a pts jump. on-disconnect=error makes the loss an error.
+//     time away shows as a pts jump. on-disconnect=error makes the loss an error. These
+//     rules are core/runtime/io/capture_supervisor.h; what api= opens, in which order, is
+//     core/runtime/signal/capture_backends.h.
 // Src: the capture element's audio/x-raw (whatever format and rate the server gives; put
 // audioconvert ! audioresample after it), live, in a TIME segment whose running time is
 // the pts. EOS only when asked (an EOS event sent to the element or pipeline).

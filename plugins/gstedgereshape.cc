@@ -97,10 +97,8 @@ static GstStaticPadTemplate src_template =
 
 // Flexible tensors at the framerate of `like` (fixed or a range), appended to caps.
 static GstCaps* with_flexible(GstCaps* caps, const GstStructure* like) {
-  GstCaps* flexible = gst_caps_from_string(EDGE_TENSORS_FLEXIBLE_CAPS);
-  const GValue* rate = like ? gst_structure_get_value(like, "framerate") : nullptr;
-  if (rate) gst_caps_set_value(flexible, "framerate", rate);
-  gst_caps_append(caps, flexible);
+  gst_caps_append(caps, edge::gst::caps_with_framerate_of(
+                            gst_caps_from_string(EDGE_TENSORS_FLEXIBLE_CAPS), like));
   return caps;
 }
 
@@ -138,11 +136,7 @@ static GstCaps* gst_edge_reshape_transform_caps(GstBaseTransform* trans, GstPadD
     result = gst_static_pad_template_get_caps(direction == GST_PAD_SINK ? &src_template
                                                                         : &sink_template);
     const GstStructure* in = gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
-    const GValue* rate = in ? gst_structure_get_value(in, "framerate") : nullptr;
-    if (rate) {
-      result = gst_caps_make_writable(result);
-      gst_caps_set_value(result, "framerate", rate);
-    }
+    result = edge::gst::caps_with_framerate_of(result, in);
   }
   if (filter) {
     GstCaps* tmp = gst_caps_intersect_full(filter, result, GST_CAPS_INTERSECT_FIRST);

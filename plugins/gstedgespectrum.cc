@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <memory>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -127,11 +126,9 @@ static std::unique_ptr<State> build_state(const Settings& s, GstCaps* caps) {
     frames = s.patch_frames;
     bins = state->stream->spectrogram().bins();
     // One tensor per patch_hop * hop samples.
-    const gint64 den = static_cast<gint64>(patch_hop) * c.hop_size;
-    const gint64 g = std::gcd(static_cast<gint64>(state->rate), den);
-    if (den / g > G_MAXINT) throw edge::Error("patch-hop x hop-size is too long for a framerate");
-    state->out_info.rate_n = static_cast<int>(state->rate / g);
-    state->out_info.rate_d = static_cast<int>(den / g);
+    if (!edge::gst::set_tensor_every(&state->out_info, static_cast<int64_t>(patch_hop) * c.hop_size,
+                                     state->rate))
+      throw edge::Error("patch-hop x hop-size is too long for a framerate");
     state->mix.resize(state->channels > 1 ? kMixChunkFrames : 0);
   } else {
     state->spectrogram = std::make_unique<edge::Spectrogram>(c);

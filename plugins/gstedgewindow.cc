@@ -23,7 +23,6 @@
 
 #include <cmath>
 #include <memory>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -104,64 +103,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     GST_STATIC_CAPS("other/tensors, format=(string)static, num_tensors=(int)1, "
                     "framerate=(fraction)[0/1,2147483647/1]"));
 
-// The frame rate of a tensor stream: its framerate (frames per second, NNStreamer's rule).
-static bool tensor_frame_rate(const edge::gst::TensorsInfo& info, int* rate, std::string* error) {
-  if (info.rate_n <= 0 || info.rate_d <= 0 || info.rate_n % info.rate_d != 0) {
-    *error = edge::msg(
-        "edgewindow needs a whole number of frames per second; the tensor caps "
-        "have framerate=",
-        info.rate_n, "/", info.rate_d);
-    return false;
-  }
-  *rate = info.rate_n / info.rate_d;
-  return true;
-}
-
-// Channels and sample type of a "C:N..." tensor. False with *error otherwise.
-static bool tensor_channels(const edge::gst::TensorDesc& desc, int* channels, edge::DType* type,
-                            std::string* error) {
-  if (desc.shape.empty() || edge::dtype_size(desc.type) == 0) {
-    *error = edge::msg("expected one tensor of at least one dimension, got ",
-                       edge::dtype_name(desc.type), " ", edge::gst::dims_to_string(desc.shape));
-    return false;
-  }
-  *channels = desc.shape.back();
-  *type = desc.type;
-  return true;
-}
-
-// Reads the input format from the sink caps: channels (0 for flexible tensors, known at the
-// first buffer), frame rate, and whether it is a tensor stream. False with *error on failure.
-static bool input_format(GstCaps* caps, int* channels, int* rate, edge::DType* type, bool* tensors,
-                         bool* flexible, std::string* error) {
-  GstStructure* s = gst_caps_get_structure(caps, 0);
-  *tensors = !gst_structure_has_name(s, "audio/x-raw");
-  *flexible = false;
-  if (!*tensors) {
-    if (!gst_structure_get_int(s, "channels", channels) ||
-        !gst_structure_get_int(s, "rate", rate)) {
-      *error = "audio caps without rate or channels";
-      return false;
-    }
-    *type = g_strcmp0(gst_structure_get_string(s, "format"), "S16LE") == 0 ? edge::DType::kInt16
-                                                                           : edge::DType::kFloat32;
-    return true;
-  }
-  edge::gst::TensorsInfo info;
-  if (!edge::gst::tensors_caps_parse_any(caps, &info, error)) return false;
-  if (!tensor_frame_rate(info, rate, error)) return false;
-  *flexible = info.flexible;
-  if (info.flexible) {
-    *channels = 0;
-    return true;
-  }
-  if (info.tensors.size() != 1) {
-    *error = edge::msg("expected one tensor, got ", info.tensors.size());
-    return false;
-  }
-  return tensor_channels(info.tensors[0], channels, type, error);
-}
-
 // Builds the windower for `channels` at `rate` and announces the output caps.
 static gboolean configure_windows(GstEdgeWindow* self, int channels, int rate, edge::DType type) {
   State* st = self->state;
@@ -187,12 +128,9 @@ static gboolean configure_windows(GstEdgeWindow* self, int channels, int rate, e
     // Sliding: one window per hop (rate / hop tensors per second); triggered: irregular.
     out.rate_n = 0;
     out.rate_d = 1;
-    if (auto* sliding = dynamic_cast<const edge::signal::SlidingWindower*>(windower.get())) {
-      const int64_t hop = sliding->config().hop;
-      const int64_t g = std::gcd(static_cast<int64_t>(rate), hop);
-      out.rate_n = static_cast<int>(rate / g);
-      out.rate_d = static_cast<int>(std::min<int64_t>(hop / g, G_MAXINT));
-    }
+    auto* sliding = dynamic_cast<const edge::signal::SlidingWindower*>(windower.get());
+    if (sliding && !edge::gst::set_tensor_every(&out, sliding->config().hop, rate))
+      throw edge::Error("the hop is too long for a framerate");
   } catch (const edge::Error& e) {
     GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid edgewindow settings: %s", e.what()),
                       ("input %d channels at %d Hz", channels, rate));
@@ -233,27 +171,25 @@ static gboolean configure_windows(GstEdgeWindow* self, int channels, int rate, e
 
 static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   State* st = self->state;
-  int channels = 0, rate = 0;
-  edge::DType type = edge::DType::kFloat32;
-  bool tensors = false, flexible = false;
+  edge::gst::FrameFormat in;
   std::string error;
-  if (!input_format(caps, &channels, &rate, &type, &tensors, &flexible, &error)) {
+  if (!edge::gst::frame_format_from_caps(caps, &in, &error)) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
                       ("edgewindow cannot window this stream: %s", error.c_str()),
                       ("caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
-  st->tensors = tensors;
-  st->flexible = flexible;
-  st->check_duration = tensors;
-  if (flexible) {  // the channels come with the first buffer's header
+  st->tensors = in.tensors;
+  st->flexible = in.flexible;
+  st->check_duration = in.tensors;
+  if (in.flexible) {  // the channels come with the first buffer's header
     st->windower.reset();
     st->drop_pool();
     st->channels = 0;
-    st->rate = rate;
+    st->rate = in.rate;
     return TRUE;
   }
-  return configure_windows(self, channels, rate, type);
+  return configure_windows(self, in.channels, in.rate, in.type);
 }
 
 // A tensor buffer's duration against the frame rate: N frames last N / rate. A stream that
@@ -262,10 +198,8 @@ static bool duration_fits(GstEdgeWindow* self, GstBuffer* buffer, gsize frames) 
   State* st = self->state;
   st->check_duration = false;
   const GstClockTime duration = GST_BUFFER_DURATION(buffer);
-  if (!GST_CLOCK_TIME_IS_VALID(duration) || frames < 2) return true;
-  const GstClockTime expected = gst_util_uint64_scale_int(frames, GST_SECOND, st->rate);
-  const GstClockTime tolerance = GST_MSECOND + expected / 100;
-  if (duration + tolerance >= expected && duration <= expected + tolerance) return true;
+  GstClockTime expected = 0;
+  if (edge::gst::frames_duration_fits(duration, frames, st->rate, &expected)) return true;
   GST_ELEMENT_ERROR(
       self, STREAM, FORMAT,
       ("edgewindow: a tensor of %" G_GSIZE_FORMAT " frames lasts %" GST_TIME_FORMAT
@@ -345,14 +279,10 @@ static GstFlowReturn gst_edge_window_chain(GstPad*, GstObject* parent, GstBuffer
   State* st = self->state;
   gsize header = 0;  // bytes of NNStreamer's header in front of a flexible tensor's data
   if (st->flexible) {
-    edge::gst::TensorDesc desc;
     std::string error;
     int channels = 0;
     edge::DType type = edge::DType::kFloat32;
-    if (gst_buffer_n_memory(buffer) != 1)
-      error = edge::msg("expected one tensor per buffer, got ", gst_buffer_n_memory(buffer));
-    if (!error.empty() || !edge::gst::flexible_tensor_info(buffer, 0, &desc, &header, &error) ||
-        !tensor_channels(desc, &channels, &type, &error)) {
+    if (!edge::gst::flexible_frames(buffer, &channels, &type, &header, &error)) {
       GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("edgewindow: %s", error.c_str()), (nullptr));
       gst_buffer_unref(buffer);
       return GST_FLOW_ERROR;

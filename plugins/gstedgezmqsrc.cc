@@ -394,14 +394,11 @@ static void gst_edge_zmq_src_class_init(GstEdgeZmqSrcClass* klass) {
   GstPushSrcClass* push_class = GST_PUSH_SRC_CLASS(klass);
   gobject_class->finalize = gst_edge_zmq_src_finalize;
   edge::gst::install_params(gobject_class, kParams);
-  g_object_class_install_property(
-      gobject_class, edge::net::zmq_source_params().params.size() + PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "received, missing, unauthenticated, rejected and rejected-<reason> "
-                         "(malformed, version, oversized, caps, payload, refused), replies, "
-                         "replies-lost",
-                         GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  edge::gst::install_structure_property(
+      gobject_class, edge::net::zmq_source_params().params.size() + PROP_STATS, "stats",
+      "Statistics",
+      "received, missing, unauthenticated, rejected and rejected-<reason> (malformed, version, "
+      "oversized, caps, payload, refused), replies, replies-lost");
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(

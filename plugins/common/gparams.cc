@@ -198,4 +198,12 @@ void install_params(GObjectClass* klass, const ParamBinding& binding) {
     g_object_class_install_property(klass, static_cast<guint>(i + 1), make_pspec(table.params[i]));
 }
 
+void install_structure_property(GObjectClass* klass, guint id, const char* name, const char* nick,
+                                const char* blurb) {
+  g_object_class_install_property(
+      klass, id,
+      g_param_spec_boxed(name, nick, blurb, GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
+
 }  // namespace edge::gst

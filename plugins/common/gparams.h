@@ -1,5 +1,5 @@
 // GObject properties made from a parameter table (core/runtime/params/params.h): the one
-// place in plugins/ that makes GParamSpecs (elements not yet converted still make their own).
+// place in plugins/ that makes GParamSpecs.
 //
 // From each Param it installs one GParamSpec (name, nick, doc, range, default, flags with
 // G_PARAM_STATIC_STRINGS and GStreamer's mutability), registers each enum's GType once under
@@ -19,8 +19,9 @@
 // property, the value and what is allowed, and the previous value stays (unless the Param is
 // keep_invalid: then it is stored, and the element's start fails with its own message).
 //
-// Property ids are 1..n in table order. Elements with further, hand-made properties (a boxed
-// structure) install them with ids above n and pass get_other/set_other.
+// Property ids are 1..n in table order. An element with a further property that no table
+// can declare (a GstStructure of counters by name) installs it with install_structure_property
+// under an id above n and reads it in get_other.
 #pragma once
 
 #include <gst/gst.h>
@@ -49,6 +50,11 @@ struct ParamBinding {
 // Installs the table's properties on `klass` (call from class_init) and its generic
 // get_property/set_property. `binding` must outlive the class (a static).
 void install_params(GObjectClass* klass, const ParamBinding& binding);
+
+// A read-only GstStructure property `id` (above the table's ids), filled by the binding's
+// get_other: a snapshot of counters by name.
+void install_structure_property(GObjectClass* klass, guint id, const char* name, const char* nick,
+                                const char* blurb);
 
 // The GType of an enum parameter, registered on first use under param.enum_type (the same
 // GType when asked again, from any thread).

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <sstream>
 
 #include "common/error.h"
@@ -242,6 +243,87 @@ GstBuffer* tensors_buffer_new(const TensorsInfo& info) {
   for (const TensorDesc& t : info.tensors)
     gst_buffer_append_memory(buffer, gst_allocator_alloc(nullptr, t.byte_size(), nullptr));
   return buffer;
+}
+
+namespace {
+
+// Channels and sample type of a "C:N..." tensor.
+bool frame_tensor(const TensorDesc& desc, int* channels, DType* type, std::string* error) {
+  if (desc.shape.empty() || dtype_size(desc.type) == 0) {
+    *error = msg("expected one tensor of at least one dimension, got ", dtype_name(desc.type), " ",
+                 dims_to_string(desc.shape));
+    return false;
+  }
+  *channels = desc.shape.back();
+  *type = desc.type;
+  return true;
+}
+
+}  // namespace
+
+bool frame_format_from_caps(const GstCaps* caps, FrameFormat* format, std::string* error) {
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  *format = FrameFormat();
+  format->tensors = !gst_structure_has_name(s, "audio/x-raw");
+  if (!format->tensors) {
+    if (!gst_structure_get_int(s, "channels", &format->channels) ||
+        !gst_structure_get_int(s, "rate", &format->rate)) {
+      *error = "audio caps without rate or channels";
+      return false;
+    }
+    if (g_strcmp0(gst_structure_get_string(s, "format"), "S16LE") == 0)
+      format->type = DType::kInt16;
+    return true;
+  }
+  TensorsInfo info;
+  if (!tensors_caps_parse_any(caps, &info, error)) return false;
+  if (info.rate_n <= 0 || info.rate_d <= 0 || info.rate_n % info.rate_d != 0) {
+    *error = msg("a frame stream needs a whole number of frames per second; the tensor caps have ",
+                 "framerate=", info.rate_n, "/", info.rate_d);
+    return false;
+  }
+  format->rate = info.rate_n / info.rate_d;
+  format->flexible = info.flexible;
+  if (info.flexible) return true;
+  if (info.tensors.size() != 1) {
+    *error = msg("expected one tensor, got ", info.tensors.size());
+    return false;
+  }
+  return frame_tensor(info.tensors[0], &format->channels, &format->type, error);
+}
+
+bool flexible_frames(GstBuffer* buffer, int* channels, DType* type, gsize* header_size,
+                     std::string* error) {
+  if (gst_buffer_n_memory(buffer) != 1) {
+    *error = msg("expected one tensor per buffer, got ", gst_buffer_n_memory(buffer));
+    return false;
+  }
+  TensorDesc desc;
+  return flexible_tensor_info(buffer, 0, &desc, header_size, error) &&
+         frame_tensor(desc, channels, type, error);
+}
+
+GstCaps* caps_with_framerate_of(GstCaps* caps, const GstStructure* from) {
+  const GValue* rate = from ? gst_structure_get_value(from, "framerate") : nullptr;
+  if (!rate) return caps;
+  caps = gst_caps_make_writable(caps);
+  gst_caps_set_value(caps, "framerate", rate);
+  return caps;
+}
+
+bool set_tensor_every(TensorsInfo* info, int64_t frames, int rate) {
+  const int64_t g = std::gcd(static_cast<int64_t>(rate), frames);
+  if (g <= 0 || frames / g > G_MAXINT) return false;
+  info->rate_n = static_cast<int>(rate / g);
+  info->rate_d = static_cast<int>(frames / g);
+  return true;
+}
+
+bool frames_duration_fits(GstClockTime duration, guint64 frames, int rate, GstClockTime* expected) {
+  *expected = gst_util_uint64_scale_int(frames, GST_SECOND, rate);
+  if (!GST_CLOCK_TIME_IS_VALID(duration) || frames < 2) return true;
+  const GstClockTime tolerance = GST_MSECOND + *expected / 100;
+  return duration + tolerance >= *expected && duration <= *expected + tolerance;
 }
 
 }  // namespace edge::gst

@@ -84,4 +84,36 @@ std::string tensors_info_to_string(const TensorsInfo& info);
 // A buffer with one allocated GstMemory per tensor of info, not yet filled.
 GstBuffer* tensors_buffer_new(const TensorsInfo& info);
 
+// caps with the framerate of `from` (fixed or a range) on every structure, made writable when
+// needed (a new reference then; caps are unchanged when `from` is null or has no framerate).
+GstCaps* caps_with_framerate_of(GstCaps* caps, const GstStructure* from);
+
+// Sets info's framerate to one tensor every `frames` frames of a `rate` frames-per-second
+// stream (rate / frames, reduced: an edgewindow window per hop, a spectrum patch per patch
+// hop). False, info untouched, when the reduced denominator does not fit a gint.
+bool set_tensor_every(TensorsInfo* info, int64_t frames, int rate);
+
+// A stream of frames (one sample of each of C channels): interleaved audio/x-raw F32LE or
+// S16LE, or a tensor stream of one tensor "C:N..." (the innermost dimension is the channel
+// count, the rest N frames) whose framerate counts frames per second (the rule above),
+// static, legacy or flexible. What edgewindow takes.
+struct FrameFormat {
+  int channels = 0;  // 0 for flexible tensors until a buffer's header says (flexible_frames)
+  int rate = 0;      // frames per second
+  DType type = DType::kFloat32;  // of one sample: float32 for F32LE, int16 for S16LE
+  bool tensors = false;          // a tensor stream
+  bool flexible = false;         // ... whose buffers carry NNStreamer's header
+};
+// Reads fixed caps as a frame stream. False with why in *error: other media, no rate or
+// channels, not one tensor, a framerate that is not a whole number of frames per second.
+bool frame_format_from_caps(const GstCaps* caps, FrameFormat* format, std::string* error);
+// The channels and type of a flexible buffer's one tensor "C:N...", and the size of the
+// header in front of its data. False with why in *error (not one tensor, a bad header).
+bool flexible_frames(GstBuffer* buffer, int* channels, DType* type, gsize* header_size,
+                     std::string* error);
+// Whether a tensor of `frames` frames may last `duration` at `rate` frames per second:
+// within 1 ms + 1% of frames / rate (*expected). A buffer without a duration, or of fewer than
+// two frames, fits. A stream whose framerate counts tensors per second does not.
+bool frames_duration_fits(GstClockTime duration, guint64 frames, int rate, GstClockTime* expected);
+
 }  // namespace edge::gst

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "datasets/dataset.h"
+#include "datasets/source_params.h"
 #include "io/path_guard.h"
 #include "tests/core/test_dataset_util.h"
 
@@ -58,6 +59,34 @@ TEST(DatasetFilter, FoldsClassesAndEsc10) {
   apply_filter(&esc10, e);
   EXPECT_EQ(ids(esc10), (std::vector<std::string>{"1-100032-A-0.wav", "1-115545-A-10.wav",
                                                   "2-109505-A-0.wav"}));
+}
+
+// What edgedatasetsrc's settings select: filtered, then shuffled, then sharded.
+TEST(DatasetFilter, SourceSettingsSelectFilterShuffleShard) {
+  edge::datasets::SourceSettings s;
+  s.location = dataset_fixture("esc50");
+  s.folds = "1";
+  EXPECT_EQ(
+      ids(edge::datasets::load_selected(s)),
+      (std::vector<std::string>{"1-100032-A-0.wav", "1-115545-A-10.wav", "1-17367-A-14.wav"}));
+  s.shard = "2/2";
+  EXPECT_EQ(ids(edge::datasets::load_selected(s)), (std::vector<std::string>{"1-115545-A-10.wav"}));
+  s.shard = "1/1";
+  s.shuffle = true;
+  s.seed = 7;
+  Dataset all = load_dataset(s.location);
+  Filter f;
+  f.folds = {1};
+  apply_filter(&all, f);
+  edge::datasets::shuffle_entries(&all.entries, 7);
+  EXPECT_EQ(ids(edge::datasets::load_selected(s)), ids(all));
+  s.shard = "3/2";
+  try {
+    edge::datasets::load_selected(s);
+    ADD_FAILURE() << "shard 3/2 was taken";
+  } catch (const edge::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shard"), std::string::npos) << e.what();
+  }
 }
 
 TEST(DatasetFilter, RelabelKeepsOrderAndIgnoresFolds) {

@@ -13,59 +13,36 @@
 #include "common/error.h"
 #include "nn/interpreter.h"
 #include "nn/model.h"
+#include "tests/core/one_op_model.h"
 
 namespace edge::nn {
 namespace {
 
-struct Operand {
-  DType type;
-  Shape shape;
-  const void* data = nullptr;  // a constant when set
-};
+using op_test::Operand;
 
-class OneOp {
+// A builtin operator run with the reference kernels.
+class OneOp : public op_test::OneOpModel {
  public:
-  OneOp(Op op, OpOptions options, const std::vector<Operand>& inputs, const Operand& output) {
-    Operator o;
-    o.op = op;
-    o.options = std::move(options);
-    std::vector<int32_t> graph_inputs;
-    for (const Operand& in : inputs) {
-      Tensor t;
-      t.name = msg("in", o.inputs.size());
-      t.type = in.type;
-      t.shape = in.shape;
-      if (in.data) {
-        o.inputs.push_back(model_.add_constant(t, in.data, t.byte_size()));
-      } else {
-        o.inputs.push_back(model_.add_tensor(t));
-        graph_inputs.push_back(o.inputs.back());
-      }
-    }
-    Tensor t;
-    t.name = "out";
-    t.type = output.type;
-    t.shape = output.shape;
-    o.outputs.push_back(model_.add_tensor(t));
-    model_.set_inputs(graph_inputs);
-    model_.set_outputs(o.outputs);
-    model_.add_operator(o);
-    interpreter_ = std::make_unique<Interpreter>(model_, InterpreterOptions{KernelSet::kReference});
-  }
+  OneOp(Op op, OpOptions options, const std::vector<Operand>& inputs, const Operand& output)
+      : OneOpModel(make(op, std::move(options)), {}, inputs, {output},
+                   InterpreterOptions{KernelSet::kReference}) {}
   template <typename T>
   void set(size_t i, const std::vector<T>& values) {
-    std::memcpy(interpreter_->input(i).raw(), values.data(), values.size() * sizeof(T));
+    set_input(i, values);
   }
   template <typename T>
   std::vector<T> run() {
-    interpreter_->invoke();
-    const TensorView v = interpreter_->output(0);
-    return std::vector<T>(v.data<T>(), v.data<T>() + v.elements());
+    interpreter().invoke();
+    return output<T>(0);
   }
 
  private:
-  Model model_;
-  std::unique_ptr<Interpreter> interpreter_;
+  static Operator make(Op op, OpOptions options) {
+    Operator o;
+    o.op = op;
+    o.options = std::move(options);
+    return o;
+  }
 };
 
 std::string refusal(Op op, OpOptions options, const std::vector<Operand>& inputs,

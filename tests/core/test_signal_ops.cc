@@ -17,6 +17,7 @@
 #include "nn/interpreter.h"
 #include "nn/tflite_reader.h"
 #include "tests/common/test_util.h"
+#include "tests/core/one_op_model.h"
 #include "tests/core/tflm_fft_vectors.h"
 
 namespace edge::nn {
@@ -87,69 +88,22 @@ const Bytes kLogScale32768Bits5 = {0x6f, 0x75, 0x74, 0x70, 0x75, 0x74, 0x5f, 0x7
                                    0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00,
                                    0x00, 0x00, 0x80, 0x00, 0x00, 0x06, 0x06, 0x0a, 0x26, 0x01};
 
-// One operand of a one-operator model: a graph input (data == nullptr) or a constant.
-struct Operand {
-  DType type;
-  Shape shape;
-  const void* data = nullptr;
-};
+using op_test::Operand;
 
 // A model of one signal operator with TFLM's option bytes, run by the interpreter.
-class OneOp {
+class OneOp : public op_test::OneOpModel {
  public:
   OneOp(CustomOp op, const Bytes& options, const std::vector<Operand>& inputs,
-        const std::vector<Operand>& outputs, KernelSet kernels) {
+        const std::vector<Operand>& outputs, KernelSet kernels)
+      : OneOpModel(make(op), options, inputs, outputs, InterpreterOptions{kernels, 1}) {}
+
+ private:
+  static Operator make(CustomOp op) {
     Operator o;
     o.op = Op::kCustom;
     o.custom = op;
-    o.custom_code = custom_op_code(op);
-    o.custom_options =
-        options.empty() ? nullptr : model_.adopt_bytes(options.data(), options.size());
-    o.custom_options_size = options.size();
-    o.options = parse_custom_options(op, o.custom_options, o.custom_options_size);
-    std::vector<int32_t> graph_inputs;
-    for (const Operand& in : inputs) {
-      Tensor t;
-      t.name = msg("in", o.inputs.size());
-      t.type = in.type;
-      t.shape = in.shape;
-      if (in.data) {
-        o.inputs.push_back(model_.add_constant(t, in.data, t.byte_size()));
-      } else {
-        o.inputs.push_back(model_.add_tensor(t));
-        graph_inputs.push_back(o.inputs.back());
-      }
-    }
-    for (const Operand& out : outputs) {
-      Tensor t;
-      t.name = msg("out", o.outputs.size());
-      t.type = out.type;
-      t.shape = out.shape;
-      o.outputs.push_back(model_.add_tensor(t));
-    }
-    model_.set_inputs(graph_inputs);
-    model_.set_outputs(o.outputs);
-    model_.add_operator(o);
-    model_.validate();
-    interpreter_ = std::make_unique<Interpreter>(model_, InterpreterOptions{kernels, 1});
+    return o;
   }
-
-  template <typename T>
-  void set_input(size_t i, const T* values) {
-    const TensorView v = interpreter_->input(i);
-    std::memcpy(v.raw(), values, v.bytes());
-  }
-  template <typename T>
-  std::vector<T> output(size_t i) const {
-    const TensorView v = interpreter_->output(i);
-    const T* data = v.data<T>();
-    return std::vector<T>(data, data + v.elements());
-  }
-  Interpreter& interpreter() { return *interpreter_; }
-
- private:
-  Model model_;
-  std::unique_ptr<Interpreter> interpreter_;
 };
 
 template <typename T, size_t N>

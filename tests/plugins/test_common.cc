@@ -1,9 +1,11 @@
-// The shared GStreamer contracts: tensor caps, clip and class metas, the clip event.
+// The shared GStreamer contracts: tensor caps, clip and class metas, the clip event, and the
+// small element helpers (element_util.h).
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/element_util.h"
 #include "plugins/common/tensorcaps.h"
 
 namespace edge::gst {
@@ -102,6 +104,119 @@ ClipInfo sample_clip() {
   return info;
 }
 
+TEST(FrameFormat, AudioAndOneTensorOfFrames) {
+  FrameFormat f;
+  std::string error;
+  GstCaps* caps =
+      gst_caps_from_string("audio/x-raw, format=S16LE, layout=interleaved, rate=16000, channels=2");
+  ASSERT_TRUE(frame_format_from_caps(caps, &f, &error)) << error;
+  gst_caps_unref(caps);
+  EXPECT_EQ(f.channels, 2);
+  EXPECT_EQ(f.rate, 16000);
+  EXPECT_EQ(f.type, DType::kInt16);
+  EXPECT_FALSE(f.tensors);
+  // NNStreamer's audio tensor: "C:N", framerate = frames per second whatever N is.
+  caps = gst_caps_from_string(
+      "other/tensors, format=static, num_tensors=1, types=int8, dimensions=(string)6:25, "
+      "framerate=100/1");
+  ASSERT_TRUE(frame_format_from_caps(caps, &f, &error)) << error;
+  gst_caps_unref(caps);
+  EXPECT_EQ(f.channels, 6);
+  EXPECT_EQ(f.rate, 100);
+  EXPECT_EQ(f.type, DType::kInt8);
+  EXPECT_TRUE(f.tensors);
+  EXPECT_FALSE(f.flexible);
+  caps = gst_caps_from_string("other/tensors, format=flexible, framerate=16000/1");
+  ASSERT_TRUE(frame_format_from_caps(caps, &f, &error)) << error;
+  gst_caps_unref(caps);
+  EXPECT_TRUE(f.flexible);
+  EXPECT_EQ(f.channels, 0);
+  EXPECT_EQ(f.rate, 16000);
+}
+
+TEST(FrameFormat, RefusesWhatIsNotAFrameStream) {
+  FrameFormat f;
+  std::string error;
+  GstCaps* caps = gst_caps_from_string(
+      "other/tensors, format=static, num_tensors=1, types=float32, dimensions=(string)1:100, "
+      "framerate=30000/7");
+  EXPECT_FALSE(frame_format_from_caps(caps, &f, &error));
+  gst_caps_unref(caps);
+  EXPECT_NE(error.find("whole number of frames per second"), std::string::npos) << error;
+  EXPECT_NE(error.find("framerate=30000/7"), std::string::npos) << error;
+  caps = gst_caps_from_string(
+      "other/tensors, format=static, num_tensors=2, types=\"float32,float32\", "
+      "dimensions=\"1:100,1:100\", framerate=100/1");
+  EXPECT_FALSE(frame_format_from_caps(caps, &f, &error));
+  gst_caps_unref(caps);
+  EXPECT_EQ(error, "expected one tensor, got 2");
+  caps = gst_caps_from_string("audio/x-raw, format=F32LE, layout=interleaved, rate=16000");
+  EXPECT_FALSE(frame_format_from_caps(caps, &f, &error));
+  gst_caps_unref(caps);
+  EXPECT_EQ(error, "audio caps without rate or channels");
+}
+
+TEST(FrameFormat, FlexibleBuffersSayTheirChannels) {
+  const int16_t samples[6] = {1, 2, 3, 4, 5, 6};
+  GstBuffer* buffer = gst_buffer_new();
+  gst_buffer_append_memory(buffer, flexible_memory_new({DType::kInt16, {3, 2}}, samples));
+  int channels = 0;
+  DType type = DType::kFloat32;
+  gsize header = 0;
+  std::string error;
+  ASSERT_TRUE(flexible_frames(buffer, &channels, &type, &header, &error)) << error;
+  EXPECT_EQ(channels, 2);
+  EXPECT_EQ(type, DType::kInt16);
+  EXPECT_EQ(header, 128u);
+  gst_buffer_append_memory(buffer, flexible_memory_new({DType::kInt16, {3, 2}}, samples));
+  EXPECT_FALSE(flexible_frames(buffer, &channels, &type, &header, &error));
+  EXPECT_EQ(error, "expected one tensor per buffer, got 2");
+  gst_buffer_unref(buffer);
+}
+
+TEST(FrameFormat, DurationFollowsTheFramesPerSecondRule) {
+  GstClockTime expected = 0;
+  // 1600 frames at 16 kHz last 100 ms; 1 ms + 1% either way is jitter.
+  EXPECT_TRUE(frames_duration_fits(100 * GST_MSECOND, 1600, 16000, &expected));
+  EXPECT_EQ(expected, 100 * GST_MSECOND);
+  EXPECT_TRUE(frames_duration_fits(102 * GST_MSECOND, 1600, 16000, &expected));
+  EXPECT_FALSE(frames_duration_fits(103 * GST_MSECOND, 1600, 16000, &expected));
+  EXPECT_FALSE(frames_duration_fits(GST_SECOND / 10 * 1600, 1600, 16000, &expected));
+  EXPECT_TRUE(frames_duration_fits(GST_CLOCK_TIME_NONE, 1600, 16000, &expected));
+  EXPECT_TRUE(frames_duration_fits(5 * GST_SECOND, 1, 16000, &expected));
+}
+
+TEST(FrameFormat, CapsTakeAnotherStreamsFramerate) {
+  GstCaps* from = gst_caps_from_string("other/tensors, framerate=(fraction)[0/1,100/1]");
+  GstCaps* caps = gst_caps_from_string("other/tensors, num_tensors=1; other/tensor");
+  GstCaps* kept = gst_caps_ref(caps);  // not writable: a copy is made
+  caps = caps_with_framerate_of(caps, gst_caps_get_structure(from, 0));
+  EXPECT_NE(caps, kept);
+  GstCaps* want = gst_caps_from_string(
+      "other/tensors, num_tensors=1, framerate=(fraction)[0/1,100/1]; "
+      "other/tensor, framerate=(fraction)[0/1,100/1]");
+  EXPECT_TRUE(gst_caps_is_strictly_equal(caps, want));
+  EXPECT_EQ(caps_with_framerate_of(caps, nullptr), caps);
+  GstCaps* none = gst_caps_from_string("other/tensors");
+  EXPECT_EQ(caps_with_framerate_of(caps, gst_caps_get_structure(none, 0)), caps);
+  for (GstCaps* c : {from, caps, kept, want, none}) gst_caps_unref(c);
+}
+
+TEST(FrameFormat, OneTensorEveryHop) {
+  TensorsInfo info;
+  ASSERT_TRUE(set_tensor_every(&info, 8000, 16000));
+  EXPECT_EQ(info.rate_n, 2);
+  EXPECT_EQ(info.rate_d, 1);
+  ASSERT_TRUE(set_tensor_every(&info, 441, 44100));
+  EXPECT_EQ(info.rate_n, 100);
+  EXPECT_EQ(info.rate_d, 1);
+  ASSERT_TRUE(set_tensor_every(&info, 3000, 16000));
+  EXPECT_EQ(info.rate_n, 16);
+  EXPECT_EQ(info.rate_d, 3);
+  EXPECT_FALSE(set_tensor_every(&info, int64_t{1} << 40, 16001));
+  EXPECT_EQ(info.rate_n, 16);  // untouched
+}
+
 TEST(ClipMeta, SetGetAndCopy) {
   GstBuffer* a = gst_buffer_new_allocate(nullptr, 16, nullptr);
   ClipInfo out;
@@ -197,6 +312,62 @@ TEST(ClipEvent, RoundTripAndIsSerialized) {
   GstEvent* other = gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty("x"));
   EXPECT_FALSE(clip_event_parse(other, nullptr));
   gst_event_unref(other);
+}
+
+TEST(ElementUtil, RunningTimeNeedsAClock) {
+  GstElement* e = gst_element_factory_make("identity", nullptr);
+  GstClockTime now = 42;
+  EXPECT_FALSE(running_time_now(e, &now));
+  EXPECT_EQ(now, 42u);
+  GstClock* clock = gst_system_clock_obtain();
+  gst_element_set_clock(e, clock);
+  gst_element_set_base_time(e, gst_clock_get_time(clock) - 5 * GST_SECOND);
+  ASSERT_TRUE(running_time_now(e, &now));
+  EXPECT_GE(now, 5 * GST_SECOND);
+  EXPECT_LT(now, 60 * GST_SECOND);
+  gst_element_set_base_time(e, gst_clock_get_time(clock) + 100 * GST_SECOND);
+  ASSERT_TRUE(running_time_now(e, &now));
+  EXPECT_EQ(now, 0u);  // before the base time
+  gst_object_unref(clock);
+  gst_object_unref(e);
+}
+
+TEST(ElementUtil, PropertiesAndMessageSources) {
+  GstElement* bin = gst_bin_new("outer");
+  GstElement* inner = gst_element_factory_make("identity", "inner");
+  GstElement* other = gst_element_factory_make("identity", "other");
+  gst_bin_add(GST_BIN(bin), inner);
+  EXPECT_TRUE(has_property(inner, "silent"));
+  EXPECT_FALSE(has_property(inner, "target-object"));
+  GstMessage* m = gst_message_new_eos(GST_OBJECT(inner));
+  EXPECT_TRUE(message_from(m, inner));
+  EXPECT_TRUE(message_from(m, bin));
+  EXPECT_FALSE(message_from(m, other));
+  EXPECT_FALSE(message_from(m, nullptr));
+  gst_message_unref(m);
+  gst_object_unref(other);
+  gst_object_unref(bin);
+}
+
+TEST(ElementUtil, ErrorTextTakesTheDebugTextsLastLine) {
+  GError* error = g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                                      "Could not open audio device for recording.");
+  std::string details;
+  GstMessage* m = gst_message_new_error(
+      nullptr, error, "gstalsasrc.c(744): gst_alsasrc_open ():\nsnd_pcm_open: No such file");
+  EXPECT_EQ(error_message_text(m, &details),
+            "Could not open audio device for recording. (snd_pcm_open: No such file)");
+  EXPECT_EQ(details, "gstalsasrc.c(744): gst_alsasrc_open ():\nsnd_pcm_open: No such file");
+  gst_message_unref(m);
+  m = gst_message_new_error(nullptr, error, "one line");
+  EXPECT_EQ(error_message_text(m, &details), "Could not open audio device for recording.");
+  EXPECT_EQ(details, "one line");
+  gst_message_unref(m);
+  m = gst_message_new_error(nullptr, error, nullptr);
+  EXPECT_EQ(error_message_text(m, &details), "Could not open audio device for recording.");
+  EXPECT_EQ(details, "");
+  gst_message_unref(m);
+  g_error_free(error);
 }
 
 }  // namespace

@@ -92,7 +92,12 @@ void changed(GObject* object, const Param&) { ++DEMO(object)->changes; }
 void set_other(GObject* object, guint, const GValue* value, GParamSpec*) {
   DEMO(object)->extra = g_value_get_int(value);
 }
-void get_other(GObject* object, guint, GValue* value, GParamSpec*) {
+void get_other(GObject* object, guint id, GValue* value, GParamSpec*) {
+  if (id == demo_params().params.size() + 2) {  // "counts"
+    g_value_take_boxed(
+        value, gst_structure_new("counts", "extra", G_TYPE_INT, DEMO(object)->extra, nullptr));
+    return;
+  }
   g_value_set_int(value, DEMO(object)->extra);
 }
 
@@ -113,6 +118,8 @@ void demo_class_init(DemoClass* klass) {
       gobject_class, extra_id,
       g_param_spec_int("extra", "Extra", "Hand-made", 0, 10, 0,
                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  edge::gst::install_structure_property(gobject_class, extra_id + 1, "counts", "Counts",
+                                        "extra, by name");
 }
 
 void demo_init(Demo* self) {
@@ -250,6 +257,24 @@ TEST_F(GParams, SetAndGetGoThroughTheSettings) {
   gint extra = 0;
   g_object_get(object_, "extra", &extra, nullptr);
   EXPECT_EQ(extra, 4);
+}
+
+TEST_F(GParams, AStructurePropertyIsReadOnlyAndFilledByTheElement) {
+  GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(object_), "counts");
+  ASSERT_NE(spec, nullptr);
+  EXPECT_EQ(spec->value_type, GST_TYPE_STRUCTURE);
+  EXPECT_TRUE(spec->flags & G_PARAM_READABLE);
+  EXPECT_FALSE(spec->flags & G_PARAM_WRITABLE);
+  EXPECT_STREQ(g_param_spec_get_nick(spec), "Counts");
+  EXPECT_STREQ(g_param_spec_get_blurb(spec), "extra, by name");
+  g_object_set(object_, "extra", 3, nullptr);
+  GstStructure* counts = nullptr;
+  g_object_get(object_, "counts", &counts, nullptr);
+  ASSERT_NE(counts, nullptr);
+  gint extra = 0;
+  EXPECT_TRUE(gst_structure_get_int(counts, "extra", &extra));
+  EXPECT_EQ(extra, 3);
+  gst_structure_free(counts);
 }
 
 TEST_F(GParams, ACheckRefusesAValueNamingIt) {

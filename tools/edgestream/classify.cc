@@ -68,12 +68,19 @@ std::string realtime_preprocess(const graph::GraphDefinition& def) {
   return resolve_realtime(def).preprocess;
 }
 
+// True when an element named `name` starts at argv[i]: the word is the name and is the
+// launch line's first or follows a "!" (a property value equal to the name does not count).
+bool element_at(const std::vector<std::string>& argv, size_t i, const std::string& name) {
+  return i < argv.size() && argv[i] == name && (i == 0 || argv[i - 1] == "!");
+}
+
 // True when the realtime mode's edgeinfer names its own labels file (labels=...).
 bool realtime_has_labels(const graph::GraphDefinition& def) {
   const std::vector<std::string> argv = resolve_realtime(def).argv;
   bool in_edgeinfer = false;
   for (size_t i = 0; i < argv.size(); ++i) {
-    if (i == 0 || argv[i - 1] == "!") in_edgeinfer = argv[i] == "edgeinfer";
+    if (argv[i] == "!") in_edgeinfer = false;  // the next element starts
+    if (element_at(argv, i, "edgeinfer")) in_edgeinfer = true;
     if (in_edgeinfer && argv[i].compare(0, 7, "labels=") == 0 && argv[i].size() > 7) return true;
   }
   return false;
@@ -86,7 +93,7 @@ int64_t realtime_window_samples(const graph::GraphDefinition& def) {
   const std::vector<std::string> argv = resolve_realtime(def).argv;
   int64_t samples = 0;
   for (size_t i = 0; i < argv.size(); ++i) {
-    if (argv[i] != "edgewindow" || (i > 0 && argv[i - 1] != "!")) continue;
+    if (!element_at(argv, i, "edgewindow")) continue;
     samples = 0;
     for (size_t k = i + 1; k < argv.size() && argv[k] != "!"; ++k)
       for (const char* key : {"length=", "size-samples="})
@@ -150,7 +157,7 @@ std::string with_statistics(const std::string& canonical, const std::string& pat
 // Index of the first word of `element` in argv (a word equal to the element name).
 size_t find_element(const std::vector<std::string>& argv, const std::string& element) {
   for (size_t i = 0; i < argv.size(); ++i)
-    if (argv[i] == element && (i == 0 || argv[i - 1] == "!")) return i;
+    if (element_at(argv, i, element)) return i;
   return argv.size();
 }
 
@@ -158,7 +165,7 @@ size_t find_element(const std::vector<std::string>& argv, const std::string& ele
 size_t find_classifier(const std::vector<std::string>& argv) {
   size_t found = argv.size();
   for (size_t i = 0; i < argv.size(); ++i)
-    if (argv[i] == "edgeinfer" && (i == 0 || argv[i - 1] == "!")) found = i;
+    if (element_at(argv, i, "edgeinfer")) found = i;
   return found;
 }
 
@@ -437,7 +444,7 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   // sequence the classifier reads. The default gate is then off; an explicit level is refused.
   size_t windows = 0;
   for (size_t i = 0; i < argv.size(); ++i)
-    if (argv[i] == "edgewindow" && (i == 0 || argv[i - 1] == "!")) ++windows;
+    if (element_at(argv, i, "edgewindow")) ++windows;
   if (windows > 1 && !plan->silence_gate.empty()) {
     if (!r.silence_gate.empty())
       throw Error(msg("--silence-gate ", r.silence_gate, ": the graph's audio windows feed a ",

@@ -1,5 +1,7 @@
 #include "datasets/source_params.h"
 
+#include <tuple>
+
 #include "common/error.h"
 #include "signal/resample.h"
 
@@ -101,6 +103,24 @@ const params::Table& source_params() {
     return b.build();
   }();
   return table;
+}
+
+Dataset load_selected(const SourceSettings& s) {
+  Filter filter;
+  filter.folds = parse_fold_list(s.folds, "folds");
+  filter.classes = parse_name_list(s.classes, "classes");
+  filter.esc10 = s.esc10;
+  filter.relabel = s.relabel;
+  int shard_index = 1, shard_count = 1;
+  std::tie(shard_index, shard_count) = parse_shard(s.shard, "shard");
+  LoadOptions load;
+  load.layout = s.layout;
+  load.gesture_rows = static_cast<int>(s.gesture_rows);
+  Dataset dataset = load_dataset(s.location, load);
+  apply_filter(&dataset, filter);
+  if (s.shuffle) shuffle_entries(&dataset.entries, s.seed);
+  select_shard(&dataset.entries, shard_index, shard_count);
+  return dataset;
 }
 
 }  // namespace edge::datasets

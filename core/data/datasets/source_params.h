@@ -41,4 +41,10 @@ struct SourceStatistics {
 
 const params::Table& source_params();
 
+// The clips the settings select, in the order edgedatasetsrc emits them: the dataset at
+// `location` (layout, gesture-rows) filtered by folds, classes, esc10 and relabel, shuffled
+// when asked (shuffle, seed), then this shard's part. Throws edge::Error naming the setting
+// or file that is wrong (io::PathEscapeError for an entry outside the dataset root).
+Dataset load_selected(const SourceSettings& settings);
+
 }  // namespace edge::datasets

@@ -60,4 +60,13 @@ const params::Table& capture_params() {
   return table;
 }
 
+double count_gap(CaptureStatistics* c, int64_t frames, int rate) {
+  const double seconds = static_cast<double>(frames) / rate;
+  params::publish(&c->gaps, params::published(&c->gaps) + 1);
+  params::publish(&c->dropped_frames,
+                  params::published(&c->dropped_frames) + static_cast<uint64_t>(frames));
+  params::publish(&c->dropped_seconds, params::published(&c->dropped_seconds) + seconds);
+  return seconds;
+}
+
 }  // namespace edge::signal

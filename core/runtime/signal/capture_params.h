@@ -32,4 +32,8 @@ struct CaptureStatistics {
 
 const params::Table& capture_params();
 
+// Counts a gap of `frames` at `rate` frames per second (gaps, dropped frames and seconds),
+// published for readers on other threads; one thread writes. Returns the gap in seconds.
+double count_gap(CaptureStatistics* statistics, int64_t frames, int rate);
+
 }  // namespace edge::signal
