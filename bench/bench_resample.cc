@@ -11,9 +11,9 @@
 //                                                for bench/resample_quality.py
 //   bench_resample engines                       the ENGINE names built in
 //
-// ENGINE: edge, edge-reference, edge-avx2, edge-neon, gst:Q (audioresample's kaiser method,
-// quality Q 0..10, default 4), soxr:LQ|MQ|HQ|VHQ|edge (edge: soxr set to edgestream's filter
-// spec, passband 0.87, stopband 1.0, 15 bits), src:fastest|medium|best, speex:Q (0..10).
+// ENGINE: edge, edge-reference, edge-avx512, edge-avx2, edge-neon, gst:Q (audioresample's kaiser
+// method, quality Q 0..10, default 4), soxr:LQ|MQ|HQ|VHQ|edge (edge: soxr set to edgestream's
+// filter spec, passband 0.87, stopband 1.0, 15 bits), src:fastest|medium|best, speex:Q (0..10).
 // Results and commands: docs/benchmarks.md, "Resampling".
 #include <benchmark/benchmark.h>
 
@@ -266,6 +266,8 @@ std::unique_ptr<Engine> make_engine(const std::string& spec, int in_rate, int ou
     return std::make_unique<EdgeEngine>(in_rate, out_rate, ResampleKernel::kReference);
   if (spec == "edge-avx2")
     return std::make_unique<EdgeEngine>(in_rate, out_rate, ResampleKernel::kAvx2);
+  if (spec == "edge-avx512")
+    return std::make_unique<EdgeEngine>(in_rate, out_rate, ResampleKernel::kAvx512);
   if (spec == "edge-neon")
     return std::make_unique<EdgeEngine>(in_rate, out_rate, ResampleKernel::kNeon);
 #if defined(EDGE_HAVE_GST_AUDIO)
@@ -290,6 +292,8 @@ std::unique_ptr<Engine> make_engine(const std::string& spec, int in_rate, int ou
 std::vector<std::string> engine_names() {
   std::vector<std::string> names = {"edge", "edge-reference"};
   using edge::signal::ResampleKernel;
+  if (edge::signal::resample_kernel_supported(ResampleKernel::kAvx512))
+    names.push_back("edge-avx512");
   if (edge::signal::resample_kernel_supported(ResampleKernel::kAvx2)) names.push_back("edge-avx2");
   if (edge::signal::resample_kernel_supported(ResampleKernel::kNeon)) names.push_back("edge-neon");
 #if defined(EDGE_HAVE_GST_AUDIO)

@@ -88,6 +88,52 @@ TEST(AudioFile, ChunkedReadsCoverEveryFrameOnce) {
   EXPECT_EQ(reader.position(), 1001);
 }
 
+// The reader reads files in 256 KiB blocks and serves libsndfile's reads and seeks from them:
+// files of several blocks, in a seeking format (FLAC) too, read in chunks that do not line up
+// with the blocks, give exactly what libsndfile's own file access gives.
+TEST(AudioFile, FilesOfSeveralReadBlocksEqualLibsndfilesOwnReading) {
+  TempDir dir;
+  const int channels = 2;
+  std::vector<short> samples(static_cast<size_t>(channels) * 300007);  // 1.2 MB of PCM
+  uint32_t state = 12345;
+  for (short& v : samples) {
+    state = state * 1664525u + 1013904223u;
+    v = static_cast<short>(state >> 16);
+  }
+  for (const int format : {SF_FORMAT_WAV | SF_FORMAT_PCM_16, SF_FORMAT_FLAC | SF_FORMAT_PCM_16,
+                           SF_FORMAT_WAV | SF_FORMAT_FLOAT}) {
+    const std::string path =
+        dir / ((format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC   ? "big.flac"
+               : (format & SF_FORMAT_SUBMASK) == SF_FORMAT_FLOAT ? "big_float.wav"
+                                                                 : "big.wav");
+    SF_INFO info = {};
+    info.samplerate = 48000;
+    info.channels = channels;
+    info.format = format;
+    SNDFILE* w = sf_open(path.c_str(), SFM_WRITE, &info);
+    ASSERT_NE(w, nullptr) << sf_strerror(nullptr);
+    sf_writef_short(w, samples.data(), static_cast<sf_count_t>(samples.size() / channels));
+    sf_close(w);
+
+    SF_INFO expected_info = {};
+    SNDFILE* r = sf_open(path.c_str(), SFM_READ, &expected_info);
+    ASSERT_NE(r, nullptr);
+    std::vector<float> expected(samples.size());
+    ASSERT_EQ(sf_readf_float(r, expected.data(), expected_info.frames), expected_info.frames);
+    sf_close(r);
+
+    for (size_t chunk : {size_t{1}, size_t{4093}, size_t{100000}, size_t{400000}}) {
+      AudioFileReader reader(path);
+      ASSERT_EQ(reader.info().frames, expected_info.frames) << path;
+      std::vector<float> got(samples.size() + static_cast<size_t>(channels) * chunk);
+      size_t frames = 0;
+      while (size_t n = reader.read(got.data() + frames * channels, chunk)) frames += n;
+      got.resize(frames * channels);
+      EXPECT_EQ(got, expected) << path << ", chunks of " << chunk;
+    }
+  }
+}
+
 TEST(AudioFile, FixtureFormats) {
   const std::string root = edge::test::dataset_fixture("");
   struct Case {

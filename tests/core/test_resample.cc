@@ -75,7 +75,7 @@ std::vector<float> stream(Resampler& r, const std::vector<float>& in, size_t chu
 
 std::vector<ResampleKernel> simd_kernels() {
   std::vector<ResampleKernel> kernels;
-  for (ResampleKernel k : {ResampleKernel::kAvx2, ResampleKernel::kNeon})
+  for (ResampleKernel k : {ResampleKernel::kAvx512, ResampleKernel::kAvx2, ResampleKernel::kNeon})
     if (resample_kernel_supported(k)) kernels.push_back(k);
   return kernels;
 }
@@ -323,7 +323,7 @@ TEST(Resample, Errors) {
   bad.attenuation_db = 10;
   EXPECT_NE(message([&] { Resampler(16000, 8000, 1, bad); }).find("attenuation 10 dB"),
             std::string::npos);
-  for (ResampleKernel k : {ResampleKernel::kAvx2, ResampleKernel::kNeon}) {
+  for (ResampleKernel k : {ResampleKernel::kAvx512, ResampleKernel::kAvx2, ResampleKernel::kNeon}) {
     if (resample_kernel_supported(k)) continue;
     EXPECT_NE(message([&] { Resampler(16000, 8000, 1, {}, k); }).find("does not run on this CPU"),
               std::string::npos);

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "common/sha256.h"
@@ -33,6 +36,28 @@ TEST(Sha256, ChunkingDoesNotMatter) {
     for (size_t i = 0; i < text.size(); i += step)
       h.update(text.data() + i, std::min(step, text.size() - i));
     EXPECT_EQ(h.hex_digest(), whole) << step;
+  }
+}
+
+// The SHA-NI block function and the portable one leave the same state after any number of
+// blocks (the digests above run whichever this CPU picks).
+TEST(Sha256, ShaExtensionsEqualThePortableCode) {
+  const detail::Sha256Blocks fast = detail::sha256_blocks_x86_sha();
+  if (!fast) GTEST_SKIP() << "this CPU has no x86 SHA extensions";
+  std::vector<uint8_t> data(64 * 300);
+  uint32_t seed = 7;
+  for (uint8_t& b : data) {
+    seed = seed * 1664525u + 1013904223u;
+    b = static_cast<uint8_t>(seed >> 24);
+  }
+  for (size_t blocks : {size_t{1}, size_t{2}, size_t{3}, size_t{17}, size_t{300}}) {
+    uint32_t a[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint32_t b[8];
+    std::copy(a, a + 8, b);
+    detail::sha256_blocks_portable(a, data.data(), blocks);
+    fast(b, data.data(), blocks);
+    EXPECT_TRUE(std::equal(a, a + 8, b)) << blocks << " blocks";
   }
 }
 

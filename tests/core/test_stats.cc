@@ -211,3 +211,24 @@ TEST(Stats, MomentsAddOneValueAtATimeAndMerge) {
   EXPECT_EQ(empty.mean, all.mean);
   EXPECT_EQ(empty.m2, all.m2);
 }
+// Moments::add over an array (blocks, two passes, Chan merges) equals one add() per value to
+// rounding, with the same count, min and max.
+TEST(Moments, BlockAddEqualsOneValueAtATime) {
+  std::vector<float> values(3 * StatsAccumulator::kBlockFrames + 123);
+  uint32_t seed = 11;
+  for (float& v : values) {
+    seed = seed * 1664525u + 1013904223u;
+    v = 1000.0f + static_cast<float>(seed >> 8) / static_cast<float>(1u << 24);
+  }
+  Moments each, blocks;
+  for (float v : values) each.add(static_cast<double>(v));
+  blocks.add(values.data(), values.size());
+  EXPECT_EQ(blocks.count, each.count);
+  EXPECT_NEAR(blocks.mean, each.mean, 1e-12 * std::abs(each.mean));
+  EXPECT_NEAR(blocks.m2, each.m2, 1e-9 * each.m2);
+  EXPECT_EQ(blocks.min, each.min);
+  EXPECT_EQ(blocks.max, each.max);
+  Moments empty;
+  empty.add(values.data(), 0);
+  EXPECT_EQ(empty.count, 0u);
+}

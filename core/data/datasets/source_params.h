@@ -24,7 +24,7 @@ struct SourceSettings {
   bool shuffle = false;
   uint64_t seed = 0;
   OnMissing on_missing = OnMissing::kError;
-  uint32_t chunk_frames = 4096;
+  uint32_t chunk_frames = 16384;  // large enough that the resampler runs whole groups of blocks
   uint32_t gesture_rate = 100;
   uint32_t gesture_rows = 0;
   std::string shard = "1/1";

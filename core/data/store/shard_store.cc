@@ -316,11 +316,11 @@ void ShardStore::append(const float* window, const WindowInfo& info) {
     for (size_t i = 0; i < window_elements_; ++i) {
       float q = std::nearbyint(window[i] * inv) + float(options_.int8_zero_point);
       quantized_[i] = int8_t(std::fmin(127.0f, std::fmax(-128.0f, std::isnan(q) ? 0.0f : q)));
-      s.stats.add(window[i]);
     }
+    s.stats.add(window, window_elements_);
     s.x->append(quantized_.data());
   } else {
-    for (size_t i = 0; i < window_elements_; ++i) s.stats.add(window[i]);
+    s.stats.add(window, window_elements_);
     s.x->append(window);
   }
   s.labels.push_back(info.label_index);

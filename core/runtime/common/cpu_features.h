@@ -18,4 +18,8 @@ bool cpu_has_neon_fma();
 // reports HWCAP_ASIMDDP; never elsewhere.
 bool cpu_has_neon_dot();
 
+// The x86 SHA extensions (SHA-NI: SHA256RNDS2, SHA256MSG1/2) with SSE4.1, from CPUID; never
+// elsewhere.
+bool cpu_has_x86_sha();
+
 }  // namespace edge

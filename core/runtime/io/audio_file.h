@@ -4,7 +4,8 @@
 //
 // Output: float32, interleaved (frame-major: ch0 ch1 ... ch0 ch1 ...). Integer
 // formats are scaled to [-1, 1) (full scale 1.0); float files pass through.
-// Reading is chunked so a clip is never held whole in memory by the reader.
+// Reading is chunked so a clip is never held whole in memory by the reader: the file is read
+// in blocks of 256 KiB, one pread each (a short clip is one system call).
 //
 // Bad input: a missing, unreadable, truncated or corrupt file throws
 // edge::Error naming the file (display name) and what was wrong: e.g. a WAV
@@ -16,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,7 +49,9 @@ class AudioFileReader {
   size_t read(float* out, size_t max_frames);
 
  private:
-  void* file_ = nullptr;  // SNDFILE*
+  class BlockFile;
+  std::unique_ptr<BlockFile> io_;  // the descriptor and its block; outlives file_
+  void* file_ = nullptr;           // SNDFILE*
   AudioInfo info_;
   std::string name_;
   int64_t position_ = 0;

@@ -12,8 +12,6 @@ namespace edge::signal {
 
 namespace {
 
-using detail::kBlockLanes;
-
 constexpr double kPi = 3.14159265358979323846;
 constexpr int64_t kMaxCoefficients = int64_t{16} << 20;
 
@@ -45,6 +43,7 @@ double kaiser_order(double attenuation_db, double width) {
 
 ResampleKernel pick_kernel(ResampleKernel wanted) {
   if (wanted != ResampleKernel::kAuto) return wanted;
+  if (detail::avx512_block_kernel()) return ResampleKernel::kAvx512;
   if (detail::avx2_block_kernel()) return ResampleKernel::kAvx2;
   if (detail::neon_block_kernel()) return ResampleKernel::kNeon;
   return ResampleKernel::kReference;
@@ -54,6 +53,8 @@ detail::BlockKernel block_kernel(ResampleKernel kernel) {
   switch (kernel) {
     case ResampleKernel::kAvx2:
       return detail::avx2_block_kernel();
+    case ResampleKernel::kAvx512:
+      return detail::avx512_block_kernel();
     case ResampleKernel::kNeon:
       return detail::neon_block_kernel();
     default:
@@ -75,6 +76,8 @@ const char* resample_kernel_name(ResampleKernel kernel) {
       return "reference";
     case ResampleKernel::kAvx2:
       return "avx2";
+    case ResampleKernel::kAvx512:
+      return "avx512";
     case ResampleKernel::kNeon:
       return "neon";
   }
@@ -107,6 +110,7 @@ Resampler::Resampler(int in_rate, int out_rate, int channels, const ResampleFilt
     throw Error(
         msg("resampler: the ", resample_kernel_name(kernel), " kernel does not run on this CPU"));
   kernel_ = pick_kernel(kernel);
+  lanes_ = kernel_ == ResampleKernel::kAvx512 ? detail::kWideBlockLanes : detail::kBlockLanes;
 
   const int common = std::gcd(in_rate, out_rate);
   up_ = out_rate / common;
@@ -151,33 +155,33 @@ Resampler::Resampler(int in_rate, int out_rate, int channels, const ResampleFilt
     for (int j = 0; j < taps_; ++j) dst[j] = static_cast<float>(h[static_cast<size_t>(j)] / sum);
   }
 
-  // Block patterns: G = L / gcd(L, 8) distinct phase sequences of 8 consecutive outputs.
-  patterns_ = up_ / std::gcd(up_, kBlockLanes);
-  const int64_t period_outputs = static_cast<int64_t>(patterns_) * kBlockLanes;
+  // Block patterns: G = L / gcd(L, lanes) distinct phase sequences of `lanes` consecutive outputs.
+  patterns_ = up_ / std::gcd(up_, lanes_);
+  const int64_t period_outputs = static_cast<int64_t>(patterns_) * lanes_;
   period_inputs_ = period_outputs / up_ * down_;
   block_base_.resize(static_cast<size_t>(patterns_));
-  std::vector<int> offsets(static_cast<size_t>(patterns_) * kBlockLanes);
+  std::vector<int> offsets(static_cast<size_t>(patterns_) * lanes_);
   int widest = 0;
   for (int g = 0; g < patterns_; ++g) {
-    const int64_t first = static_cast<int64_t>(g) * kBlockLanes;
+    const int64_t first = static_cast<int64_t>(g) * lanes_;
     const int64_t q0 = first * down_ / up_;
     block_base_[static_cast<size_t>(g)] = q0 - taps_ / 2 + 1;
-    for (int lane = 0; lane < kBlockLanes; ++lane) {
+    for (int lane = 0; lane < lanes_; ++lane) {
       const int off = static_cast<int>((first + lane) * down_ / up_ - q0);
-      offsets[static_cast<size_t>(g) * kBlockLanes + lane] = off;
+      offsets[static_cast<size_t>(g) * lanes_ + lane] = off;
       widest = std::max(widest, off);
     }
   }
   block_taps_ = (taps_ + widest + 3) / 4 * 4;
   if (kernel_ != ResampleKernel::kReference) {
-    blocks_.assign(static_cast<size_t>(patterns_) * block_taps_ * kBlockLanes, 0.0f);
+    blocks_.assign(static_cast<size_t>(patterns_) * block_taps_ * lanes_, 0.0f);
     for (int g = 0; g < patterns_; ++g) {
-      for (int lane = 0; lane < kBlockLanes; ++lane) {
-        const int64_t k = static_cast<int64_t>(g) * kBlockLanes + lane;
+      for (int lane = 0; lane < lanes_; ++lane) {
+        const int64_t k = static_cast<int64_t>(g) * lanes_ + lane;
         const int r = static_cast<int>(k * down_ % up_);
-        const int off = offsets[static_cast<size_t>(g) * kBlockLanes + lane];
+        const int off = offsets[static_cast<size_t>(g) * lanes_ + lane];
         for (int j = 0; j < taps_; ++j)
-          blocks_[(static_cast<size_t>(g) * block_taps_ + off + j) * kBlockLanes + lane] =
+          blocks_[(static_cast<size_t>(g) * block_taps_ + off + j) * lanes_ + lane] =
               phases_[static_cast<size_t>(r) * taps_ + j];
       }
     }
@@ -185,10 +189,10 @@ Resampler::Resampler(int in_rate, int out_rate, int channels, const ResampleFilt
 
   // History: what the next block needs (< T + the inputs of one block) plus a chunk.
   history_capacity_ = kChunkFrames + static_cast<size_t>(block_taps_) +
-                      static_cast<size_t>(kBlockLanes * down_ / up_) + 2 * kBlockLanes;
+                      static_cast<size_t>(lanes_ * down_ / up_) + 2 * lanes_;
   history_.assign(static_cast<size_t>(channels_), std::vector<float>(history_capacity_, 0.0f));
-  const size_t max_blocks = (history_capacity_ * up_ / down_) / kBlockLanes + 2;
-  scratch_.assign(max_blocks * kBlockLanes * static_cast<size_t>(channels_), 0.0f);
+  const size_t max_blocks = (history_capacity_ * up_ / down_) / lanes_ + 2;
+  scratch_.assign(max_blocks * lanes_ * static_cast<size_t>(channels_), 0.0f);
   reset();
 }
 
@@ -201,7 +205,7 @@ int64_t Resampler::output_frames(int64_t in_frames) const {
 
 int64_t Resampler::latency_frames() const {
   if (taps_ == 0) return 0;
-  return block_taps_ - taps_ / 2 + (int64_t{kBlockLanes} * down_ + up_ - 1) / up_;
+  return block_taps_ - taps_ / 2 + (static_cast<int64_t>(lanes_) * down_ + up_ - 1) / up_;
 }
 
 size_t Resampler::max_output(size_t frames) const {
@@ -210,7 +214,7 @@ size_t Resampler::max_output(size_t frames) const {
   // (frames + 1) L / 8M + 1 of them, and the clip's end leaves fewer than (T + 2) L / M
   // frames (see ready_blocks()). One bound for both, with room for rounding.
   const size_t inputs = frames + static_cast<size_t>(block_taps_) + 2;
-  return inputs * static_cast<size_t>(up_) / static_cast<size_t>(down_) + 2 * kBlockLanes;
+  return inputs * static_cast<size_t>(up_) / static_cast<size_t>(down_) + 2 * lanes_;
 }
 
 const float* Resampler::phase(int r) const {
@@ -246,31 +250,34 @@ void Resampler::feed(const float* in, size_t frames) {
 }
 
 int64_t Resampler::ready_blocks() const {
-  // Block b reads inputs floor(8 b M / L) - N/2 + 1 ... + T - 1: all of them are in the
-  // history when floor(8 b M / L) <= fill_end - T + N/2 - 1 = R.
+  // Block b reads inputs floor(lanes b M / L) - N/2 + 1 ... + T - 1: all of them are in the
+  // history when floor(lanes b M / L) <= fill_end - T + N/2 - 1 = R.
   const int64_t ready = fill_end_ - block_taps_ + taps_ / 2 - 1;
   if (ready < 0) return 0;
-  const int64_t per_block = static_cast<int64_t>(kBlockLanes) * down_;
+  const int64_t per_block = static_cast<int64_t>(lanes_) * down_;
   return ((ready + 1) * up_ + per_block - 1) / per_block;
 }
 
 size_t Resampler::emit(int64_t block_end, int64_t frame_end, float* out) {
   if (block_end <= next_block_) return 0;
-  const int64_t first_frame = next_block_ * kBlockLanes;
-  const int64_t end_frame = std::min(block_end * kBlockLanes, frame_end);
+  const int64_t first_frame = next_block_ * lanes_;
+  const int64_t end_frame = std::min(block_end * lanes_, frame_end);
   const size_t frames = static_cast<size_t>(end_frame - first_frame);
   const size_t stride = scratch_.size() / static_cast<size_t>(channels_);
   const detail::BlockKernel simd = block_kernel(kernel_);
+  // Mono output in whole blocks needs no interleaving: the blocks go straight to `out`.
+  const bool direct =
+      channels_ == 1 && frames == static_cast<size_t>(block_end - next_block_) * lanes_;
   for (int c = 0; c < channels_; ++c) {
     const float* x = history_[static_cast<size_t>(c)].data();
-    float* dst = scratch_.data() + static_cast<size_t>(c) * stride;
+    float* dst = direct ? out : scratch_.data() + static_cast<size_t>(c) * stride;
     if (simd) {
       const detail::BlockPlan plan{blocks_.data(), block_base_.data(), patterns_, block_taps_,
                                    period_inputs_};
       simd(plan, x, origin_, next_block_, block_end, dst);
     } else {
       // The reference: each output on its own, std::fma in tap order from +0.
-      for (int64_t k = first_frame; k < block_end * kBlockLanes; ++k) {
+      for (int64_t k = first_frame; k < block_end * lanes_; ++k) {
         const int64_t q = k * down_ / up_;
         const int r = static_cast<int>(k * down_ % up_);
         const float* taps = &phases_[static_cast<size_t>(r) * taps_];
@@ -281,9 +288,9 @@ size_t Resampler::emit(int64_t block_end, int64_t frame_end, float* out) {
       }
     }
   }
-  if (channels_ == 1) {
+  if (!direct && channels_ == 1) {
     std::memcpy(out, scratch_.data(), frames * sizeof(float));
-  } else {
+  } else if (!direct) {
     for (int c = 0; c < channels_; ++c) {
       const float* src = scratch_.data() + static_cast<size_t>(c) * stride;
       for (size_t f = 0; f < frames; ++f) out[f * static_cast<size_t>(channels_) + c] = src[f];
@@ -295,7 +302,7 @@ size_t Resampler::emit(int64_t block_end, int64_t frame_end, float* out) {
 
 void Resampler::compact() {
   // Keep from the next block's first input on.
-  const int64_t keep_from = floor_div(next_block_ * kBlockLanes * down_, up_) - taps_ / 2 + 1;
+  const int64_t keep_from = floor_div(next_block_ * lanes_ * down_, up_) - taps_ / 2 + 1;
   const int64_t drop = keep_from - origin_;
   if (drop <= 0) return;
   const size_t kept = static_cast<size_t>(std::max<int64_t>(0, fill_end_ - keep_from));
@@ -339,18 +346,18 @@ size_t Resampler::finish(float* out) {
     return 0;
   }
   const int64_t total = output_frames(clip_frames_);
-  const int64_t blocks = (total + kBlockLanes - 1) / kBlockLanes;
+  const int64_t blocks = (total + lanes_ - 1) / lanes_;
   size_t written = 0;
   while (next_block_ + rebased_blocks_ < blocks) {
     // Block numbers and frames relative to the last rebase (compact() may move it).
     const int64_t last = blocks - rebased_blocks_;
     // Zeros after the clip, up to the last input the last block reads.
     const int64_t needed =
-        floor_div((last - 1) * kBlockLanes * down_, up_) - taps_ / 2 + 1 + block_taps_;
+        floor_div((last - 1) * lanes_ * down_, up_) - taps_ / 2 + 1 + block_taps_;
     const size_t room = history_capacity_ - static_cast<size_t>(fill_end_ - origin_);
     const int64_t zeros = std::min<int64_t>(needed - fill_end_, static_cast<int64_t>(room));
     if (zeros > 0) feed(nullptr, static_cast<size_t>(zeros));
-    written += emit(std::min(ready_blocks(), last), total - rebased_blocks_ * kBlockLanes,
+    written += emit(std::min(ready_blocks(), last), total - rebased_blocks_ * lanes_,
                     out + written * static_cast<size_t>(channels_));
     compact();
   }

@@ -18,11 +18,11 @@
 //
 // Arithmetic, the same on every machine: each output is one float accumulator that starts at
 // +0 and takes one fused multiply-add per tap in tap order (j = 0..N-1). The reference
-// kernel does exactly that with std::fma; the SIMD kernels (x86-64 AVX2+FMA, ARM NEON,
-// picked at run time) compute 8 outputs at once with the same operations per output, so
+// kernel does exactly that with std::fma; the SIMD kernels (x86-64 AVX-512 or AVX2+FMA, ARM
+// NEON, picked at run time) compute 16 or 8 outputs at once with the same operations per output, so
 // every kernel, every chunking of the input and every CPU give bit-identical results for
 // finite input. (A NaN or Inf sample makes the outputs that reach it non-finite; the SIMD
-// kernels also spread it to up to 7 neighbours of those outputs.)
+// kernels also spread it to up to 15 neighbours of those outputs.)
 //
 // Use:
 //   Resampler r(22050, 30000, 1);
@@ -52,9 +52,10 @@ struct ResampleFilter {
 };
 
 enum class ResampleKernel {
-  kAuto,       // the fastest this CPU runs: AVX2+FMA, NEON, else the reference
+  kAuto,       // the fastest this CPU runs: AVX-512, AVX2+FMA, NEON, else the reference
   kReference,  // one output at a time, std::fma in tap order: the truth
   kAvx2,       // x86-64 with AVX2 and FMA
+  kAvx512,     // x86-64 with AVX-512F: 16 outputs per block instead of 8
   kNeon,       // AArch64, or 32-bit ARM with NEON and VFPv4 (fused multiply-add)
 };
 
@@ -128,6 +129,7 @@ class Resampler {
   std::vector<float> phases_;        // [L][N]
   std::vector<float> blocks_;        // [G][T][8]: 8 consecutive outputs of a block pattern
   std::vector<int64_t> block_base_;  // [G]: first input of pattern g's window, per period
+  int lanes_ = 8;                    // outputs per block: 16 for AVX-512, else 8
   int patterns_ = 0;                 // G
   int block_taps_ = 0;               // T (a multiple of 4)
   int64_t period_inputs_ = 0;        // inputs per G blocks

@@ -1,7 +1,8 @@
 // Internal to resample.cc: the SIMD block kernels. Not a public interface.
 //
-// A block is 8 consecutive outputs b*8 .. b*8+7. Its pattern g = b mod G fixes the phases of
-// its 8 outputs, so one table row set serves every block of that pattern:
+// A block is `lanes` consecutive outputs (8 for AVX2 and NEON, 16 for AVX-512: one vector
+// register of floats) b*lanes .. b*lanes+lanes-1. Its pattern g = b mod G fixes the phases of
+// its outputs, so one table row set serves every block of that pattern:
 //   table[g][t][lane], t < T, holds tap (t - offset_lane) of the lane's phase (0 outside),
 // where offset_lane is how many inputs after the block's first window start the lane's own
 // window starts. Block b reads inputs i_base(b) .. i_base(b) + T - 1 with
@@ -15,17 +16,18 @@
 
 namespace edge::signal::detail {
 
-constexpr int kBlockLanes = 8;
+constexpr int kBlockLanes = 8;       // AVX2, NEON and the reference
+constexpr int kWideBlockLanes = 16;  // AVX-512
 
 struct BlockPlan {
-  const float* table;     // [patterns][taps][8]
+  const float* table;     // [patterns][taps][lanes]
   const int64_t* base;    // [patterns]
   int patterns;           // G
   int taps;               // T, a multiple of 4
   int64_t period_inputs;  // inputs per G blocks
 };
 
-// Computes blocks [first, end): block b's 8 outputs go to out[(b - first) * 8 + lane]; input
+// Computes blocks [first, end): block b's outputs go to out[(b - first) * lanes + lane]; input
 // index i is read at x[i - origin].
 using BlockKernel = void (*)(const BlockPlan& plan, const float* x, int64_t origin, int64_t first,
                              int64_t end, float* out);
@@ -33,5 +35,6 @@ using BlockKernel = void (*)(const BlockPlan& plan, const float* x, int64_t orig
 // nullptr where the CPU (or the build) cannot run it.
 BlockKernel avx2_block_kernel();
 BlockKernel neon_block_kernel();
+BlockKernel avx512_block_kernel();  // kWideBlockLanes lanes
 
 }  // namespace edge::signal::detail

@@ -26,6 +26,43 @@ void Moments::add(double x) {
   m2 += delta * (x - mean);
 }
 
+void Moments::add(const float* values, size_t count) {
+  constexpr size_t kLanes = 8;  // independent partial sums, so the compiler can vectorize
+  for (size_t begin = 0; begin < count; begin += StatsAccumulator::kBlockFrames) {
+    const size_t n = std::min(StatsAccumulator::kBlockFrames, count - begin);
+    const float* block = values + begin;
+    double sums[kLanes] = {};
+    double lo = block[0], hi = block[0];
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (size_t k = 0; k < kLanes; ++k) sums[k] += block[i + k];
+    for (; i < n; ++i) sums[i % kLanes] += block[i];
+    for (i = 0; i < n; ++i) {
+      lo = std::min<double>(lo, block[i]);
+      hi = std::max<double>(hi, block[i]);
+    }
+    double sum = 0.0;
+    for (double partial : sums) sum += partial;
+    Moments part;
+    part.count = n;
+    part.mean = sum / static_cast<double>(n);
+    part.min = lo;
+    part.max = hi;
+    double m2s[kLanes] = {};
+    for (i = 0; i + kLanes <= n; i += kLanes)
+      for (size_t k = 0; k < kLanes; ++k) {
+        const double d = block[i + k] - part.mean;
+        m2s[k] += d * d;
+      }
+    for (; i < n; ++i) {
+      const double d = block[i] - part.mean;
+      m2s[i % kLanes] += d * d;
+    }
+    for (double partial : m2s) part.m2 += partial;
+    merge(part);
+  }
+}
+
 void Moments::merge(const Moments& other) {
   if (other.count == 0) return;
   if (count == 0) {
