@@ -73,10 +73,30 @@ if [ "$configure_rc" -eq 0 ]; then
 fi
 meson_log=$build/meson-logs/meson-log.txt
 compiler=$(sed -n 's/^C++ compiler for the host machine: \(ccache \)\{0,1\}//p' "$meson_log" 2>/dev/null | head -n 1)
-# "name version (system)" or "(subprojects/)", from what meson found.
-libraries=$(sed -n -e 's/^Run-time dependency \([^ ]*\) found: YES \([^ ]*\).*/\1 \2 (system)/p' \
-  -e 's/^Dependency \([^ ]*\) found: YES \([^ ]*\) (overridden)/\1 \2 (subprojects\/)/p' "$meson_log" 2>/dev/null |
-  grep -vE '^(threads|gtest|gmock|gtest_main|benchmark) ' | sort -u | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+# "name version (system)", "(PREFIX)" for one outside the system's (a GStreamer built by
+# hand), "(subprojects/)" for a vendored fallback: from meson's own record of the configured
+# build (its log only says "(cached)" once a build dir is regenerated).
+libraries=$(python3 - "$build" <<'PY' 2>/dev/null
+import json, subprocess, sys
+def introspect(what):
+    return json.loads(subprocess.run(["meson", "introspect", sys.argv[1], what], check=True,
+                                     capture_output=True, text=True).stdout)
+found = {}
+for d in introspect("--dependencies"):
+    name = d.get("name", "?")
+    if name in ("threads", "gtest", "gmock", "gtest_main", "benchmark") or name in found:
+        continue
+    where = "system"
+    for arg in d.get("compile_args", []):
+        if arg.startswith("-I") and not arg.startswith("-I/usr/"):
+            where = arg[2:].split("/include")[0]
+            break
+    found[name] = f"{name} {d.get('version', '?')} ({where})"
+for sub in introspect("--projectinfo").get("subprojects", []):
+    found[sub["name"]] = f"{sub['name']} {sub.get('version', '?')} (subprojects/)"
+print(", ".join(found[k] for k in sorted(found, key=str.lower)))
+PY
+) || libraries=""
 
 # --- tests
 declare -A counts
