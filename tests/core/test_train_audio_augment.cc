@@ -111,6 +111,31 @@ TEST(LogMelAugment, NoiseMixesInThePowerDomain) {
   for (size_t i = 0; i < y.size(); ++i) EXPECT_GE(y[i], ramp()[i]);  // power only adds
 }
 
+// The rows (frames, by_frame) or columns (bands) of x that differ from base: each must differ
+// entirely and hold `fill`, and together they must be one contiguous run.
+std::vector<int> masked_lines(const std::vector<float>& x, const std::vector<float>& base,
+                              bool by_frame, double fill) {
+  const int lines = by_frame ? kFrames : kBands, length = by_frame ? kBands : kFrames;
+  std::vector<int> masked;
+  for (int a = 0; a < lines; ++a) {
+    int changed = 0;
+    for (int b = 0; b < length; ++b) {
+      const size_t i = by_frame ? size_t(a * kBands + b) : size_t(b * kBands + a);
+      if (x[i] != base[i]) {
+        EXPECT_NEAR(x[i], fill, 1e-4);
+        ++changed;
+      }
+    }
+    EXPECT_TRUE(changed == 0 || changed == length)
+        << (by_frame ? "frame " : "band ") << a << " partly masked";
+    if (changed) masked.push_back(a);
+  }
+  if (!masked.empty()) {
+    EXPECT_EQ(masked.back() - masked.front() + 1, int(masked.size())) << "not one run";
+  }
+  return masked;
+}
+
 TEST(LogMelAugment, MasksStayWithinTheirBounds) {
   const std::vector<float> base = ramp();
   double mean = 0.0;
@@ -127,39 +152,14 @@ TEST(LogMelAugment, MasksStayWithinTheirBounds) {
     std::vector<float> x = base;
     Rng rng(seed);
     time.apply(x.data(), kFrames, kBands, rng);
-    // Whole frames are masked, at most 4 of them, all contiguous.
-    std::vector<int> frames;
-    for (int t = 0; t < kFrames; ++t) {
-      int masked = 0;
-      for (int f = 0; f < kBands; ++f)
-        if (x[size_t(t * kBands + f)] != base[size_t(t * kBands + f)]) {
-          EXPECT_NEAR(x[size_t(t * kBands + f)], mean, 1e-4);
-          ++masked;
-        }
-      EXPECT_TRUE(masked == 0 || masked == kBands) << "frame " << t << " partly masked";
-      if (masked) frames.push_back(t);
-    }
+    const std::vector<int> frames = masked_lines(x, base, true, mean);
     EXPECT_LE(frames.size(), 4u);
-    if (!frames.empty()) {
-      EXPECT_EQ(frames.back() - frames.front() + 1, int(frames.size()));
-    }
     masked_time = masked_time || !frames.empty();
-
     x = base;
     Rng rng2(seed);
     freq.apply(x.data(), kFrames, kBands, rng2);
-    std::vector<int> bands;
-    for (int f = 0; f < kBands; ++f) {
-      int masked = 0;
-      for (int t = 0; t < kFrames; ++t)
-        if (x[size_t(t * kBands + f)] != base[size_t(t * kBands + f)]) ++masked;
-      EXPECT_TRUE(masked == 0 || masked == kFrames) << "band " << f << " partly masked";
-      if (masked) bands.push_back(f);
-    }
+    const std::vector<int> bands = masked_lines(x, base, false, mean);
     EXPECT_LE(bands.size(), 3u);
-    if (!bands.empty()) {
-      EXPECT_EQ(bands.back() - bands.front() + 1, int(bands.size()));
-    }
     masked_freq = masked_freq || !bands.empty();
   }
   EXPECT_TRUE(masked_time);
