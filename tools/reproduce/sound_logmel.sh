@@ -14,13 +14,15 @@
 #   tools/reproduce/sound_logmel.sh [OUT]   (default out/reproduce/sound-logmel;
 #   EDGE_MODEL: logmel-cnn | ds-cnn (default: the model file's default), EDGE_TEST_FOLD: 2
 #   (train fold 1) or 1 (train fold 2), EDGE_AUGMENT=off: without the model's augmentation,
-#   EDGE_EPOCHS, EDGE_SEED, EDGE_THREADS (default 2), EDGE_BUILD=build)
+#   EDGE_EPOCHS, EDGE_SEED, EDGE_THREADS (default 2), EDGE_BUILD=build, EDGE_APP: another
+#   graph.toml with sound-logmel's preprocessing and its own model.toml)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${EDGE_BUILD:-$root/build}
 out=${1:-$root/out/reproduce/sound-logmel}
 data=${EDGE_SHARED_DATA:-$root/../shared/data}/sound/urbansound8k-folds1-2
 test_fold=${EDGE_TEST_FOLD:-2}
+app=${EDGE_APP:-sound-logmel}
 edge=$build/tools/edgestream
 [ -x "$edge" ] || { echo "edgestream not built: $edge (run tools/run.sh build)"; exit 1; }
 [ -f "$data/metadata/UrbanSound8K.csv" ] || [ -f "$data/metadata.csv" ] ||
@@ -32,7 +34,10 @@ options=(--test-folds "$test_fold" --threads "${EDGE_THREADS:-2}")
 [ -n "${EDGE_EPOCHS:-}" ] && options+=(--epochs "$EDGE_EPOCHS")
 [ -n "${EDGE_SEED:-}" ] && options+=(--seed "$EDGE_SEED")
 [ "${EDGE_AUGMENT:-on}" = off ] && options+=(--no-augment)
-name=${EDGE_MODEL:-default}-$([ "${EDGE_AUGMENT:-on}" = off ] && echo plain || echo aug)-test$test_fold
+name=${EDGE_MODEL:-default}-$([ "${EDGE_AUGMENT:-on}" = off ] && echo plain || echo aug)
+[ -n "${EDGE_NOISE:-}" ] && name+=-noise
+[ -n "${EDGE_EPOCHS:-}" ] && name+=-e$EDGE_EPOCHS
+name+=-test$test_fold
 mkdir -p "$out"
 step() { printf '\n== %s\n' "$*"; }
 
@@ -44,14 +49,14 @@ fi
 if [ -n "${EDGE_NOISE:-}" ]; then
   step "2. noise: the clips of $EDGE_NOISE through the same preprocessing"
   rm -rf "$out/noise" "$out/noise.jobs"
-  "$edge" dataset sound-logmel "dataset=$EDGE_NOISE" layout=folders "out=$out/noise"
+  "$edge" dataset "$app" "dataset=$EDGE_NOISE" layout=folders "out=$out/noise"
   options+=(--noise "$out/noise")
 fi
 step "3. train: $name"
-"$edge" train sound-logmel --dataset "$out/dataset" "${options[@]}" --out "$out/$name.tflite" \
+"$edge" train "$app" --dataset "$out/dataset" "${options[@]}" --out "$out/$name.tflite" \
   --report "$out/reports/$name"
 step "4. optimize: int8"
-"$edge" optimize "$out/$name.tflite" --dataset "$out/dataset" --app sound-logmel \
+"$edge" optimize "$out/$name.tflite" --dataset "$out/dataset" --app "$app" \
   --sequence int8 --test-folds "$test_fold" --out "$out/$name-int8.tflite" \
   --report "$out/reports/$name-int8"
 step "5. eval: float32 and int8 on fold $test_fold"
