@@ -388,19 +388,35 @@ TEST(LogMelAugmentTraining, AugmentationIsNeverAppliedOutsideTraining) {
   EXPECT_EQ(p, q);
 }
 
-TEST(LogMelAugmentTraining, AMaskWiderThanTheWindowIsRefusedBeforeTraining) {
-  Toy toy = make_toy(R"({ type = "log-mel", time_masks = 1, time_mask = 30 })");
+// The error of constructing a Trainer for the toy model with the toy's log-mel augmentation
+// (and `teacher` logits for distillation when given), "(no error)" when it is accepted.
+std::string trainer_error(const std::string& augment, const Tensor* teacher = nullptr) {
+  Toy toy = make_toy(augment);
   FitOptions options;
   options.log_mel = toy.training.log_mel_augment;
+  options.distillation.teacher_logits = teacher;
   Adam adam;
   try {
     Trainer trainer(toy.model, adam, options);
-    FAIL() << "a 30-frame mask on 12 frames was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("time_mask must be in [0, 11] (the window has 12 frames)"),
-              std::string::npos)
-        << e.what();
+    return e.what();
   }
+  return "(no error)";
+}
+
+TEST(LogMelAugmentTraining, AMaskWiderThanTheWindowIsRefusedBeforeTraining) {
+  const std::string error =
+      trainer_error(R"({ type = "log-mel", time_masks = 1, time_mask = 30 })");
+  EXPECT_NE(error.find("time_mask must be in [0, 11] (the window has 12 frames)"),
+            std::string::npos)
+      << error;
+}
+
+TEST(LogMelAugmentTraining, MixupWithDistillationIsRefused) {
+  const Tensor teacher({24, 3});
+  const std::string error = trainer_error(R"({ type = "log-mel", mixup = 0.2 })", &teacher);
+  EXPECT_NE(error.find("mixup cannot combine with distillation"), std::string::npos) << error;
+  EXPECT_EQ(trainer_error(R"({ type = "log-mel", mixup = 0.2 })"), "(no error)");
 }
 
 TEST(LogMelAugmentSpec, TheModelFileDeclaresItAndRefusesUnknownKeys) {

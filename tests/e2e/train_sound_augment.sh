@@ -7,8 +7,8 @@
 # mixup) for a few epochs and tested on fold 2:
 #   - the same seed gives the same model file with 1 and 2 training threads;
 #   - it scores above chance (10 classes) on the unseen fold;
-#   - a mask wider than the window, and noise mixing without a noise bank, are refused before
-#     training, naming the setting.
+#   - a mask wider than the window, noise mixing without a noise bank and a noise dataset of
+#     another application are refused before training, naming the setting.
 # The full measurement is tools/reproduce/sound_logmel.sh (docs/results.md).
 set -u
 EDGE=${EDGE_BUILD_ROOT:-build}/tools/edgestream
@@ -89,5 +89,13 @@ check "nothing was trained before the refusal" 1 $?
 check "noise mixing without --noise is refused" 1 $?
 grep -q "noise_probability 0.5 mixes background noise: give --noise DIR" "$TMP/no-noise.log"
 check "the refusal names noise_probability and --noise" 0 $?
+"$EDGE" dataset gesture "out=$TMP/gesture" >"$TMP/gesture.log" 2>&1
+check "a gesture dataset for the next check exits 0" 0 $?
+"$EDGE" train "$TMP/app/graph.toml" --dataset "$TMP/ds" --noise "$TMP/gesture" --test-folds 2 \
+  --out "$TMP/g.tflite" >"$TMP/wrong-noise.log" 2>&1
+check "a noise dataset of another application is refused" 1 $?
+grep -q -- "--noise $TMP/gesture: its windows are \[30,6\], the training windows of" \
+  "$TMP/wrong-noise.log"
+check "the refusal names the noise dataset and both window shapes" 0 $?
 [ $fail = 0 ] || tail -n 5 "$TMP"/*.log
 exit $fail
