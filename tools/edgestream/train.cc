@@ -48,6 +48,8 @@ struct TrainOptions {
   int threads = 0;
   std::string report;
   std::string run_log;
+  std::string noise;  // dataset of background-noise windows for log-mel augmentation
+  bool no_augment = false;
 };
 
 std::string fixed(double value, int digits) {
@@ -106,6 +108,7 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
                                      : int(std::max(1u, std::thread::hardware_concurrency()));
   fit.shards = std::max(settings.shards, 1);
   fit.augmentation = settings.augment;
+  fit.log_mel = settings.log_mel_augment;
   std::unique_ptr<train::OneCycleLr> schedule;
   if (settings.schedule == "one-cycle") {
     train::OneCycleOptions o;
@@ -205,6 +208,27 @@ void check_every_class_has_windows(const store::LoadedDataset& data, const std::
                       nlohmann::json(data.labels).dump()));
 }
 
+// Every window of the dataset at `directory` (labels ignored) as a noise bank [K, elements] for
+// log-mel augmentation; it must come from the same preprocessing as the training data.
+train::Tensor load_noise_bank(const std::string& directory, const store::LoadedDataset& data,
+                              const std::string& data_directory) {
+  const store::LoadedDataset noise = store::read_dataset(directory);
+  if (noise.window_shape != data.window_shape)
+    throw Error(msg("--noise ", directory, ": its windows are ",
+                    nlohmann::json(noise.window_shape).dump(), ", the training windows of ",
+                    data_directory, " are ", nlohmann::json(data.window_shape).dump()));
+  if (noise.preprocess != data.preprocess)
+    throw Error(msg("--noise ", directory, ": made by another preprocessing (\"", noise.preprocess,
+                    "\") than ", data_directory, " (\"", data.preprocess,
+                    "\"): make it with the same application's dataset mode"));
+  if (noise.size() == 0) throw Error(msg("--noise ", directory, ": the dataset has no windows"));
+  const int64_t elements = int64_t(noise.window_elements());
+  train::Tensor bank({int(noise.size()), int(elements)});
+  std::copy(noise.x.begin(), noise.x.end(), bank.data());
+  std::printf("noise bank: %lld windows from %s\n", (long long)noise.size(), directory.c_str());
+  return bank;
+}
+
 // Cross-validation result of one model, for --search.
 struct CvScore {
   double mean = 0.0, std = 0.0;
@@ -247,6 +271,27 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
   if (o.epochs > 0) settings.epochs = o.epochs;
   if (o.seed >= 0) settings.seed = uint64_t(o.seed);
   if (o.threads > 0) settings.threads = o.threads;
+  if (o.no_augment) {
+    settings.augment = train::ImuAugmentation{};
+    settings.log_mel_augment = train::LogMelAugmentation{};
+  }
+  train::Tensor noise_bank;
+  if (!o.noise.empty()) {
+    if (settings.log_mel_augment.noise_probability <= 0.0f)
+      throw Error(msg("--noise ", o.noise, ": model ", spec.name, " in ", model_path,
+                      " mixes no noise (its training augment table has no noise_probability "
+                      "> 0, or --no-augment was given)"));
+    noise_bank = load_noise_bank(o.noise, data, o.dataset);
+  }
+  if (settings.log_mel_augment.noise_probability > 0.0f) {
+    if (o.noise.empty())
+      throw Error(msg(model_path, ": model ", spec.name, ": augment noise_probability ",
+                      settings.log_mel_augment.noise_probability,
+                      " mixes background noise: give --noise DIR, a dataset of noise clips "
+                      "made by `edgestream dataset ",
+                      app.name, "` (e.g. layout=folders on a folder of recordings)"));
+    settings.log_mel_augment.noise = &noise_bank;
+  }
   // Settings that cannot train (batch normalization with batch_size 1, ...) are refused now,
   // naming the model file, not after a fold has run.
   try {
@@ -257,6 +302,7 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
     fit.batch_size = settings.batch_size;
     fit.shards = std::max(settings.shards, 1);
     fit.augmentation = settings.augment;
+    fit.log_mel = settings.log_mel_augment;
     train::Trainer check(probe, *optimizer, fit);
   } catch (const Error& e) {
     throw Error(msg(model_path, ": model ", spec.name, ": ", e.what()));
@@ -545,6 +591,12 @@ void add_train_command(CLI::App& app) {
                   "report directory (report.md/.json, training_curves.svg, confusion.svg)");
   cmd->add_option("--run-log", o->run_log,
                   "JSON Lines run log to append to (default: runs.jsonl beside --report)");
+  cmd->add_option("--noise", o->noise,
+                  "dataset of background-noise clips (edgestream dataset APP, e.g. "
+                  "layout=folders) mixed into training windows by the model's log-mel augment "
+                  "table (noise_probability, noise_snr_db)");
+  cmd->add_flag("--no-augment", o->no_augment,
+                "train without the model file's augmentation (to measure what it brings)");
   cmd->callback([o] { run_train(*o); });
 }
 

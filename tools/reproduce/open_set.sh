@@ -106,8 +106,10 @@ echo "closed: $(($(wc -l <"$out/closed/metadata.csv") - 1)) clips, open: $(($(wc
 for model in closed open; do
   step "2. $model: dataset and training ($epochs epochs, fold 2 held out)"
   "$edge" dataset sound-logmel "dataset=$out/$model" "out=$out/$model-ds"
-  "$edge" train sound-logmel --dataset "$out/$model-ds" --out "$out/$model.tflite" \
-    --epochs "$epochs" --test-folds 2 --seed "$seed" --report "$out/reports/$model"
+  # The log-mel CNN as measured in docs/open-set.md (the file's default is now the DS-CNN).
+  "$edge" train sound-logmel --model logmel-cnn --no-augment --dataset "$out/$model-ds" \
+    --out "$out/$model.tflite" --epochs "$epochs" --test-folds 2 --seed "$seed" \
+    --report "$out/reports/$model"
 done
 
 # sound-logmel's preprocess up to the window (graph.toml), as the dataset mode reads clips.

@@ -201,8 +201,12 @@ void DepthwiseConv2D::forward(const std::vector<const Tensor*>& inputs, Tensor* 
             if (ix < 0 || ix >= g.in_w) continue;
             const float* in = image + (int64_t(iy) * g.in_w + ix) * channels_;
             const float* k = kernel + (ky * window_.kernel_w + kx) * oc;
-            for (int c = 0; c < channels_; ++c)
-              for (int j = 0; j < m; ++j) out[c * m + j] += in[c] * k[c * m + j];
+            if (m == 1) {  // the usual case, as one vectorizable loop
+              for (int c = 0; c < channels_; ++c) out[c] += in[c] * k[c];
+            } else {
+              for (int c = 0; c < channels_; ++c)
+                for (int j = 0; j < m; ++j) out[c * m + j] += in[c] * k[c * m + j];
+            }
           }
         }
       }
@@ -241,6 +245,16 @@ void DepthwiseConv2D::backward(const std::vector<const Tensor*>& inputs, const T
             const int64_t pixel = image_offset + (int64_t(iy) * g.in_w + ix) * channels_;
             const float* in = x.data() + pixel;
             const int tap = (ky * window_.kernel_w + kx) * oc;
+            if (m == 1) {  // the usual case, as vectorizable loops
+              float* kg = kernel_grad + tap;
+              const float* k = kernel + tap;
+              for (int c = 0; c < channels_; ++c) kg[c] += dy[c] * in[c];
+              if (dx) {
+                float* d = dx->data() + pixel;
+                for (int c = 0; c < channels_; ++c) d[c] += dy[c] * k[c];
+              }
+              continue;
+            }
             for (int c = 0; c < channels_; ++c) {
               float sum = 0.0f;
               for (int j = 0; j < m; ++j) {

@@ -41,6 +41,34 @@ LossResult softmax_cross_entropy(const Tensor& logits, const int32_t* labels, fl
   return result;
 }
 
+LossResult soft_target_cross_entropy(const Tensor& logits, const Tensor& targets, float grad_scale,
+                                     Tensor* grad) {
+  if (logits.rank() != 2 || targets.shape() != logits.shape())
+    throw Error(msg("soft-target cross-entropy: logits ", shape_to_string(logits.shape()),
+                    " and targets ", shape_to_string(targets.shape()),
+                    " must both be [batch, classes]"));
+  const int n = logits.dim(0), k = logits.dim(1);
+  if (grad) grad->resize(logits.shape());
+  LossResult result;
+  for (int i = 0; i < n; ++i) {
+    const float* z = logits.data() + int64_t(i) * k;
+    const float* t = targets.data() + int64_t(i) * k;
+    const int best = int(std::max_element(z, z + k) - z);
+    const float top = z[best];
+    double sum = 0.0;
+    for (int j = 0; j < k; ++j) sum += std::exp(double(z[j] - top));
+    const double log_sum = std::log(sum);
+    for (int j = 0; j < k; ++j) result.loss_sum -= double(t[j]) * (double(z[j] - top) - log_sum);
+    if (best == int(std::max_element(t, t + k) - t)) ++result.correct;
+    if (grad) {
+      float* g = grad->data() + int64_t(i) * k;
+      for (int j = 0; j < k; ++j)
+        g[j] = float((std::exp(double(z[j] - top)) / sum - double(t[j])) * grad_scale);
+    }
+  }
+  return result;
+}
+
 namespace {
 
 // softmax(z / T) of one row of k logits into out.

@@ -34,6 +34,13 @@ LossResult distillation_cross_entropy(const Tensor& logits, const int32_t* label
                                       const float* teacher_logits, float weight, float temperature,
                                       float grad_scale, Tensor* grad);
 
+// Cross-entropy against soft targets t [N, K] (each row a distribution, e.g. the mixed
+// one-hot labels of mixup): loss_i = -sum_j t_ij log softmax(z_i)_j. Gradient w.r.t. z:
+// (p - t) * grad_scale. `correct` counts rows whose argmax of z equals the argmax of t (the
+// larger share of a mixed pair). Throws edge::Error when the targets' shape differs.
+LossResult soft_target_cross_entropy(const Tensor& logits, const Tensor& targets, float grad_scale,
+                                     Tensor* grad);
+
 // Row-wise softmax of [N, K] logits (stable).
 void softmax(const Tensor& logits, Tensor* probabilities);
 

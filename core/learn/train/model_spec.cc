@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -198,6 +199,34 @@ LayerSpec parse_layer(const toml::node& node, const Where& where) {
   return layer;
 }
 
+// augment = { type = "log-mel", ... } (audio_augment.h).
+void parse_log_mel_augment(const toml::table& a, const Where& at, LogMelAugmentation* out) {
+  check_keys(a, at,
+             {"type", "time_shift", "gain_db", "noise_probability", "noise_snr_db", "time_masks",
+              "time_mask", "freq_masks", "freq_mask", "mixup"});
+  LogMelAugmentation& g = *out;
+  g.time_shift = int(get_int(a, at, "time_shift", g.time_shift, 0, 1 << 20));
+  g.gain_db = float(get_double(a, at, "gain_db", g.gain_db, 0.0, 120.0));
+  g.noise_probability =
+      float(get_double(a, at, "noise_probability", g.noise_probability, 0.0, 1.0));
+  if (const toml::node* snr = a.get("noise_snr_db")) {
+    const toml::array* range = snr->as_array();
+    const auto lo = range && range->size() == 2 ? (*range)[0].value<double>() : std::nullopt;
+    const auto hi = range && range->size() == 2 ? (*range)[1].value<double>() : std::nullopt;
+    if (!lo || !hi || !std::isfinite(*lo) || !std::isfinite(*hi) || *lo > *hi || *lo < -100.0 ||
+        *hi > 100.0)
+      throw Error(msg(at.at(*snr, "noise_snr_db"),
+                      ": expected [min, max] in dB with -100 <= min <= max <= 100, e.g. [0, 20]"));
+    g.snr_min_db = float(*lo);
+    g.snr_max_db = float(*hi);
+  }
+  g.time_masks = int(get_int(a, at, "time_masks", g.time_masks, 0, 64));
+  g.time_mask = int(get_int(a, at, "time_mask", g.time_mask, 0, 1 << 20));
+  g.freq_masks = int(get_int(a, at, "freq_masks", g.freq_masks, 0, 64));
+  g.freq_mask = int(get_int(a, at, "freq_mask", g.freq_mask, 0, 1 << 20));
+  g.mixup = float(get_double(a, at, "mixup", g.mixup, 0.0, 100.0));
+}
+
 TrainingSpec parse_training(const toml::table& t, const Where& where) {
   check_keys(t, where,
              {"optimizer",
@@ -257,15 +286,22 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
       throw Error(msg(where.at(*augment, "augment"),
                       ": expected a table, e.g. { time_shift = 8, scale = 0.1 }"));
     Where at{where.file, where.path + ".augment"};
-    check_keys(*a, at, {"channels", "time_shift", "scale", "rotation_degrees", "noise", "center"});
-    ImuAugmentation& g = s.augment;
-    g.channels = int(get_int(*a, at, "channels", g.channels, 1, 1024));
-    g.max_shift = int(get_int(*a, at, "time_shift", g.max_shift, 0, 1 << 20));
-    g.scale = float(get_double(*a, at, "scale", g.scale, 0.0, 0.999, true));
-    g.rotation_degrees =
-        float(get_double(*a, at, "rotation_degrees", g.rotation_degrees, 0.0, 180.0));
-    g.noise = float(get_double(*a, at, "noise", g.noise, 0.0, 1e9, true));
-    g.center = float(get_double(*a, at, "center", g.center, -1e9, 1e9, true));
+    const std::string kind = get_choice(*a, at, "type", "imu", {"imu", "log-mel"});
+    if (kind == "log-mel") {
+      parse_log_mel_augment(*a, at, &s.log_mel_augment);
+    } else {
+      check_keys(
+          *a, at,
+          {"type", "channels", "time_shift", "scale", "rotation_degrees", "noise", "center"});
+      ImuAugmentation& g = s.augment;
+      g.channels = int(get_int(*a, at, "channels", g.channels, 1, 1024));
+      g.max_shift = int(get_int(*a, at, "time_shift", g.max_shift, 0, 1 << 20));
+      g.scale = float(get_double(*a, at, "scale", g.scale, 0.0, 0.999, true));
+      g.rotation_degrees =
+          float(get_double(*a, at, "rotation_degrees", g.rotation_degrees, 0.0, 180.0));
+      g.noise = float(get_double(*a, at, "noise", g.noise, 0.0, 1e9, true));
+      g.center = float(get_double(*a, at, "center", g.center, -1e9, 1e9, true));
+    }
   }
   if (s.patience > 0 && s.validation_split <= 0.0)
     throw Error(msg(where.file, ": ", where.path,

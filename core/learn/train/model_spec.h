@@ -51,7 +51,13 @@
 //   want a rate well below a one-cycle peak.
 //   augment [none]: IMU augmentation of the training samples (augment.h), an inline table
 //   { channels = 6, time_shift = 8, scale = 0.1, rotation_degrees = 10, noise = 0.01,
-//   center = 0.5 } (every key optional: channels 6, center 0, the rest 0 = off).
+//   center = 0.5 } (every key optional: channels 6, center 0, the rest 0 = off); or, with
+//   type = "log-mel", log-mel augmentation (audio_augment.h) of windows read as frames (the
+//   input's first axis) x bands: { type = "log-mel", time_shift = 4 (frames), gain_db = 6,
+//   noise_probability = 0.5, noise_snr_db = [0, 20] (needs a noise bank: edgestream train
+//   --noise DIR), time_masks = 2, time_mask = 8 (frames), freq_masks = 2, freq_mask = 6
+//   (bands), mixup = 0.2 (Beta alpha) } (every key optional, 0 = off; snr [0, 20]). A value
+//   that does not fit the input (a mask wider than the window) is refused before training.
 //
 // Top-level tables other than `default` and `models` are errors, except `sequences`, which
 // belongs to core/learn/optimize/sequence.h and is skipped here.
@@ -66,6 +72,7 @@
 #include <string>
 #include <vector>
 
+#include "train/audio_augment.h"
 #include "train/augment.h"
 #include "train/model.h"
 #include "train/optimizer.h"
@@ -110,6 +117,7 @@ struct TrainingSpec {
   bool restore_best_weights = true;
   float fine_tune_learning_rate = 0.0f;  // 0: learning_rate
   ImuAugmentation augment;               // none by default
+  LogMelAugmentation log_mel_augment;    // augment = { type = "log-mel", ... }; none by default
 };
 
 struct ModelSpec {

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -78,6 +79,16 @@ Trainer::Trainer(Model& model, Optimizer& optimizer, const FitOptions& options)
     for (int d : model_.input_shape()) elements *= d;
     options.augmentation.check(elements);
   }
+  if (options.log_mel.enabled()) {
+    const Shape& input = model_.input_shape();
+    int64_t elements = 1;
+    for (int d : input) elements *= d;
+    frames_ = input.empty() ? 0 : input[0];
+    bands_ = frames_ > 0 ? elements / frames_ : 0;
+    options.log_mel.check(frames_, bands_);
+    if (options.log_mel.mixup > 0.0f && options.distillation.teacher_logits)
+      throw Error("training: mixup cannot combine with distillation (both replace the targets)");
+  }
   shards_.resize(size_t(options.shards));
   shard_params_.push_back(model_.parameters());
   for (int s = 1; s < options.shards; ++s) {
@@ -130,6 +141,23 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
     for (int i = 0; i < n; ++i)
       options_.augmentation.apply(shard.x.data() + i * per_sample, per_sample, rng);
   }
+  const LogMelAugmentation& log_mel = options_.log_mel;
+  const bool mixup = log_mel.mixup > 0.0f;
+  if (log_mel.enabled()) {
+    Rng rng(mix_seed(options_.seed + 0xA0D10,
+                     uint64_t(step) * uint64_t(options_.shards) + uint64_t(s)));
+    const int64_t per_sample = shard.x.inner_size();
+    if (log_mel.per_sample())
+      for (int i = 0; i < n; ++i)
+        log_mel.apply(shard.x.data() + i * per_sample, frames_, bands_, rng);
+    if (mixup) {
+      const int k = model.output_shape()[0];
+      shard.unmixed.resize(shard.shape);
+      shard.targets.resize({n, k});
+      mix_up(shard.x.data(), shard.labels.data(), n, per_sample, k, log_mel.mixup, rng,
+             shard.unmixed.data(), shard.targets.data());
+    }
+  }
   const FitOptions::Distillation& distill = options_.distillation;
   if (distill.teacher_logits) {
     const Tensor& teacher = *distill.teacher_logits;
@@ -143,7 +171,8 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
   ctx.shard_weight = float(n) / float(count);
   const Tensor& logits = model.forward(shard.x, ctx);
   const LossResult loss =
-      distill.teacher_logits
+      mixup ? soft_target_cross_entropy(logits, shard.targets, 1.0f / float(count), &shard.grad)
+      : distill.teacher_logits
           ? distillation_cross_entropy(logits, shard.labels.data(), shard.teacher.data(),
                                        distill.weight, distill.temperature, 1.0f / float(count),
                                        &shard.grad)

@@ -38,6 +38,7 @@
 #include <memory>
 #include <vector>
 
+#include "train/audio_augment.h"
 #include "train/augment.h"
 #include "train/model.h"
 #include "train/optimizer.h"
@@ -88,6 +89,12 @@ struct FitOptions {
   // seeded by mix_seed(seed + 0xA06, step * shards + slice), so threads change nothing.
   // Validation and evaluation data are never augmented.
   ImuAugmentation augmentation;
+  // Log-mel augmentation (audio_augment.h), seeded the same way after the IMU one. Samples are
+  // read as frames (the model input's first axis) x the rest. With mixup, each sample of a
+  // shard is mixed with a random sample of the same shard and the loss takes the mixed
+  // one-hot targets (loss.h soft_target_cross_entropy); mixup cannot combine with
+  // distillation.
+  LogMelAugmentation log_mel;
   // Called after each epoch (e.g. to print progress).
   std::function<void(int epoch, double loss, double accuracy, double val_loss, double val_accuracy)>
       on_epoch;
@@ -154,6 +161,8 @@ class Trainer {
     Shape shape;
     std::vector<int32_t> labels;
     Tensor teacher;  // the shard's rows of the teacher's logits (distillation)
+    Tensor unmixed;  // mixup: the shard's samples before mixing
+    Tensor targets;  // mixup: [n, classes] mixed one-hot targets
     double loss = 0.0;
     int correct = 0;
     int begin = 0, end = 0;
@@ -165,7 +174,8 @@ class Trainer {
     int count = 0;
     int64_t step = 0;
   } step_;
-  bool batch_statistics_ = false;  // the model has a BatchNorm (2+ samples per shard)
+  int64_t frames_ = 0, bands_ = 0;  // log-mel augmentation: a sample is frames_ x bands_
+  bool batch_statistics_ = false;   // the model has a BatchNorm (2+ samples per shard)
   std::vector<int> order_;
   std::vector<float> best_values_;
   Tensor eval_x_;
