@@ -10,7 +10,7 @@
 namespace edge::signal {
 
 struct ResampleSettings {
-  // Read-only: the kernel of the current caps ("avx2", "neon", "reference"), "none" while
+  // Read-only: the kernel of the current caps ("avx512", "avx2", "neon", "reference"), "none" while
   // the rates are equal (passthrough) or not negotiated yet. Written by the element.
   std::string kernel = "none";
 };
