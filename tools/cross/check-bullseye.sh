@@ -95,9 +95,12 @@ shared_data=$(cd "$here/.." && pwd)/shared/data
 # The checkout's tracked files, as they are now (uncommitted edits included).
 rm -rf "$chroot_dir/src"
 mkdir -p "$chroot_dir/src" "$chroot_dir/var/cache/edgestream-ccache"
-# tar keeps the files' times, so the build dir in the chroot rebuilds only what changed.
+# Every file gets the time of the copy (tar -m), so ninja rebuilds everything and ccache (kept
+# in the chroot) serves what did not change. Keeping the checkout's times is not safe: a file
+# changed in the checkout before the last chroot build finished looks older than its stale
+# object, which then links against a newer header (seen: garbage AudioInfo fields).
 (cd "$here" && git ls-files -z --cached --others --exclude-standard |
-  tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$chroot_dir/src"
+  tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -m -xf - -C "$chroot_dir/src"
 
 jobs=${EDGE_JOBS:-$(nproc)}
 start=$(date -u +%FT%TZ)
