@@ -1,6 +1,5 @@
 #include "io/audio_file.h"
 
-#include <fcntl.h>
 #include <sndfile.h>
 #include <unistd.h>
 
@@ -179,9 +178,7 @@ AudioFileReader::AudioFileReader(const std::string& path, const std::string& dis
   SNDFILE* file = sf_open_virtual(BlockFile::callbacks(), SFM_READ, &sf_info, io_.get());
   if (!file) {
     const std::string library = sf_strerror(nullptr);
-    const int probe = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    const std::string problem = probe >= 0 ? wav_header_problem(probe) : "";
-    if (probe >= 0) ::close(probe);
+    const std::string problem = wav_header_problem(fd);  // still open: io_ owns it
     if (!problem.empty())
       throw Error(msg(name_, ": cannot read audio: ", problem, " (libsndfile: ", library, ")"));
     throw Error(msg(name_, ": cannot read audio: ", library));
