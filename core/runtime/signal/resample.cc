@@ -288,9 +288,11 @@ size_t Resampler::emit(int64_t block_end, int64_t frame_end, float* out) {
       }
     }
   }
-  if (!direct && channels_ == 1) {
+  if (direct) {
+    // Already in `out`.
+  } else if (channels_ == 1) {
     std::memcpy(out, scratch_.data(), frames * sizeof(float));
-  } else if (!direct) {
+  } else {
     for (int c = 0; c < channels_; ++c) {
       const float* src = scratch_.data() + static_cast<size_t>(c) * stride;
       for (size_t f = 0; f < frames; ++f) out[f * static_cast<size_t>(channels_) + c] = src[f];
