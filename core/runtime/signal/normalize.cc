@@ -157,6 +157,13 @@ void Normalizer::apply(float* data, size_t frames) const {
     return;
   }
 #endif
+#if defined(EDGE_SIGNAL_X86)
+  static const bool avx2 = detail::normalize_avx2_available();
+  if (avx2 && uniform_) {
+    detail::affine_uniform_avx2(data, frames * ch, scale_[0], offset_[0], clamp_);
+    return;
+  }
+#endif
   if (uniform_) {
     // One map for every value: one flat loop.
     detail::affine_uniform_scalar(data, frames * ch, scale_[0], offset_[0], clamp_);

@@ -1,6 +1,7 @@
 // The normalization hot loops (normalize.h): y = x * scale + offset, optionally clamped to
-// [0, 1], in a scalar and an ARM NEON version. Normalizer::apply() picks NEON when
-// normalize_neon_available(); tests and bench/neon_instructions.sh call both directly.
+// [0, 1], in a scalar, an ARM NEON and (uniform map only) an x86 AVX2 version.
+// Normalizer::apply() picks NEON or AVX2 when the CPU has it; tests and
+// bench/neon_instructions.sh call each directly.
 //
 // Both compute float(float(x * scale) + offset): a multiply and an add, each rounded (no
 // fused multiply-add, as the scalar code compiled with -std=c++17, where GCC does not
@@ -15,6 +16,9 @@
 
 #if defined(__aarch64__) || (defined(__ARM_NEON) && defined(__arm__))
 #define EDGE_SIGNAL_NEON 1
+#endif
+#if defined(__x86_64__)
+#define EDGE_SIGNAL_X86 1
 #endif
 
 namespace edge::signal::detail {
@@ -35,6 +39,13 @@ void affine_uniform_neon(float* data, size_t count, float scale, float offset, b
 // frames; other counts run the lane pattern of lcm(channels, 4) values.
 void affine_channels_neon(float* data, size_t frames, size_t channels, const float* scale,
                           const float* offset, bool clamp);
+#endif
+
+#if defined(EDGE_SIGNAL_X86)
+// The CPU has AVX2 (asked once).
+bool normalize_avx2_available();
+// The scalar uniform loop's contract, eight floats per instruction (normalize_x86.cc).
+void affine_uniform_avx2(float* data, size_t count, float scale, float offset, bool clamp);
 #endif
 
 }  // namespace edge::signal::detail
