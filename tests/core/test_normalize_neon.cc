@@ -22,7 +22,8 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 // Bit patterns: NaN == NaN and -0.0 != +0.0 here.
 std::vector<uint32_t> bits(const std::vector<float>& v) {
   std::vector<uint32_t> out(v.size());
-  std::memcpy(out.data(), v.data(), v.size() * sizeof(float));
+  if (!v.empty())
+    std::memcpy(out.data(), v.data(), v.size() * sizeof(float));  // data() may be null
   return out;
 }
 

@@ -149,6 +149,7 @@ void Normalizer::apply(float* data, size_t frames) const { apply(data, data, fra
 void Normalizer::apply(const float* in, float* out, size_t frames) const {
   const size_t ch = scale_.size();
   const size_t count = frames * ch;
+  if (count == 0) return;  // an empty buffer may map to null pointers
   if (!uniform_ && in != out) {
     // Per-channel maps run in place: copy first (the uniform loops read in and write out).
     std::memcpy(out, in, count * sizeof(float));
