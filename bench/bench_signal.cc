@@ -36,6 +36,24 @@ void set_realtime(benchmark::State& state, double seconds_per_iteration) {
       seconds_per_iteration * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// One clip through `windower` in kChunk-frame pushes, emit() at every ready window.
+template <typename Emit>
+void window_clip(edge::signal::SlidingWindower& windower, const std::vector<float>& audio,
+                 Emit emit) {
+  windower.reset();
+  for (size_t pos = 0; pos < audio.size(); pos += kChunk) {
+    const float* p = audio.data() + pos;
+    size_t n = std::min(kChunk, audio.size() - pos);
+    while (n > 0) {
+      const size_t used = windower.push(p, n);
+      p += used;
+      n -= used;
+      if (windower.window_ready()) emit();
+    }
+  }
+  while (windower.finish()) emit();
+}
+
 // The whole core path: window + z-score + square reshape (floor: a prefix, no copy).
 void BM_WindowZScoreSquare(benchmark::State& state) {
   const std::vector<float> audio = make_audio(kClipFrames);
@@ -52,18 +70,7 @@ void BM_WindowZScoreSquare(benchmark::State& state) {
     ++windows;
   };
   for (auto _ : state) {
-    windower.reset();
-    for (size_t pos = 0; pos < kClipFrames; pos += kChunk) {
-      const float* p = audio.data() + pos;
-      size_t n = std::min(kChunk, kClipFrames - pos);
-      while (n > 0) {
-        size_t used = windower.push(p, n);
-        p += used;
-        n -= used;
-        if (windower.window_ready()) emit();
-      }
-    }
-    while (windower.finish()) emit();
+    window_clip(windower, audio, emit);
     benchmark::ClobberMemory();
   }
   if (windows != 7 * static_cast<size_t>(state.iterations()))
@@ -92,18 +99,7 @@ void BM_WindowViewZScoreSquare(benchmark::State& state) {
     ++windows;
   };
   for (auto _ : state) {
-    windower.reset();
-    for (size_t pos = 0; pos < kClipFrames; pos += kChunk) {
-      const float* p = audio.data() + pos;
-      size_t n = std::min(kChunk, kClipFrames - pos);
-      while (n > 0) {
-        size_t used = windower.push(p, n);
-        p += used;
-        n -= used;
-        if (windower.window_ready()) emit();
-      }
-    }
-    while (windower.finish()) emit();
+    window_clip(windower, audio, emit);
     benchmark::ClobberMemory();
   }
   if (windows != 7 * static_cast<size_t>(state.iterations()))
