@@ -429,6 +429,7 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
   if (!test_indices.empty()) {
     const eval::EngineResult engine = eval::run_engine(written, data, test_indices);
     report.metrics = engine.metrics;
+    report.clips = eval::clip_section(engine);
     variant.accuracy = engine.metrics.accuracy;
     variant.loss = engine.metrics.loss;
     variant.macs = engine.macs;
@@ -447,6 +448,13 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
         "test: accuracy %.4f, loss %.4f on %zu windows (engine on %s; %d predictions "
         "differ from the trainer's)\n",
         engine.metrics.accuracy, engine.metrics.loss, test_indices.size(), o.out.c_str(), differ);
+    if (report.clips) {
+      variant.clip_accuracy = report.clips->metrics.accuracy;
+      variant.clips = report.clips->metrics.samples;
+      std::printf("test %s\n", eval::clip_summary(engine).c_str());
+      results["test_clip_accuracy"] = variant.clip_accuracy;
+      results["test_clips"] = variant.clips;
+    }
     results["test_accuracy"] = engine.metrics.accuracy;
     results["test_loss"] = engine.metrics.loss;
     results["test_windows"] = test_indices.size();
