@@ -252,6 +252,53 @@ augment = { type = "log-mel", time_shift = 2, mixup = 0.2 }
   EXPECT_NE(error("=3").find("expected KEY=VALUE"), std::string::npos);
   EXPECT_NE(error("epochs=3\nseed=2").find("control character"), std::string::npos);
   EXPECT_NE(error("a b=3").find("\"a b\" is not a key"), std::string::npos);
+  // Checked together: either setting alone breaks "patience needs validation_split", both are
+  // fine; a combination that fails only together names every setting.
+  const std::string early = R"(
+[models.m]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.m.training]
+validation_split = 0.1
+patience = 8
+)";
+  const TrainingSpec none =
+      parse_model_text(early, "e.toml", {"", {"validation_split=0", "patience=0"}})
+          .find("m")
+          .training;
+  EXPECT_EQ(none.patience, 0);
+  EXPECT_EQ(none.validation_split, 0.0);
+  try {
+    parse_model_text(early, "e.toml", {"", {"validation_split=0"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--set validation_split=0: models.m.training: patience"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    parse_model_text(early, "e.toml", {"", {"patience=3", "validation_split=0"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--set validation_split=0: "), std::string::npos)
+        << e.what();
+  }
+  const std::string no_early = R"(
+[models.m]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.m.training]
+validation_split = 0.1
+)";
+  try {
+    parse_model_text(no_early, "e.toml", {"", {"validation_split=0", "patience=3"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "--set validation_split=0 --set patience=3: models.m.training: patience"),
+              std::string::npos)
+        << e.what();
+  }
   // The model named must exist.
   try {
     parse_model_text(text, "m.toml", {"nope", {"epochs=3"}});

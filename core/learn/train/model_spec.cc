@@ -435,24 +435,40 @@ ModelFile parse_model_text(const std::string& text, const std::string& path,
   }
   ModelFile file = parse_model_table(root, path);
   if (settings.settings.empty()) return file;
-  // Applied one at a time and checked after each, so an error names the setting that caused it.
   const std::string model = file.find(settings.model).name;
-  toml::table& table = *root["models"][model].as_table();
-  if (!table.contains("training")) table.insert("training", toml::table{});
-  toml::table* training = table["training"].as_table();
-  if (!training) throw Error(msg(path, ": models.", model, ".training: expected a table"));
-  for (const auto& setting : settings.settings) {
-    merge_table(*training, parse_setting(setting));
-    try {
-      file = parse_model_table(root, path);
-    } catch (const Error& e) {
-      // The value is not on a line of the file: name the option instead of the file.
-      std::string text = e.what();
-      if (text.rfind(path + ": ", 0) == 0) text = text.substr(path.size() + 2);
-      throw Error(msg("--set ", setting, ": ", text));
+  // root with `applied` merged into the model's training table, checked as the file is.
+  auto with = [&](const std::vector<std::string>& applied) {
+    toml::table changed = root;
+    toml::table& table = *changed["models"][model].as_table();
+    if (!table.contains("training")) table.insert("training", toml::table{});
+    toml::table* training = table["training"].as_table();
+    if (!training) throw Error(msg(path, ": models.", model, ".training: expected a table"));
+    for (const auto& setting : applied) merge_table(*training, parse_setting(setting));
+    return parse_model_table(changed, path);
+  };
+  // The value is not on a line of the file: errors name the option instead of the file.
+  auto named = [&](const std::string& options, const Error& e) {
+    std::string text = e.what();
+    if (text.rfind(path + ": ", 0) == 0) text = text.substr(path.size() + 2);
+    return Error(msg(options, ": ", text));
+  };
+  try {
+    return with(settings.settings);
+  } catch (const Error& together) {
+    // Settings are checked together (validation_split=0 with patience=0 is fine, either alone
+    // is not); an error names the one setting that fails on its own, else all of them.
+    for (const auto& setting : settings.settings) {
+      try {
+        with({setting});
+      } catch (const Error& alone) {
+        throw named("--set " + setting, alone);
+      }
     }
+    std::string all;
+    for (const auto& setting : settings.settings)
+      all += (all.empty() ? "--set " : " --set ") + setting;
+    throw named(all, together);
   }
-  return file;
 }
 
 static ModelFile parse_model_table(const toml::table& root, const std::string& path) {

@@ -145,8 +145,10 @@ struct ModelFile {
 // one model's [models.NAME.training] table before the file is checked, as if written there:
 // KEY is a training key, or augment.KEY for one key of the augment table (its other keys kept);
 // VALUE is a TOML value, a bare word being taken as a string (schedule=one-cycle). Later
-// settings win. Every value is checked as the file's own; an error names the option
-// ("--set augment.mixup=-1: models.ds-cnn.training.augment.mixup: ...").
+// settings win. The settings are checked together as the file's own values (patience=0 with
+// validation_split=0 is fine, although validation_split=0 alone is not with patience 8); an
+// error names the setting that fails on its own ("--set augment.mixup=-1:
+// models.ds-cnn.training.augment.mixup: ..."), else every setting.
 struct TrainingSettings {
   std::string model;                  // "" = the file's default model
   std::vector<std::string> settings;  // "KEY=VALUE"
