@@ -1,8 +1,11 @@
 // edgenormalize: the element over core/runtime/signal/normalize.h and core/runtime/signal/stats.h.
 //
 // Channels are the audio caps' channel count, or a tensor's innermost dimension. The
-// normalizer (or the accumulator) is built in set_caps from the settings; transform_ip then
-// maps the buffer and calls the core. Buffers keep their metas and timestamps (in place).
+// normalizer (or the accumulator) is built in set_caps from the settings; transform then
+// maps the buffers and calls the core. A writable buffer is normalized in place; a read-only
+// one (edgewindow's windows are views of its storage, a tee's branches share buffers) is read
+// once and written to a new buffer from an own pool, instead of copied and then normalized.
+// Buffers keep their metas and timestamps either way.
 //
 // mode=stats is a pass-through: buffers are not modified; every finite value is measured,
 // NaN/Inf are refused and counted (property `nonfinite`, one element warning the first
@@ -37,6 +40,16 @@ struct State {
   std::unique_ptr<edge::signal::StatsAccumulator> stats;
   std::string stats_file;
   bool warned_nonfinite = false;
+  // Output buffers for read-only input: a pool of the first such buffer's size (tensor
+  // streams have one size); other sizes are allocated.
+  GstBufferPool* pool = nullptr;
+  gsize pool_size = 0;
+  ~State() {
+    if (pool) {
+      gst_buffer_pool_set_active(pool, FALSE);
+      gst_object_unref(pool);
+    }
+  }
 };
 
 }  // namespace
@@ -138,14 +151,65 @@ static gboolean gst_edge_normalize_set_caps(GstBaseTransform* trans, GstCaps* in
   return TRUE;
 }
 
-static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, GstBuffer* buffer) {
-  GstEdgeNormalize* self = GST_EDGE_NORMALIZE(trans);
+// Whether `buffer` and every memory in it may be written: then it is normalized in place.
+static bool writable_in_place(GstBuffer* buffer) {
+  if (!gst_buffer_is_writable(buffer)) return false;
+  for (guint i = 0, n = gst_buffer_n_memory(buffer); i < n; ++i) {
+    GstMemory* memory = gst_buffer_peek_memory(buffer, i);
+    // is_writable counts holders only; a read-only memory (a view) has a flag for it.
+    if (!gst_memory_is_writable(memory) || GST_MEMORY_IS_READONLY(memory)) return false;
+  }
+  return true;
+}
+
+static GstFlowReturn gst_edge_normalize_prepare_output_buffer(GstBaseTransform* trans,
+                                                              GstBuffer* in, GstBuffer** out) {
+  State* st = GST_EDGE_NORMALIZE(trans)->state;
+  if (gst_base_transform_is_passthrough(trans) || writable_in_place(in)) {
+    *out = in;
+    return GST_FLOW_OK;
+  }
+  const gsize size = gst_buffer_get_size(in);
+  if (!st->pool) {
+    st->pool = gst_buffer_pool_new();
+    GstStructure* config = gst_buffer_pool_get_config(st->pool);
+    gst_buffer_pool_config_set_params(config, nullptr, static_cast<guint>(size), 2, 0);
+    if (!gst_buffer_pool_set_config(st->pool, config) ||
+        !gst_buffer_pool_set_active(st->pool, TRUE)) {
+      GST_ELEMENT_ERROR(
+          trans, RESOURCE, FAILED,
+          ("edgenormalize: cannot set up a pool of %" G_GSIZE_FORMAT " byte buffers", size),
+          (nullptr));
+      return GST_FLOW_ERROR;
+    }
+    st->pool_size = size;
+  }
+  if (size == st->pool_size) {
+    const GstFlowReturn ret = gst_buffer_pool_acquire_buffer(st->pool, out, nullptr);
+    if (ret != GST_FLOW_OK) return ret;
+  } else {
+    *out = gst_buffer_new_allocate(nullptr, size, nullptr);
+  }
+  gst_buffer_copy_into(*out, in, GST_BUFFER_COPY_METADATA, 0, static_cast<gsize>(-1));
+  return GST_FLOW_OK;
+}
+
+// Normalizes `in` into `out` (the same buffer when in place), or measures it (stats mode).
+static GstFlowReturn normalize_buffer(GstEdgeNormalize* self, GstBuffer* in, GstBuffer* out) {
+  GstBuffer* buffer = in;
   State* st = self->state;
   if (st->channels == 0) return GST_FLOW_NOT_NEGOTIATED;
   const bool measuring = st->mode == NormalizeMode::kStats;
-  GstMapInfo map;
-  if (!gst_buffer_map(buffer, &map, measuring ? GST_MAP_READ : GST_MAP_READWRITE)) {
+  const bool in_place = in == out;
+  GstMapInfo map, out_map;
+  if (!gst_buffer_map(buffer, &map, measuring || !in_place ? GST_MAP_READ : GST_MAP_READWRITE)) {
     GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("edgenormalize: cannot map a buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  if (!in_place && !gst_buffer_map(out, &out_map, GST_MAP_WRITE)) {
+    gst_buffer_unmap(buffer, &map);
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("edgenormalize: cannot map an output buffer"),
+                      (nullptr));
     return GST_FLOW_ERROR;
   }
   const gsize frame_bytes = static_cast<gsize>(st->channels) * sizeof(float);
@@ -155,6 +219,7 @@ static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, Gs
                        " bytes is not a whole number of frames (%d channels x 4 bytes)",
                        map.size, st->channels),
                       (nullptr));
+    if (!in_place) gst_buffer_unmap(out, &out_map);
     gst_buffer_unmap(buffer, &map);
     return GST_FLOW_ERROR;
   }
@@ -176,11 +241,25 @@ static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, Gs
                             ("first at %" GST_TIME_FORMAT, GST_TIME_ARGS(GST_BUFFER_PTS(buffer))));
       }
     }
-  } else {
+  } else if (in_place) {
     st->normalizer->apply(reinterpret_cast<float*>(map.data), frames);
+  } else {
+    st->normalizer->apply(reinterpret_cast<const float*>(map.data),
+                          reinterpret_cast<float*>(out_map.data), frames);
+    gst_buffer_unmap(out, &out_map);
   }
   gst_buffer_unmap(buffer, &map);
   return GST_FLOW_OK;
+}
+
+static GstFlowReturn gst_edge_normalize_transform(GstBaseTransform* trans, GstBuffer* in,
+                                                  GstBuffer* out) {
+  return normalize_buffer(GST_EDGE_NORMALIZE(trans), in, out);
+}
+
+// Pass-through (stats mode): measures the buffer.
+static GstFlowReturn gst_edge_normalize_transform_ip(GstBaseTransform* trans, GstBuffer* buffer) {
+  return normalize_buffer(GST_EDGE_NORMALIZE(trans), buffer, buffer);
 }
 
 // mode=stats at EOS: writes the file and posts the statistics. False after posting an error.
@@ -256,6 +335,8 @@ static void gst_edge_normalize_class_init(GstEdgeNormalizeClass* klass) {
       "edgestream developers");
 
   trans_class->set_caps = GST_DEBUG_FUNCPTR(gst_edge_normalize_set_caps);
+  trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_edge_normalize_prepare_output_buffer);
+  trans_class->transform = GST_DEBUG_FUNCPTR(gst_edge_normalize_transform);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_edge_normalize_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_edge_normalize_sink_event);
   trans_class->start = GST_DEBUG_FUNCPTR(gst_edge_normalize_start);
@@ -268,5 +349,6 @@ static void gst_edge_normalize_init(GstEdgeNormalize* self) {
   self->settings = new Settings();
   self->state = new State();
   self->statistics = new edge::signal::NormalizeStatistics();
-  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  // Not always in place: prepare_output_buffer picks in place or a new buffer per buffer.
+  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), FALSE);
 }

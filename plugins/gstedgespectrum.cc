@@ -42,10 +42,13 @@ struct State {
   bool have_base = false;
   GstClockTime base_pts = GST_CLOCK_TIME_NONE;
   gint64 patch_index = 0;  // patches since the last clip boundary or reset
+  // Tensor input: the previous window's PTS, for the frames overlapping windows share.
+  GstClockTime previous_window_pts = GST_CLOCK_TIME_NONE;
 
   bool negotiated() const { return spectrogram || stream; }
   void restart() {
     if (stream) stream->reset();
+    previous_window_pts = GST_CLOCK_TIME_NONE;
     have_base = false;
     base_pts = GST_CLOCK_TIME_NONE;
     patch_index = 0;
@@ -227,7 +230,20 @@ static GstFlowReturn chain_tensor(GstEdgeSpectrum* self, State* state, GstBuffer
   GstBuffer* out_buf = edge::gst::tensors_buffer_new(state->out_info);
   GstMapInfo out;
   gst_buffer_map(out_buf, &out, GST_MAP_WRITE);
-  state->spectrogram->compute(samples, state->window_samples, reinterpret_cast<float*>(out.data));
+  // Windows of one stream overlap (edgewindow hop < size): the samples between two PTS say how
+  // far apart they start, and the core reuses the frames they share once it has compared the
+  // shared samples (a wrong guess costs a comparison, never a wrong value).
+  const GstClockTime pts = GST_BUFFER_PTS(in_buf);
+  int64_t shift = -1;
+  if (GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(state->previous_window_pts) &&
+      pts > state->previous_window_pts) {
+    shift = static_cast<int64_t>(gst_util_uint64_scale_round(
+        pts - state->previous_window_pts,
+        static_cast<guint64>(state->spectrogram->config().sample_rate), GST_SECOND));
+  }
+  state->previous_window_pts = pts;
+  state->spectrogram->compute_overlapping(samples, state->window_samples, shift,
+                                          reinterpret_cast<float*>(out.data));
   gst_buffer_unmap(out_buf, &out);
   gst_buffer_unmap(in_buf, &in);
   gst_buffer_copy_into(out_buf, in_buf, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);

@@ -9,8 +9,9 @@
 // other/tensors "C:size" of the input's type (float32 for F32LE, int16 for S16LE), framerate
 // rate/hop (sliding: windows per second) or 0/1 (triggered). Sliding windows move samples of any
 // type (int16 audio, int8 feature frames); the triggered mode compares magnitudes and takes float32
-// only. One output buffer per window, from an own buffer pool (the hot path does not allocate),
-// with:
+// only. One output buffer per window: a sliding window is a read-only view of the windower's
+// storage (no copy; an element that writes in place gets a copy from GStreamer, edgenormalize
+// reads it into its own buffer), a triggered one a buffer from an own pool, with:
 //   PTS       anchor + start_frame / rate, computed (not accumulated) from the run's anchor:
 //             the PTS of the run's first buffer (else the segment start);
 //   DURATION  window length / rate, as the difference of two such computed times;
@@ -28,6 +29,7 @@
 
 #include "common/error.h"
 #include "plugins/common/edgemeta.h"
+#include "plugins/common/element_util.h"
 #include "plugins/common/gparams.h"
 #include "plugins/common/tensorcaps.h"
 #include "signal/window.h"
@@ -44,6 +46,7 @@ using Settings = edge::signal::WindowSettings;
 // Runtime state of the streaming thread, built from caps and settings in set_caps.
 struct State {
   std::unique_ptr<edge::signal::Windower> windower;
+  edge::signal::SlidingWindower* sliding = nullptr;  // windower, when it is one: views
   int channels = 0;
   int rate = 0;                              // frames per second
   edge::DType type = edge::DType::kFloat32;  // of one sample
@@ -145,16 +148,19 @@ static gboolean configure_windows(GstEdgeWindow* self, int channels, int rate, e
 
   st->drop_pool();
   st->window_bytes = out.tensors[0].byte_size();
-  st->pool = gst_buffer_pool_new();
-  GstStructure* config = gst_buffer_pool_get_config(st->pool);
-  gst_buffer_pool_config_set_params(config, out_caps, static_cast<guint>(st->window_bytes), 2, 0);
-  if (!gst_buffer_pool_set_config(st->pool, config) ||
-      !gst_buffer_pool_set_active(st->pool, TRUE)) {
-    GST_ERROR_OBJECT(self, "cannot set up a buffer pool of %" G_GSIZE_FORMAT " bytes",
-                     st->window_bytes);
-    gst_caps_unref(out_caps);
-    st->drop_pool();
-    return FALSE;
+  st->sliding = dynamic_cast<edge::signal::SlidingWindower*>(windower.get());
+  if (!st->sliding) {  // sliding windows are views: no pool
+    st->pool = gst_buffer_pool_new();
+    GstStructure* config = gst_buffer_pool_get_config(st->pool);
+    gst_buffer_pool_config_set_params(config, out_caps, static_cast<guint>(st->window_bytes), 2, 0);
+    if (!gst_buffer_pool_set_config(st->pool, config) ||
+        !gst_buffer_pool_set_active(st->pool, TRUE)) {
+      GST_ERROR_OBJECT(self, "cannot set up a buffer pool of %" G_GSIZE_FORMAT " bytes",
+                       st->window_bytes);
+      gst_caps_unref(out_caps);
+      st->drop_pool();
+      return FALSE;
+    }
   }
   st->windower = std::move(windower);
   st->channels = channels;
@@ -184,6 +190,7 @@ static gboolean configure(GstEdgeWindow* self, GstCaps* caps) {
   st->check_duration = in.tensors;
   if (in.flexible) {  // the channels come with the first buffer's header
     st->windower.reset();
+    st->sliding = nullptr;
     st->drop_pool();
     st->channels = 0;
     st->rate = in.rate;
@@ -215,17 +222,24 @@ static bool duration_fits(GstEdgeWindow* self, GstBuffer* buffer, gsize frames) 
 static GstFlowReturn push_window(GstEdgeWindow* self) {
   State* st = self->state;
   GstBuffer* out = nullptr;
-  GstFlowReturn ret = gst_buffer_pool_acquire_buffer(st->pool, &out, nullptr);
-  if (ret != GST_FLOW_OK) return ret;
-  GstMapInfo map;
-  if (!gst_buffer_map(out, &map, GST_MAP_WRITE)) {
-    gst_buffer_unref(out);
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("edgewindow: cannot map an output buffer"),
-                      (nullptr));
-    return GST_FLOW_ERROR;
+  edge::signal::WindowInfo info;
+  if (st->sliding) {
+    edge::signal::WindowView view;
+    info = st->sliding->pop_view(&view);
+    out = edge::gst::buffer_wrapping(view.data, view.bytes, std::move(view.owner));
+  } else {
+    GstFlowReturn ret = gst_buffer_pool_acquire_buffer(st->pool, &out, nullptr);
+    if (ret != GST_FLOW_OK) return ret;
+    GstMapInfo map;
+    if (!gst_buffer_map(out, &map, GST_MAP_WRITE)) {
+      gst_buffer_unref(out);
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("edgewindow: cannot map an output buffer"),
+                        (nullptr));
+      return GST_FLOW_ERROR;
+    }
+    info = st->windower->pop_raw(map.data);
+    gst_buffer_unmap(out, &map);
   }
-  edge::signal::WindowInfo info = st->windower->pop_raw(map.data);
-  gst_buffer_unmap(out, &map);
   const GstClockTime start =
       st->anchor +
       gst_util_uint64_scale_int(static_cast<guint64>(info.start_frame), GST_SECOND, st->rate);

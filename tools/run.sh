@@ -204,7 +204,7 @@ run_fuzzers() {
 # without debug info keeps the cold build short. armhf: a compile check of the ARM-specific
 # sources only (its full build needs armhf -dev packages: tools/cross/setup-debian.sh armhf).
 armhf_sources=(core/runtime/nn/kernels/fast/gemm_s8.cc core/runtime/nn/kernels/fast/gemm_s8_neon.cc
-  core/runtime/signal/normalize_neon.cc)
+  core/runtime/signal/normalize_neon.cc core/runtime/signal/resample.cc)
 run_cross() {
   log "cross toolchain, qemu-user and arm64 packages (tools/cross/setup-debian.sh)"
   if ! tools/cross/setup-debian.sh arm64; then

@@ -36,4 +36,14 @@ std::string error_message_text(GstMessage* message, std::string* details) {
   return text;
 }
 
+GstBuffer* buffer_wrapping(const void* data, size_t bytes, std::shared_ptr<const void> owner) {
+  auto* held = new std::shared_ptr<const void>(std::move(owner));
+  GstBuffer* buffer = gst_buffer_new();
+  gst_buffer_append_memory(
+      buffer, gst_memory_new_wrapped(
+                  GST_MEMORY_FLAG_READONLY, const_cast<void*>(data), bytes, 0, bytes, held,
+                  [](gpointer p) { delete static_cast<std::shared_ptr<const void>*>(p); }));
+  return buffer;
+}
+
 }  // namespace edge::gst

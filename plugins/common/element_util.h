@@ -3,6 +3,7 @@
 
 #include <gst/gst.h>
 
+#include <memory>
 #include <string>
 
 namespace edge::gst {
@@ -23,5 +24,10 @@ bool message_from(GstMessage* message, GstElement* element);
 // "Could not open audio device for recording. (snd_pcm_open: No such file or directory)").
 // *details gets the whole debug text ("" when there is none).
 std::string error_message_text(GstMessage* message, std::string* details);
+
+// A buffer over `bytes` bytes at `data` that someone else owns, without a copy: its one
+// memory is read-only (an element that writes in place gets a copy) and holds `owner` until
+// the memory is freed, on whatever thread that happens.
+GstBuffer* buffer_wrapping(const void* data, size_t bytes, std::shared_ptr<const void> owner);
 
 }  // namespace edge::gst

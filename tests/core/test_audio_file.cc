@@ -1,8 +1,13 @@
 // libsndfile reader: formats, scaling, chunked reads, truncated and corrupt files.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sndfile.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
 
 #include "common/error.h"
 #include "io/audio_file.h"
@@ -244,4 +249,184 @@ TEST(AudioFile, ZeroRateOrChannelsInTheWavHeaderIsNamed) {
   EXPECT_NE(e.find("channels0.wav: cannot read audio: its WAV header declares 0 channels"),
             std::string::npos)
       << e;
+}
+
+namespace {
+
+// Every frame of `path` through one decoder, read in chunks of `chunk` frames.
+std::vector<float> decode_all(const std::string& path, edge::io::AudioDecoder decoder, size_t chunk,
+                              bool* direct = nullptr) {
+  AudioFileReader reader(path, "", decoder);
+  if (direct) *direct = reader.direct();
+  const size_t channels = static_cast<size_t>(reader.info().channels);
+  std::vector<float> all(static_cast<size_t>(reader.info().frames) * channels + chunk * channels);
+  size_t frames = 0;
+  while (size_t n = reader.read(all.data() + frames * channels, chunk)) frames += n;
+  all.resize(frames * channels);
+  return all;
+}
+
+// Bit patterns, so that NaNs and signed zeros compare too.
+std::vector<uint32_t> bits_of(const std::vector<float>& v) {
+  std::vector<uint32_t> bits(v.size());
+  std::memcpy(bits.data(), v.data(), v.size() * sizeof(float));
+  return bits;
+}
+
+void write_format(const std::string& path, int format, int channels, const float* frames,
+                  sf_count_t count) {
+  SF_INFO info = {};
+  info.samplerate = 16000;
+  info.channels = channels;
+  info.format = format;
+  SNDFILE* w = sf_open(path.c_str(), SFM_WRITE, &info);
+  ASSERT_NE(w, nullptr) << path << ": " << sf_strerror(nullptr);
+  sf_command(w, SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
+  ASSERT_EQ(sf_writef_float(w, frames, count), count);
+  sf_close(w);
+}
+
+}  // namespace
+
+// The direct WAV decoder is taken exactly for little-endian 16-bit PCM and 32-bit float WAV
+// (plain and WAVE_FORMAT_EXTENSIBLE); everything else goes through libsndfile.
+TEST(AudioFile, DirectPathOnlyForLittleEndianPcm16AndFloatWav) {
+  TempDir dir;
+  std::vector<float> frames(2 * 100);
+  for (size_t i = 0; i < frames.size(); ++i) frames[i] = std::sin(0.01f * float(i)) * 0.5f;
+  struct Case {
+    const char* name;
+    int format;
+    bool direct;
+  } cases[] = {
+      {"pcm16.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, true},
+      {"float.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, true},
+      {"pcm16x.wav", SF_FORMAT_WAVEX | SF_FORMAT_PCM_16, true},
+      {"floatx.wav", SF_FORMAT_WAVEX | SF_FORMAT_FLOAT, true},
+      {"pcm24.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, false},
+      {"u8.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, false},
+      {"double.wav", SF_FORMAT_WAV | SF_FORMAT_DOUBLE, false},
+      {"rifx.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16 | SF_ENDIAN_BIG, false},
+      {"pcm16.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, false},
+      {"pcm16.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, false},
+  };
+  for (const Case& c : cases) {
+    write_format(dir / c.name, c.format, 2, frames.data(), 100);
+    bool direct = false;
+    const std::vector<float> got =
+        decode_all(dir / c.name, edge::io::AudioDecoder::kAuto, 33, &direct);
+    EXPECT_EQ(direct, c.direct) << c.name;
+    bool reference_direct = true;
+    const std::vector<float> expected =
+        decode_all(dir / c.name, edge::io::AudioDecoder::kLibsndfile, 33, &reference_direct);
+    EXPECT_FALSE(reference_direct) << c.name;
+    EXPECT_EQ(bits_of(got), bits_of(expected)) << c.name;
+  }
+}
+
+// Every 16-bit value, in an odd channel count and chunk sizes that split frames across the
+// SIMD blocks, and floats with NaN, infinities, signed zeros and subnormals: bit for bit what
+// libsndfile gives.
+TEST(AudioFile, DirectDecoderEqualsLibsndfileBitForBit) {
+  TempDir dir;
+  {
+    std::vector<short> every(3 * 21846);  // 65,538 samples: all 65,536 values and two more
+    for (size_t i = 0; i < every.size(); ++i) every[i] = static_cast<short>(i - 32768);
+    write_pcm16(dir / "every.wav", every, 3, 8000);
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> special = {0.0f,  -0.0f,  1.0f,
+                                -1.0f, 1e-40f, -1e-45f,
+                                inf,   -inf,   std::numeric_limits<float>::quiet_NaN(),
+                                3.5f,  -7.25f, 1e30f};
+  write_format(dir / "special.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, special.data(),
+               static_cast<sf_count_t>(special.size()));
+  for (const char* name : {"every.wav", "special.wav"}) {
+    for (size_t chunk : {size_t{1}, size_t{5}, size_t{8}, size_t{1000}, size_t{1 << 20}}) {
+      bool direct = false;
+      const std::vector<float> got =
+          decode_all(dir / name, edge::io::AudioDecoder::kAuto, chunk, &direct);
+      ASSERT_TRUE(direct) << name;
+      EXPECT_EQ(bits_of(got),
+                bits_of(decode_all(dir / name, edge::io::AudioDecoder::kLibsndfile, chunk)))
+          << name << ", chunks of " << chunk;
+    }
+  }
+}
+
+// The chunk walk: a chunk of odd length (with its pad byte) before the data, and a data chunk
+// whose size is a streaming writer's placeholder (libsndfile counts frames from the file size;
+// the direct path steps aside rather than guess).
+TEST(AudioFile, DirectPathFollowsRiffChunksAndStepsAsideOnPlaceholderSizes) {
+  TempDir dir;
+  write_pcm16(dir / "plain.wav", {1, -2, 300, -400, 5000, -6000, 32767, -32768}, 1, 8000);
+  std::ifstream in(dir / "plain.wav", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t data_at = bytes.find("data");
+  ASSERT_NE(data_at, std::string::npos);
+
+  std::string odd = bytes;
+  odd.insert(data_at, std::string("junk\x03\0\0\0abc\0", 12));
+  const uint32_t riff = static_cast<uint32_t>(odd.size() - 8);
+  odd.replace(4, 4, std::string(reinterpret_cast<const char*>(&riff), 4));
+  dir.write("odd.wav", odd);
+  bool direct = false;
+  const std::vector<float> got =
+      decode_all(dir / "odd.wav", edge::io::AudioDecoder::kAuto, 3, &direct);
+  EXPECT_TRUE(direct);
+  EXPECT_EQ(got, decode_all(dir / "plain.wav", edge::io::AudioDecoder::kLibsndfile, 3));
+
+  std::string placeholder = bytes;
+  placeholder.replace(data_at + 4, 4, std::string(4, '\xff'));
+  dir.write("placeholder.wav", placeholder);
+  const std::vector<float> streamed =
+      decode_all(dir / "placeholder.wav", edge::io::AudioDecoder::kAuto, 3, &direct);
+  EXPECT_FALSE(direct);
+  EXPECT_EQ(streamed, got);
+}
+
+// A file cut short while it is being read (after the header was checked) is an error naming
+// the file, never a clip silently shorter than its header says.
+TEST(AudioFile, DirectPathFileCutWhileReadingIsAnError) {
+  TempDir dir;
+  std::vector<short> samples(600000, 7);  // 1.2 MB: more than one read block
+  write_pcm16(dir / "long.wav", samples, 1, 16000);
+  AudioFileReader reader(dir / "long.wav");
+  ASSERT_TRUE(reader.direct());
+  ASSERT_EQ(::truncate((dir / "long.wav").c_str(), 500000), 0);
+  std::vector<float> out(4096);
+  try {
+    while (reader.read(out.data(), out.size()) > 0) {
+    }
+    FAIL() << "no error for a file cut while reading";
+  } catch (const edge::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir / "long.wav" + ": truncated"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Every clip of the real UrbanSound8K folds: the direct path and libsndfile agree bit for bit.
+TEST(AudioFile, RealClipsDecodeTheSameDirectAndThroughLibsndfile) {
+  EDGE_REQUIRE_SHARED(root, "sound/urbansound8k-folds1-2/audio");
+  size_t clips = 0, direct_clips = 0;
+  for (const char* fold : {"fold1", "fold2"}) {
+    const std::string folder = root + "/" + fold;
+    DIR* d = ::opendir(folder.c_str());
+    ASSERT_NE(d, nullptr) << folder;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() < 4 || name.compare(name.size() - 4, 4, ".wav") != 0) continue;
+      bool direct = false;
+      const std::vector<float> got =
+          decode_all(folder + "/" + name, edge::io::AudioDecoder::kAuto, 16384, &direct);
+      EXPECT_EQ(bits_of(got), bits_of(decode_all(folder + "/" + name,
+                                                 edge::io::AudioDecoder::kLibsndfile, 16384)))
+          << name;
+      ++clips;
+      direct_clips += direct ? 1 : 0;
+    }
+    ::closedir(d);
+  }
+  EXPECT_EQ(clips, 500u);
+  EXPECT_EQ(direct_clips, clips);  // all 16-bit PCM WAV
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -165,4 +166,24 @@ TEST(NormalizeParams, SettingsMakeTheNormalizer) {
   EXPECT_NE(edge::params::parse(*t.find("ranges"), "4:-4", nullptr), "");
   EXPECT_EQ(edge::params::parse(*t.find("ranges"), "-4:4,0:1", nullptr), "");
   EXPECT_TRUE(t.find("nonfinite")->statistic);
+}
+
+// Out of place (edgenormalize reading a read-only window): the same bits as in place, for the
+// uniform map and per-channel maps, input untouched.
+TEST(Normalizer, OutOfPlaceEqualsInPlace) {
+  std::vector<float> in(6 * 1001);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = std::sin(0.37f * float(i)) * 3.0f;
+  in[5] = std::numeric_limits<float>::quiet_NaN();
+  in[7] = -0.0f;
+  const auto uniform = edge::signal::Normalizer::zscore({-0.0008}, {0.2161}, 6);
+  const auto per_channel = edge::signal::Normalizer::minmax(
+      {{-4, 4}, {-4, 4}, {-4, 4}, {-2000, 2000}, {-2000, 2000}, {-2000, 2000}}, 6, true);
+  for (const auto* n : {&uniform, &per_channel}) {
+    const std::vector<float> original = in;
+    std::vector<float> in_place = in, out(in.size());
+    n->apply(in_place.data(), 1001);
+    n->apply(in.data(), out.data(), 1001);
+    EXPECT_EQ(0, std::memcmp(out.data(), in_place.data(), out.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(in.data(), original.data(), in.size() * sizeof(float)));
+  }
 }

@@ -22,7 +22,8 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 // Bit patterns: NaN == NaN and -0.0 != +0.0 here.
 std::vector<uint32_t> bits(const std::vector<float>& v) {
   std::vector<uint32_t> out(v.size());
-  std::memcpy(out.data(), v.data(), v.size() * sizeof(float));
+  if (!v.empty())
+    std::memcpy(out.data(), v.data(), v.size() * sizeof(float));  // data() may be null
   return out;
 }
 
@@ -57,7 +58,7 @@ TEST(NormalizeLoops, NoFramesTouchNothing) {
   EXPECT_EQ(x[0], 5.0f);
 }
 
-#if defined(EDGE_SIGNAL_NEON)
+#if defined(EDGE_SIGNAL_NEON) || defined(EDGE_SIGNAL_X86)
 
 // Deterministic values spanning the clamp edges, with specials sprinkled in.
 std::vector<float> inputs(size_t n) {
@@ -71,6 +72,42 @@ std::vector<float> inputs(size_t n) {
   for (size_t i = 0; i < n; i += 5) v[i] = specials[(i / 5) % 7];
   return v;
 }
+
+#endif
+
+#if defined(EDGE_SIGNAL_X86)
+
+TEST(NormalizeAvx2, UniformEqualsScalarBitForBit) {
+  if (!detail::normalize_avx2_available()) GTEST_SKIP() << "SKIPPED: this CPU has no AVX2";
+  for (bool clamp : {false, true}) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{31},
+                     size_t{1000}, size_t{30001}}) {
+      std::vector<float> got = inputs(n), expected = got;
+      detail::affine_uniform_avx2(got.data(), n, 0.123f, -0.37f, clamp);
+      detail::affine_uniform_scalar(expected.data(), n, 0.123f, -0.37f, clamp);
+      EXPECT_EQ(bits(got), bits(expected)) << "n=" << n << " clamp=" << clamp;
+    }
+  }
+  // The clamp keeps -0.0 and NaN (offset -0.0: -0.0 + +0.0 would already be +0.0).
+  std::vector<float> x = {-0.0f, kNan, 2.0f, -2.0f, 0.5f, -0.0f, kNan, 3.0f, -0.0f};
+  std::vector<float> expected = x;
+  detail::affine_uniform_avx2(x.data(), x.size(), 1.0f, -0.0f, true);
+  detail::affine_uniform_scalar(expected.data(), expected.size(), 1.0f, -0.0f, true);
+  EXPECT_EQ(bits(x), bits(expected));
+  EXPECT_TRUE(std::signbit(x[0]));
+}
+
+TEST(NormalizeAvx2, NormalizerApplyMatchesScalarLoop) {
+  const auto n = Normalizer::zscore({-0.0008}, {0.2161}, 1);
+  std::vector<float> data = inputs(30000), expected = data;
+  n.apply(data.data(), data.size());
+  detail::affine_uniform_scalar(expected.data(), expected.size(), n.scale(0), n.offset(0), false);
+  EXPECT_EQ(bits(data), bits(expected));
+}
+
+#endif
+
+#if defined(EDGE_SIGNAL_NEON)
 
 TEST(NormalizeNeon, UniformEqualsScalarBitForBit) {
   ASSERT_TRUE(detail::normalize_neon_available());

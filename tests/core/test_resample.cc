@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -291,6 +292,28 @@ TEST(ClipConverter, MixesDownByTheMeanThenResamples) {
   EXPECT_TRUE(keep.identity());
   EXPECT_EQ(keep.rate(), 44100);
   EXPECT_EQ(keep.channels(), 6);
+}
+
+// The stereo mixdown (SIMD where the CPU has it) gives the general loop's bits: -0.0 pairs
+// become +0.0, NaN stays NaN, any frame count.
+TEST(ClipConverter, StereoMixdownEqualsTheGeneralLoopBitForBit) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t frames : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{1001}}) {
+    std::vector<float> stereo = noise(2 * frames, 11);
+    stereo[0] = -0.0f;
+    stereo[1] = -0.0f;
+    if (frames > 2) stereo[5] = nan;
+    std::vector<float> expected(frames);
+    for (size_t f = 0; f < frames; ++f)
+      expected[f] = ((0.0f + stereo[2 * f]) + stereo[2 * f + 1]) * 0.5f;
+    ClipConverter c(16000, 1);
+    c.begin(16000, 2);
+    std::vector<float> got(c.max_output(frames));
+    ASSERT_EQ(c.process(stereo.data(), frames, got.data()), frames);
+    got.resize(frames);
+    EXPECT_EQ(bits(got), bits(expected)) << frames << " frames";
+    EXPECT_FALSE(std::signbit(got[0]));
+  }
 }
 
 TEST(ClipConverter, Errors) {

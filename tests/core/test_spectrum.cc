@@ -396,6 +396,57 @@ TEST(Spectrogram, RefusesInvalidConfigurationNamingTheProperty) {
 
 // A stream cut into patches gives exactly what compute() gives on each
 // patch's samples, whatever the input buffer sizes.
+// Overlapping windows of one stream: the frames two windows share are reused only when their
+// samples are equal, and the output is compute()'s bit for bit, in every mode and padding.
+TEST(Spectrogram, OverlappingWindowsReuseSharedFramesAndEqualCompute) {
+  std::vector<float> stream(16000 * 4);
+  uint32_t state = 7;
+  for (size_t i = 0; i < stream.size(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    stream[i] = 0.3f * std::sin(0.05f * float(i)) + float(int32_t(state >> 9) % 1000) * 1e-4f;
+  }
+  for (auto mode : {edge::SpectrumMode::kMagnitude, edge::SpectrumMode::kPower,
+                    edge::SpectrumMode::kLogMel, edge::SpectrumMode::kMfcc}) {
+    for (auto center : {edge::CenterPadding::kNone, edge::CenterPadding::kReflect}) {
+      edge::SpectrumConfig c;
+      c.mode = mode;
+      c.center = center;
+      edge::Spectrogram reference(c), overlapping(c);
+      const int64_t n = 16000, hop = 8000;  // 1 s windows every 0.5 s
+      const size_t values = static_cast<size_t>(reference.frames_for(n)) * reference.bins();
+      std::vector<float> expected(values), got(values);
+      std::vector<float> window(stream.begin(), stream.begin() + n);
+      // Windows at 0, 0.5, 1.0 s; then one at 1.0 s again with a changed shared sample (no
+      // reuse may happen), a shift that is no multiple of the frame hop, an unknown shift,
+      // and a padded tail (zeros after 0.75 s; the shared first half is real data).
+      struct Step {
+        int64_t start, shift;
+        bool poke, tail;
+      } steps[] = {{0, -1, false, false},      {8000, hop, false, false},
+                   {16000, hop, false, false}, {24000, hop, true, false},
+                   {24100, 100, false, false}, {32000, -1, false, false},
+                   {40000, 8000, false, true}};
+      int64_t reused_before = 0;
+      for (const Step& step : steps) {
+        std::copy(stream.begin() + step.start, stream.begin() + step.start + n, window.begin());
+        if (step.poke) window[100] += 1.0f;
+        if (step.tail) std::fill(window.begin() + 12000, window.end(), 0.0f);
+        reference.compute(window.data(), n, expected.data());
+        overlapping.compute_overlapping(window.data(), n, step.shift, got.data());
+        ASSERT_EQ(0, std::memcmp(got.data(), expected.data(), values * sizeof(float)))
+            << "mode " << int(mode) << " center " << int(center) << " start " << step.start;
+        const int64_t reused = overlapping.frames_reused() - reused_before;
+        reused_before = overlapping.frames_reused();
+        if (step.shift == hop && !step.poke) {
+          EXPECT_GE(reused, 20) << "start " << step.start;  // 24 of 49 frames share samples
+        } else {
+          EXPECT_EQ(reused, 0) << "start " << step.start;
+        }
+      }
+    }
+  }
+}
+
 TEST(SpectrogramStream, PatchesEqualComputeOverTheSameSamples) {
   for (SpectrumMode mode : {SpectrumMode::kLogMel, SpectrumMode::kMfcc, SpectrumMode::kPower}) {
     SpectrumConfig c;

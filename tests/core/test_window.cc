@@ -4,8 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <functional>
 #include <limits>
+#include <mutex>
 #include <numeric>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -472,4 +479,154 @@ TEST(WindowParams, TriggerChannelsAreCheckedWhereSet) {
   EXPECT_NE(edge::params::parse(p, "x,1", nullptr), "");
   EXPECT_EQ(edge::params::parse(*edge::signal::window_params().find("tail"), "bogus", nullptr),
             "\"bogus\" is not one of pad or drop");
+}
+
+namespace {
+
+// run() through pop_view: each view's floats are read at once and, when `hold(k)` says so
+// for the k-th window, the view is kept and read again after every later window and run:
+// a held view must never change.
+struct ViewRun {
+  std::vector<Window> windows;
+  std::vector<std::pair<edge::signal::WindowView, std::vector<float>>> held;
+};
+
+std::vector<float> view_floats(const edge::signal::WindowView& v) {
+  std::vector<float> f(v.bytes / sizeof(float));
+  std::memcpy(f.data(), v.data, v.bytes);
+  return f;
+}
+
+void expect_held_unchanged(const ViewRun& r) {
+  for (const auto& [view, floats] : r.held) ASSERT_EQ(view_floats(view), floats);
+}
+
+void run_views(SlidingWindower& w, const std::vector<float>& data, size_t chunk,
+               const std::function<bool(size_t)>& hold, ViewRun* r) {
+  const size_t ch = static_cast<size_t>(w.channels());
+  const size_t frames = data.size() / ch;
+  auto pop = [&] {
+    edge::signal::WindowView v;
+    const WindowInfo info = w.pop_view(&v);
+    ASSERT_EQ(v.bytes, static_cast<size_t>(w.window_frames()) * ch * sizeof(float));
+    const std::vector<float> floats = view_floats(v);
+    if (hold(r->windows.size())) r->held.emplace_back(v, floats);
+    r->windows.push_back({info, floats});
+    expect_held_unchanged(*r);
+  };
+  size_t pos = 0;
+  while (pos < frames) {
+    size_t n = std::min(chunk, frames - pos);
+    const float* p = data.data() + pos * ch;
+    while (n > 0) {
+      const size_t used = w.push(p, n);
+      p += used * ch;
+      n -= used;
+      pos += used;
+      if (w.window_ready()) pop();
+    }
+  }
+  while (w.finish()) pop();
+}
+
+}  // namespace
+
+// Copy-free windows equal copied ones, whatever views are held and for how long: none, every
+// one (the windower must move to fresh blocks), every third (blocks come back into use), for
+// overlapping, adjacent and gapped windows, padded tails, and runs restarted while views of
+// the previous run are held.
+TEST(SlidingWindow, ViewsEqualCopiesAndHeldViewsNeverChange) {
+  const std::vector<std::function<bool(size_t)>> policies = {[](size_t) { return false; },
+                                                             [](size_t) { return true; },
+                                                             [](size_t k) { return k % 3 == 0; }};
+  struct Shape {
+    int64_t size, hop;
+    int channels;
+  } shapes[] = {{8, 4, 1}, {8, 1, 2}, {8, 8, 1}, {5, 7, 3}, {30, 15, 1}, {4, 3, 2}};
+  for (const Shape& shape : shapes) {
+    for (size_t p = 0; p < policies.size(); ++p) {
+      for (size_t chunk : {size_t{1}, size_t{3}, size_t{64}}) {
+        for (TailPolicy tail : {TailPolicy::kPad, TailPolicy::kDrop}) {
+          SlidingWindower copies = sliding(shape.size, shape.hop, tail, shape.channels);
+          SlidingWindower views = sliding(shape.size, shape.hop, tail, shape.channels);
+          ViewRun r;
+          for (size_t run_frames : {size_t{97}, size_t{3}, size_t{200}}) {
+            const std::vector<float> data =
+                ramp(run_frames * static_cast<size_t>(shape.channels), float(run_frames));
+            const std::vector<Window> expected = run(copies, data, chunk);
+            const size_t before = r.windows.size();
+            run_views(views, data, chunk, policies[p], &r);
+            ASSERT_EQ(r.windows.size() - before, expected.size());
+            for (size_t k = 0; k < expected.size(); ++k) {
+              EXPECT_EQ(r.windows[before + k].data, expected[k].data)
+                  << "size " << shape.size << " hop " << shape.hop << " policy " << p << " chunk "
+                  << chunk << " window " << k;
+              EXPECT_EQ(r.windows[before + k].info.start_frame, expected[k].info.start_frame);
+              EXPECT_EQ(r.windows[before + k].info.valid_frames, expected[k].info.valid_frames);
+            }
+            copies.reset();
+            views.reset();
+          }
+          expect_held_unchanged(r);
+        }
+      }
+    }
+  }
+}
+
+// Views released on another thread (a downstream queue) while the windower goes on: every
+// view read there equals the window's copy.
+TEST(SlidingWindow, ViewsReleasedOnAnotherThread) {
+  SlidingWindower views = sliding(64, 32);
+  SlidingWindower copies = sliding(64, 32);
+  const std::vector<float> data = ramp(64 * 200);
+  const std::vector<Window> expected = run(copies, data, 50);
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::pair<edge::signal::WindowView, size_t>> queue;
+  bool done = false;
+  size_t mismatches = 0, seen = 0;
+  std::thread consumer([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (true) {
+      ready.wait(lock, [&] { return done || !queue.empty(); });
+      if (queue.empty()) break;
+      auto [view, k] = std::move(queue.front());
+      queue.pop_front();
+      lock.unlock();
+      if (view_floats(view) != expected[k].data) ++mismatches;
+      ++seen;
+      view = {};  // released here, on the consumer's thread
+      lock.lock();
+    }
+  });
+  size_t k = 0;
+  auto pop = [&] {
+    edge::signal::WindowView v;
+    views.pop_view(&v);
+    std::lock_guard<std::mutex> lock(mutex);
+    queue.emplace_back(std::move(v), k++);
+    ready.notify_one();
+  };
+  for (size_t pos = 0; pos < 64 * 200;) {
+    const size_t used = views.push(data.data() + pos, std::min<size_t>(50, 64 * 200 - pos));
+    pos += used;
+    if (views.window_ready()) pop();
+  }
+  while (views.finish()) pop();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    ready.notify_one();
+  }
+  consumer.join();
+  EXPECT_EQ(k, expected.size());
+  EXPECT_EQ(seen, expected.size());
+  EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(SlidingWindow, PopViewWithoutAReadyWindowIsRefused) {
+  SlidingWindower w = sliding(4, 2);
+  edge::signal::WindowView v;
+  EXPECT_THROW(w.pop_view(&v), edge::Error);
 }

@@ -103,6 +103,53 @@ TEST(EdgeNormalize, ZScoreAudioInPlaceKeepsTimestampsAndMeta) {
   gst_harness_teardown(h);
 }
 
+// A writable buffer is normalized in place (the same buffer comes out); a read-only one (a
+// view such as edgewindow's windows, or a buffer another holder still references) is read
+// once into a new buffer: its bytes are never written, and the output keeps its timestamps
+// and metas.
+TEST(EdgeNormalize, ReadOnlyInputGoesToANewBufferWritableOneStaysInPlace) {
+  GstHarness* h = gst_harness_new_parse("edgenormalize mode=zscore mean=2 std=4");
+  gst_harness_set_src_caps_str(h, kMono);
+
+  GstBuffer* writable = float_buffer({6, -2, 2, 4}, 0);
+  const GstBuffer* pushed = writable;
+  ASSERT_EQ(gst_harness_push(h, writable), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  EXPECT_EQ(out, pushed);
+  gst_buffer_unref(out);
+
+  static const float kView[] = {6, -2, 2, 4, 10, -6};
+  GstBuffer* view = gst_buffer_new();
+  gst_buffer_append_memory(
+      view, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, const_cast<float*>(kView),
+                                   sizeof kView, 0, sizeof kView, nullptr, nullptr));
+  GST_BUFFER_PTS(view) = 7 * GST_SECOND;
+  edge::gst::clip_meta_set(view, {"v.wav", "dog", 3, 1, "fold1/v.wav"}, 2);
+  ASSERT_EQ(gst_harness_push(h, view), GST_FLOW_OK);
+  out = gst_harness_pull(h);
+  EXPECT_NE(out, view);
+  EXPECT_EQ(read_floats(out), (std::vector<float>{1, -1, 0, 0.5f, 2, -2}));
+  EXPECT_EQ(kView[0], 6.0f);  // the view was not written
+  EXPECT_EQ(GST_BUFFER_PTS(out), 7 * GST_SECOND);
+  edge::gst::ClipInfo info;
+  gint64 window = -1;
+  ASSERT_TRUE(edge::gst::clip_meta_get(out, &info, &window));
+  EXPECT_EQ(info.clip_id, "v.wav");
+  EXPECT_EQ(window, 2);
+  gst_buffer_unref(out);
+
+  GstBuffer* shared = float_buffer({6, -2}, 0);
+  gst_buffer_ref(shared);  // a second holder: not writable
+  ASSERT_EQ(gst_harness_push(h, shared), GST_FLOW_OK);
+  out = gst_harness_pull(h);
+  EXPECT_NE(out, shared);
+  EXPECT_EQ(read_floats(out), (std::vector<float>{1, -1}));
+  EXPECT_EQ(read_floats(shared), (std::vector<float>{6, -2}));
+  gst_buffer_unref(out);
+  gst_buffer_unref(shared);
+  gst_harness_teardown(h);
+}
+
 TEST(EdgeNormalize, ThesisStatisticsOnAWindowTensor) {
   auto out = normalize("mode=zscore mean=-0.0008 std=0.2161",
                        "other/tensors,format=static,num_tensors=1,types=float32,"

@@ -133,6 +133,32 @@ TEST(EdgeWindow, FourSecondClipGivesSevenWindowsWithExactTimes) {
   gst_harness_teardown(h);
 }
 
+// Sliding windows leave edgewindow without a copy, as read-only views of its storage: a
+// downstream writer gets its own copy (GStreamer copies a read-only memory mapped for
+// writing), and the overlapping neighbour, which shares the frames, is unchanged.
+TEST(EdgeWindow, SlidingWindowsAreReadOnlyViewsThatWritersCopy) {
+  GstHarness* h = window_harness("size=1.0 hop=0.5", kMono1k);
+  ASSERT_EQ(gst_harness_push(h, float_buffer(ramp(2000, 0), 0)), GST_FLOW_OK);
+  auto windows = pull_all(h);
+  ASSERT_EQ(windows.size(), 3u);
+  for (GstBuffer* w : windows) {
+    ASSERT_EQ(gst_buffer_n_memory(w), 1u);
+    EXPECT_TRUE(GST_MEMORY_IS_READONLY(gst_buffer_peek_memory(w, 0)));
+  }
+  GstBuffer* written = gst_buffer_make_writable(windows[0]);  // ours alone: the same buffer
+  windows[0] = written;
+  GstMapInfo map;
+  ASSERT_TRUE(gst_buffer_map(written, &map, GST_MAP_WRITE));
+  std::fill_n(reinterpret_cast<float*>(map.data), 1000, -1.0f);
+  gst_buffer_unmap(written, &map);
+  EXPECT_EQ(read_floats(written)[600], -1.0f);
+  const std::vector<float> second = read_floats(windows[1]);  // frames 500..1499
+  EXPECT_EQ(second.front(), 500.0f);
+  EXPECT_EQ(second[100], 600.0f);
+  unref_all(windows);
+  gst_harness_teardown(h);
+}
+
 TEST(EdgeWindow, TimestampsAreComputedNotAccumulated) {
   // 3-frame hops at 30 kHz are 100 us exactly, 7-frame windows 233333.33 ns: each PTS and
   // duration must be the rounding of the exact time, with no drift.

@@ -12,6 +12,13 @@
 #include "common/error.h"
 #include "io/regular_file.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
 namespace edge::io {
 namespace {
 
@@ -81,6 +88,92 @@ std::string wav_header_problem(int fd) {
   return "";
 }
 
+// What the direct path needs to know of a RIFF/WAVE file: its fmt chunk (the real format
+// tag of WAVE_FORMAT_EXTENSIBLE resolved) and where its data chunk lies.
+struct WavLayout {
+  unsigned format_tag = 0;  // 1 PCM, 3 IEEE float
+  unsigned channels = 0;
+  unsigned bits = 0;
+  unsigned block_align = 0;
+  int64_t data_offset = -1;
+  int64_t data_bytes = 0;
+};
+
+// Walks the chunks of a RIFF/WAVE file up to its data chunk, reading through `bytes(offset,
+// length)` (nullptr past the end). False when the file is not little-endian RIFF/WAVE or the
+// walk finds no fmt chunk before a data chunk.
+template <typename Bytes>
+bool read_wav_layout(Bytes bytes, int64_t file_size, WavLayout* layout) {
+  const uint8_t* head = bytes(0, 12);
+  if (!head) return false;
+  if (std::memcmp(head, "RIFF", 4) != 0 || std::memcmp(head + 8, "WAVE", 4) != 0) return false;
+  bool have_fmt = false;
+  int64_t at = 12;
+  for (int chunks = 0; chunks < 256 && at + 8 <= file_size; ++chunks) {
+    const uint8_t* chunk = bytes(at, 8);
+    if (!chunk) return false;
+    const uint32_t size = le32(chunk + 4);
+    if (std::memcmp(chunk, "fmt ", 4) == 0) {
+      uint8_t fmt[40] = {};
+      const size_t want = std::min<size_t>(size, sizeof fmt);
+      const uint8_t* body = size < 16 ? nullptr : bytes(at + 8, want);
+      if (!body) return false;
+      std::memcpy(fmt, body, want);
+      layout->format_tag = unsigned(fmt[0]) | unsigned(fmt[1]) << 8;
+      layout->channels = unsigned(fmt[2]) | unsigned(fmt[3]) << 8;
+      layout->block_align = unsigned(fmt[12]) | unsigned(fmt[13]) << 8;
+      layout->bits = unsigned(fmt[14]) | unsigned(fmt[15]) << 8;
+      if (layout->format_tag == 0xFFFE) {
+        // WAVE_FORMAT_EXTENSIBLE: the sub-format GUID's first two bytes are the format tag;
+        // the rest must be the standard KSDATAFORMAT suffix.
+        static const uint8_t kSuffix[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
+                                            0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
+        if (size < 40 || std::memcmp(fmt + 26, kSuffix, sizeof kSuffix) != 0) return false;
+        layout->format_tag = unsigned(fmt[24]) | unsigned(fmt[25]) << 8;
+      }
+      have_fmt = true;
+    } else if (std::memcmp(chunk, "data", 4) == 0) {
+      if (!have_fmt) return false;
+      layout->data_offset = at + 8;
+      layout->data_bytes = size;
+      return true;
+    }
+    at += 8 + int64_t(size) + (size & 1);
+  }
+  return false;
+}
+
+// Samples of the direct path to float32: 16-bit PCM scaled by 1/32768 (exact in float, as
+// libsndfile scales), little-endian, from any alignment.
+void pcm16_to_float(const uint8_t* in, float* out, size_t samples) {
+  const float scale = 1.0f / 32768.0f;
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128 scale4 = _mm_set1_ps(scale);
+  for (; i + 8 <= samples; i += 8) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 2 * i));
+    // Sign-extend by placing each 16-bit sample in the high half and shifting back.
+    const __m128i lo = _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+    const __m128i hi = _mm_srai_epi32(_mm_unpackhi_epi16(v, v), 16);
+    _mm_storeu_ps(out + i, _mm_mul_ps(_mm_cvtepi32_ps(lo), scale4));
+    _mm_storeu_ps(out + i + 4, _mm_mul_ps(_mm_cvtepi32_ps(hi), scale4));
+  }
+#elif defined(__ARM_NEON)
+  const float32x4_t scale4 = vdupq_n_f32(scale);
+  for (; i + 8 <= samples; i += 8) {
+    const int16x8_t v = vreinterpretq_s16_u8(vld1q_u8(in + 2 * i));
+    vst1q_f32(out + i, vmulq_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(v))), scale4));
+    vst1q_f32(out + i + 4, vmulq_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(v))), scale4));
+  }
+#endif
+  for (; i < samples; ++i) {
+    const int16_t v = static_cast<int16_t>(uint16_t(in[2 * i]) | uint16_t(in[2 * i + 1]) << 8);
+    out[i] = static_cast<float>(v) * scale;
+  }
+}
+
+constexpr bool kHostLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
 }  // namespace
 
 // libsndfile's own file I/O reads a few kilobytes per call and seeks between them (34 reads
@@ -95,6 +188,19 @@ class AudioFileReader::BlockFile {
   ~BlockFile() { ::close(fd_); }
   BlockFile(const BlockFile&) = delete;
   BlockFile& operator=(const BlockFile&) = delete;
+
+  // The `length` bytes at `offset` (length <= kBlockBytes), from the block, read into it
+  // first when they are not all there; nullptr when the file holds fewer.
+  const uint8_t* bytes(int64_t offset, size_t length) {
+    if (offset < block_start_ || offset + int64_t(length) > block_start_ + block_length_) {
+      const ssize_t n = pread_all(block_.data(), kBlockBytes, offset);
+      if (n < 0) return nullptr;
+      block_start_ = offset;
+      block_length_ = n;
+      if (n < ssize_t(length)) return nullptr;
+    }
+    return block_.data() + (offset - block_start_);
+  }
 
   static SF_VIRTUAL_IO* callbacks() {
     static SF_VIRTUAL_IO io = {
@@ -165,7 +271,8 @@ class AudioFileReader::BlockFile {
   int64_t position_ = 0;
 };
 
-AudioFileReader::AudioFileReader(const std::string& path, const std::string& display_name)
+AudioFileReader::AudioFileReader(const std::string& path, const std::string& display_name,
+                                 AudioDecoder decoder)
     : name_(display_name.empty() ? path : display_name) {
   // A regular file only: a FIFO would block in open() and read(), a device never ends.
   std::string problem;
@@ -204,6 +311,56 @@ AudioFileReader::AudioFileReader(const std::string& path, const std::string& dis
     file_ = nullptr;
     throw;
   }
+
+  // The direct path, when libsndfile and the chunk walk agree on every field it relies on.
+  const int major = sf_info.format & SF_FORMAT_TYPEMASK;
+  const int subtype = sf_info.format & SF_FORMAT_SUBMASK;
+  const bool candidate = decoder == AudioDecoder::kAuto && kHostLittleEndian &&
+                         (sf_info.format & SF_FORMAT_ENDMASK) == SF_ENDIAN_FILE &&
+                         (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX) &&
+                         (subtype == SF_FORMAT_PCM_16 || subtype == SF_FORMAT_FLOAT);
+  WavLayout layout;
+  // The walk reads from the block libsndfile's open has loaded: no system call for a header
+  // in the first 256 KiB.
+  auto bytes = [this](int64_t offset, size_t length) { return io_->bytes(offset, length); };
+  if (candidate && read_wav_layout(bytes, static_cast<int64_t>(size), &layout)) {
+    const unsigned sample_bytes = subtype == SF_FORMAT_PCM_16 ? 2 : 4;
+    const unsigned tag = subtype == SF_FORMAT_PCM_16 ? 1 : 3;
+    const bool agree =
+        layout.format_tag == tag && layout.bits == 8 * sample_bytes &&
+        layout.channels == unsigned(info_.channels) &&
+        layout.block_align == sample_bytes * layout.channels &&
+        layout.data_bytes / layout.block_align == info_.frames &&
+        layout.data_offset + info_.frames * layout.block_align <= static_cast<int64_t>(size);
+    if (agree) {
+      data_offset_ = layout.data_offset;
+      direct_sample_bytes_ = static_cast<int>(sample_bytes);
+    }
+  }
+}
+
+// Decodes `frames` frames from position_ on, in pieces of at most one block.
+size_t AudioFileReader::read_direct(float* out, size_t frames) {
+  const size_t frame_bytes = size_t(direct_sample_bytes_) * size_t(info_.channels);
+  const size_t frames_per_piece = BlockFile::kBlockBytes / frame_bytes;
+  size_t done = 0;
+  while (done < frames) {
+    const size_t n = std::min(frames - done, frames_per_piece);
+    const int64_t offset = data_offset_ + (position_ + int64_t(done)) * int64_t(frame_bytes);
+    const uint8_t* bytes = io_->bytes(offset, n * frame_bytes);
+    if (!bytes) {
+      throw Error(msg(name_, ": truncated: ended before frame ", position_ + int64_t(done + n),
+                      " of the ", info_.frames, " its header declares"));
+    }
+    float* dst = out + done * size_t(info_.channels);
+    if (direct_sample_bytes_ == 2)
+      pcm16_to_float(bytes, dst, n * size_t(info_.channels));
+    else
+      std::memcpy(dst, bytes, n * frame_bytes);
+    done += n;
+  }
+  position_ += int64_t(done);
+  return done;
 }
 
 AudioFileReader::~AudioFileReader() {
@@ -216,6 +373,7 @@ size_t AudioFileReader::read(float* out, size_t max_frames) {
   if (remaining <= 0 || max_frames == 0) return 0;
   const sf_count_t want = static_cast<sf_count_t>(
       max_frames < static_cast<uint64_t>(remaining) ? max_frames : remaining);
+  if (direct_sample_bytes_ != 0) return read_direct(out, static_cast<size_t>(want));
   const sf_count_t got = sf_readf_float(file, out, want);
   if (got < 0 || sf_error(file) != SF_ERR_NO_ERROR) {
     throw Error(msg(name_, ": decode error at frame ", position_, ": ", sf_strerror(file)));

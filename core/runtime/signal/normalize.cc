@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 #include "common/error.h"
@@ -143,25 +144,41 @@ Normalizer Normalizer::minmax_from_stats(const StatsAccumulator& stats, int chan
   return minmax(ranges, channels, clamp);
 }
 
-void Normalizer::apply(float* data, size_t frames) const {
+void Normalizer::apply(float* data, size_t frames) const { apply(data, data, frames); }
+
+void Normalizer::apply(const float* in, float* out, size_t frames) const {
   const size_t ch = scale_.size();
+  const size_t count = frames * ch;
+  if (count == 0) return;  // an empty buffer may map to null pointers
+  if (!uniform_ && in != out) {
+    // Per-channel maps run in place: copy first (the uniform loops read in and write out).
+    std::memcpy(out, in, count * sizeof(float));
+    in = out;
+  }
 #if defined(EDGE_SIGNAL_NEON)
   // NEON on ARM: bit-identical to the scalar loops (normalize_neon.h).
   static const bool neon = detail::normalize_neon_available();
   if (neon) {
     if (uniform_) {
-      detail::affine_uniform_neon(data, frames * ch, scale_[0], offset_[0], clamp_);
+      detail::affine_uniform_neon(in, out, count, scale_[0], offset_[0], clamp_);
     } else {
-      detail::affine_channels_neon(data, frames, ch, scale_.data(), offset_.data(), clamp_);
+      detail::affine_channels_neon(out, frames, ch, scale_.data(), offset_.data(), clamp_);
     }
+    return;
+  }
+#endif
+#if defined(EDGE_SIGNAL_X86)
+  static const bool avx2 = detail::normalize_avx2_available();
+  if (avx2 && uniform_) {
+    detail::affine_uniform_avx2(in, out, count, scale_[0], offset_[0], clamp_);
     return;
   }
 #endif
   if (uniform_) {
     // One map for every value: one flat loop.
-    detail::affine_uniform_scalar(data, frames * ch, scale_[0], offset_[0], clamp_);
+    detail::affine_uniform_scalar(in, out, count, scale_[0], offset_[0], clamp_);
   } else {
-    detail::affine_channels_scalar(data, frames, ch, scale_.data(), offset_.data(), clamp_);
+    detail::affine_channels_scalar(out, frames, ch, scale_.data(), offset_.data(), clamp_);
   }
 }
 

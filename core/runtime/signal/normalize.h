@@ -49,6 +49,9 @@ class Normalizer {
   int channels() const { return static_cast<int>(scale_.size()); }
   // Normalizes `frames` interleaved frames (frames * channels() floats) in place.
   void apply(float* data, size_t frames) const;
+  // Out of place: out = y(in), frames * channels values; the same bits as apply(out) on a copy
+  // of in. in == out is apply(in, frames); otherwise the two must not overlap.
+  void apply(const float* in, float* out, size_t frames) const;
   float scale(int c) const { return scale_[static_cast<size_t>(c)]; }
   float offset(int c) const { return offset_[static_cast<size_t>(c)]; }
 

@@ -19,18 +19,19 @@ namespace {
 inline float clamp01(float y) { return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y); }
 }  // namespace
 
-void affine_uniform_scalar(float* data, size_t count, float scale, float offset, bool clamp) {
+void affine_uniform_scalar(const float* src, float* dst, size_t count, float scale, float offset,
+                           bool clamp) {
   // Fixed 16-value blocks so the compiler vectorizes at -O2 too (GCC's default cost model
   // only vectorizes loops whose trip count it knows).
   size_t i = 0;
   if (clamp) {
     for (; i + 16 <= count; i += 16)
-      for (size_t k = 0; k < 16; ++k) data[i + k] = clamp01(data[i + k] * scale + offset);
-    for (; i < count; ++i) data[i] = clamp01(data[i] * scale + offset);
+      for (size_t k = 0; k < 16; ++k) dst[i + k] = clamp01(src[i + k] * scale + offset);
+    for (; i < count; ++i) dst[i] = clamp01(src[i] * scale + offset);
   } else {
     for (; i + 16 <= count; i += 16)
-      for (size_t k = 0; k < 16; ++k) data[i + k] = data[i + k] * scale + offset;
-    for (; i < count; ++i) data[i] = data[i] * scale + offset;
+      for (size_t k = 0; k < 16; ++k) dst[i + k] = src[i + k] * scale + offset;
+    for (; i < count; ++i) dst[i] = src[i] * scale + offset;
   }
 }
 
@@ -69,16 +70,16 @@ inline float32x4_t affine4(float32x4_t x, float32x4_t scale, float32x4_t offset)
 }
 
 template <bool kClamp>
-void uniform(float* data, size_t count, float scale, float offset) {
+void uniform(const float* src, float* dst, size_t count, float scale, float offset) {
   const float32x4_t s = vdupq_n_f32(scale);
   const float32x4_t o = vdupq_n_f32(offset);
   size_t i = 0;
   for (; i + 8 <= count; i += 8) {
-    vst1q_f32(data + i, affine4<kClamp>(vld1q_f32(data + i), s, o));
-    vst1q_f32(data + i + 4, affine4<kClamp>(vld1q_f32(data + i + 4), s, o));
+    vst1q_f32(dst + i, affine4<kClamp>(vld1q_f32(src + i), s, o));
+    vst1q_f32(dst + i + 4, affine4<kClamp>(vld1q_f32(src + i + 4), s, o));
   }
-  for (; i + 4 <= count; i += 4) vst1q_f32(data + i, affine4<kClamp>(vld1q_f32(data + i), s, o));
-  affine_uniform_scalar(data + i, count - i, scale, offset, kClamp);
+  for (; i + 4 <= count; i += 4) vst1q_f32(dst + i, affine4<kClamp>(vld1q_f32(src + i), s, o));
+  affine_uniform_scalar(src + i, dst + i, count - i, scale, offset, kClamp);
 }
 
 // Up to this many channels, four frames (4 * channels floats, whole vectors) share one
@@ -122,11 +123,12 @@ void channels_neon(float* data, size_t frames, size_t channels, const float* sca
 }
 }  // namespace
 
-void affine_uniform_neon(float* data, size_t count, float scale, float offset, bool clamp) {
+void affine_uniform_neon(const float* src, float* dst, size_t count, float scale, float offset,
+                         bool clamp) {
   if (clamp) {
-    uniform<true>(data, count, scale, offset);
+    uniform<true>(src, dst, count, scale, offset);
   } else {
-    uniform<false>(data, count, scale, offset);
+    uniform<false>(src, dst, count, scale, offset);
   }
 }
 

@@ -8,6 +8,12 @@
 #include "common/error.h"
 #include "signal/resample_kernels.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
 namespace edge::signal {
 
 namespace {
@@ -404,6 +410,31 @@ size_t ClipConverter::max_output(size_t frames) const {
   return resampler_->max_output(frames) + resampler_->max_output(0);
 }
 
+namespace {
+// The general mixdown loop's sums for two channels, ((0 + left) + right) * scale per frame
+// (the 0 + makes -0.0 +0.0 as the general loop's start does), four frames per step where the
+// CPU has SIMD: GCC did not vectorize the strided loads at -O2.
+void mix_stereo(const float* in, size_t frames, float scale, float* out) {
+  size_t f = 0;
+#if defined(__SSE2__)
+  const __m128 zero = _mm_setzero_ps(), s = _mm_set1_ps(scale);
+  for (; f + 4 <= frames; f += 4) {
+    const __m128 a = _mm_loadu_ps(in + 2 * f), b = _mm_loadu_ps(in + 2 * f + 4);
+    const __m128 left = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m128 right = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    _mm_storeu_ps(out + f, _mm_mul_ps(_mm_add_ps(_mm_add_ps(zero, left), right), s));
+  }
+#elif defined(__ARM_NEON)
+  const float32x4_t zero = vdupq_n_f32(0.0f), s = vdupq_n_f32(scale);
+  for (; f + 4 <= frames; f += 4) {
+    const float32x4x2_t lr = vld2q_f32(in + 2 * f);
+    vst1q_f32(out + f, vmulq_f32(vaddq_f32(vaddq_f32(zero, lr.val[0]), lr.val[1]), s));
+  }
+#endif
+  for (; f < frames; ++f) out[f] = ((0.0f + in[2 * f]) + in[2 * f + 1]) * scale;
+}
+}  // namespace
+
 size_t ClipConverter::process(const float* in, size_t frames, float* out) {
   const size_t out_ch = static_cast<size_t>(channels());
   if (out_channels_ != 1 || in_channels_ == 1) {
@@ -418,8 +449,7 @@ size_t ClipConverter::process(const float* in, size_t frames, float* out) {
   while (frames > 0) {
     const size_t n = std::min(frames, mixed_.size());
     if (in_ch == 2) {
-      // The general loop's sums, written so the compiler vectorizes them (stereo sources).
-      for (size_t f = 0; f < n; ++f) mixed_[f] = ((0.0f + in[2 * f]) + in[2 * f + 1]) * scale;
+      mix_stereo(in, n, scale, mixed_.data());
     } else {
       for (size_t f = 0; f < n; ++f) {
         float sum = 0.0f;

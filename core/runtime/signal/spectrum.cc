@@ -157,11 +157,35 @@ void Spectrogram::finish(float* stage, int64_t frames, float* out) {
 }
 
 void Spectrogram::reserve(int64_t n) {
-  if (config_.mode == SpectrumMode::kMfcc)
-    stage_block_.reserve(static_cast<size_t>(frames_for(n)) * stage_values());
+  const size_t stage = static_cast<size_t>(frames_for(n)) * stage_values();
+  if (config_.mode == SpectrumMode::kMfcc) stage_block_.reserve(stage);
+  previous_samples_.reserve(static_cast<size_t>(n));
+  previous_stage_.reserve(stage);
 }
 
 void Spectrogram::compute(const float* samples, int64_t n, float* out) {
+  forget_previous();  // its samples are not kept: the next compute_overlapping() starts afresh
+  compute_frames(samples, n, out, 0, 0);
+}
+
+void Spectrogram::compute_overlapping(const float* samples, int64_t n, int64_t shift, float* out) {
+  // Frames of this window from `first_reused` on (up to `reused` of them) are frames of the
+  // previous window, `shift / hop` frames later there, when the shared samples are equal.
+  int64_t reused_from = 0, reused = 0;
+  const int hop = config_.hop_size;
+  if (previous_n_ == n && shift > 0 && shift < n && shift % hop == 0 &&
+      std::memcmp(samples, previous_samples_.data() + shift,
+                  static_cast<size_t>(n - shift) * sizeof(float)) == 0) {
+    reused_from = shift / hop;
+    reused = 1;  // compute_frames() finds which frames qualify
+  }
+  compute_frames(samples, n, out, reused_from, reused);
+  previous_samples_.assign(samples, samples + n);
+  previous_n_ = n;
+}
+
+void Spectrogram::compute_frames(const float* samples, int64_t n, float* out, int64_t frame_shift,
+                                 int64_t reuse) {
   const int64_t frames = frames_for(n);
   if (frames == 0) return;
   float* stage = out;
@@ -169,10 +193,20 @@ void Spectrogram::compute(const float* samples, int64_t n, float* out) {
     stage_block_.resize(static_cast<size_t>(frames) * stage_values());  // no-op after reserve()
     stage = stage_block_.data();
   }
+  const size_t values = static_cast<size_t>(stage_values());
   const int size = config_.frame_size;
   const int64_t pad = config_.center == CenterPadding::kNone ? 0 : size / 2;
+  const int64_t shift_samples = frame_shift * config_.hop_size;
   for (int64_t t = 0; t < frames; ++t) {
     const int64_t start = t * config_.hop_size - pad;  // in signal coordinates
+    // The frame is the previous window's frame t + frame_shift, unpadded in both windows.
+    if (reuse && start >= 0 && start + shift_samples + size <= n && t + frame_shift < frames) {
+      std::memcpy(stage + static_cast<size_t>(t) * values,
+                  previous_stage_.data() + static_cast<size_t>(t + frame_shift) * values,
+                  values * sizeof(float));
+      ++frames_reused_;
+      continue;
+    }
     const float* frame = samples + start;
     if (start < 0 || start + size > n) {
       // The frame reaches into the padding: build it sample by sample.
@@ -189,6 +223,8 @@ void Spectrogram::compute(const float* samples, int64_t n, float* out) {
     }
     analyze_frame(frame, stage + static_cast<size_t>(t) * stage_values());
   }
+  // Kept before finish() changes them (top_db, in place): the next window may reuse them.
+  previous_stage_.assign(stage, stage + static_cast<size_t>(frames) * values);
   finish(stage, frames, out);
 }
 

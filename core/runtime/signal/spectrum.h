@@ -111,10 +111,28 @@ class Spectrogram {
   // Whole signal: centre padding, every frame, finish().
   // out: frames_for(n) x bins() values.
   void compute(const float* samples, int64_t n, float* out);
-  // Prepares compute() for signals of up to n samples without allocating.
+  // Prepares compute() and compute_overlapping() for signals of up to n samples without
+  // allocating.
   void reserve(int64_t n);
 
+  // compute() for windows cut from one stream, where a window may overlap the previous one
+  // given to compute_overlapping(): `shift` is how many samples later it starts (<= 0 when
+  // unknown: nothing is reused). A frame whose samples lie, unpadded, in the part both windows
+  // share takes the previous window's analysed values instead of being analysed again (half
+  // the frames for windows overlapping by half), but only after the shared samples were
+  // compared and found equal: the output is always compute()'s, bit for bit.
+  void compute_overlapping(const float* samples, int64_t n, int64_t shift, float* out);
+  // The next compute_overlapping() reuses nothing.
+  void forget_previous() { previous_n_ = 0; }
+  // Frames compute_overlapping() took from the previous window instead of analysing, in all.
+  int64_t frames_reused() const { return frames_reused_; }
+
  private:
+  // compute() with frames t >= 0 copied from the previous window's frame t + frame_shift where
+  // both are unpadded, when reuse is non-zero (the caller compared the shared samples).
+  void compute_frames(const float* samples, int64_t n, float* out, int64_t frame_shift,
+                      int64_t reuse);
+
   SpectrumConfig config_;
   RealFft fft_;
   MelFilterbank mel_;
@@ -126,6 +144,10 @@ class Spectrogram {
   std::vector<float> frame_;                  // frame_size, centre-padded frames
   std::vector<float> clamped_;                // mel_bands, MFCC with top_db
   std::vector<float> stage_block_;            // compute() for MFCC
+  // compute_overlapping(): the previous window's samples and analysed frames.
+  std::vector<float> previous_samples_, previous_stage_;
+  int64_t previous_n_ = 0;  // 0: none
+  int64_t frames_reused_ = 0;
 };
 
 // A live mono stream cut into frames and grouped into patches of

@@ -1,6 +1,7 @@
 #include "signal/window.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -59,7 +60,50 @@ SlidingWindower::SlidingWindower(const SlidingWindowConfig& config)
       frame_bytes_(static_cast<size_t>(config.channels) * config.element_bytes) {
   check_window_shape("sliding window", config.channels, config.size, config.element_bytes);
   if (config.hop < 1) throw Error(msg("sliding window: hop must be >= 1 frame, got ", config.hop));
-  ring_.assign(static_cast<size_t>(config.size) * frame_bytes_, 0);
+  // Room for the window and for 2 * (size + step) more frames, so the frames kept for the
+  // next window move to the block's start once every few windows (every 4 for a hop of half
+  // the window), not at each. Very large windows get at least one step of room, within 64 MiB.
+  const int64_t size = config.size, step = std::min(config.hop, config.size);
+  const int64_t room_limit =
+      std::max(step, (int64_t{64} << 20) / static_cast<int64_t>(frame_bytes_));
+  block_frames_ = size + std::min(size + 2 * step, room_limit);
+  block_ = std::make_shared<Block>(static_cast<size_t>(block_frames_) * frame_bytes_);
+}
+
+namespace {
+// Whether `block` is held by nothing but the windower. A view released on another thread
+// read the block before its release (an acq_rel decrement); the acquire fence orders those
+// reads before the windower's next writes.
+bool sole_owner(const std::shared_ptr<std::vector<uint8_t>>& block) {
+  if (block.use_count() != 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
+}  // namespace
+
+void SlidingWindower::make_room(int64_t frames) {
+  const int64_t end = window_at_ + filled_;
+  if (end + frames <= block_frames_ && end >= views_end_) return;
+  const size_t fb = frame_bytes_;
+  if (sole_owner(block_)) {
+    views_end_ = 0;  // every view of this block is gone
+    if (end + frames <= block_frames_) return;
+    std::memmove(block_->data(), block_->data() + static_cast<size_t>(window_at_) * fb,
+                 static_cast<size_t>(filled_) * fb);
+  } else {
+    std::shared_ptr<Block> next;
+    if (spare_ && sole_owner(spare_)) {
+      next = std::move(spare_);
+    } else {
+      next = std::make_shared<Block>(static_cast<size_t>(block_frames_) * fb);  // both held
+    }
+    std::memcpy(next->data(), block_->data() + static_cast<size_t>(window_at_) * fb,
+                static_cast<size_t>(filled_) * fb);
+    spare_ = std::move(block_);
+    block_ = std::move(next);
+    views_end_ = 0;
+  }
+  window_at_ = 0;
 }
 
 size_t SlidingWindower::push_raw(const void* raw, size_t frames) {
@@ -78,11 +122,9 @@ size_t SlidingWindower::push_raw(const void* raw, size_t frames) {
   }
   size_t want = static_cast<size_t>(size - filled_);
   size_t n = std::min(want, frames - used);
-  // Write n frames at ring slot (head + filled) mod size, in at most two pieces.
-  int64_t slot = (ring_head_ + filled_) % size;
-  size_t first = std::min(n, static_cast<size_t>(size - slot));
-  std::memcpy(ring_.data() + static_cast<size_t>(slot) * ch, data + used * ch, first * ch);
-  if (n > first) std::memcpy(ring_.data(), data + (used + first) * ch, (n - first) * ch);
+  make_room(static_cast<int64_t>(n));
+  std::memcpy(block_->data() + static_cast<size_t>(window_at_ + filled_) * ch, data + used * ch,
+              n * ch);
   used += n;
   filled_ += static_cast<int64_t>(n);
   frames_seen_ += static_cast<int64_t>(n);
@@ -96,28 +138,45 @@ size_t SlidingWindower::push_raw(const void* raw, size_t frames) {
 void SlidingWindower::copy_window(void* out) {
   auto* dst = static_cast<uint8_t*>(out);
   const size_t ch = frame_bytes_;
-  const int64_t size = config_.size;
+  const size_t size = static_cast<size_t>(config_.size);
   const size_t valid = static_cast<size_t>(ready_info_.valid_frames);
-  size_t first = std::min(valid, static_cast<size_t>(size - ring_head_));
-  std::memcpy(dst, ring_.data() + static_cast<size_t>(ring_head_) * ch, first * ch);
-  if (valid > first) std::memcpy(dst + first * ch, ring_.data(), (valid - first) * ch);
-  if (valid < static_cast<size_t>(size))
-    std::memset(dst + valid * ch, 0, (static_cast<size_t>(size) - valid) * ch);
+  std::memcpy(dst, block_->data() + static_cast<size_t>(window_at_) * ch, valid * ch);
+  if (valid < size) std::memset(dst + valid * ch, 0, (size - valid) * ch);
+}
+
+WindowInfo SlidingWindower::pop_view(WindowView* view) {
+  if (!ready_) throw Error("SlidingWindower::pop_view: no window is ready");
+  const size_t ch = frame_bytes_;
+  const int64_t size = config_.size;
+  if (ready_info_.valid_frames < size) {  // the tail: its padding zeros go into the block
+    make_room(size - filled_);
+    std::memset(block_->data() + static_cast<size_t>(window_at_ + filled_) * ch, 0,
+                static_cast<size_t>(size - filled_) * ch);
+  }
+  view->data = block_->data() + static_cast<size_t>(window_at_) * ch;
+  view->bytes = static_cast<size_t>(size) * ch;
+  view->owner = block_;
+  views_end_ = std::max(views_end_, window_at_ + size);
+  const WindowInfo info = ready_info_;
+  ready_ = false;
+  ++windows_emitted_;
+  after_pop();
+  return info;
 }
 
 void SlidingWindower::after_pop() {
   covered_end_ = next_start_ + config_.size;
   if (finished_) {  // the tail window: nothing is left
     filled_ = 0;
-    ring_head_ = 0;
+    window_at_ = 0;
     return;
   }
   const int64_t size = config_.size, hop = config_.hop;
   if (hop < size) {
-    ring_head_ = (ring_head_ + hop) % size;
+    window_at_ += hop;
     filled_ -= hop;
   } else {
-    ring_head_ = 0;
+    window_at_ += size;
     filled_ = 0;
     skip_ = hop - size;
   }
@@ -141,7 +200,7 @@ bool SlidingWindower::finish() {
 void SlidingWindower::reset() {
   ready_ = false;
   finished_ = false;
-  ring_head_ = 0;
+  window_at_ = 0;  // make_room() moves to another block while views hold this one's start
   filled_ = 0;
   skip_ = 0;
   next_start_ = 0;

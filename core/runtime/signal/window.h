@@ -24,6 +24,14 @@
 // the constructor; push/pop/finish/reset never allocate. A Windower is not thread safe:
 // one streaming thread owns it.
 //
+// Copy-free windows (SlidingWindower::pop_view): a sliding windower keeps its frames in one
+// run of memory, so a ready window is contiguous and can be handed out as a read-only view
+// instead of copied: the view holds a reference to the block, and the windower never writes
+// where a held view points. When it must (the block is full, or a new run starts at its
+// beginning) and views are still held there, it moves on to a second block, allocated the
+// first time it is needed, or a fresh one while both are held; a block comes back into use
+// once its views are gone. Views may be released on any thread.
+//
 // Sliding window rule, for a run (clip) of N frames, size S, hop H:
 //   * full windows start at k*H for every k with k*H + S <= N, i.e. F = floor((N-S)/H)+1
 //     windows when N >= S, none otherwise;
@@ -41,6 +49,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace edge::signal {
@@ -113,6 +122,15 @@ struct SlidingWindowConfig {
   size_t element_bytes = sizeof(float);  // bytes of one sample (1, 2, 4 or 8): any type
 };
 
+// A ready window left in the windower's storage (SlidingWindower::pop_view): `bytes` bytes
+// at `data` (window_frames() * channels samples, the tail's padding zeros included), valid
+// and unchanged while `owner` (or a copy of it) is held.
+struct WindowView {
+  std::shared_ptr<const void> owner;
+  const uint8_t* data = nullptr;
+  size_t bytes = 0;
+};
+
 class SlidingWindower : public Windower {
  public:
   // Throws edge::Error naming the field when the config is invalid.
@@ -121,17 +139,26 @@ class SlidingWindower : public Windower {
   bool finish() override;
   void reset() override;
   const SlidingWindowConfig& config() const { return config_; }
+  // pop_raw() without the copy: the ready window as a view of the windower's storage (see
+  // the header's "Copy-free windows"). Throws edge::Error when no window is ready.
+  WindowInfo pop_view(WindowView* view);
 
  private:
+  using Block = std::vector<uint8_t>;
   void copy_window(void* dst) override;
   void after_pop() override;
+  // Makes room to write `frames` frames after the filled ones, where no held view points.
+  void make_room(int64_t frames);
 
   SlidingWindowConfig config_;
   size_t frame_bytes_;
-  // Ring of the last `size` frames; ring_head_ is the frame slot of the oldest frame.
-  std::vector<uint8_t> ring_;
-  int64_t ring_head_ = 0;
-  int64_t filled_ = 0;       // frames of the current window present in the ring
+  // The current window's frames are block_ frames [window_at_, window_at_ + filled_).
+  std::shared_ptr<Block> block_;
+  std::shared_ptr<Block> spare_;  // the block used while views hold block_ (made when needed)
+  int64_t block_frames_ = 0;      // frames one block holds
+  int64_t window_at_ = 0;
+  int64_t views_end_ = 0;    // views handed out point below this frame of block_, none above
+  int64_t filled_ = 0;       // frames of the current window present in the block
   int64_t skip_ = 0;         // frames still to drop before the next window (hop > size)
   int64_t next_start_ = 0;   // run frame at which the window being filled starts
   int64_t covered_end_ = 0;  // end frame (exclusive) of the last emitted window
