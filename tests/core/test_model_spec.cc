@@ -12,9 +12,12 @@
 
 namespace {
 
+using edge::Error;
 using edge::train::build_model;
+using edge::train::ModelFile;
 using edge::train::parse_model_file;
 using edge::train::parse_model_text;
+using edge::train::TrainingSpec;
 
 std::string source_root() {
   const char* env = std::getenv("EDGE_SOURCE_ROOT");
@@ -187,6 +190,121 @@ TEST(ModelSpecErrors, MissingFile) {
     FAIL();
   } catch (const edge::Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/model.toml"), std::string::npos);
+  }
+}
+
+// --set KEY=VALUE over one model's training table.
+TEST(ModelSpecSettings, OverrideTheTrainingTableOfOneModel) {
+  const std::string text = R"(
+default = "b"
+[models.a]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.b]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.b.training]
+learning_rate = 0.003
+epochs = 80
+augment = { type = "log-mel", time_shift = 2, mixup = 0.2 }
+)";
+  const ModelFile file =
+      parse_model_text(text, "m.toml",
+                       {"",
+                        {"learning_rate=0.005", "schedule=one-cycle", "augment.mixup=0.5",
+                         "augment.freq_shift = 1", "epochs=60", "epochs=70"}});
+  const TrainingSpec& b = file.find("b").training;
+  EXPECT_FLOAT_EQ(b.learning_rate, 0.005f);
+  EXPECT_EQ(b.schedule, "one-cycle");  // a bare word is a string
+  EXPECT_EQ(b.epochs, 70);             // the later setting wins
+  EXPECT_FLOAT_EQ(b.log_mel_augment.mixup, 0.5f);
+  EXPECT_EQ(b.log_mel_augment.freq_shift, 1);
+  EXPECT_EQ(b.log_mel_augment.time_shift, 2);  // the augment table's other keys are kept
+  // Only the default model is changed; a model without a training table gets one.
+  EXPECT_FLOAT_EQ(file.find("a").training.learning_rate, 0.001f);
+  const ModelFile named = parse_model_text(text, "m.toml", {"a", {"epochs=3"}});
+  EXPECT_EQ(named.find("a").training.epochs, 3);
+  EXPECT_EQ(named.find("b").training.epochs, 80);
+
+  auto error = [&](const std::string& setting) -> std::string {
+    try {
+      parse_model_text(text, "m.toml", {"", {setting}});
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  // Checked as the file's own values, named by the option.
+  EXPECT_NE(
+      error("augment.mixup=-1").find("--set augment.mixup=-1: models.b.training.augment.mixup"),
+      std::string::npos)
+      << error("augment.mixup=-1");
+  EXPECT_NE(error("lerning_rate=0.1")
+                .find("--set lerning_rate=0.1: models.b.training.lerning_rate: "
+                      "unknown key"),
+            std::string::npos)
+      << error("lerning_rate=0.1");
+  EXPECT_NE(
+      error("schedule=cosine-ish").find("--set schedule=cosine-ish: models.b.training.schedule"),
+      std::string::npos)
+      << error("schedule=cosine-ish");
+  EXPECT_NE(error("epochs").find("--set epochs: expected KEY=VALUE"), std::string::npos);
+  EXPECT_NE(error("=3").find("expected KEY=VALUE"), std::string::npos);
+  EXPECT_NE(error("epochs=3\nseed=2").find("control character"), std::string::npos);
+  EXPECT_NE(error("a b=3").find("\"a b\" is not a key"), std::string::npos);
+  // Checked together: either setting alone breaks "patience needs validation_split", both are
+  // fine; a combination that fails only together names every setting.
+  const std::string early = R"(
+[models.m]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.m.training]
+validation_split = 0.1
+patience = 8
+)";
+  const TrainingSpec none =
+      parse_model_text(early, "e.toml", {"", {"validation_split=0", "patience=0"}})
+          .find("m")
+          .training;
+  EXPECT_EQ(none.patience, 0);
+  EXPECT_EQ(none.validation_split, 0.0);
+  try {
+    parse_model_text(early, "e.toml", {"", {"validation_split=0"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--set validation_split=0: models.m.training: patience"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    parse_model_text(early, "e.toml", {"", {"patience=3", "validation_split=0"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--set validation_split=0: "), std::string::npos)
+        << e.what();
+  }
+  const std::string no_early = R"(
+[models.m]
+input = [4]
+layers = [{ type = "dense", units = "classes" }]
+[models.m.training]
+validation_split = 0.1
+)";
+  try {
+    parse_model_text(no_early, "e.toml", {"", {"validation_split=0", "patience=3"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "--set validation_split=0 --set patience=3: models.m.training: patience"),
+              std::string::npos)
+        << e.what();
+  }
+  // The model named must exist.
+  try {
+    parse_model_text(text, "m.toml", {"nope", {"epochs=3"}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no model \"nope\""), std::string::npos) << e.what();
   }
 }
 

@@ -36,8 +36,50 @@ TEST(Report, MarkdownHoldsTablesAndDashesForUnmeasured) {
   EXPECT_NE(md.find("| punch | 0.5000 | 1.0000 | 0.6667 | 1 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| flex | 1 | 1 |"), std::string::npos) << md;
   // latency, MACs and arena were not measured.
-  EXPECT_NE(md.find("| float32 | 0.6667 | - | 40000 | 9847 | - | - | - |"), std::string::npos)
+  EXPECT_NE(md.find("| float32 | 0.6667 | - | - | 40000 | 9847 | - | - | - |"), std::string::npos)
       << md;
+  // Not scored by clip: no clip section, no "By window" label.
+  EXPECT_EQ(md.find("By clip"), std::string::npos) << md;
+  EXPECT_EQ(md.find("By window"), std::string::npos) << md;
+}
+
+TEST(Report, ClipSectionBesideTheWindowFigures) {
+  Report r = sample_report();
+  Report::ClipSection clips;
+  clips.metrics = compute_metrics({0, 1}, {0, 0}, 2);
+  clips.min_windows = 1;
+  clips.max_windows = 2;
+  r.clips = clips;
+  r.variants[0].clip_accuracy = 0.5;
+  r.variants[0].clips = 2;
+  const std::string md = to_markdown(r);
+  // The window figures come first and are labelled as such.
+  const size_t window = md.find("By window: samples: 3, accuracy: 0.6667");
+  const size_t clip = md.find("## By clip\n\nClips: 2, accuracy: 0.5000");
+  ASSERT_NE(window, std::string::npos) << md;
+  ASSERT_NE(clip, std::string::npos) << md;
+  EXPECT_LT(window, clip);
+  EXPECT_NE(md.find("1 to 2 windows per clip, a clip's class probabilities are the mean of its "
+                    "windows'"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| flex | 0.0000 | 0.0000 | 0.0000 | 1 |", clip), std::string::npos) << md;
+  EXPECT_NE(md.find("| float32 | 0.6667 | 0.5000 | - | 40000 |"), std::string::npos) << md;
+
+  const nlohmann::json j = nlohmann::json::parse(to_json(r));
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 2.0 / 3.0);
+  EXPECT_EQ(j["by_clip"]["samples"], 2);
+  EXPECT_DOUBLE_EQ(j["by_clip"]["accuracy"].get<double>(), 0.5);
+  EXPECT_EQ(j["by_clip"]["confusion"], nlohmann::json::parse("[[1,0],[1,0]]"));
+  EXPECT_EQ(j["by_clip"]["max_windows_per_clip"], 2);
+  EXPECT_DOUBLE_EQ(j["variants"][0]["clip_accuracy"].get<double>(), 0.5);
+
+  clips.max_windows = 1;
+  clips.min_windows = 1;
+  r.clips = clips;
+  EXPECT_NE(to_markdown(r).find("one window per clip: the same figures as by window"),
+            std::string::npos);
+  EXPECT_TRUE(nlohmann::json::parse(to_json(sample_report()))["by_clip"].is_null());
 }
 
 TEST(Report, JsonRoundTripsWithNullForUnmeasured) {

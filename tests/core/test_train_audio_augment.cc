@@ -65,6 +65,51 @@ TEST(LogMelAugment, TimeShiftMovesFramesAndFillsWithTheFloor) {
   EXPECT_TRUE(shifted);
 }
 
+TEST(LogMelAugment, FreqShiftMovesBandsAndFillsWithTheFloor) {
+  const std::vector<float> base = ramp();
+  LogMelAugmentation g;
+  g.freq_shift = 2;
+  ASSERT_EQ(error_of(g), "(no error)");
+  std::vector<int> seen;
+  for (uint64_t seed = 1; seed < 40; ++seed) {
+    std::vector<float> x = base;
+    Rng rng(seed);
+    g.apply(x.data(), kFrames, kBands, rng);
+    int found = -99;
+    for (int s = -2; s <= 2; ++s) {
+      bool same = true;
+      for (int t = 0; t < kFrames && same; ++t)
+        for (int f = 0; f < kBands; ++f) {
+          const int from = f - s;  // every frame moved by the same s, nothing wraps
+          const float expected =
+              from >= 0 && from < kBands ? base[size_t(t * kBands + from)] : -80.0f;
+          same = same && x[size_t(t * kBands + f)] == expected;
+        }
+      if (same) found = s;
+    }
+    ASSERT_NE(found, -99) << "seed " << seed << ": not a band shift filled with the floor";
+    seen.push_back(found);
+  }
+  // Every shift in [-2, 2] is drawn.
+  for (int s = -2; s <= 2; ++s)
+    EXPECT_NE(std::find(seen.begin(), seen.end(), s), seen.end()) << "shift " << s;
+}
+
+TEST(LogMelAugment, SettingsWithoutFreqShiftDrawAsBefore) {
+  // freq_shift draws only when set: a recipe without it keeps its random stream (the
+  // results of docs/results.md reproduce bit for bit).
+  LogMelAugmentation g;
+  g.time_shift = 3;
+  g.gain_db = 6.0f;
+  std::vector<float> x = ramp();
+  Rng rng(5);
+  g.apply(x.data(), kFrames, kBands, rng);
+  Rng after_apply(5);
+  after_apply.below(7);   // the time shift's draw
+  after_apply.uniform();  // the gain's draw
+  EXPECT_EQ(rng.below(1u << 30), after_apply.below(1u << 30));
+}
+
 TEST(LogMelAugment, GainAddsOneOffsetWithinTheRange) {
   const std::vector<float> base = ramp();
   LogMelAugmentation g;
@@ -196,6 +241,11 @@ TEST(LogMelAugment, BadSettingsAreRefusedNamingThem) {
   LogMelAugmentation g;
   g.time_shift = kFrames;
   EXPECT_NE(error_of(g).find("time_shift must be in [0, 11] (the window has 12 frames), got 12"),
+            std::string::npos)
+      << error_of(g);
+  g = LogMelAugmentation{};
+  g.freq_shift = kBands;
+  EXPECT_NE(error_of(g).find("freq_shift must be in [0, 7] (the window has 8 bands), got 8"),
             std::string::npos)
       << error_of(g);
   g = LogMelAugmentation{};
@@ -430,9 +480,10 @@ augment = )" + augment + "\n",
                             "m.toml");
   };
   const ModelFile file = parse(
-      R"({ type = "log-mel", time_shift = 4, gain_db = 6, noise_probability = 0.5, noise_snr_db = [-5, 15], time_masks = 2, time_mask = 8, freq_masks = 1, freq_mask = 6, mixup = 0.2 })");
+      R"({ type = "log-mel", time_shift = 4, freq_shift = 2, gain_db = 6, noise_probability = 0.5, noise_snr_db = [-5, 15], time_masks = 2, time_mask = 8, freq_masks = 1, freq_mask = 6, mixup = 0.2 })");
   const LogMelAugmentation& g = file.find("m").training.log_mel_augment;
   EXPECT_EQ(g.time_shift, 4);
+  EXPECT_EQ(g.freq_shift, 2);
   EXPECT_EQ(g.gain_db, 6.0f);
   EXPECT_EQ(g.noise_probability, 0.5f);
   EXPECT_EQ(g.snr_min_db, -5.0f);

@@ -3,7 +3,8 @@
 # (every window trains), `train --search` (models compared by CV, the best written),
 # `eval --split all` (every window scored, per-class precision/recall/F1 on stdout), an application given by path (a copy of gesture with 16-sample windows) for
 # train, `classify` choosing the application by the model's window rather than its preprocess
-# text, and settings that cannot train refused before training, naming the setting: batch
+# text, `train --set KEY=VALUE` over the model file's training settings (a bad key or value
+# refused naming the option), and settings that cannot train refused before training, naming the setting: batch
 # normalization with batch size 1, a window shape that does not fit the model input, an empty
 # class. Bounded: a few seconds of training.
 set -u
@@ -117,6 +118,17 @@ json.dump(m, open(sys.argv[1], "w"))
 PY
 expect_error "an empty class" 'class "wave" (label index 2) has no labelled windows' \
   "$EDGE" train gesture --dataset "$TMP/empty" --out "$TMP/x.tflite"
+expect_error "train --set: a misspelt training key" \
+  "--set lerning_rate=0.1: models.dense.training.lerning_rate: unknown key" \
+  "$EDGE" train gesture --dataset "$TMP/ds" --out "$TMP/x.tflite" --set lerning_rate=0.1
+expect_error "train --set: a value out of range" "--set batch_size=0: models.dense.training.batch_size" \
+  "$EDGE" train gesture --dataset "$TMP/ds" --out "$TMP/x.tflite" --set batch_size=0
+"$EDGE" train gesture --dataset "$TMP/ds" --out "$TMP/set.tflite" --split none --threads 2 \
+  --set epochs=3 --set learning_rate=0.01 >"$TMP/set.log" 2>&1
+check "train --set: exits 0" 0 $?
+check "train --set: the settings are printed" 1 \
+  "$(grep -c 'training settings over .*model.toml: \["epochs=3","learning_rate=0.01"\]' "$TMP/set.log")"
+check "train --set epochs=3: three epochs" 1 "$(grep -c '^epoch 3/3:' "$TMP/set.log")"
 expect_error "eval: labels differ" "classes differ: model $TMP/all.tflite has [flex, punch], dataset $TMP/empty has [flex, punch, wave]" \
   "$EDGE" eval "$TMP/all.tflite" --dataset "$TMP/empty" --split all
 exit $fail

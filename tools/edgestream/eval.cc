@@ -38,6 +38,12 @@ struct EvalOptions {
   std::string app;             // --through-graph application ("" = the manifest's)
 };
 
+std::string fixed4(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", value);
+  return text;
+}
+
 std::string base_name(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -82,19 +88,22 @@ eval::SplitChoice every_window(const store::LoadedDataset& data) {
   return choice;
 }
 
-// Per-class precision, recall and F1 under the accuracy line (stdout, as in the report).
-void print_class_scores(const eval::Metrics& metrics, const std::vector<std::string>& labels) {
+// Per-class precision, recall and F1 under the accuracy line (stdout, as in the report),
+// indented by `indent` spaces.
+void print_class_scores(const eval::Metrics& metrics, const std::vector<std::string>& labels,
+                        int indent) {
   size_t width = 5;
   for (const auto& label : labels) width = std::max(width, label.size());
-  std::printf("  %-*s %9s %9s %9s %8s\n", int(width), "class", "precision", "recall", "f1",
-              "support");
+  std::printf("%*s%-*s %9s %9s %9s %8s\n", indent, "", int(width), "class", "precision", "recall",
+              "f1", "support");
   for (size_t c = 0; c < metrics.per_class.size() && c < labels.size(); ++c) {
     const eval::ClassScores& k = metrics.per_class[c];
-    std::printf("  %-*s %9.4f %9.4f %9.4f %8lld\n", int(width), labels[c].c_str(), k.precision,
-                k.recall, k.f1, (long long)k.support);
+    std::printf("%*s%-*s %9.4f %9.4f %9.4f %8lld\n", indent, "", int(width), labels[c].c_str(),
+                k.precision, k.recall, k.f1, (long long)k.support);
   }
-  std::printf("  %-*s %9.4f %9.4f %9.4f %8lld\n", int(width), "macro", metrics.macro_precision,
-              metrics.macro_recall, metrics.macro_f1, (long long)metrics.samples);
+  std::printf("%*s%-*s %9.4f %9.4f %9.4f %8lld\n", indent, "", int(width), "macro",
+              metrics.macro_precision, metrics.macro_recall, metrics.macro_f1,
+              (long long)metrics.samples);
 }
 
 void run_eval(const EvalOptions& o) {
@@ -122,8 +131,9 @@ void run_eval(const EvalOptions& o) {
   std::string details;
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json per_model = nlohmann::json::array();
-  std::printf("%-28s %9s %9s %10s %10s %12s %10s %12s\n", "model", "accuracy", "loss", "bytes",
-              "params", "MACs", "arena", "latency_us");
+  // Accuracy is by window (the first figure, as it always was); clip_acc by clip (late fusion).
+  std::printf("%-28s %9s %9s %9s %10s %10s %12s %10s %12s\n", "model", "accuracy", "clip_acc",
+              "loss", "bytes", "params", "MACs", "arena", "latency_us");
   for (size_t m = 0; m < models.size(); ++m) {
     const std::string& path = o.models[m];
     const eval::EngineResult engine = eval::run_engine(models[m], data, choice.split.test);
@@ -136,36 +146,63 @@ void run_eval(const EvalOptions& o) {
     v.macs = engine.macs;
     v.arena_bytes = engine.arena_bytes;
     v.latency_us = engine.latency_us;
+    const auto clips = eval::clip_section(engine);
+    if (clips) {
+      v.clip_accuracy = clips->metrics.accuracy;
+      v.clips = clips->metrics.samples;
+    }
     report.variants.push_back(v);
-    std::printf("%-28s %9.4f %9.4f %10lld %10lld %12lld %10lld %12.1f\n", v.name.c_str(),
-                v.accuracy, v.loss, (long long)v.file_bytes, (long long)v.parameters,
-                (long long)v.macs, (long long)v.arena_bytes, v.latency_us);
-    print_class_scores(engine.metrics, data.labels);
-    if (m == 0) report.metrics = engine.metrics;
+    std::printf("%-28s %9.4f %9s %9.4f %10lld %10lld %12lld %10lld %12.1f\n", v.name.c_str(),
+                v.accuracy, clips ? fixed4(v.clip_accuracy).c_str() : "-", v.loss,
+                (long long)v.file_bytes, (long long)v.parameters, (long long)v.macs,
+                (long long)v.arena_bytes, v.latency_us);
+    std::printf("  by window: accuracy %.4f on %lld windows\n", v.accuracy,
+                (long long)engine.metrics.samples);
+    print_class_scores(engine.metrics, data.labels, 2);
+    if (clips) {
+      std::printf("  %s\n", eval::clip_summary(engine).c_str());
+      print_class_scores(clips->metrics, data.labels, 4);
+    }
+    if (m == 0) {
+      report.metrics = engine.metrics;
+      report.clips = clips;
+    }
     if (o.through_graph) compare_through_graph(o, path, data, choice, engine);
 
     eval::Report single;
     single.title = msg("Model ", v.name);
     single.class_names = data.labels;
     single.metrics = engine.metrics;
+    single.clips = clips;
     single.variants = {v};
     if (m > 0) details += "\n" + eval::to_markdown(single);
     per_model.push_back(nlohmann::json::parse(eval::to_json(single)));
-    if (!o.report.empty()) eval::write_report_directory(o.report + "/" + v.name, single);
-    results.push_back({{"model", path},
-                       {"accuracy", v.accuracy},
-                       {"loss", v.loss},
-                       {"file_bytes", v.file_bytes},
-                       {"parameters", v.parameters},
-                       {"macs", v.macs},
-                       {"arena_bytes", v.arena_bytes},
-                       {"latency_us", v.latency_us}});
+    if (!o.report.empty()) {
+      eval::write_report_directory(o.report + "/" + v.name, single);
+      eval::write_predictions_csv(o.report + "/" + v.name + "/predictions.csv", data,
+                                  choice.split.test, engine);
+    }
+    results.push_back(
+        {{"model", path},
+         {"accuracy", v.accuracy},
+         {"clip_accuracy", clips ? nlohmann::json(v.clip_accuracy) : nlohmann::json()},
+         {"clips", clips ? nlohmann::json(v.clips) : nlohmann::json()},
+         {"loss", v.loss},
+         {"file_bytes", v.file_bytes},
+         {"parameters", v.parameters},
+         {"macs", v.macs},
+         {"arena_bytes", v.arena_bytes},
+         {"latency_us", v.latency_us}});
   }
   if (!o.report.empty()) {
-    const std::string extra = msg("\nSplit: ", choice.description, ". Latency: mean wall time of ",
-                                  "one engine invoke, one thread, measured over the test windows.",
-                                  "\n\nThe details above are those of ", base_name(o.models[0]),
-                                  "; every other model follows.\n", details);
+    const std::string extra =
+        msg("\nSplit: ", choice.description, ". Latency: mean wall time of ",
+            "one engine invoke, one thread, measured over the test windows. ",
+            "Accuracy is by window; clip accuracy by clip (mean of the ",
+            "probabilities of each clip's windows). Each model's windows, ",
+            "with their clip, label, prediction and probabilities, are in ",
+            "MODEL/predictions.csv.", "\n\nThe details above are those of ", base_name(o.models[0]),
+            "; every other model follows.\n", details);
     eval::write_report_directory(o.report, report, extra);
     std::printf("report: %s/report.md\n", o.report.c_str());
   }

@@ -1,6 +1,7 @@
 // edgestream train APP --dataset DIR --out MODEL.tflite [--model NAME]
 //                   [--test-folds F | --split none | --cv K [--search NAME,...|all]]
-//                   [--epochs N] [--seed S] [--threads T] [--report DIR] [--run-log FILE]
+//                   [--epochs N] [--seed S] [--threads T] [--set KEY=VALUE...]
+//                   [--report DIR] [--run-log FILE]
 //
 // Reads a dataset written by `edgestream dataset`, builds the model declared in
 // pipelines/APP/model.toml, trains it on both cores, and writes the float32 .tflite with
@@ -50,6 +51,7 @@ struct TrainOptions {
   std::string run_log;
   std::string noise;  // dataset of background-noise windows for log-mel augmentation
   bool no_augment = false;
+  std::vector<std::string> set;  // --set KEY=VALUE: training settings over the model file's
 };
 
 std::string fixed(double value, int digits) {
@@ -241,7 +243,7 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
   const auto start = std::chrono::steady_clock::now();
   const graph::GraphDefinition app = find_application(o.app);
   const std::string model_path = app.directory + "/model.toml";
-  const train::ModelFile file = train::parse_model_file(model_path);
+  const train::ModelFile file = train::parse_model_file(model_path, {o.model, o.set});
   const train::ModelSpec& spec = file.find(o.model);
 
   store::LoadedDataset data = store::read_dataset(o.dataset);
@@ -312,6 +314,9 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
               int(data.labels.size()), nlohmann::json(data.labels).dump().c_str(),
               o.dataset.c_str(), (long long)data.size(),
               nlohmann::json(data.window_shape).dump().c_str());
+  if (!o.set.empty())
+    std::printf("training settings over %s: %s\n", model_path.c_str(),
+                nlohmann::json(o.set).dump().c_str());
   std::fflush(stdout);
 
   eval::Report report;
@@ -429,6 +434,7 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
   if (!test_indices.empty()) {
     const eval::EngineResult engine = eval::run_engine(written, data, test_indices);
     report.metrics = engine.metrics;
+    report.clips = eval::clip_section(engine);
     variant.accuracy = engine.metrics.accuracy;
     variant.loss = engine.metrics.loss;
     variant.macs = engine.macs;
@@ -447,6 +453,13 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
         "test: accuracy %.4f, loss %.4f on %zu windows (engine on %s; %d predictions "
         "differ from the trainer's)\n",
         engine.metrics.accuracy, engine.metrics.loss, test_indices.size(), o.out.c_str(), differ);
+    if (report.clips) {
+      variant.clip_accuracy = report.clips->metrics.accuracy;
+      variant.clips = report.clips->metrics.samples;
+      std::printf("test %s\n", eval::clip_summary(engine).c_str());
+      results["test_clip_accuracy"] = variant.clip_accuracy;
+      results["test_clips"] = variant.clips;
+    }
     results["test_accuracy"] = engine.metrics.accuracy;
     results["test_loss"] = engine.metrics.loss;
     results["test_windows"] = test_indices.size();
@@ -476,7 +489,8 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
                                {"dataset", o.dataset},
                                {"out", o.out},
                                {"split", split_text},
-                               {"training", settings_json(settings)}};
+                               {"training", settings_json(settings)},
+                               {"set", o.set}};
 
   if (!o.report.empty()) {
     extra_markdown =
@@ -595,6 +609,10 @@ void add_train_command(CLI::App& app) {
                   "dataset of background-noise clips (edgestream dataset APP, e.g. "
                   "layout=folders) mixed into training windows by the model's log-mel augment "
                   "table (noise_probability, noise_snr_db)");
+  cmd->add_option("--set", o->set,
+                  "KEY=VALUE: a training setting over the model file's [models.NAME.training] "
+                  "(repeatable; augment.KEY for one key of its augment table), e.g. --set "
+                  "learning_rate=0.005 --set schedule=one-cycle --set augment.mixup=0.4");
   cmd->add_flag("--no-augment", o->no_augment,
                 "train without the model file's augmentation (to measure what it brings)");
   cmd->callback([o] { run_train(*o); });

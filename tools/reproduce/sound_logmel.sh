@@ -15,7 +15,10 @@
 #   EDGE_MODEL: logmel-cnn | ds-cnn (default: the model file's default), EDGE_TEST_FOLD: 2
 #   (train fold 1) or 1 (train fold 2), EDGE_AUGMENT=off: without the model's augmentation,
 #   EDGE_EPOCHS, EDGE_SEED, EDGE_THREADS (default 2), EDGE_BUILD=build, EDGE_APP: another
-#   graph.toml with sound-logmel's preprocessing and its own model.toml)
+#   graph.toml with sound-logmel's preprocessing and its own model.toml, EDGE_SET: training
+#   settings over the model file's, space-separated KEY=VALUE (edgestream train --set, e.g.
+#   "schedule=one-cycle augment.mixup=0.5"), EDGE_TAG: a suffix naming the run's files (give
+#   one with EDGE_SET))
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${EDGE_BUILD:-$root/build}
@@ -34,9 +37,12 @@ options=(--test-folds "$test_fold" --threads "${EDGE_THREADS:-2}")
 [ -n "${EDGE_EPOCHS:-}" ] && options+=(--epochs "$EDGE_EPOCHS")
 [ -n "${EDGE_SEED:-}" ] && options+=(--seed "$EDGE_SEED")
 [ "${EDGE_AUGMENT:-on}" = off ] && options+=(--no-augment)
+for setting in ${EDGE_SET:-}; do options+=(--set "$setting"); done
 name=${EDGE_MODEL:-default}-$([ "${EDGE_AUGMENT:-on}" = off ] && echo plain || echo aug)
 [ -n "${EDGE_NOISE:-}" ] && name+=-noise
 [ -n "${EDGE_EPOCHS:-}" ] && name+=-e$EDGE_EPOCHS
+[ -n "${EDGE_SEED:-}" ] && name+=-s$EDGE_SEED
+[ -n "${EDGE_TAG:-}" ] && name+=-$EDGE_TAG
 name+=-test$test_fold
 mkdir -p "$out"
 step() { printf '\n== %s\n' "$*"; }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -119,6 +120,8 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
   std::vector<float> log_probabilities(indices.size() * size_t(classes));
   std::vector<int32_t> labels;
   labels.reserve(indices.size());
+  std::vector<float> probabilities;
+  probabilities.reserve(indices.size() * size_t(classes));
   double seconds = 0.0;
   for (size_t i = 0; i < indices.size(); ++i) {
     seconds += 1e-9 * double(classifier.classify(data.window(indices[i])).latency_ns);
@@ -131,6 +134,7 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
           std::log(std::max(p[size_t(c)], kProbabilityEpsilon));
     }
     labels.push_back(data.y[size_t(indices[i])]);
+    probabilities.insert(probabilities.end(), p.begin(), p.begin() + classes);
   }
   EngineResult result;
   result.metrics = eval::compute_metrics_from_logits(labels, log_probabilities, classes);
@@ -138,10 +142,76 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
     const float* row = log_probabilities.data() + i * size_t(classes);
     result.predicted.push_back(int32_t(std::max_element(row, row + classes) - row));
   }
+  std::vector<std::string> clips;
+  clips.reserve(indices.size());
+  for (int64_t i : indices) clips.push_back(data.clip[size_t(i)]);
+  if (std::none_of(clips.begin(), clips.end(), [](const std::string& c) { return c.empty(); }))
+    result.clips = eval::score_clips(clips, labels, probabilities, classes);
+  result.probabilities = std::move(probabilities);
   result.latency_us = indices.empty() ? std::nan("") : 1e6 * seconds / double(indices.size());
   result.arena_bytes = int64_t(classifier.interpreter().arena_bytes());
   result.macs = classifier.interpreter().macs();
   return result;
+}
+
+std::optional<Report::ClipSection> clip_section(const EngineResult& result) {
+  if (!result.clips) return std::nullopt;
+  Report::ClipSection section;
+  section.metrics = result.clips->metrics;
+  const auto& windows = result.clips->windows;
+  if (!windows.empty()) {
+    section.min_windows = *std::min_element(windows.begin(), windows.end());
+    section.max_windows = *std::max_element(windows.begin(), windows.end());
+  }
+  return section;
+}
+
+std::string clip_summary(const EngineResult& result) {
+  const auto section = clip_section(result);
+  if (!section) return "";
+  const Metrics& m = section->metrics;
+  char accuracy[32];
+  std::snprintf(accuracy, sizeof accuracy, "%.4f", m.accuracy);
+  return msg("by clip: accuracy ", accuracy, " on ", m.samples, " clips (", section->description(),
+             ")");
+}
+
+namespace {
+
+// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+}  // namespace
+
+void write_predictions_csv(const std::string& path, const store::LoadedDataset& data,
+                           const std::vector<int64_t>& indices, const EngineResult& result) {
+  const size_t classes = data.labels.size();
+  if (result.predicted.size() != indices.size() ||
+      result.probabilities.size() != indices.size() * classes)
+    throw Error(msg(path, ": ", result.predicted.size(), " predictions and ",
+                    result.probabilities.size(), " probabilities for ", indices.size(),
+                    " windows of ", classes, " classes"));
+  std::string text = "window,clip,fold,label,predicted";
+  for (const auto& label : data.labels) text += "," + csv_field("p_" + label);
+  text += "\n";
+  char number[32];
+  for (size_t k = 0; k < indices.size(); ++k) {
+    const size_t i = size_t(indices[k]);
+    text += msg(indices[k], ",", csv_field(data.clip[i]), ",", data.fold[i], ",", data.y[i], ",",
+                result.predicted[k]);
+    for (size_t c = 0; c < classes; ++c) {
+      // %.9g round-trips a float.
+      std::snprintf(number, sizeof number, ",%.9g", double(result.probabilities[k * classes + c]));
+      text += number;
+    }
+    text += "\n";
+  }
+  eval::write_text_file(path, text);
 }
 
 int64_t parameter_count(const nn::Model& model) {

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "eval/clip_scores.h"
 #include "eval/metrics.h"
 #include "eval/report.h"
 #include "nn/model.h"
@@ -39,8 +41,12 @@ void check_labels(const std::vector<std::string>& model_labels, const std::strin
                   const std::vector<std::string>& dataset_labels, const std::string& dataset_dir);
 
 struct EngineResult {
-  eval::Metrics metrics;
-  std::vector<int32_t> predicted;
+  eval::Metrics metrics;             // by window
+  std::vector<int32_t> predicted;    // per window
+  std::vector<float> probabilities;  // [windows x classes], the output as the engine gave it
+  // By clip (late fusion, clip_scores.h) over the clips of the scored windows; unset when a
+  // window has no clip id.
+  std::optional<eval::ClipScores> clips;
   double latency_us = 0.0;  // mean wall time of one invoke (single thread), measured
   int64_t arena_bytes = -1;
   int64_t macs = -1;
@@ -50,9 +56,24 @@ struct EngineResult {
 // with the engine on the windows at `indices` through nn::Classifier, as edgeinfer does: int8
 // and int16 inputs are quantized with the input's parameters (round half away from zero) and
 // outputs dequantized with theirs. Loss is the cross-entropy of the output probabilities
-// clipped at 1e-7, as Keras's. Throws naming the model when its input does not hold a window.
+// clipped at 1e-7, as Keras's. Windows are also scored by clip (mean of the probabilities of
+// each clip's windows, clip_scores.h). Throws naming the model when its input does not hold a
+// window.
 EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
                         const std::vector<int64_t>& indices);
+
+// The report's clip section from an engine result (unset without clip scores).
+std::optional<Report::ClipSection> clip_section(const EngineResult& result);
+
+// Writes the engine's per-window output as CSV: window (dataset index), clip, fold, label,
+// predicted, then one probability column per class (p_<label>), one row per scored window in
+// the order of `indices`. Throws naming the path.
+void write_predictions_csv(const std::string& path, const store::LoadedDataset& data,
+                           const std::vector<int64_t>& indices, const EngineResult& result);
+
+// The line printed after a model's window figures, e.g. "by clip: accuracy 0.6520 on 250 clips
+// (7 windows per clip, ...)", or "" without clip scores.
+std::string clip_summary(const EngineResult& result);
 
 // Weights and biases of the CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED operators.
 int64_t parameter_count(const nn::Model& model);

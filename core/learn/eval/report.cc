@@ -64,56 +64,42 @@ std::string md_cell(const std::string& text) {
 
 }  // namespace
 
-std::string to_markdown(const Report& report) {
-  const Metrics& m = report.metrics;
-  std::ostringstream out;
-  out << "# " << md_cell(report.title.empty() ? "Evaluation" : report.title) << "\n\n";
-  out << "Samples: " << m.samples << ", accuracy: " << fixed(m.accuracy, 4)
-      << ", loss: " << fixed(m.loss, 4) << "\n\n";
+namespace {
+
+// Per-class table with a macro row, then the confusion matrix.
+void class_tables(std::ostringstream& out, const Metrics& m,
+                  const std::vector<std::string>& class_names) {
   out << "| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n";
   for (size_t c = 0; c < m.per_class.size(); ++c) {
     const ClassScores& s = m.per_class[c];
-    out << "| " << md_cell(class_name(report.class_names, c)) << " | " << fixed(s.precision, 4)
-        << " | " << fixed(s.recall, 4) << " | " << fixed(s.f1, 4) << " | " << s.support << " |\n";
+    out << "| " << md_cell(class_name(class_names, c)) << " | " << fixed(s.precision, 4) << " | "
+        << fixed(s.recall, 4) << " | " << fixed(s.f1, 4) << " | " << s.support << " |\n";
   }
   out << "| macro average | " << fixed(m.macro_precision, 4) << " | " << fixed(m.macro_recall, 4)
       << " | " << fixed(m.macro_f1, 4) << " | " << m.samples << " |\n\n";
   out << "Confusion matrix (rows: true class, columns: predicted)\n\n| true \\ predicted |";
   for (size_t c = 0; c < m.confusion.size(); ++c) {
-    out << " " << md_cell(class_name(report.class_names, c)) << " |";
+    out << " " << md_cell(class_name(class_names, c)) << " |";
   }
   out << "\n|---|";
   for (size_t c = 0; c < m.confusion.size(); ++c) out << "---:|";
   out << "\n";
   for (size_t t = 0; t < m.confusion.size(); ++t) {
-    out << "| " << md_cell(class_name(report.class_names, t)) << " |";
+    out << "| " << md_cell(class_name(class_names, t)) << " |";
     for (int64_t v : m.confusion[t]) out << " " << v << " |";
     out << "\n";
   }
-  if (!report.variants.empty()) {
-    out << "\n| variant | accuracy | loss | file bytes | parameters | MACs | arena bytes | "
-           "latency (us) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
-    for (const Variant& v : report.variants) {
-      out << "| " << md_cell(v.name) << " | " << fixed(v.accuracy, 4) << " | " << fixed(v.loss, 4)
-          << " | " << count_or_dash(v.file_bytes) << " | " << count_or_dash(v.parameters) << " | "
-          << count_or_dash(v.macs) << " | " << count_or_dash(v.arena_bytes) << " | "
-          << fixed(v.latency_us, 1) << " |\n";
-    }
-  }
-  return out.str();
 }
 
-std::string to_json(const Report& report) {
-  const Metrics& m = report.metrics;
+json metrics_json(const Metrics& m, const std::vector<std::string>& class_names) {
   json j;
-  j["title"] = report.title;
   j["samples"] = m.samples;
   j["accuracy"] = number_or_null(m.accuracy);
   j["loss"] = number_or_null(m.loss);
   json classes = json::array();
   for (size_t c = 0; c < m.per_class.size(); ++c) {
     const ClassScores& s = m.per_class[c];
-    classes.push_back({{"name", class_name(report.class_names, c)},
+    classes.push_back({{"name", class_name(class_names, c)},
                        {"precision", s.precision},
                        {"recall", s.recall},
                        {"f1", s.f1},
@@ -122,10 +108,63 @@ std::string to_json(const Report& report) {
   j["classes"] = classes;
   j["macro"] = {{"precision", m.macro_precision}, {"recall", m.macro_recall}, {"f1", m.macro_f1}};
   j["confusion"] = m.confusion;
+  return j;
+}
+
+}  // namespace
+
+std::string Report::ClipSection::description() const {
+  if (one_window_per_clip()) return "one window per clip: the same figures as by window";
+  return msg(min_windows == max_windows ? std::to_string(max_windows)
+                                        : msg(min_windows, " to ", max_windows),
+             " windows per clip, a clip's class probabilities are the mean of its windows'");
+}
+
+std::string to_markdown(const Report& report) {
+  const Metrics& m = report.metrics;
+  std::ostringstream out;
+  out << "# " << md_cell(report.title.empty() ? "Evaluation" : report.title) << "\n\n";
+  out << (report.clips ? "By window: samples: " : "Samples: ") << m.samples
+      << ", accuracy: " << fixed(m.accuracy, 4) << ", loss: " << fixed(m.loss, 4) << "\n\n";
+  class_tables(out, m, report.class_names);
+  if (report.clips) {
+    const Metrics& c = report.clips->metrics;
+    out << "\n## By clip\n\nClips: " << c.samples << ", accuracy: " << fixed(c.accuracy, 4)
+        << ", loss: " << fixed(c.loss, 4) << " (" << report.clips->description() << ")\n\n";
+    class_tables(out, c, report.class_names);
+  }
+  if (!report.variants.empty()) {
+    out << "\n| variant | accuracy | clip accuracy | loss | file bytes | parameters | MACs | "
+           "arena bytes | latency (us) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const Variant& v : report.variants) {
+      out << "| " << md_cell(v.name) << " | " << fixed(v.accuracy, 4) << " | "
+          << fixed(v.clip_accuracy, 4) << " | " << fixed(v.loss, 4) << " | "
+          << count_or_dash(v.file_bytes) << " | " << count_or_dash(v.parameters) << " | "
+          << count_or_dash(v.macs) << " | " << count_or_dash(v.arena_bytes) << " | "
+          << fixed(v.latency_us, 1) << " |\n";
+    }
+  }
+  return out.str();
+}
+
+std::string to_json(const Report& report) {
+  json j = metrics_json(report.metrics, report.class_names);
+  j["title"] = report.title;
+  if (report.clips) {
+    json clips = metrics_json(report.clips->metrics, report.class_names);
+    clips["min_windows_per_clip"] = report.clips->min_windows;
+    clips["max_windows_per_clip"] = report.clips->max_windows;
+    clips["note"] = report.clips->description();
+    j["by_clip"] = clips;
+  } else {
+    j["by_clip"] = nullptr;
+  }
   json variants = json::array();
   for (const Variant& v : report.variants) {
     variants.push_back({{"name", v.name},
                         {"accuracy", number_or_null(v.accuracy)},
+                        {"clip_accuracy", number_or_null(v.clip_accuracy)},
+                        {"clips", count_or_null(v.clips)},
                         {"loss", number_or_null(v.loss)},
                         {"file_bytes", count_or_null(v.file_bytes)},
                         {"parameters", count_or_null(v.parameters)},

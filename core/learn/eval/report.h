@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct Variant {
   int64_t macs = -1;
   int64_t arena_bytes = -1;
   double latency_us = std::numeric_limits<double>::quiet_NaN();
+  // By clip (clip_scores.h: mean of the windows' probabilities); NaN / -1 when not scored.
+  double clip_accuracy = std::numeric_limits<double>::quiet_NaN();
+  int64_t clips = -1;
 };
 
 // One row of training history (train and validation per epoch).
@@ -43,13 +47,24 @@ struct EpochPoint {
 struct Report {
   std::string title;
   std::vector<std::string> class_names;  // size = metrics classes (or empty: "0", "1", ...)
-  Metrics metrics;
+  Metrics metrics;                       // by window
+  // By clip (late fusion, clip_scores.h), when the windows were grouped into their clips;
+  // one_window_per_clip says the two views are the same figures.
+  struct ClipSection {
+    Metrics metrics;
+    int64_t min_windows = 0, max_windows = 0;  // windows per clip
+    bool one_window_per_clip() const { return max_windows == 1; }
+    // "7 windows per clip, a clip's class probabilities are the mean of its windows'", or
+    // "one window per clip: the same figures as by window".
+    std::string description() const;
+  };
+  std::optional<ClipSection> clips;
   std::vector<Variant> variants;
   std::vector<EpochPoint> history;
 };
 
 // Markdown: title, accuracy/loss, per-class table with macro row, confusion
-// matrix, variants table.
+// matrix (by window), then the same by clip when `clips` is set, variants table.
 std::string to_markdown(const Report& report);
 // JSON object with the same content (non-finite numbers become null).
 std::string to_json(const Report& report);

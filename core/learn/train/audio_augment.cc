@@ -74,6 +74,9 @@ void LogMelAugmentation::check(int64_t frames, int64_t bands) const {
   if (time_shift < 0 || time_shift >= frames)
     throw Error(msg(where, ": time_shift must be in [0, ", frames - 1, "] (the window has ", frames,
                     " frames), got ", time_shift));
+  if (freq_shift < 0 || freq_shift >= bands)
+    throw Error(msg(where, ": freq_shift must be in [0, ", bands - 1, "] (the window has ", bands,
+                    " bands), got ", freq_shift));
   if (!(gain_db >= 0.0f && gain_db <= 120.0f))
     throw Error(msg(where, ": gain_db must be in [0, 120], got ", gain_db));
   if (!(noise_probability >= 0.0f && noise_probability <= 1.0f))
@@ -124,6 +127,24 @@ void LogMelAugmentation::apply(float* x, int64_t frames, int64_t bands, Rng& rng
       } else {  // earlier: frames move up, the last m become the floor
         std::memmove(x, x + m * bands, moved);
         std::fill(x + (frames - m) * bands, x + n, floor);
+      }
+    }
+  }
+  if (freq_shift > 0) {
+    const int64_t s = int64_t(rng.below(uint64_t(2 * freq_shift + 1))) - freq_shift;
+    if (s != 0) {
+      const float floor = *std::min_element(x, x + n);
+      const int64_t m = s > 0 ? s : -s;
+      for (int64_t t = 0; t < frames; ++t) {
+        float* frame = x + t * bands;
+        const size_t moved = sizeof(float) * size_t(bands - m);
+        if (s > 0) {  // up: bands move to higher indices, the lowest m become the floor
+          std::memmove(frame + m, frame, moved);
+          std::fill(frame, frame + m, floor);
+        } else {  // down: the highest m become the floor
+          std::memmove(frame, frame + m, moved);
+          std::fill(frame + bands - m, frame + bands, floor);
+        }
       }
     }
   }

@@ -8,6 +8,11 @@
 //   time shift   by k in [-time_shift, time_shift] frames; the vacated frames take the
 //                window's lowest value (its silence floor: the sound starts a little
 //                earlier or later, nothing wraps around);
+//   freq shift   every frame's bands moved by s in [-freq_shift, freq_shift] bands, the
+//                vacated bands set to the window's lowest value: on the mel scale a small
+//                shift approximates a pitch shift, the augmentation Salamon & Bello (2017)
+//                found most useful on UrbanSound8K (drawn only when freq_shift > 0, so
+//                settings without it draw exactly as before);
 //   gain         one offset in [-gain_db, gain_db] dB added to every value (the source
 //                nearer or farther, a louder or quieter microphone);
 //   noise        with probability noise_probability, one window of the noise bank (log-mel
@@ -35,6 +40,7 @@ namespace edge::train {
 
 struct LogMelAugmentation {
   int time_shift = 0;  // frames
+  int freq_shift = 0;  // bands
   float gain_db = 0.0f;
   float noise_probability = 0.0f;  // [0, 1]
   float snr_min_db = 0.0f, snr_max_db = 20.0f;
@@ -47,7 +53,7 @@ struct LogMelAugmentation {
 
   // Per-sample transforms (everything but mixup).
   bool per_sample() const {
-    return time_shift > 0 || gain_db > 0.0f || noise_probability > 0.0f ||
+    return time_shift > 0 || freq_shift > 0 || gain_db > 0.0f || noise_probability > 0.0f ||
            (time_masks > 0 && time_mask > 0) || (freq_masks > 0 && freq_mask > 0);
   }
   bool enabled() const { return per_sample() || mixup > 0.0f; }

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -202,10 +203,11 @@ LayerSpec parse_layer(const toml::node& node, const Where& where) {
 // augment = { type = "log-mel", ... } (audio_augment.h).
 void parse_log_mel_augment(const toml::table& a, const Where& at, LogMelAugmentation* out) {
   check_keys(a, at,
-             {"type", "time_shift", "gain_db", "noise_probability", "noise_snr_db", "time_masks",
-              "time_mask", "freq_masks", "freq_mask", "mixup"});
+             {"type", "time_shift", "freq_shift", "gain_db", "noise_probability", "noise_snr_db",
+              "time_masks", "time_mask", "freq_masks", "freq_mask", "mixup"});
   LogMelAugmentation& g = *out;
   g.time_shift = int(get_int(a, at, "time_shift", g.time_shift, 0, 1 << 20));
+  g.freq_shift = int(get_int(a, at, "freq_shift", g.freq_shift, 0, 1 << 20));
   g.gain_db = float(get_double(a, at, "gain_db", g.gain_db, 0.0, 120.0));
   g.noise_probability =
       float(get_double(a, at, "noise_probability", g.noise_probability, 0.0, 1.0));
@@ -367,7 +369,63 @@ const ModelSpec& ModelFile::find(const std::string& name) const {
   throw Error(msg(path, ": no model \"", wanted, "\" (models: ", model_names(*this), ")"));
 }
 
-ModelFile parse_model_text(const std::string& text, const std::string& path) {
+namespace {
+
+// Merges `from` into `into`: tables key by key (so "augment.mixup" keeps the other keys of the
+// augment table), anything else replaced.
+void merge_table(toml::table& into, const toml::table& from) {
+  for (const auto& [key, node] : from) {
+    toml::table* target = into[key].as_table();
+    const toml::table* source = node.as_table();
+    if (target && source)
+      merge_table(*target, *source);
+    else
+      into.insert_or_assign(key, node);
+  }
+}
+
+// One --set KEY=VALUE as a TOML table {KEY: VALUE} whose nodes name the option. A VALUE that is
+// not a TOML value is taken as a string (schedule=one-cycle).
+toml::table parse_setting(const std::string& setting) {
+  const size_t eq = setting.find('=');
+  const std::string origin = "--set " + setting;
+  for (char c : setting)
+    if (static_cast<unsigned char>(c) < 0x20)
+      throw Error(msg("--set: a setting holds a control character (one KEY=VALUE per --set)"));
+  auto trim = [](std::string t) {
+    const size_t b = t.find_first_not_of(" \t"), e = t.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
+  };
+  const std::string key = eq == std::string::npos ? "" : trim(setting.substr(0, eq));
+  const std::string value = eq == std::string::npos ? "" : trim(setting.substr(eq + 1));
+  if (key.empty() || value.empty())
+    throw Error(msg(origin, ": expected KEY=VALUE, a key of the model's [training] table (or ",
+                    "augment.KEY) and its value, e.g. learning_rate=0.005 or augment.mixup=0.4"));
+  for (char c : key)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      throw Error(msg(origin, ": \"", key, "\" is not a key (letters, digits, _ and . only)"));
+  try {
+    return toml::parse(key + " = " + value, origin);
+  } catch (const toml::parse_error&) {
+  }
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  try {
+    return toml::parse(key + " = " + quoted + "\"", origin);
+  } catch (const toml::parse_error& err) {
+    throw Error(msg(origin, ": not a TOML key/value: ", err.description()));
+  }
+}
+
+}  // namespace
+
+static ModelFile parse_model_table(const toml::table& root, const std::string& path);
+
+ModelFile parse_model_text(const std::string& text, const std::string& path,
+                           const TrainingSettings& settings) {
   toml::table root;
   try {
     root = toml::parse(text, path);
@@ -375,6 +433,45 @@ ModelFile parse_model_text(const std::string& text, const std::string& path) {
     throw Error(msg(path, ":", err.source().begin.line, ":", err.source().begin.column,
                     ": not valid TOML: ", err.description()));
   }
+  ModelFile file = parse_model_table(root, path);
+  if (settings.settings.empty()) return file;
+  const std::string model = file.find(settings.model).name;
+  // root with `applied` merged into the model's training table, checked as the file is.
+  auto with = [&](const std::vector<std::string>& applied) {
+    toml::table changed = root;
+    toml::table& table = *changed["models"][model].as_table();
+    if (!table.contains("training")) table.insert("training", toml::table{});
+    toml::table* training = table["training"].as_table();
+    if (!training) throw Error(msg(path, ": models.", model, ".training: expected a table"));
+    for (const auto& setting : applied) merge_table(*training, parse_setting(setting));
+    return parse_model_table(changed, path);
+  };
+  // The value is not on a line of the file: errors name the option instead of the file.
+  auto named = [&](const std::string& options, const Error& e) {
+    std::string text = e.what();
+    if (text.rfind(path + ": ", 0) == 0) text = text.substr(path.size() + 2);
+    return Error(msg(options, ": ", text));
+  };
+  try {
+    return with(settings.settings);
+  } catch (const Error& together) {
+    // Settings are checked together (validation_split=0 with patience=0 is fine, either alone
+    // is not); an error names the one setting that fails on its own, else all of them.
+    for (const auto& setting : settings.settings) {
+      try {
+        with({setting});
+      } catch (const Error& alone) {
+        throw named("--set " + setting, alone);
+      }
+    }
+    std::string all;
+    for (const auto& setting : settings.settings)
+      all += (all.empty() ? "--set " : " --set ") + setting;
+    throw named(all, together);
+  }
+}
+
+static ModelFile parse_model_table(const toml::table& root, const std::string& path) {
   check_keys(root, Where{path, ""}, {"default", "models"}, {"sequences"});
   ModelFile file;
   file.path = path;
@@ -402,12 +499,12 @@ ModelFile parse_model_text(const std::string& text, const std::string& path) {
   return file;
 }
 
-ModelFile parse_model_file(const std::string& path) {
+ModelFile parse_model_file(const std::string& path, const TrainingSettings& settings) {
   std::ifstream in(path);
   if (!in) throw Error(msg("model file ", path, ": cannot be opened"));
   std::stringstream text;
   text << in.rdbuf();
-  return parse_model_text(text.str(), path);
+  return parse_model_text(text.str(), path, settings);
 }
 
 Model build_model(const ModelSpec& spec, int classes) {

@@ -53,7 +53,8 @@
 //   { channels = 6, time_shift = 8, scale = 0.1, rotation_degrees = 10, noise = 0.01,
 //   center = 0.5 } (every key optional: channels 6, center 0, the rest 0 = off); or, with
 //   type = "log-mel", log-mel augmentation (audio_augment.h) of windows read as frames (the
-//   input's first axis) x bands: { type = "log-mel", time_shift = 4 (frames), gain_db = 6,
+//   input's first axis) x bands: { type = "log-mel", time_shift = 4 (frames), freq_shift = 2
+//   (bands), gain_db = 6,
 //   noise_probability = 0.5, noise_snr_db = [0, 20] (needs a noise bank: edgestream train
 //   --noise DIR), time_masks = 2, time_mask = 8 (frames), freq_masks = 2, freq_mask = 6
 //   (bands), mixup = 0.2 (Beta alpha) } (every key optional, 0 = off; snr [0, 20]). A value
@@ -140,10 +141,24 @@ struct ModelFile {
   const ModelSpec& find(const std::string& name) const;
 };
 
+// Training settings given on the command line (`edgestream train --set KEY=VALUE`), applied to
+// one model's [models.NAME.training] table before the file is checked, as if written there:
+// KEY is a training key, or augment.KEY for one key of the augment table (its other keys kept);
+// VALUE is a TOML value, a bare word being taken as a string (schedule=one-cycle). Later
+// settings win. The settings are checked together as the file's own values (patience=0 with
+// validation_split=0 is fine, although validation_split=0 alone is not with patience 8); an
+// error names the setting that fails on its own ("--set augment.mixup=-1:
+// models.ds-cnn.training.augment.mixup: ..."), else every setting.
+struct TrainingSettings {
+  std::string model;                  // "" = the file's default model
+  std::vector<std::string> settings;  // "KEY=VALUE"
+};
+
 // Reads and checks a model file. Throws edge::Error naming the file (and key / model / layer).
-ModelFile parse_model_file(const std::string& path);
+ModelFile parse_model_file(const std::string& path, const TrainingSettings& settings = {});
 // Same from text; `path` is only used in messages.
-ModelFile parse_model_text(const std::string& text, const std::string& path);
+ModelFile parse_model_text(const std::string& text, const std::string& path,
+                           const TrainingSettings& settings = {});
 
 // The trainable model of `spec` for `classes` output classes (uninitialized). Throws
 // edge::Error naming the file, the model and the layer when a shape does not fit.
