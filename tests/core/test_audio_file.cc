@@ -251,6 +251,27 @@ TEST(AudioFile, ZeroRateOrChannelsInTheWavHeaderIsNamed) {
       << e;
 }
 
+// A fmt chunk shorter than the 16 bytes every WAV format needs is named as such, whether its
+// declared size is short or the file ends inside it; libsndfile only says it cannot open it.
+TEST(AudioFile, ShortFmtChunkIsNamed) {
+  TempDir dir;
+  write_pcm16(dir / "ok.wav", {1, 2, 3, 4}, 1, 8000);
+  std::ifstream in(dir / "ok.wav", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(bytes.compare(12, 4, "fmt "), 0);
+  std::string short_size = bytes;
+  short_size.replace(16, 4, std::string("\x08\0\0\0", 4));
+  dir.write("short.wav", short_size);
+  dir.write("cut.wav", bytes.substr(0, 12 + 8 + 10));  // the file ends inside the fmt chunk
+  for (const char* name : {"short.wav", "cut.wav"}) {
+    const std::string e = error_of(dir / name);
+    EXPECT_NE(
+        e.find(std::string(name) + ": cannot read audio: its fmt chunk is shorter than 16 bytes"),
+        std::string::npos)
+        << e;
+  }
+}
+
 namespace {
 
 // Every frame of `path` through one decoder, read in chunks of `chunk` frames.

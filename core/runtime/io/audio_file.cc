@@ -61,86 +61,79 @@ uint32_t le32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
-// What is wrong with a RIFF/WAVE header, in words, or "" when nothing is seen. libsndfile
-// says only "SF_INFO struct incomplete" or "unsupported format" when the fmt chunk holds a
-// sample rate or channel count of 0.
-std::string wav_header_problem(int fd) {
-  uint8_t head[4096];
-  const ssize_t n = ::pread(fd, head, sizeof head, 0);
-  if (n < 12 || std::memcmp(head, "RIFF", 4) != 0 || std::memcmp(head + 8, "WAVE", 4) != 0)
-    return "";
-  for (size_t at = 12; at + 8 <= size_t(n);) {
-    const uint32_t size = le32(head + at + 4);
-    if (std::memcmp(head + at, "fmt ", 4) == 0) {
-      if (size < 16 || at + 8 + 16 > size_t(n)) return "its fmt chunk is shorter than 16 bytes";
-      const uint8_t* fmt = head + at + 8;
-      const unsigned channels = unsigned(fmt[2]) | unsigned(fmt[3]) << 8;
-      const uint32_t rate = le32(fmt + 4);
-      const unsigned bits = unsigned(fmt[14]) | unsigned(fmt[15]) << 8;
-      if (rate == 0) return "its WAV header declares a sample rate of 0 Hz";
-      if (channels == 0) return "its WAV header declares 0 channels";
-      if (bits == 0) return "its WAV header declares 0 bits per sample";
-      return "";
-    }
-    if (size > size_t(n)) break;
-    at += 8 + size + (size & 1);
-  }
-  return "";
-}
-
-// What the direct path needs to know of a RIFF/WAVE file: its fmt chunk (the real format
-// tag of WAVE_FORMAT_EXTENSIBLE resolved) and where its data chunk lies.
+// A RIFF/WAVE file's fmt chunk (the real format tag of WAVE_FORMAT_EXTENSIBLE resolved) and
+// where its data chunk lies: what the error messages and the direct path need to know.
 struct WavLayout {
-  unsigned format_tag = 0;  // 1 PCM, 3 IEEE float
+  bool riff = false;       // the file starts with a RIFF/WAVE header
+  bool fmt_short = false;  // its fmt chunk is shorter than 16 bytes (or cut by the file's end)
+  bool have_fmt = false;
+  unsigned format_tag =
+      0;  // 1 PCM, 3 IEEE float; 0 for an extensible GUID not of the standard form
   unsigned channels = 0;
+  uint32_t rate = 0;
   unsigned bits = 0;
   unsigned block_align = 0;
-  int64_t data_offset = -1;
+  int64_t data_offset = -1;  // -1: no data chunk found
   int64_t data_bytes = 0;
 };
 
-// Walks the chunks of a RIFF/WAVE file up to its data chunk, reading through `bytes(offset,
-// length)` (nullptr past the end). False when the file is not little-endian RIFF/WAVE or the
-// walk finds no fmt chunk before a data chunk.
+// Walks the chunks of a RIFF/WAVE file, reading through `bytes(offset, length)` (nullptr past
+// the end), until it has seen both the fmt and the data chunk, a short fmt chunk, or the end.
 template <typename Bytes>
-bool read_wav_layout(Bytes bytes, int64_t file_size, WavLayout* layout) {
+WavLayout read_wav_layout(Bytes bytes, int64_t file_size) {
+  WavLayout layout;
   const uint8_t* head = bytes(0, 12);
-  if (!head) return false;
-  if (std::memcmp(head, "RIFF", 4) != 0 || std::memcmp(head + 8, "WAVE", 4) != 0) return false;
-  bool have_fmt = false;
+  if (!head || std::memcmp(head, "RIFF", 4) != 0 || std::memcmp(head + 8, "WAVE", 4) != 0)
+    return layout;
+  layout.riff = true;
   int64_t at = 12;
   for (int chunks = 0; chunks < 256 && at + 8 <= file_size; ++chunks) {
     const uint8_t* chunk = bytes(at, 8);
-    if (!chunk) return false;
+    if (!chunk) break;
     const uint32_t size = le32(chunk + 4);
-    if (std::memcmp(chunk, "fmt ", 4) == 0) {
+    if (std::memcmp(chunk, "fmt ", 4) == 0 && !layout.have_fmt) {
       uint8_t fmt[40] = {};
       const size_t want = std::min<size_t>(size, sizeof fmt);
       const uint8_t* body = size < 16 ? nullptr : bytes(at + 8, want);
-      if (!body) return false;
+      if (!body) {
+        layout.fmt_short = true;
+        break;
+      }
       std::memcpy(fmt, body, want);
-      layout->format_tag = unsigned(fmt[0]) | unsigned(fmt[1]) << 8;
-      layout->channels = unsigned(fmt[2]) | unsigned(fmt[3]) << 8;
-      layout->block_align = unsigned(fmt[12]) | unsigned(fmt[13]) << 8;
-      layout->bits = unsigned(fmt[14]) | unsigned(fmt[15]) << 8;
-      if (layout->format_tag == 0xFFFE) {
+      layout.have_fmt = true;
+      layout.format_tag = unsigned(fmt[0]) | unsigned(fmt[1]) << 8;
+      layout.channels = unsigned(fmt[2]) | unsigned(fmt[3]) << 8;
+      layout.rate = le32(fmt + 4);
+      layout.block_align = unsigned(fmt[12]) | unsigned(fmt[13]) << 8;
+      layout.bits = unsigned(fmt[14]) | unsigned(fmt[15]) << 8;
+      if (layout.format_tag == 0xFFFE) {
         // WAVE_FORMAT_EXTENSIBLE: the sub-format GUID's first two bytes are the format tag;
         // the rest must be the standard KSDATAFORMAT suffix.
         static const uint8_t kSuffix[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
                                             0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
-        if (size < 40 || std::memcmp(fmt + 26, kSuffix, sizeof kSuffix) != 0) return false;
-        layout->format_tag = unsigned(fmt[24]) | unsigned(fmt[25]) << 8;
+        const bool standard = size >= 40 && std::memcmp(fmt + 26, kSuffix, sizeof kSuffix) == 0;
+        layout.format_tag = standard ? unsigned(fmt[24]) | unsigned(fmt[25]) << 8 : 0;
       }
-      have_fmt = true;
-    } else if (std::memcmp(chunk, "data", 4) == 0) {
-      if (!have_fmt) return false;
-      layout->data_offset = at + 8;
-      layout->data_bytes = size;
-      return true;
+    } else if (std::memcmp(chunk, "data", 4) == 0 && layout.data_offset < 0) {
+      layout.data_offset = at + 8;
+      layout.data_bytes = size;
     }
+    if (layout.have_fmt && layout.data_offset >= 0) break;
     at += 8 + int64_t(size) + (size & 1);
   }
-  return false;
+  return layout;
+}
+
+// What is wrong with a RIFF/WAVE header, in words, or "" when nothing is seen. libsndfile
+// says only "SF_INFO struct incomplete" or "unsupported format" when the fmt chunk holds a
+// sample rate or channel count of 0.
+std::string wav_header_problem(const WavLayout& wav) {
+  if (wav.fmt_short) return "its fmt chunk is shorter than 16 bytes";
+  if (!wav.have_fmt) return "";
+  if (wav.rate == 0) return "its WAV header declares a sample rate of 0 Hz";
+  if (wav.channels == 0) return "its WAV header declares 0 channels";
+  if (wav.bits == 0) return "its WAV header declares 0 bits per sample";
+  return "";
 }
 
 // Samples of the direct path to float32: 16-bit PCM scaled by 1/32768 (exact in float, as
@@ -281,11 +274,19 @@ AudioFileReader::AudioFileReader(const std::string& path, const std::string& dis
   if (fd < 0) throw Error(msg(name_, ": cannot read audio: ", problem));  // not opened
   io_ = std::make_unique<BlockFile>(fd, static_cast<int64_t>(size));      // owns fd
 
+  // The chunk walk reads from the block libsndfile's open has loaded: no system call for a
+  // header in the first 256 KiB.
+  auto wav_layout = [this, size] {
+    return read_wav_layout(
+        [this](int64_t offset, size_t length) { return io_->bytes(offset, length); },
+        static_cast<int64_t>(size));
+  };
+
   SF_INFO sf_info = {};
   SNDFILE* file = sf_open_virtual(BlockFile::callbacks(), SFM_READ, &sf_info, io_.get());
   if (!file) {
     const std::string library = sf_strerror(nullptr);
-    const std::string problem = wav_header_problem(fd);  // still open: io_ owns it
+    const std::string problem = wav_header_problem(wav_layout());
     if (!problem.empty())
       throw Error(msg(name_, ": cannot read audio: ", problem, " (libsndfile: ", library, ")"));
     throw Error(msg(name_, ": cannot read audio: ", library));
@@ -319,11 +320,8 @@ AudioFileReader::AudioFileReader(const std::string& path, const std::string& dis
                          (sf_info.format & SF_FORMAT_ENDMASK) == SF_ENDIAN_FILE &&
                          (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX) &&
                          (subtype == SF_FORMAT_PCM_16 || subtype == SF_FORMAT_FLOAT);
-  WavLayout layout;
-  // The walk reads from the block libsndfile's open has loaded: no system call for a header
-  // in the first 256 KiB.
-  auto bytes = [this](int64_t offset, size_t length) { return io_->bytes(offset, length); };
-  if (candidate && read_wav_layout(bytes, static_cast<int64_t>(size), &layout)) {
+  const WavLayout layout = candidate ? wav_layout() : WavLayout();
+  if (layout.have_fmt && layout.data_offset >= 0) {
     const unsigned sample_bytes = subtype == SF_FORMAT_PCM_16 ? 2 : 4;
     const unsigned tag = subtype == SF_FORMAT_PCM_16 ? 1 : 3;
     const bool agree =
