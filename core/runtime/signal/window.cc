@@ -44,7 +44,11 @@ WindowInfo Windower::pop(float* dst) {
 WindowInfo Windower::pop_raw(void* dst) {
   if (!ready_) throw Error("Windower::pop: no window is ready");
   copy_window(dst);
-  WindowInfo info = ready_info_;
+  return release_ready();
+}
+
+WindowInfo Windower::release_ready() {
+  const WindowInfo info = ready_info_;
   ready_ = false;
   ++windows_emitted_;
   after_pop();
@@ -157,11 +161,7 @@ WindowInfo SlidingWindower::pop_view(WindowView* view) {
   view->bytes = static_cast<size_t>(size) * ch;
   view->owner = block_;
   views_end_ = std::max(views_end_, window_at_ + size);
-  const WindowInfo info = ready_info_;
-  ready_ = false;
-  ++windows_emitted_;
-  after_pop();
-  return info;
+  return release_ready();
 }
 
 void SlidingWindower::after_pop() {

@@ -103,6 +103,9 @@ class Windower {
   Windower(int channels, int64_t window_frames, size_t element_bytes = sizeof(float));
   virtual void copy_window(void* dst) = 0;
   virtual void after_pop() = 0;
+  // The ready window's info, once it has been handed out (copied or viewed): clears ready,
+  // counts it and moves on (after_pop).
+  WindowInfo release_ready();
 
   int channels_;
   int64_t window_frames_;
