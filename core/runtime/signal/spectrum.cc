@@ -165,27 +165,26 @@ void Spectrogram::reserve(int64_t n) {
 
 void Spectrogram::compute(const float* samples, int64_t n, float* out) {
   forget_previous();  // its samples are not kept: the next compute_overlapping() starts afresh
-  compute_frames(samples, n, out, 0, 0);
+  compute_frames(samples, n, out, 0, false);
 }
 
 void Spectrogram::compute_overlapping(const float* samples, int64_t n, int64_t shift, float* out) {
-  // Frames of this window from `first_reused` on (up to `reused` of them) are frames of the
-  // previous window, `shift / hop` frames later there, when the shared samples are equal.
-  int64_t reused_from = 0, reused = 0;
+  // This window's frame t is the previous window's frame t + shift / hop when the shared
+  // samples are equal (compute_frames() takes those that are unpadded in both).
+  int64_t frame_shift = 0;
   const int hop = config_.hop_size;
   if (previous_n_ == n && shift > 0 && shift < n && shift % hop == 0 &&
       std::memcmp(samples, previous_samples_.data() + shift,
                   static_cast<size_t>(n - shift) * sizeof(float)) == 0) {
-    reused_from = shift / hop;
-    reused = 1;  // compute_frames() finds which frames qualify
+    frame_shift = shift / hop;
   }
-  compute_frames(samples, n, out, reused_from, reused);
+  compute_frames(samples, n, out, frame_shift, true);
   previous_samples_.assign(samples, samples + n);
   previous_n_ = n;
 }
 
 void Spectrogram::compute_frames(const float* samples, int64_t n, float* out, int64_t frame_shift,
-                                 int64_t reuse) {
+                                 bool keep_stage) {
   const int64_t frames = frames_for(n);
   if (frames == 0) return;
   float* stage = out;
@@ -200,7 +199,8 @@ void Spectrogram::compute_frames(const float* samples, int64_t n, float* out, in
   for (int64_t t = 0; t < frames; ++t) {
     const int64_t start = t * config_.hop_size - pad;  // in signal coordinates
     // The frame is the previous window's frame t + frame_shift, unpadded in both windows.
-    if (reuse && start >= 0 && start + shift_samples + size <= n && t + frame_shift < frames) {
+    if (frame_shift > 0 && start >= 0 && start + shift_samples + size <= n &&
+        t + frame_shift < frames) {
       std::memcpy(stage + static_cast<size_t>(t) * values,
                   previous_stage_.data() + static_cast<size_t>(t + frame_shift) * values,
                   values * sizeof(float));
@@ -224,7 +224,7 @@ void Spectrogram::compute_frames(const float* samples, int64_t n, float* out, in
     analyze_frame(frame, stage + static_cast<size_t>(t) * stage_values());
   }
   // Kept before finish() changes them (top_db, in place): the next window may reuse them.
-  previous_stage_.assign(stage, stage + static_cast<size_t>(frames) * values);
+  if (keep_stage) previous_stage_.assign(stage, stage + static_cast<size_t>(frames) * values);
   finish(stage, frames, out);
 }
 

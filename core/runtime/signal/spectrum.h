@@ -128,10 +128,11 @@ class Spectrogram {
   int64_t frames_reused() const { return frames_reused_; }
 
  private:
-  // compute() with frames t >= 0 copied from the previous window's frame t + frame_shift where
-  // both are unpadded, when reuse is non-zero (the caller compared the shared samples).
+  // compute(), taking frame t from the previous window's frame t + frame_shift where both are
+  // unpadded when frame_shift > 0 (the caller compared the shared samples); keep_stage keeps
+  // this window's analysed frames for the next compute_overlapping().
   void compute_frames(const float* samples, int64_t n, float* out, int64_t frame_shift,
-                      int64_t reuse);
+                      bool keep_stage);
 
   SpectrumConfig config_;
   RealFft fft_;
