@@ -8,9 +8,6 @@
 
 namespace edge::eval {
 
-// Keras's backend epsilon, the clip of run_engine's window probabilities.
-constexpr double kProbabilityEpsilon = 1e-7;
-
 ClipScores score_clips(const std::vector<std::string>& window_clips,
                        const std::vector<int32_t>& window_labels,
                        const std::vector<float>& window_probabilities, int classes) {

@@ -91,9 +91,6 @@ void check_labels(const std::vector<std::string>& model_labels, const std::strin
                     ", dataset ", dataset_dir, " has ", list_text(dataset_labels)));
 }
 
-// Keras's backend epsilon, the clip of its categorical cross-entropy.
-constexpr float kProbabilityEpsilon = 1e-7f;
-
 EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data,
                         const std::vector<int64_t>& indices) {
   if (model.inputs().size() != 1 || model.outputs().size() != 1)
@@ -131,7 +128,7 @@ EngineResult run_engine(const nn::Model& model, const store::LoadedDataset& data
       // clipped at Keras's epsilon (1e-7) as its categorical cross-entropy does: an int8
       // softmax gives exact zeros below 1/512, which would otherwise weigh log(1e-12).
       log_probabilities[i * size_t(classes) + size_t(c)] =
-          std::log(std::max(p[size_t(c)], kProbabilityEpsilon));
+          std::log(std::max(p[size_t(c)], static_cast<float>(kProbabilityEpsilon)));
     }
     labels.push_back(data.y[size_t(indices[i])]);
     probabilities.insert(probabilities.end(), p.begin(), p.begin() + classes);

@@ -23,6 +23,10 @@
 
 namespace edge::eval {
 
+// Keras's backend epsilon: probabilities are clipped at it before a log (the engine's window
+// scores, and clip scores' loss), as Keras's categorical cross-entropy does.
+constexpr double kProbabilityEpsilon = 1e-7;
+
 class ConfusionMatrix {
  public:
   explicit ConfusionMatrix(int classes);  // classes >= 1
