@@ -199,6 +199,74 @@ TEST(DatasetSplit, ByClipKeepsClipsWholeAndIsStratified) {
   EXPECT_THROW(edge::store::split_by_clip(data, 1.0, 7), edge::Error);
 }
 
+// Clips named as UrbanSound8K names them, recording-class-occurrence-slice: class "a" has
+// recordings 10 (4 clips), 11 (2), 12 (1) and 13 (1); class "b" has 20 (3 clips) and 21 (3);
+// recording 30 has one clip of each class. One window per clip.
+std::string write_recordings_dataset(const std::string& tag) {
+  const std::string dir = temp_dir(tag);
+  ShardStoreOptions options;
+  options.directory = dir;
+  ShardStore store(options, {1});
+  const std::vector<std::pair<std::string, int>> clips = {
+      {"10-0-0-0.wav", 0}, {"10-0-0-1.wav", 0}, {"10-0-0-2.wav", 0}, {"10-0-0-3.wav", 0},
+      {"11-0-0-0.wav", 0}, {"11-0-0-1.wav", 0}, {"12-0-0-0.wav", 0}, {"13-0-0-0.wav", 0},
+      {"20-1-0-0.wav", 1}, {"20-1-0-1.wav", 1}, {"20-1-0-2.wav", 1}, {"21-1-0-0.wav", 1},
+      {"21-1-0-1.wav", 1}, {"21-1-0-2.wav", 1}, {"30-0-0-0.wav", 0}, {"30-1-0-0.wav", 1}};
+  float value = 0.0f;
+  for (const auto& [clip, label] : clips) {
+    WindowInfo info;
+    info.clip_id = "audio/fold1/" + clip;
+    info.label_index = label;
+    info.label = label ? "b" : "a";
+    info.fold = 1;
+    store.add(&value, info);
+    value += 1.0f;
+  }
+  store.finish();
+  return dir;
+}
+
+std::string recording_of(const std::string& clip) {
+  const std::string name = clip.substr(clip.find_last_of('/') + 1);
+  return name.substr(0, name.find('-'));
+}
+
+TEST(DatasetSplit, ByRecordingHoldsOutWholeRecordings) {
+  const auto data = read_dataset(write_recordings_dataset("recordings"));
+  ASSERT_EQ(data.size(), 16);
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    const auto split = edge::store::split_by_recording(data, 0.25, seed, recording_of);
+    ASSERT_EQ(split.train.size() + split.test.size(), 16u) << "seed " << seed;
+    std::set<std::string> test_recordings, train_recordings;
+    for (const auto& clip : clips_of(data, split.test)) test_recordings.insert(recording_of(clip));
+    for (const auto& clip : clips_of(data, split.train))
+      train_recordings.insert(recording_of(clip));
+    for (const auto& recording : test_recordings)
+      EXPECT_EQ(train_recordings.count(recording), 0u) << "seed " << seed << ": " << recording;
+    // Every class keeps a recording for training and gives one to the held-out side.
+    std::set<int32_t> test_classes, train_classes;
+    for (int64_t i : split.test) test_classes.insert(data.y[size_t(i)]);
+    for (int64_t i : split.train) train_classes.insert(data.y[size_t(i)]);
+    EXPECT_EQ(train_classes.size(), 2u) << "seed " << seed;
+    // Class b (6 clips + recording 30's pair, which belongs to class a by its first clip):
+    // 25 % is 2 clips; its recordings hold 3 each, so one of them is held out (|3 - 2| < 2).
+    size_t held_b = 0;
+    for (int64_t i : split.test) held_b += data.y[size_t(i)] == 1 ? 1 : 0;
+    const bool pair_held = test_recordings.count("30") == 1;
+    EXPECT_EQ(held_b, 3u + (pair_held ? 1u : 0u)) << "seed " << seed;
+  }
+  const auto a = edge::store::split_by_recording(data, 0.25, 5, recording_of);
+  const auto b = edge::store::split_by_recording(data, 0.25, 5, recording_of);
+  EXPECT_EQ(a.test, b.test);
+  // One clip per recording: the same sizes as a split by clip.
+  const auto by_clip = edge::store::split_by_clip(data, 0.25, 5);
+  const auto singletons =
+      edge::store::split_by_recording(data, 0.25, 5, [](const std::string& clip) { return clip; });
+  EXPECT_EQ(singletons.test.size(), by_clip.test.size());
+  EXPECT_THROW(edge::store::split_by_recording(data, 0.0, 7, recording_of), edge::Error);
+  EXPECT_THROW(edge::store::split_by_recording(data, 1.0, 7, recording_of), edge::Error);
+}
+
 TEST(DatasetSplit, CrossValidationByClipOnRealGestures) {
   const std::string dir = temp_dir("cv");
   write_gesture_dataset(dir);

@@ -322,6 +322,53 @@ Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t se
   return split;
 }
 
+Split split_by_recording(const LoadedDataset& data, double test_fraction, uint64_t seed,
+                         const std::function<std::string(const std::string&)>& recording_of,
+                         const std::vector<int64_t>* among) {
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw Error(msg("test fraction ", test_fraction, ": expected a value in (0, 1)"));
+  ClipTable table = clip_table(data, among);
+  if (table.windows_of_clip.empty()) throw Error(msg(data.directory, ": no labelled windows"));
+  // Recordings in name order with their clips; each belongs to its first clip's class.
+  std::map<std::string, std::vector<std::string>> clips_of_recording;
+  std::map<std::string, int32_t> class_of_recording;
+  for (const auto& [label, clips] : table.clips_by_class)
+    for (const auto& clip : clips) clips_of_recording[recording_of(clip)].push_back(clip);
+  std::map<int32_t, std::vector<std::string>> recordings_by_class;
+  std::map<int32_t, size_t> clips_in_class;
+  for (auto& [recording, clips] : clips_of_recording) {
+    std::sort(clips.begin(), clips.end());
+    const int32_t label = data.y[size_t(table.windows_of_clip[clips.front()].front())];
+    recordings_by_class[label].push_back(recording);
+    clips_in_class[label] += clips.size();
+  }
+  std::mt19937_64 rng(seed);
+  Split split;
+  for (auto& [label, recordings] : recordings_by_class) {
+    seeded_shuffle(recordings, rng);
+    const auto target = double(std::lround(test_fraction * double(clips_in_class[label])));
+    size_t held = 0, held_recordings = 0;
+    for (const auto& recording : recordings) {
+      const auto& clips = clips_of_recording[recording];
+      const bool first = held_recordings == 0 && recordings.size() >= 2;
+      const bool closer =
+          std::fabs(double(held + clips.size()) - target) < std::fabs(double(held) - target);
+      const bool hold = (first || closer) && held_recordings + 1 < recordings.size();
+      if (hold) {
+        held += clips.size();
+        ++held_recordings;
+      }
+      auto& side = hold ? split.test : split.train;
+      for (const auto& clip : clips) {
+        const auto& windows = table.windows_of_clip[clip];
+        side.insert(side.end(), windows.begin(), windows.end());
+      }
+    }
+  }
+  finish(split);
+  return split;
+}
+
 std::vector<Split> cross_validation_by_clip(const LoadedDataset& data, int k, uint64_t seed) {
   if (k < 2) throw Error(msg("cross-validation folds: ", k, ", expected at least 2"));
   ClipTable table = clip_table(data);

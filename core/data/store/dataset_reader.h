@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -69,6 +70,17 @@ Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_fol
 // `among`, only those windows take part (e.g. a validation split inside a training split).
 Split split_by_clip(const LoadedDataset& data, double test_fraction, uint64_t seed,
                     const std::vector<int64_t>* among = nullptr);
+
+// As split_by_clip, but the clips of one recording go to the same side, so that the held-out
+// part measures recordings the training part has not heard (clips cut from one recording share
+// its microphone, place and source). `recording_of` names a clip's recording from its id. Each
+// recording belongs to the class of its first clip (by id); per class, its recordings are
+// shuffled with the seed and taken in turn whenever that brings the held-out clip count closer
+// to round(test_fraction * clips), at least one when the class has two or more recordings and
+// never all of them. test_fraction in (0, 1).
+Split split_by_recording(const LoadedDataset& data, double test_fraction, uint64_t seed,
+                         const std::function<std::string(const std::string&)>& recording_of,
+                         const std::vector<int64_t>* among = nullptr);
 
 // K-fold cross-validation by clip, stratified by class: each class's shuffled clips are dealt
 // to the folds in turn (continuing where the previous class stopped, so fold sizes differ by at
