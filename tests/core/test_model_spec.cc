@@ -184,6 +184,36 @@ TEST(ModelSpecErrors, NameFileModelLayerAndKey) {
   EXPECT_NE(error_of("").find("no [models.NAME]"), std::string::npos);
 }
 
+// Validation by recording, label smoothing and weight averaging: parsed, and refused when
+// they cannot work, naming the key.
+TEST(ModelSpecSettings, RecordingsSmoothingAndAveraging) {
+  const std::string head =
+      "[models.m]\ninput=[4]\nlayers=[{type=\"dense\", units=3}]\n[models.m.training]\n";
+  const ModelFile file = parse_model_text(head +
+                                              "validation_split=0.1\n"
+                                              "validation_groups='^([0-9]+)-'\n"
+                                              "label_smoothing=0.1\nema_momentum=0.995\n",
+                                          "m.toml");
+  const TrainingSpec& s = file.find("m").training;
+  EXPECT_EQ(s.validation_groups, "^([0-9]+)-");
+  EXPECT_FLOAT_EQ(s.label_smoothing, 0.1f);
+  EXPECT_FLOAT_EQ(s.ema_momentum, 0.995f);
+  const TrainingSpec plain = parse_model_text(head, "m.toml").find("m").training;
+  EXPECT_EQ(plain.validation_groups, "");
+  EXPECT_EQ(plain.label_smoothing, 0.0f);
+  EXPECT_EQ(plain.ema_momentum, 0.0f);
+
+  expect_error(head + "validation_split=0.1\nvalidation_groups='([0-9]+'\n",
+               {"models.m.training.validation_groups", "\"([0-9]+\" is not a usable regular"});
+  expect_error(head + "validation_split=0.1\nvalidation_groups='^[0-9]+-'\n",
+               {"validation_groups", "no capture group"});
+  expect_error(head + "validation_groups='^([0-9]+)-'\n",
+               {"validation_groups", "needs validation_split > 0"});
+  expect_error(head + "label_smoothing=1\n", {"label_smoothing", "out of range [0, 1)"});
+  expect_error(head + "ema_momentum=-0.5\n", {"ema_momentum", "out of range"});
+  expect_error(head + "ema_momentum=1\n", {"ema_momentum", "out of range"});
+}
+
 TEST(ModelSpecErrors, MissingFile) {
   try {
     parse_model_file("/nonexistent/model.toml");

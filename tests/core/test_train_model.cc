@@ -308,6 +308,100 @@ TEST(TrainEarlyStopping, StopsAndRestoresBestWeights) {
               history.epochs[size_t(history.best_epoch)].val_loss, 1e-6);
 }
 
+// Label smoothing: on separable data the model's confidence settles at the smoothed target
+// (1 - e + e / K), not at 1 as plain cross-entropy drives it.
+TEST(TrainLabelSmoothing, ConfidenceSettlesAtTheSmoothedTarget) {
+  auto confidence = [](float smoothing) {
+    Model m = bar_model();
+    m.initialize(3);
+    Adam adam(AdamOptions{0.01f});
+    FitOptions options;
+    options.epochs = 60;
+    options.batch_size = 16;
+    options.label_smoothing = smoothing;
+    Trainer trainer(m, adam, options);
+    const Dataset train = bars(64, 5);
+    trainer.fit(train);
+    const Tensor logits = predict_logits(m, train);
+    Tensor p;
+    softmax(logits, &p);
+    double sum = 0.0;
+    for (int i = 0; i < train.size(); ++i) sum += p[i * 2 + train.labels[size_t(i)]];
+    return sum / train.size();
+  };
+  const double plain = confidence(0.0f), smoothed = confidence(0.2f);
+  EXPECT_GT(plain, 0.97);
+  EXPECT_NEAR(smoothed, 1.0 - 0.2 + 0.2 / 2, 0.02);  // 0.9
+  FitOptions bad;
+  bad.label_smoothing = 1.0f;
+  Model m = bar_model();
+  m.initialize(1);
+  Adam adam;
+  EXPECT_ERROR_HAS(Trainer(m, adam, bad), "label_smoothing must be in [0, 1)");
+}
+
+// Weight averaging: the model fit() returns holds the moving average of the weights of every
+// step, which training itself never uses (the raw trajectory is the same with and without).
+TEST(TrainWeightAveraging, FitReturnsTheAverageOfTheStepsWeights) {
+  Dataset d;
+  d.x.resize({6, 4});
+  for (int64_t i = 0; i < d.x.size(); ++i) d.x[i] = float((i * 7) % 5) - 2.0f;
+  d.labels = {0, 1, 0, 1, 1, 0};
+  auto run = [&](float momentum, std::vector<std::vector<float>>* per_epoch) {
+    Model m = make_gesture_dense_model(4, 2);
+    m.initialize(2);
+    Sgd sgd(SgdOptions{0.1f});
+    FitOptions options;
+    options.epochs = 4;
+    options.batch_size = 6;  // one step per epoch
+    options.shuffle = false;
+    options.ema_momentum = momentum;
+    if (per_epoch)
+      options.on_epoch = [&m, per_epoch](int, double, double, double, double) {
+        per_epoch->emplace_back();
+        m.save_values(&per_epoch->back());
+      };
+    Trainer trainer(m, sgd, options);
+    trainer.fit(d);
+    std::vector<float> values;
+    m.save_values(&values);
+    return values;
+  };
+  std::vector<std::vector<float>> raw;
+  const std::vector<float> last = run(0.0f, &raw);
+  ASSERT_EQ(raw.size(), 4u);
+  EXPECT_EQ(raw.back(), last);
+  std::vector<float> expected = raw[0];  // the first step copies
+  for (size_t step = 1; step < raw.size(); ++step)
+    for (size_t i = 0; i < expected.size(); ++i)
+      expected[i] = 0.5f * expected[i] + 0.5f * raw[step][i];
+  std::vector<std::vector<float>> raw_while_averaging;
+  const std::vector<float> averaged = run(0.5f, &raw_while_averaging);
+  EXPECT_EQ(raw_while_averaging, raw);  // without validation the callback sees the raw weights
+  ASSERT_EQ(averaged.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(averaged[i], expected[i], 1e-6f) << i;
+}
+
+// With validation, early stopping judges (and restores) the averaged weights, their BatchNorm
+// statistics recomputed for them.
+TEST(TrainWeightAveraging, EarlyStoppingRestoresTheBestAverage) {
+  Model m = bar_model();
+  m.initialize(6);
+  Adam adam(AdamOptions{0.02f});
+  FitOptions options;
+  options.epochs = 30;
+  options.batch_size = 8;
+  options.ema_momentum = 0.9f;
+  options.early_stopping.patience = 4;
+  Trainer trainer(m, adam, options);
+  const Dataset train = bars(48, 31), validation = bars(40, 32);
+  const History history = trainer.fit(train, &validation);
+  ASSERT_GE(history.best_epoch, 0);
+  EXPECT_NEAR(trainer.evaluate(validation).loss,
+              history.epochs[size_t(history.best_epoch)].val_loss, 1e-6);
+  EXPECT_GE(trainer.evaluate(bars(100, 77)).accuracy, 0.85);  // the average is a working model
+}
+
 TEST(TrainTrainer, BadDataAndOptionsAreRefused) {
   Model m = make_gesture_dense_model(4, 2);
   m.initialize(1);

@@ -17,8 +17,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "common/error.h"
@@ -64,6 +66,20 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The recording a clip was cut from: the first capture group of `pattern` searched in the
+// clip's file name, or the clip itself when the pattern does not match (model_spec.h
+// validation_groups; the pattern was checked when the model file was read).
+std::function<std::string(const std::string&)> recording_namer(const std::string& pattern) {
+  return [expression = std::regex(pattern, std::regex::ECMAScript)](const std::string& clip) {
+    const size_t slash = clip.find_last_of('/');
+    const std::string name = slash == std::string::npos ? clip : clip.substr(slash + 1);
+    std::smatch match;
+    if (std::regex_search(name, match, expression) && match[1].matched)
+      return "recording " + match[1].str();
+    return "clip " + clip;
+  };
+}
+
 struct Trained {
   train::Model model;
   train::History history;
@@ -81,8 +97,12 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
   out.model.initialize(init_seed);
   std::vector<int64_t> fit_indices = train_indices, validation_indices;
   if (settings.validation_split > 0.0) {
-    const auto inner =
-        store::split_by_clip(data, settings.validation_split, settings.seed + 7, &train_indices);
+    const auto inner = settings.validation_groups.empty()
+                           ? store::split_by_clip(data, settings.validation_split,
+                                                  settings.seed + 7, &train_indices)
+                           : store::split_by_recording(
+                                 data, settings.validation_split, settings.seed + 7,
+                                 recording_namer(settings.validation_groups), &train_indices);
     fit_indices = inner.train;
     validation_indices = inner.test;
   }
@@ -111,6 +131,8 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
   fit.shards = std::max(settings.shards, 1);
   fit.augmentation = settings.augment;
   fit.log_mel = settings.log_mel_augment;
+  fit.label_smoothing = settings.label_smoothing;
+  fit.ema_momentum = settings.ema_momentum;
   std::unique_ptr<train::OneCycleLr> schedule;
   if (settings.schedule == "one-cycle") {
     train::OneCycleOptions o;
@@ -169,11 +191,18 @@ std::vector<eval::EpochPoint> curve_of(const train::History& history) {
 }
 
 nlohmann::json settings_json(const train::TrainingSpec& s) {
-  return {{"optimizer", s.optimizer},   {"learning_rate", s.learning_rate},
-          {"schedule", s.schedule},     {"epochs", s.epochs},
-          {"batch_size", s.batch_size}, {"seed", s.seed},
-          {"shards", s.shards},         {"validation_split", s.validation_split},
-          {"patience", s.patience}};
+  return {{"optimizer", s.optimizer},
+          {"learning_rate", s.learning_rate},
+          {"schedule", s.schedule},
+          {"epochs", s.epochs},
+          {"batch_size", s.batch_size},
+          {"seed", s.seed},
+          {"shards", s.shards},
+          {"validation_split", s.validation_split},
+          {"patience", s.patience},
+          {"validation_groups", s.validation_groups},
+          {"label_smoothing", s.label_smoothing},
+          {"ema_momentum", s.ema_momentum}};
 }
 
 std::vector<int64_t> without_ones(const std::vector<int64_t>& shape) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -250,9 +251,12 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
               "shards",
               "shuffle",
               "validation_split",
+              "validation_groups",
               "patience",
               "min_delta",
               "restore_best_weights",
+              "label_smoothing",
+              "ema_momentum",
               "fine_tune_learning_rate",
               "augment"});
   TrainingSpec s;
@@ -277,9 +281,23 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
   s.shards = int(get_int(t, where, "shards", s.shards, 1, 1024));
   s.shuffle = get_bool(t, where, "shuffle", s.shuffle);
   s.validation_split = get_double(t, where, "validation_split", s.validation_split, 0.0, 1.0, true);
+  s.validation_groups = get_choice(t, where, "validation_groups", s.validation_groups, {});
+  if (!s.validation_groups.empty()) {
+    try {
+      const std::regex pattern(s.validation_groups, std::regex::ECMAScript);
+      if (pattern.mark_count() < 1)
+        throw Error("it has no capture group ( ) to name the recording");
+    } catch (const std::exception& e) {
+      throw Error(msg(where.at(*t.get("validation_groups"), "validation_groups"), ": \"",
+                      s.validation_groups, "\" is not a usable regular expression: ", e.what()));
+    }
+  }
   s.patience = int(get_int(t, where, "patience", s.patience, 0, 1000000));
   s.min_delta = float(get_double(t, where, "min_delta", s.min_delta, 0.0, 1e9));
   s.restore_best_weights = get_bool(t, where, "restore_best_weights", s.restore_best_weights);
+  s.label_smoothing =
+      float(get_double(t, where, "label_smoothing", s.label_smoothing, 0.0, 1.0, true));
+  s.ema_momentum = float(get_double(t, where, "ema_momentum", s.ema_momentum, 0.0, 1.0, true));
   s.fine_tune_learning_rate =
       float(get_double(t, where, "fine_tune_learning_rate", s.fine_tune_learning_rate, 1e-9, 10.0));
   if (const toml::node* augment = t.get("augment")) {
@@ -308,6 +326,10 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
   if (s.patience > 0 && s.validation_split <= 0.0)
     throw Error(msg(where.file, ": ", where.path,
                     ": patience (early stopping) needs validation_split > 0 to watch val_loss"));
+  if (!s.validation_groups.empty() && s.validation_split <= 0.0)
+    throw Error(msg(where.file, ": ", where.path,
+                    ": validation_groups chooses which clips are held out together; it needs "
+                    "validation_split > 0"));
   return s;
 }
 

@@ -45,7 +45,15 @@
 //   epochs [10]; batch_size [32]; seed [1]; threads [0: every core]; shards [2] (data-parallel
 //   slices per batch, trainer.h); shuffle [true];
 //   validation_split [0: none] (fraction of the training clips held out, by clip, to watch
-//   val_loss); patience [0: no early stopping]; min_delta [0]; restore_best_weights [true];
+//   val_loss); validation_groups [""]: a regular expression (ECMAScript) searched in each
+//   clip's name whose first capture group names the recording the clip was cut from, so that
+//   clips of one recording are held out together ("^([0-9]+)-" for UrbanSound8K's
+//   fsID-class-occurrence-slice names; a name it does not match is its own recording);
+//   patience [0: no early stopping]; min_delta [0]; restore_best_weights [true];
+//   label_smoothing [0] in [0, 1): targets (1 - e) one-hot + e / classes;
+//   ema_momentum [0: off] in [0, 1): an exponential moving average of the weights, updated
+//   after every step (Keras' use_ema / ema_momentum), is what validation, early stopping and
+//   the exported model use, with BatchNorm statistics recomputed for it;
 //   fine_tune_learning_rate [0: learning_rate]: the constant rate of `edgestream optimize`'s
 //   training steps (prune, prune-units, cluster, qat), which start from a trained model and
 //   want a rate well below a one-cycle peak.
@@ -113,9 +121,12 @@ struct TrainingSpec {
   int shards = 2;
   bool shuffle = true;
   double validation_split = 0.0;
+  std::string validation_groups;  // "": every clip is its own recording
   int patience = 0;
   float min_delta = 0.0f;
   bool restore_best_weights = true;
+  float label_smoothing = 0.0f;
+  float ema_momentum = 0.0f;             // 0: no weight averaging
   float fine_tune_learning_rate = 0.0f;  // 0: learning_rate
   ImuAugmentation augment;               // none by default
   LogMelAugmentation log_mel_augment;    // augment = { type = "log-mel", ... }; none by default

@@ -89,6 +89,14 @@ Trainer::Trainer(Model& model, Optimizer& optimizer, const FitOptions& options)
     if (options.log_mel.mixup > 0.0f && options.distillation.teacher_logits)
       throw Error("training: mixup cannot combine with distillation (both replace the targets)");
   }
+  if (!(options.label_smoothing >= 0.0f && options.label_smoothing < 1.0f))
+    throw Error(msg("training: label_smoothing must be in [0, 1), got ", options.label_smoothing));
+  if (options.label_smoothing > 0.0f && options.distillation.teacher_logits)
+    throw Error(
+        "training: label smoothing cannot combine with distillation (the teacher's "
+        "soft outputs already replace hard targets)");
+  if (!(options.ema_momentum >= 0.0f && options.ema_momentum < 1.0f))
+    throw Error(msg("training: ema_momentum must be in [0, 1), got ", options.ema_momentum));
   shards_.resize(size_t(options.shards));
   shard_params_.push_back(model_.parameters());
   for (int s = 1; s < options.shards; ++s) {
@@ -169,9 +177,25 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
   ctx.training = true;
   ctx.seed = mix_seed(options_.seed, uint64_t(step) * uint64_t(options_.shards) + uint64_t(s));
   ctx.shard_weight = float(n) / float(count);
+  const float smoothing = options_.label_smoothing;
+  const bool soft_targets = mixup || smoothing > 0.0f;
+  if (soft_targets) {
+    const int k = model.output_shape()[0];
+    if (!mixup) {  // one-hot
+      shard.targets.resize({n, k});
+      shard.targets.set_zero();
+      for (int i = 0; i < n; ++i) shard.targets.data()[i * k + shard.labels[size_t(i)]] = 1.0f;
+    }
+    if (smoothing > 0.0f) {
+      const float floor = smoothing / float(k);
+      for (int64_t i = 0; i < shard.targets.size(); ++i)
+        shard.targets[i] = (1.0f - smoothing) * shard.targets[i] + floor;
+    }
+  }
   const Tensor& logits = model.forward(shard.x, ctx);
   const LossResult loss =
-      mixup ? soft_target_cross_entropy(logits, shard.targets, 1.0f / float(count), &shard.grad)
+      soft_targets
+          ? soft_target_cross_entropy(logits, shard.targets, 1.0f / float(count), &shard.grad)
       : distill.teacher_logits
           ? distillation_cross_entropy(logits, shard.labels.data(), shard.teacher.data(),
                                        distill.weight, distill.temperature, 1.0f / float(count),
@@ -224,6 +248,7 @@ double Trainer::train_step(const Dataset& data, const int* indices, int count, i
   model_.apply_statistics();
   const float lr = options_.schedule ? options_.schedule->at(step) : optimizer_.learning_rate();
   optimizer_.step(master, lr);
+  if (options_.ema_momentum > 0.0f) update_averages();
   if (correct) *correct = right;
   return loss;
 }
@@ -273,7 +298,7 @@ History Trainer::fit(const Dataset& train, const Dataset* validation) {
     log.loss = loss_sum / std::max(trained, 1);
     log.accuracy = double(correct) / std::max(trained, 1);
     if (validation) {
-      recompute_statistics(train);
+      swap_in_averages(train);  // or recompute the statistics of the raw weights
       const Evaluation eval = evaluate(*validation);
       log.val_loss = eval.loss;
       log.val_accuracy = eval.accuracy;
@@ -287,18 +312,53 @@ History Trainer::fit(const Dataset& train, const Dataset* validation) {
         history.best_epoch = epoch;
         wait = 0;
         if (stopping.patience > 0 && stopping.restore_best_weights)
-          model_.save_values(&best_values_);
+          model_.save_values(&best_values_);  // the averages when averaging
       } else if (stopping.patience > 0 && ++wait >= stopping.patience) {
         history.stopped_early = true;
-        break;
       }
+      swap_out_averages();
+      if (history.stopped_early) break;
     }
   }
-  if (stopping.patience > 0 && stopping.restore_best_weights && history.best_epoch >= 0)
+  if (stopping.patience > 0 && stopping.restore_best_weights && history.best_epoch >= 0) {
     model_.load_values(best_values_);  // statistics recomputed at that epoch
-  else
-    recompute_statistics(train);
+  } else {
+    swap_in_averages(train);
+    averaged_ = false;  // the averages stay: they are the result
+  }
+  averages_.clear();
   return history;
+}
+
+void Trainer::update_averages() {
+  const std::vector<Param*>& params = shard_params_[0];
+  if (averages_.empty()) {  // the first step copies
+    averages_.resize(params.size());
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i]->trainable) averages_[i] = *params[i]->value;
+    return;
+  }
+  const float m = options_.ema_momentum;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i]->trainable)
+      averages_[i].vector() = m * averages_[i].vector() + (1.0f - m) * params[i]->value->vector();
+}
+
+void Trainer::swap_in_averages(const Dataset& train) {
+  if (!averages_.empty()) {
+    model_.save_values(&raw_values_);
+    const std::vector<Param*>& params = shard_params_[0];
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i]->trainable) *params[i]->value = averages_[i];
+    averaged_ = true;
+  }
+  recompute_statistics(train);
+}
+
+void Trainer::swap_out_averages() {
+  if (!averaged_) return;
+  model_.load_values(raw_values_);
+  averaged_ = false;
 }
 
 void Trainer::recompute_statistics(const Dataset& data) {

@@ -95,6 +95,14 @@ struct FitOptions {
   // one-hot targets (loss.h soft_target_cross_entropy); mixup cannot combine with
   // distillation.
   LogMelAugmentation log_mel;
+  // Label smoothing in [0, 1): the loss takes (1 - e) * target + e / classes for one-hot and
+  // mixup targets alike (Szegedy et al. 2016); 0 is plain cross-entropy. Not with distillation.
+  float label_smoothing = 0.0f;
+  // Weight averaging in [0, 1): after every step each trainable parameter's average moves
+  // toward it, avg = m * avg + (1 - m) * value (the first step copies it; Keras' use_ema).
+  // Validation, early stopping and the model fit() returns use the averaged weights, with
+  // BatchNorm statistics recomputed for them; training itself goes on from the raw ones.
+  float ema_momentum = 0.0f;
   // Called after each epoch (e.g. to print progress).
   std::function<void(int epoch, double loss, double accuracy, double val_loss, double val_accuracy)>
       on_epoch;
@@ -178,6 +186,14 @@ class Trainer {
   bool batch_statistics_ = false;   // the model has a BatchNorm (2+ samples per shard)
   std::vector<int> order_;
   std::vector<float> best_values_;
+  // Weight averaging: the averages of parameters() in order (empty for frozen ones), and the
+  // raw values put aside while the averages are in the model.
+  std::vector<Tensor> averages_;
+  std::vector<float> raw_values_;
+  bool averaged_ = false;
+  void update_averages();
+  void swap_in_averages(const Dataset& train);
+  void swap_out_averages();
   Tensor eval_x_;
 };
 
