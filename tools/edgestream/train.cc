@@ -21,6 +21,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "common/error.h"
@@ -105,6 +106,23 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
                                  recording_namer(settings.validation_groups), &train_indices);
     fit_indices = inner.train;
     validation_indices = inner.test;
+    if (!settings.validation_groups.empty()) {
+      // Say what the pattern found: a pattern that matches no name holds out single clips.
+      const auto recording_of = recording_namer(settings.validation_groups);
+      std::set<std::string> clips, recordings, unmatched;
+      for (int64_t i : validation_indices) {
+        const std::string& clip = data.clip[size_t(i)];
+        if (!clips.insert(clip).second) continue;
+        const std::string recording = recording_of(clip);
+        recordings.insert(recording);
+        if (recording.rfind("clip ", 0) == 0) unmatched.insert(clip);
+      }
+      std::printf(
+          "%svalidation: %zu windows of %zu clips from %zu recordings (validation_groups "
+          "\"%s\"; %zu of those clips match no recording and stand alone)\n",
+          tag.c_str(), validation_indices.size(), clips.size(), recordings.size(),
+          settings.validation_groups.c_str(), unmatched.size());
+    }
   }
   std::vector<int64_t> per_class(data.labels.size(), 0);
   for (int64_t i : fit_indices) ++per_class[size_t(data.y[size_t(i)])];
