@@ -168,6 +168,12 @@ TEST(DatasetSplit, ByFolds) {
   EXPECT_EQ(reverse.train, split.test);
   EXPECT_THROW(edge::store::split_by_folds(data, {3}), edge::Error);
   EXPECT_THROW(edge::store::split_by_folds(data, {1, 2}), edge::Error);  // nothing to train on
+  // A command that trains nothing (eval) may test on every fold: an unseen dataset whose only
+  // fold is the one to score.
+  const auto every = edge::store::split_by_folds(data, {1, 2}, /*needs_training=*/false);
+  EXPECT_TRUE(every.train.empty());
+  EXPECT_EQ(every.test.size(), 16u);  // the unlabelled window stays out
+  EXPECT_THROW(edge::store::split_by_folds(data, {3}, false), edge::Error);
   EXPECT_THROW(edge::store::split_by_folds(data, {}), edge::Error);
 }
 

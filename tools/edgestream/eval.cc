@@ -112,7 +112,8 @@ void run_eval(const EvalOptions& o) {
     throw Error("--split all scores every window: leave out --test-folds");
   const eval::SplitChoice choice =
       o.split == "all" ? every_window(data)
-                       : eval::choose_split(data, o.test_folds, 0.2, uint64_t(o.seed));
+                       : eval::choose_split(data, o.test_folds, 0.2, uint64_t(o.seed),
+                                            /*needs_training=*/false);
   std::printf("dataset %s: %lld windows %s; %s\n", o.dataset.c_str(), (long long)data.size(),
               nlohmann::json(data.window_shape).dump().c_str(), choice.description.c_str());
 

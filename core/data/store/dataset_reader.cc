@@ -277,7 +277,8 @@ LoadedDataset read_dataset(const std::string& directory) {
   return data;
 }
 
-Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_folds) {
+Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_folds,
+                     bool needs_training) {
   if (test_folds.empty()) throw Error("test folds: none given");
   const std::vector<int> present = data.folds();
   for (int f : test_folds)
@@ -293,7 +294,7 @@ Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_fol
         std::find(test_folds.begin(), test_folds.end(), data.fold[size_t(i)]) != test_folds.end();
     (test ? split.test : split.train).push_back(i);
   }
-  if (split.train.empty())
+  if (needs_training && split.train.empty())
     throw Error(msg("test folds ", nlohmann::json(test_folds).dump(), " hold every window of ",
                     data.directory, ": nothing is left to train on"));
   return split;

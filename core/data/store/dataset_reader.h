@@ -59,9 +59,10 @@ struct Split {
 };
 
 // Windows whose fold is in test_folds go to test, every other labelled window to train.
-// Throws when test_folds is empty, names a fold the dataset does not have, or leaves no
-// training windows.
-Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_folds);
+// Throws when test_folds is empty, names a fold the dataset does not have, or (with
+// needs_training, for commands that train) leaves no training windows.
+Split split_by_folds(const LoadedDataset& data, const std::vector<int>& test_folds,
+                     bool needs_training = true);
 
 // Stratified split by clip for datasets without folds: per class, its clips (sorted by id,
 // then shuffled with the seed) give round(test_fraction * clips) clips (at least 1 when

@@ -35,15 +35,18 @@ void make_directories(const std::string& path) {
 }  // namespace
 
 SplitChoice choose_split(const store::LoadedDataset& data, const std::string& test_folds,
-                         double test_fraction, uint64_t seed) {
+                         double test_fraction, uint64_t seed, bool needs_training) {
   SplitChoice choice;
   if (!test_folds.empty()) {
     const auto folds = store::parse_fold_list(test_folds, "--test-folds");
-    choice.split = store::split_by_folds(data, folds);
+    choice.split = store::split_by_folds(data, folds, needs_training);
     choice.description =
-        msg("train on folds other than ", nlohmann::json(folds).dump(), " (",
-            choice.split.train.size(), " windows), test on folds ", nlohmann::json(folds).dump(),
-            " (", choice.split.test.size(), " windows)");
+        needs_training
+            ? msg("train on folds other than ", nlohmann::json(folds).dump(), " (",
+                  choice.split.train.size(), " windows), test on folds ",
+                  nlohmann::json(folds).dump(), " (", choice.split.test.size(), " windows)")
+            : msg("test on folds ", nlohmann::json(folds).dump(), " (", choice.split.test.size(),
+                  " windows)");
   } else {
     choice.split = store::split_by_clip(data, test_fraction, seed);
     choice.description =

@@ -25,9 +25,10 @@ struct SplitChoice {
 };
 
 // `test_folds` non-empty ("2", "1,2"): split_by_folds. Empty: a stratified split by clip
-// holding out `test_fraction` of each class's clips (seeded).
+// holding out `test_fraction` of each class's clips (seeded). Without needs_training (eval,
+// which trains nothing) the test folds may hold every window of the dataset.
 SplitChoice choose_split(const store::LoadedDataset& data, const std::string& test_folds,
-                         double test_fraction, uint64_t seed);
+                         double test_fraction, uint64_t seed, bool needs_training = true);
 
 // The windows at `indices` as trainer samples of shape [n] + input_shape (values copied in
 // row-major order: a window whose element count equals the input's is reshaped to it).
