@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Issue 14's sound target in its own setting: sound-logmel's default recipe trained on all 500
+# clips of UrbanSound8K folds 1 and 2 (../shared/data/sound/urbansound8k-folds1-2), converted
+# to int8, and scored by window and by clip on folds it has never seen, from a full
+# UrbanSound8K copy that is kept outside the project (docs/results.md).
+#
+#   EDGE_UNSEEN=/path/to/UrbanSound8K [EDGE_UNSEEN_FOLDS=3] tools/reproduce/sound_logmel_unseen.sh [OUT]
+#
+# EDGE_UNSEEN: an UrbanSound8K root (metadata/UrbanSound8K.csv and audio/foldN/);
+# EDGE_UNSEEN_FOLDS: the folds to score, e.g. 3 or 3,4,5 (default 3; folds 1 and 2 trained the
+# model and are refused). Also EDGE_BUILD, EDGE_SEED, EDGE_THREADS and EDGE_SET (training
+# settings over the model file's, as in sound_logmel.sh). Without EDGE_UNSEEN the model is
+# trained and converted, and the script ends with exit 77 saying that the score was skipped.
+# Output (default out/reproduce/sound-logmel-unseen): train-dataset/, model.tflite,
+# model-int8.tflite, unseen-dataset/ and reports/ (the eval report holds both models' window
+# and clip accuracy, per-class precision, recall and F1, and every window's predictions).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+reproduce_init sound-logmel-unseen "${1:-}"
+data=$shared/sound/urbansound8k-folds1-2
+[ -f "$data/metadata/UrbanSound8K.csv" ] || [ -f "$data/metadata.csv" ] ||
+  { echo "SKIPPED: UrbanSound8K folds 1-2 not found: $data"; exit 77; }
+folds=${EDGE_UNSEEN_FOLDS:-3}
+[[ $folds =~ ^[0-9]+(,[0-9]+)*$ ]] ||
+  { echo "EDGE_UNSEEN_FOLDS=$folds: expected fold numbers such as 3 or 3,4"; exit 2; }
+for fold in ${folds//,/ }; do
+  if [ "$fold" = 1 ] || [ "$fold" = 2 ]; then
+    echo "EDGE_UNSEEN_FOLDS=$folds: fold $fold trained the model; unseen folds are 3 to 10"
+    exit 2
+  fi
+done
+if [ -n "${EDGE_UNSEEN:-}" ] && [ ! -d "$EDGE_UNSEEN" ]; then
+  echo "EDGE_UNSEEN=$EDGE_UNSEEN: not a directory (an UrbanSound8K root)"
+  exit 2
+fi
+options=(--split none --threads "$threads" --seed "$seed")
+for setting in ${EDGE_SET:-}; do options+=(--set "$setting"); done
+
+step "1. dataset: 49x40 log-mel windows of folds 1 and 2 ($data)"
+"$edge" dataset sound-logmel "dataset=$data" "out=$out/train-dataset"
+step "2. train: every clip of folds 1 and 2 (early stopping on 10 % of them)"
+"$edge" train sound-logmel --dataset "$out/train-dataset" "${options[@]}" \
+  --out "$out/model.tflite" --report "$out/reports/train"
+step "3. optimize: int8 (full integer, calibrated on folds 1 and 2)"
+"$edge" optimize "$out/model.tflite" --dataset "$out/train-dataset" --app sound-logmel \
+  --sequence int8 --seed "$seed" --out "$out/model-int8.tflite" --report "$out/reports/int8"
+if [ -z "${EDGE_UNSEEN:-}" ]; then
+  echo
+  echo "SKIPPED: the score on unseen folds; give EDGE_UNSEEN=/path/to/UrbanSound8K (models in $out)"
+  exit 77
+fi
+step "4. dataset: the same preprocessing over $EDGE_UNSEEN"
+"$edge" dataset sound-logmel "dataset=$EDGE_UNSEEN" "out=$out/unseen-dataset"
+step "5. eval: float32 and int8 on fold(s) $folds, by window and by clip"
+"$edge" eval "$out/model.tflite" "$out/model-int8.tflite" --dataset "$out/unseen-dataset" \
+  --test-folds "$folds" --report "$out/reports/unseen-eval"
