@@ -124,6 +124,78 @@ TEST(LogMelAugment, GainAddsOneOffsetWithinTheRange) {
   }
 }
 
+TEST(LogMelAugment, EqualizationAddsOneSmoothCurveToEveryFrame) {
+  const std::vector<float> base = ramp();
+  LogMelAugmentation g;
+  g.eq_db = 6.0f;
+  for (uint64_t seed = 1; seed < 20; ++seed) {
+    std::vector<float> x = base;
+    Rng rng(seed);
+    g.apply(x.data(), kFrames, kBands, rng);
+    // The two cosine amplitudes, drawn as apply() draws them.
+    Rng again(seed);
+    const double a1 = 6.0 * (again.uniform() - 0.5), a2 = 6.0 * (again.uniform() - 0.5);
+    for (int f = 0; f < kBands; ++f) {
+      const double u = double(f) / (kBands - 1);
+      const double expected = a1 * std::cos(M_PI * u) + a2 * std::cos(2.0 * M_PI * u);
+      EXPECT_LE(std::fabs(expected), 6.0);
+      for (int t = 0; t < kFrames; ++t) {
+        const size_t i = size_t(t * kBands + f);
+        EXPECT_NEAR(x[i] - base[i], expected, 1e-4) << "seed " << seed << " frame " << t;
+      }
+    }
+  }
+}
+
+// Freq-MixStyle keeps each band's course in time (its normalized values) and gives it a mean
+// and spread between those of the batch's samples; a batch of one, or of samples with the same
+// band statistics, is left as it is.
+TEST(LogMelAugment, FreqMixStyleExchangesBandStatisticsOnly) {
+  constexpr int n = 4;
+  std::vector<float> batch;
+  for (int i = 0; i < n; ++i)
+    for (int t = 0; t < kFrames; ++t)
+      for (int f = 0; f < kBands; ++f)
+        batch.push_back(-60.0f + 10.0f * float(i) + float((t * 7 + f * 3 + i) % 11) * (1.0f + f));
+  auto stats = [&](const std::vector<float>& x, int i, int f, double* mean, double* deviation) {
+    double sum = 0.0, squares = 0.0;
+    for (int t = 0; t < kFrames; ++t) sum += x[size_t((i * kFrames + t) * kBands + f)];
+    *mean = sum / kFrames;
+    for (int t = 0; t < kFrames; ++t) {
+      const double d = x[size_t((i * kFrames + t) * kBands + f)] - *mean;
+      squares += d * d;
+    }
+    *deviation = std::sqrt(squares / kFrames + 1e-6);
+  };
+  std::vector<float> x = batch, scratch(size_t(2 * n * kBands));
+  Rng rng(3);
+  freq_mix_style(x.data(), n, kFrames, kBands, 0.3f, rng, scratch.data());
+  EXPECT_NE(x, batch);
+  for (int i = 0; i < n; ++i)
+    for (int f = 0; f < kBands; ++f) {
+      double mean0, dev0, mean1, dev1, lo = 1e9, hi = -1e9, dlo = 1e9, dhi = -1e9;
+      stats(batch, i, f, &mean0, &dev0);
+      stats(x, i, f, &mean1, &dev1);
+      for (int j = 0; j < n; ++j) {
+        double m, d;
+        stats(batch, j, f, &m, &d);
+        lo = std::min(lo, m), hi = std::max(hi, m), dlo = std::min(dlo, d), dhi = std::max(dhi, d);
+      }
+      EXPECT_GE(mean1, lo - 1e-3);
+      EXPECT_LE(mean1, hi + 1e-3);
+      EXPECT_GE(dev1, dlo - 1e-3);
+      EXPECT_LE(dev1, dhi + 1e-3);
+      for (int t = 0; t < kFrames; ++t) {
+        const size_t k = size_t((i * kFrames + t) * kBands + f);
+        EXPECT_NEAR((x[k] - mean1) / dev1, (batch[k] - mean0) / dev0, 1e-3);
+      }
+    }
+  std::vector<float> one(batch.begin(), batch.begin() + kFrames * kBands);
+  const std::vector<float> one_before = one;
+  freq_mix_style(one.data(), 1, kFrames, kBands, 0.3f, rng, scratch.data());
+  for (size_t k = 0; k < one.size(); ++k) EXPECT_NEAR(one[k], one_before[k], 1e-4);
+}
+
 TEST(LogMelAugment, NoiseMixesInThePowerDomain) {
   // Hand-computed: signal 0 dB and 10 dB (powers 1 and 10, sum 11), noise 0 dB twice (sum 2);
   // at SNR 10 dB, g = 11 / 2 / 10 = 0.55: 10 log10(1.55) = 1.903317 dB,
@@ -269,6 +341,17 @@ TEST(LogMelAugment, BadSettingsAreRefusedNamingThem) {
   g = LogMelAugmentation{};
   g.mixup = -1.0f;
   EXPECT_NE(error_of(g).find("mixup"), std::string::npos);
+  g = LogMelAugmentation{};
+  g.eq_db = 61.0f;
+  EXPECT_NE(error_of(g).find("eq_db must be in [0, 60], got 61"), std::string::npos) << error_of(g);
+  g = LogMelAugmentation{};
+  g.freq_mixstyle = 1.5f;
+  EXPECT_NE(error_of(g).find("freq_mixstyle (a probability per batch) must be in [0, 1]"),
+            std::string::npos)
+      << error_of(g);
+  g = LogMelAugmentation{};
+  g.freq_mixstyle_alpha = 0.0f;
+  EXPECT_NE(error_of(g).find("freq_mixstyle_alpha"), std::string::npos) << error_of(g);
 }
 
 TEST(LogMelAugment, BetaVariatesLieInTheUnitIntervalWithMeanOneHalf) {
@@ -405,25 +488,28 @@ augment = )" + augment + "\n";
 }
 
 TEST(LogMelAugmentTraining, MixupAndAugmentationAreDeterministicWhateverTheThreads) {
-  const std::string augment =
-      R"({ type = "log-mel", time_shift = 2, gain_db = 3, time_masks = 1, time_mask = 2, freq_masks = 1, freq_mask = 1, mixup = 0.4 })";
-  std::vector<float> weights[2];
-  for (int threads : {1, 2}) {
-    Toy toy = make_toy(augment);
-    FitOptions options;
-    options.epochs = 3;
-    options.batch_size = 8;
-    options.threads = threads;
-    options.log_mel = toy.training.log_mel_augment;
-    ASSERT_EQ(options.log_mel.mixup, 0.4f);
-    Adam adam;
-    Trainer trainer(toy.model, adam, options);
-    const History history = trainer.fit(toy.data);
-    ASSERT_EQ(history.epochs.size(), 3u);
-    EXPECT_TRUE(std::isfinite(history.epochs.back().loss));
-    toy.model.save_values(&weights[threads - 1]);
+  for (
+      const std::string augment :
+      {R"({ type = "log-mel", time_shift = 2, gain_db = 3, time_masks = 1, time_mask = 2, freq_masks = 1, freq_mask = 1, mixup = 0.4 })",
+       R"({ type = "log-mel", time_shift = 2, gain_db = 3, eq_db = 6, freq_mixstyle = 1, mixup = 0.4 })"}) {
+    std::vector<float> weights[2];
+    for (int threads : {1, 2}) {
+      Toy toy = make_toy(augment);
+      FitOptions options;
+      options.epochs = 3;
+      options.batch_size = 8;
+      options.threads = threads;
+      options.log_mel = toy.training.log_mel_augment;
+      ASSERT_EQ(options.log_mel.mixup, 0.4f);
+      Adam adam;
+      Trainer trainer(toy.model, adam, options);
+      const History history = trainer.fit(toy.data);
+      ASSERT_EQ(history.epochs.size(), 3u);
+      EXPECT_TRUE(std::isfinite(history.epochs.back().loss));
+      toy.model.save_values(&weights[threads - 1]);
+    }
+    EXPECT_EQ(weights[0], weights[1]) << augment;
   }
-  EXPECT_EQ(weights[0], weights[1]);
 }
 
 TEST(LogMelAugmentTraining, AugmentationIsNeverAppliedOutsideTraining) {
@@ -480,7 +566,7 @@ augment = )" + augment + "\n",
                             "m.toml");
   };
   const ModelFile file = parse(
-      R"({ type = "log-mel", time_shift = 4, freq_shift = 2, gain_db = 6, noise_probability = 0.5, noise_snr_db = [-5, 15], time_masks = 2, time_mask = 8, freq_masks = 1, freq_mask = 6, mixup = 0.2 })");
+      R"({ type = "log-mel", time_shift = 4, freq_shift = 2, gain_db = 6, noise_probability = 0.5, noise_snr_db = [-5, 15], time_masks = 2, time_mask = 8, freq_masks = 1, freq_mask = 6, mixup = 0.2, eq_db = 6, freq_mixstyle = 0.4, freq_mixstyle_alpha = 0.5 })");
   const LogMelAugmentation& g = file.find("m").training.log_mel_augment;
   EXPECT_EQ(g.time_shift, 4);
   EXPECT_EQ(g.freq_shift, 2);
@@ -493,6 +579,9 @@ augment = )" + augment + "\n",
   EXPECT_EQ(g.freq_masks, 1);
   EXPECT_EQ(g.freq_mask, 6);
   EXPECT_EQ(g.mixup, 0.2f);
+  EXPECT_EQ(g.eq_db, 6.0f);
+  EXPECT_EQ(g.freq_mixstyle, 0.4f);
+  EXPECT_EQ(g.freq_mixstyle_alpha, 0.5f);
   EXPECT_FALSE(file.find("m").training.augment.enabled());
   auto error_of = [&](const std::string& augment) -> std::string {
     try {

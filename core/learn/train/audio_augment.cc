@@ -58,6 +58,42 @@ void mix_up(float* x, const int32_t* labels, int n, int64_t per_sample, int clas
   }
 }
 
+void freq_mix_style(float* x, int n, int64_t frames, int64_t bands, float alpha, Rng& rng,
+                    float* stats) {
+  float* mean = stats;
+  float* deviation = stats + int64_t(n) * bands;
+  for (int i = 0; i < n; ++i) {
+    const float* sample = x + i * frames * bands;
+    for (int64_t f = 0; f < bands; ++f) {
+      double sum = 0.0;
+      for (int64_t t = 0; t < frames; ++t) sum += sample[t * bands + f];
+      const double mu = sum / double(frames);
+      double squares = 0.0;
+      for (int64_t t = 0; t < frames; ++t) {
+        const double d = sample[t * bands + f] - mu;
+        squares += d * d;
+      }
+      mean[i * bands + f] = float(mu);
+      deviation[i * bands + f] = float(std::sqrt(squares / double(frames) + 1e-6));
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    const int j = int(rng.below(uint64_t(n)));
+    const float lambda = float(beta_variate(rng, alpha, alpha));
+    float* sample = x + i * frames * bands;
+    for (int64_t f = 0; f < bands; ++f) {
+      const float mu = mean[i * bands + f], sigma = deviation[i * bands + f];
+      const float mixed_mu = lambda * mu + (1.0f - lambda) * mean[j * bands + f];
+      const float mixed_sigma = lambda * sigma + (1.0f - lambda) * deviation[j * bands + f];
+      const float scale = mixed_sigma / sigma;
+      for (int64_t t = 0; t < frames; ++t) {
+        float& v = sample[t * bands + f];
+        v = (v - mu) * scale + mixed_mu;
+      }
+    }
+  }
+}
+
 void mix_log_mel_noise(float* signal, const float* noise, int64_t n, float snr_db) {
   const double signal_power = power_sum(signal, n), noise_power = power_sum(noise, n);
   if (!(signal_power > 0.0) || !(noise_power > 0.0)) return;
@@ -97,6 +133,14 @@ void LogMelAugmentation::check(int64_t frames, int64_t bands) const {
   if (!(mixup >= 0.0f && mixup <= 100.0f))
     throw Error(
         msg(where, ": mixup (the Beta distribution's alpha) must be in [0, 100], got ", mixup));
+  if (!(eq_db >= 0.0f && eq_db <= 60.0f))
+    throw Error(msg(where, ": eq_db must be in [0, 60], got ", eq_db));
+  if (!(freq_mixstyle >= 0.0f && freq_mixstyle <= 1.0f))
+    throw Error(msg(where, ": freq_mixstyle (a probability per batch) must be in [0, 1], got ",
+                    freq_mixstyle));
+  if (!(freq_mixstyle_alpha > 0.0f && freq_mixstyle_alpha <= 100.0f))
+    throw Error(msg(where, ": freq_mixstyle_alpha (the Beta distribution's alpha) must be in (0, ",
+                    "100], got ", freq_mixstyle_alpha));
   if (noise_probability > 0.0f) {
     if (!noise || noise->rank() < 1 || noise->dim(0) == 0)
       throw Error(msg(where, ": noise_probability ", noise_probability,
@@ -151,6 +195,15 @@ void LogMelAugmentation::apply(float* x, int64_t frames, int64_t bands, Rng& rng
   if (gain_db > 0.0f) {
     const float offset = gain_db * float(2.0 * rng.uniform() - 1.0);
     for (int64_t i = 0; i < n; ++i) x[i] += offset;
+  }
+  if (eq_db > 0.0f) {
+    const float a1 = eq_db * float(rng.uniform() - 0.5), a2 = eq_db * float(rng.uniform() - 0.5);
+    const double pi = 3.14159265358979323846;
+    for (int64_t f = 0; f < bands; ++f) {
+      const double u = bands > 1 ? double(f) / double(bands - 1) : 0.0;
+      const float offset = a1 * float(std::cos(pi * u)) + a2 * float(std::cos(2.0 * pi * u));
+      for (int64_t t = 0; t < frames; ++t) x[t * bands + f] += offset;
+    }
   }
   if (noise_probability > 0.0f && rng.uniform() < double(noise_probability)) {
     const int64_t window = int64_t(rng.below(uint64_t(noise->dim(0))));

@@ -205,7 +205,8 @@ LayerSpec parse_layer(const toml::node& node, const Where& where) {
 void parse_log_mel_augment(const toml::table& a, const Where& at, LogMelAugmentation* out) {
   check_keys(a, at,
              {"type", "time_shift", "freq_shift", "gain_db", "noise_probability", "noise_snr_db",
-              "time_masks", "time_mask", "freq_masks", "freq_mask", "mixup"});
+              "time_masks", "time_mask", "freq_masks", "freq_mask", "mixup", "eq_db",
+              "freq_mixstyle", "freq_mixstyle_alpha"});
   LogMelAugmentation& g = *out;
   g.time_shift = int(get_int(a, at, "time_shift", g.time_shift, 0, 1 << 20));
   g.freq_shift = int(get_int(a, at, "freq_shift", g.freq_shift, 0, 1 << 20));
@@ -228,6 +229,10 @@ void parse_log_mel_augment(const toml::table& a, const Where& at, LogMelAugmenta
   g.freq_masks = int(get_int(a, at, "freq_masks", g.freq_masks, 0, 64));
   g.freq_mask = int(get_int(a, at, "freq_mask", g.freq_mask, 0, 1 << 20));
   g.mixup = float(get_double(a, at, "mixup", g.mixup, 0.0, 100.0));
+  g.eq_db = float(get_double(a, at, "eq_db", g.eq_db, 0.0, 60.0));
+  g.freq_mixstyle = float(get_double(a, at, "freq_mixstyle", g.freq_mixstyle, 0.0, 1.0));
+  g.freq_mixstyle_alpha =
+      float(get_double(a, at, "freq_mixstyle_alpha", g.freq_mixstyle_alpha, 1e-3, 100.0));
 }
 
 TrainingSpec parse_training(const toml::table& t, const Where& where) {

@@ -158,6 +158,12 @@ void Trainer::run_shard(int s, const Dataset& data, const int* indices, int coun
     if (log_mel.per_sample())
       for (int i = 0; i < n; ++i)
         log_mel.apply(shard.x.data() + i * per_sample, frames_, bands_, rng);
+    // Drawn only when set, so that settings without it draw as before.
+    if (log_mel.freq_mixstyle > 0.0f && rng.uniform() < double(log_mel.freq_mixstyle)) {
+      shard.band_stats.resize(size_t(2 * n * bands_));
+      freq_mix_style(shard.x.data(), n, frames_, bands_, log_mel.freq_mixstyle_alpha, rng,
+                     shard.band_stats.data());
+    }
     if (mixup) {
       const int k = model.output_shape()[0];
       shard.unmixed.resize(shard.shape);

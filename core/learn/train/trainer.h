@@ -168,9 +168,10 @@ class Trainer {
     Tensor x, grad;
     Shape shape;
     std::vector<int32_t> labels;
-    Tensor teacher;  // the shard's rows of the teacher's logits (distillation)
-    Tensor unmixed;  // mixup: the shard's samples before mixing
-    Tensor targets;  // mixup: [n, classes] mixed one-hot targets
+    Tensor teacher;                 // the shard's rows of the teacher's logits (distillation)
+    Tensor unmixed;                 // mixup: the shard's samples before mixing
+    Tensor targets;                 // mixup: [n, classes] mixed one-hot targets
+    std::vector<float> band_stats;  // Freq-MixStyle: per-band means and deviations
     double loss = 0.0;
     int correct = 0;
     int begin = 0, end = 0;
