@@ -65,7 +65,9 @@
 //   (bands), gain_db = 6,
 //   noise_probability = 0.5, noise_snr_db = [0, 20] (needs a noise bank: edgestream train
 //   --noise DIR), time_masks = 2, time_mask = 8 (frames), freq_masks = 2, freq_mask = 6
-//   (bands), mixup = 0.2 (Beta alpha) } (every key optional, 0 = off; snr [0, 20]). A value
+//   (bands), mixup = 0.2 (Beta alpha), eq_db = 6 (a random equalization curve within +-6 dB),
+//   freq_mixstyle = 0.4 (probability per batch shard), freq_mixstyle_alpha = 0.3 } (every key
+//   optional, 0 = off; snr [0, 20], freq_mixstyle_alpha 0.3). A value
 //   that does not fit the input (a mask wider than the window) is refused before training.
 //
 // Top-level tables other than `default` and `models` are errors, except `sequences`, which
