@@ -98,17 +98,17 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
   out.model.initialize(init_seed);
   std::vector<int64_t> fit_indices = train_indices, validation_indices;
   if (settings.validation_split > 0.0) {
-    const auto inner = settings.validation_groups.empty()
-                           ? store::split_by_clip(data, settings.validation_split,
-                                                  settings.seed + 7, &train_indices)
-                           : store::split_by_recording(
-                                 data, settings.validation_split, settings.seed + 7,
-                                 recording_namer(settings.validation_groups), &train_indices);
+    const bool by_recording = !settings.validation_groups.empty();
+    const auto recording_of = by_recording ? recording_namer(settings.validation_groups) : nullptr;
+    const auto inner =
+        by_recording ? store::split_by_recording(data, settings.validation_split, settings.seed + 7,
+                                                 recording_of, &train_indices)
+                     : store::split_by_clip(data, settings.validation_split, settings.seed + 7,
+                                            &train_indices);
     fit_indices = inner.train;
     validation_indices = inner.test;
-    if (!settings.validation_groups.empty()) {
+    if (by_recording) {
       // Say what the pattern found: a pattern that matches no name holds out single clips.
-      const auto recording_of = recording_namer(settings.validation_groups);
       std::set<std::string> clips, recordings, unmatched;
       for (int64_t i : validation_indices) {
         const std::string& clip = data.clip[size_t(i)];

@@ -332,7 +332,6 @@ Split split_by_recording(const LoadedDataset& data, double test_fraction, uint64
   if (table.windows_of_clip.empty()) throw Error(msg(data.directory, ": no labelled windows"));
   // Recordings in name order with their clips; each belongs to its first clip's class.
   std::map<std::string, std::vector<std::string>> clips_of_recording;
-  std::map<std::string, int32_t> class_of_recording;
   for (const auto& [label, clips] : table.clips_by_class)
     for (const auto& clip : clips) clips_of_recording[recording_of(clip)].push_back(clip);
   std::map<int32_t, std::vector<std::string>> recordings_by_class;
