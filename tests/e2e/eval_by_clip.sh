@@ -8,6 +8,8 @@
 #   - the printed window and clip accuracies equal those recomputed with numpy from the saved
 #     predictions.csv (every window's clip, label and probabilities);
 #   - train prints the same clip accuracy for its test split;
+#   - a dataset made with other preprocessing (a 0.25 s hop) is scored with a warning that
+#     shows both preprocess segments;
 #   - a dataset with one window per clip (the bundled gesture recordings) says so.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +76,27 @@ check "clips in the report" "$(echo "$recomputed" | cut -d' ' -f3)" \
   "$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['by_clip']['samples'])" "$TMP/rep/report.json")"
 check "train prints the same clip accuracy for its test split" 1 \
   "$(grep -cE "^test by clip: accuracy $clip on " "$TMP/train.log")"
+
+check "the model's own preprocessing: no warning" 0 "$(grep -c 'warning' "$TMP/eval.log")"
+
+# Other preprocessing with the same window shape (a hop of 0.25 s) is scored, with a warning on
+# stderr and in the report that shows both segments.
+mkdir -p "$TMP/app25"
+sed 's/edgewindow size=1.0 hop=0.5/edgewindow size=1.0 hop=0.25/' "$TMP/app/graph.toml" \
+  >"$TMP/app25/graph.toml"
+cp "$TMP/app/model.toml" "$TMP/app25/"
+"$EDGE" dataset "$TMP/app25/graph.toml" "dataset=$DATA" --shard 1/8 "out=$TMP/ds25" \
+  >"$TMP/ds25.log" 2>&1
+check "dataset with a hop of 0.25 s exits 0" 0 $?
+"$EDGE" eval "$TMP/m.tflite" --dataset "$TMP/ds25" --test-folds 2 --report "$TMP/rep25" \
+  >"$TMP/eval25.log" 2>"$TMP/eval25.err"
+check "eval on other preprocessing exits 0" 0 $?
+cat "$TMP/eval25.err"
+check "the warning names the dataset and the model" 1 \
+  "$(grep -c "^edgestream eval: warning: dataset $TMP/ds25 was not made with the preprocessing model $TMP/m.tflite was trained on" "$TMP/eval25.err")"
+check "the warning shows both segments" 2 "$(grep -cE '^  (dataset|model  ): .*edgewindow size=1.0 hop=0.(25|5) ' "$TMP/eval25.err")"
+check "the report keeps the warning" 1 "$(grep -c '^Warning: dataset .* was not made with the preprocessing' "$TMP/rep25/report.md")"
+check "more windows a clip (13)" 1 "$(grep -cE '^  by clip: accuracy [01]\.[0-9]{4} on [0-9]+ clips \(13 windows per clip' "$TMP/eval25.log")"
 
 # One window per clip: the same figures, said so.
 "$EDGE" dataset gesture "out=$TMP/gesture" >"$TMP/gesture.log" 2>&1

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "eval/evaluate.h"
 #include "nn/metadata.h"
+#include "nn/parity.h"
 #include "nn/tflite_reader.h"
 #include "store/dataset_reader.h"
 #include "tools/edgestream/commands.h"
@@ -119,10 +120,26 @@ void run_eval(const EvalOptions& o) {
 
   // Read and check every model before running any, so a bad one fails fast.
   std::vector<nn::Model> models;
+  std::string preprocess_notes;  // for the report, beside the warnings on stderr
   for (const auto& path : o.models) {
     nn::Model model = nn::read_tflite_file(path);
     const auto metadata = nn::read_edge_metadata(model);
     eval::check_labels(metadata.labels, path, data.labels, o.dataset);
+    // Scoring on other preprocessing can be meant (a denser hop, another recording chain),
+    // but other feature settings with the same window shape give quietly wrong scores.
+    if (!metadata.preprocess.empty() && !data.preprocess.empty()) {
+      const std::string difference =
+          nn::preprocess_difference(data.preprocess, data.statistics, metadata.preprocess,
+                                    metadata.statistics, "dataset", "model  ");
+      if (!difference.empty()) {
+        const std::string note =
+            msg("dataset ", o.dataset, " was not made with the preprocessing model ", path,
+                " was trained on; its scores are of the model on this other preprocessing");
+        std::fprintf(stderr, "edgestream eval: warning: %s\n%s\n", note.c_str(),
+                     difference.c_str());
+        preprocess_notes += msg("\n\nWarning: ", note, ":\n\n```\n", difference, "\n```");
+      }
+    }
     models.push_back(std::move(model));
   }
 
@@ -203,7 +220,7 @@ void run_eval(const EvalOptions& o) {
             "probabilities of each clip's windows). Each model's windows, ",
             "with their clip, label, prediction and probabilities, are in ",
             "MODEL/predictions.csv.", "\n\nThe details above are those of ", base_name(o.models[0]),
-            "; every other model follows.\n", details);
+            "; every other model follows.", preprocess_notes, "\n", details);
     eval::write_report_directory(o.report, report, extra);
     std::printf("report: %s/report.md\n", o.report.c_str());
   }
