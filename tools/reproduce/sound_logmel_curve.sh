@@ -21,15 +21,10 @@
 #   EDGE_THREADS (default 2), EDGE_BUILD=build, EDGE_SET: training settings over the model
 #   file's, space-separated KEY=VALUE (edgestream train --set))
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${EDGE_BUILD:-$root/build}
-out=${1:-$root/out/reproduce/sound-logmel-curve}
-data=${EDGE_SHARED_DATA:-$root/../shared/data}/sound/urbansound8k-folds1-2
-edge=$build/tools/edgestream
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+reproduce_init sound-logmel-curve "${1:-}" resume
+require_urbansound8k_folds_1_2
 python=/usr/bin/python3
-[ -x "$edge" ] || { echo "edgestream not built: $edge (run tools/run.sh build)"; exit 1; }
-[ -f "$data/metadata/UrbanSound8K.csv" ] || [ -f "$data/metadata.csv" ] ||
-  { echo "SKIPPED: UrbanSound8K folds 1-2 not found: $data"; exit 77; }
 sizes=${EDGE_SIZES:-125 250 375}
 for size in $sizes; do
   case $size in 125 | 250 | 375) ;; *)
@@ -37,12 +32,9 @@ for size in $sizes; do
     exit 2 ;;
   esac
 done
-export GST_PLUGIN_PATH_1_0=$build/plugins
-export GST_REGISTRY_1_0=$build/reproduce-registry.bin
 settings=()
 for setting in ${EDGE_SET:-}; do settings+=(--set "$setting"); done
 mkdir -p "$out/reports"
-step() { printf '\n== %s\n' "$*"; }
 
 if [ ! -f "$out/us8k-halves/metadata.csv" ]; then
   step "1. split: folds 1 and 2 of $data into halves by recording"
@@ -64,7 +56,7 @@ run() {
   fi
   step "3. train $name: seed $seed, parts $held_out held out"
   "$edge" train sound-logmel --dataset "$out/dataset" --test-folds "$held_out" --seed "$seed" \
-    --threads "${EDGE_THREADS:-2}" ${settings[@]+"${settings[@]}"} --out "$out/$name.tflite" \
+    --threads "$threads" ${settings[@]+"${settings[@]}"} --out "$out/$name.tflite" \
     --report "$out/reports/$name"
   step "4. eval $name on parts $test"
   "$edge" eval "$out/$name.tflite" --dataset "$out/dataset" --test-folds "$test" \

@@ -17,9 +17,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 reproduce_init sound-logmel-unseen "${1:-}"
-data=$shared/sound/urbansound8k-folds1-2
-[ -f "$data/metadata/UrbanSound8K.csv" ] || [ -f "$data/metadata.csv" ] ||
-  { echo "SKIPPED: UrbanSound8K folds 1-2 not found: $data"; exit 77; }
+require_urbansound8k_folds_1_2
 folds=${EDGE_UNSEEN_FOLDS:-3}
 [[ $folds =~ ^[0-9]+(,[0-9]+)*$ ]] ||
   { echo "EDGE_UNSEEN_FOLDS=$folds: expected fold numbers such as 3 or 3,4"; exit 2; }
