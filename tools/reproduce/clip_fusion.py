@@ -18,6 +18,7 @@ import numpy as np
 
 
 def load(path):
+    """A predictions.csv as (probabilities [windows, classes], labels, clips, folds)."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:
@@ -25,7 +26,8 @@ def load(path):
     columns = [c for c in rows[0] if c.startswith("p_")]
     probabilities = np.array([[float(r[c]) for c in columns] for r in rows])
     labels = np.array([int(r["label"]) for r in rows])
-    return probabilities, labels, [r["clip"] for r in rows]
+    folds = np.array([int(r["fold"]) for r in rows])
+    return probabilities, labels, [r["clip"] for r in rows], folds
 
 
 def fuse(p, rule):
@@ -45,12 +47,18 @@ def fuse(p, rule):
 RULES = ("mean", "logmean", "max", "vote", "top3")
 
 
-def clip_accuracy(p, labels, clips, rule):
+def clip_hits(p, labels, clips, rule):
+    """(clips labelled right, clips) when each clip's windows are fused by `rule`."""
     windows = collections.defaultdict(list)
     for i, clip in enumerate(clips):
         windows[clip].append(i)
     right = sum(fuse(p[idx], rule).argmax() == labels[idx[0]] for idx in windows.values())
-    return right / len(windows)
+    return int(right), len(windows)
+
+
+def clip_accuracy(p, labels, clips, rule):
+    right, total = clip_hits(p, labels, clips, rule)
+    return right / total
 
 
 def line(name, p, labels, clips):
@@ -62,13 +70,13 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     loaded = [load(path) for path in sys.argv[1:]]
-    _, labels, clips = loaded[0]
-    for path, (p, y, c) in zip(sys.argv[1:], loaded):
+    _, labels, clips, _ = loaded[0]
+    for path, (p, y, c, _) in zip(sys.argv[1:], loaded):
         if not (np.array_equal(y, labels) and c == clips):
             sys.exit(f"{path}: scores other windows than {sys.argv[1]}")
         print(line(path.split("/")[-2] if "/" in path else path, p, labels, clips))
     if len(loaded) > 1:
-        ensemble = np.mean([p for p, _, _ in loaded], 0)
+        ensemble = np.mean([p for p, _, _, _ in loaded], 0)
         print(line(f"ensemble of {len(loaded)}", ensemble, labels, clips))
 
 

@@ -13,7 +13,8 @@
 #                  375: three parts, tested on the fourth (its recordings unseen, as are the
 #                       other fold's in the 250 runs);
 #   4. eval      every model on its test parts, by window and by clip (predictions.csv);
-#   5. table     per size and seed, the accuracy pooled over every test clip of its runs.
+#   5. table     per size and seed, the accuracy pooled over every test clip of its runs
+#                (curve_table.py).
 # A run whose eval report exists is not run again, so an interrupted curve resumes.
 #
 #   tools/reproduce/sound_logmel_curve.sh [OUT]   (default out/reproduce/sound-logmel-curve;
@@ -81,39 +82,4 @@ for seed in ${EDGE_SEEDS:-1}; do
 done
 
 step "5. table: accuracy on unseen recordings by number of training clips"
-"$python" - "$out/reports" <<'EOF'
-# Pooled over a size's runs from each eval's predictions.csv: by window, and by clip (a clip's
-# class probabilities are the mean of its windows', as eval scores clips), per test part too.
-import collections, csv, glob, os, re, sys
-hits = collections.defaultdict(lambda: [0, 0, 0, 0])  # (size, seed, part): windows, clips
-for report in sorted(glob.glob(os.path.join(sys.argv[1], "n*-s*-*-eval"))):
-    size, seed = map(int, re.match(r"n(\d+)-s(\d+)-", os.path.basename(report)).groups())
-    for predictions in glob.glob(os.path.join(report, "*", "predictions.csv")):
-        clips = collections.defaultdict(list)
-        for row in csv.DictReader(open(predictions, newline="")):
-            entry = hits[(size, seed, int(row["fold"]))]
-            entry[0] += int(row["predicted"]) == int(row["label"])
-            entry[1] += 1
-            clips[(int(row["fold"]), row["clip"])].append(row)
-        for (part, _), rows in clips.items():
-            columns = [k for k in rows[0] if k.startswith("p_")]
-            mean = [sum(float(r[k]) for r in rows) / len(rows) for k in columns]
-            entry = hits[(size, seed, part)]
-            entry[2] += max(range(len(columns)), key=mean.__getitem__) == int(rows[0]["label"])
-            entry[3] += 1
-print("| training clips | seed | test clips | window | clip | clip on part 1 / 2 / 3 / 4 |")
-print("|---:|---:|---:|---:|---:|---|")
-for size in sorted({key[0] for key in hits}):
-    scores = []
-    for seed in sorted({key[1] for key in hits if key[0] == size}):
-        parts = [hits.get((size, seed, part)) for part in (1, 2, 3, 4)]
-        total = [sum(p[i] for p in parts if p) for i in range(4)]
-        window, clip = 100 * total[0] / total[1], 100 * total[2] / total[3]
-        scores.append((window, clip))
-        shown = " / ".join(f"{100 * p[2] / p[3]:.1f}" if p else "-" for p in parts)
-        print(f"| {size} | {seed} | {total[3]} | {window:.1f} % | {clip:.1f} % | {shown} |")
-    if len(scores) > 1:
-        print(f"| {size} | mean of {len(scores)} | | {sum(s[0] for s in scores) / len(scores):.1f} % "
-              f"| {sum(s[1] for s in scores) / len(scores):.1f} % | seeds "
-              f"{min(s[1] for s in scores):.1f}-{max(s[1] for s in scores):.1f} % by clip |")
-EOF
+"$python" "$root/tools/reproduce/curve_table.py" "$out/reports"
