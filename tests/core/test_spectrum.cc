@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <fstream>
@@ -305,6 +306,47 @@ TEST(Spectrogram, ZerosGiveTheLogFloor) {
   for (int64_t t = 0; t < frames; ++t) {
     EXPECT_NEAR(coefficients[t * 13], std::log(1e-6f) * std::sqrt(40.0f), 1e-3);
     for (int k = 1; k < 13; ++k) EXPECT_NEAR(coefficients[t * 13 + k], 0.0f, 1e-3);
+  }
+}
+
+// db-reference=peak: every value of an output has its peak subtracted after the top-db
+// clamp, so the loudest bin is 0 dB, the floor -top_db, and a gain change is not seen.
+TEST(Spectrogram, PeakReferenceSubtractsEachOutputsPeak) {
+  const int n = 4000;
+  std::vector<float> x(n);
+  for (int i = 0; i < n; ++i)
+    x[i] = 0.3f * std::sin(2.0f * 3.14159265f * 440.0f * i / 16000.0f) +
+           0.01f * std::sin(2.0f * 3.14159265f * 3000.0f * i / 16000.0f);
+  SpectrumConfig c;  // log-mel, dB, top_db 80
+  Spectrogram one(c);
+  const size_t values = static_cast<size_t>(one.frames_for(n)) * one.bins();
+  std::vector<float> absolute(values), relative(values), louder(values);
+  one.compute(x.data(), n, absolute.data());
+  c.db_reference = DbReference::kPeak;
+  Spectrogram peak(c);
+  peak.compute(x.data(), n, relative.data());
+  const float peak_db = *std::max_element(absolute.begin(), absolute.end());
+  for (size_t i = 0; i < values; ++i) EXPECT_NEAR(relative[i], absolute[i] - peak_db, 1e-4);
+  EXPECT_FLOAT_EQ(*std::max_element(relative.begin(), relative.end()), 0.0f);
+  EXPECT_GE(*std::min_element(relative.begin(), relative.end()), -80.0f);
+  // 20 dB louder: the same features (within float rounding of the log).
+  std::vector<float> x10(x);
+  for (float& v : x10) v *= 10.0f;
+  peak.compute(x10.data(), n, louder.data());
+  for (size_t i = 0; i < values; ++i) EXPECT_NEAR(louder[i], relative[i], 1e-3);
+  // MFCC: the DCT of the referenced log-mel frame.
+  c.mode = SpectrumMode::kMfcc;
+  Spectrogram mfcc_peak(c);
+  c.db_reference = DbReference::kOne;
+  Spectrogram mfcc_one(c);
+  const size_t coefficients = static_cast<size_t>(mfcc_one.frames_for(n)) * mfcc_one.bins();
+  std::vector<float> m_one(coefficients), m_peak(coefficients);
+  mfcc_one.compute(x.data(), n, m_one.data());
+  mfcc_peak.compute(x.data(), n, m_peak.data());
+  // Only c0 moves: by -peak * sqrt(bands) (the orthonormal DCT of a constant).
+  for (size_t t = 0; t < coefficients; t += 13) {
+    EXPECT_NEAR(m_peak[t], m_one[t] - peak_db * std::sqrt(40.0f), 2e-2);
+    for (size_t k = 1; k < 13; ++k) EXPECT_NEAR(m_peak[t + k], m_one[t + k], 1e-3);
   }
 }
 

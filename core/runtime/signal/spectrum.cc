@@ -144,9 +144,14 @@ void Spectrogram::finish(float* stage, int64_t frames, float* out) {
   const int values = stage_values();
   const size_t total = static_cast<size_t>(frames) * values;
   const bool mel = config_.mode == SpectrumMode::kLogMel || config_.mode == SpectrumMode::kMfcc;
-  if (mel && config_.log_scale == LogScale::kDecibel && config_.top_db > 0.0f && total > 0) {
-    const float floor_db = *std::max_element(stage, stage + total) - config_.top_db;
-    for (size_t i = 0; i < total; ++i) stage[i] = std::max(stage[i], floor_db);
+  if (mel && config_.log_scale == LogScale::kDecibel && total > 0) {
+    const float peak_db = *std::max_element(stage, stage + total);
+    if (config_.top_db > 0.0f) {
+      const float floor_db = peak_db - config_.top_db;
+      for (size_t i = 0; i < total; ++i) stage[i] = std::max(stage[i], floor_db);
+    }
+    if (config_.db_reference == DbReference::kPeak)
+      for (size_t i = 0; i < total; ++i) stage[i] -= peak_db;
   }
   if (config_.mode == SpectrumMode::kMfcc) {
     for (int64_t t = 0; t < frames; ++t)

@@ -16,7 +16,10 @@
 //   kDecibel  10 * log10(max(1e-10, mel)) (librosa.power_to_db, ref=1, amin=1e-10);
 //             then, if top_db > 0, every value of one output (a whole signal
 //             given to compute(), or one patch of SpectrogramStream) is raised
-//             to at least (its maximum - top_db), before the DCT for MFCC.
+//             to at least (its maximum - top_db), before the DCT for MFCC;
+//             with DbReference::kPeak every value then has that maximum
+//             subtracted (librosa.power_to_db with ref=np.max): 0 dB at the
+//             loudest bin, so recording level drops out of the features.
 //   kNatural  ln(mel + log_offset) (TensorFlow's log-mel recipe); top_db unused.
 //
 // Centre padding (compute() only; a stream is framed from its first sample):
@@ -60,6 +63,7 @@ std::vector<float> make_window(WindowFunction function, int n);
 enum class SpectrumMode { kMagnitude, kPower, kLogMel, kMfcc };
 enum class CenterPadding { kNone, kReflect, kConstant };
 enum class LogScale { kDecibel, kNatural };
+enum class DbReference { kOne, kPeak };  // 0 dB: power 1, or each output's peak
 
 struct SpectrumConfig {
   int sample_rate = 16000;  // Hz
@@ -76,6 +80,7 @@ struct SpectrumConfig {
   MelNorm mel_norm = MelNorm::kSlaney;
   LogScale log_scale = LogScale::kDecibel;
   float top_db = 80.0f;      // dB below each output's peak to clamp at; 0: no clamp
+  DbReference db_reference = DbReference::kOne;  // kDecibel only
   float log_offset = 1e-6f;  // added before ln() with LogScale::kNatural, > 0
   int n_mfcc = 13;           // MFCC coefficients, 1..mel_bands
 };

@@ -39,6 +39,7 @@ SpectrumConfig spectrum_config(const SpectrumSettings& s, int rate) {
   c.mel_norm = s.mel_norm;
   c.log_scale = s.log_scale;
   c.top_db = static_cast<float>(s.top_db);
+  c.db_reference = s.db_reference;
   c.log_offset = static_cast<float>(s.log_offset);
   c.n_mfcc = s.n_mfcc;
   return c;
@@ -106,6 +107,13 @@ const params::Table& spectrum_params() {
              "log-scale=db: raise values to at least (peak - top-db) dB over each output "
              "tensor; 0: no clamp",
              &S::top_db, 0.0, 1000.0);
+    b.choice("db-reference", "dB reference",
+             "log-scale=db: the level of 0 dB: power 1, or the peak of each output tensor "
+             "(every value then <= 0, the recording level drops out)",
+             &S::db_reference, "GstEdgeSpectrumDbReference",
+             {{int(DbReference::kOne), "one", "0 dB is a power of 1 (librosa power_to_db ref=1)"},
+              {int(DbReference::kPeak), "peak",
+               "0 dB is each output's loudest value (librosa power_to_db ref=np.max)"}});
     b.number("log-offset", "Log offset", "log-scale=natural: added to the mel energy before ln()",
              &S::log_offset, 1e-30, 1e6);
     b.number("n-mfcc", "MFCC coefficients",

@@ -24,6 +24,7 @@ struct SpectrumSettings {
   MelNorm mel_norm = MelNorm::kSlaney;
   LogScale log_scale = LogScale::kDecibel;
   double top_db = 80.0;
+  DbReference db_reference = DbReference::kOne;
   double log_offset = 1e-6;
   int32_t n_mfcc = 13;
   int32_t sample_rate = 16000;  // of tensor input; audio caps carry their own
