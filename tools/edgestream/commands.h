@@ -21,6 +21,7 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_optimize_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_backbone_command(CLI::App& app);
 
 // Finds an application: a path to a definition file (has a '/' or ends in .toml), or a name
 // under $EDGE_PIPELINES_DIR, <exe>/../share/edgestream/pipelines, or the source tree's

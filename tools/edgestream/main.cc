@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   edge::cli::add_optimize_command(app);
   edge::cli::add_eval_command(app);
   edge::cli::add_export_command(app);
+  edge::cli::add_backbone_command(app);
   edge::cli::add_classify_command(app);
   edge::cli::add_demo_command(app);
   // CLI11 reports a missing subcommand before an unexpected word, so `edgestream bogus`
