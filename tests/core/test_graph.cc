@@ -1,6 +1,11 @@
 // Graph definitions: parsing, placeholder substitution, segment composition, preprocess hash,
 // shell quoting; and the deterministic dataset shard selection the CLI relies on.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "common/sha256.h"
@@ -89,6 +94,48 @@ TEST(Graph, GivenValueChangesTheHash) {
   const ResolvedGraph raw = resolve(demo(), "raw", {});
   EXPECT_TRUE(raw.preprocess.empty());
   EXPECT_TRUE(raw.preprocess_sha256.empty());
+}
+
+// A model file the preprocessing runs is recorded by its content: two copies at different
+// paths give the same canonical text, another content another text; what runs is the path.
+TEST(Graph, FileInPreprocessIsRecordedByContent) {
+  const char* definition = R"(
+[app]
+name = "front"
+[placeholders]
+front = { kind = "file", help = "front-end model" }
+out = { help = "output folder" }
+[segments]
+preprocess = "edgewindow size-samples=30 ! edgeinfer model=${front}"
+[modes]
+dataset = "edgedatasetsrc location=/in ! ${preprocess} ! edgedatasetsink location=${out} preprocess=${preprocess}"
+)";
+  const GraphDefinition def = parse_definition(definition, "front.toml", "/apps/front");
+  char dir_template[] = "/tmp/edge-graph-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const auto write = [](const std::string& path, const std::string& bytes) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  };
+  write(dir + "/a.tflite", "same bytes");
+  write(dir + "/b.tflite", "same bytes");
+  write(dir + "/c.tflite", "other bytes");
+  const auto run = [&](const std::string& file) {
+    return resolve(def, "dataset", {{"front", dir + "/" + file}, {"out", "/out"}});
+  };
+  const ResolvedGraph a = run("a.tflite"), b = run("b.tflite"), c = run("c.tflite");
+  EXPECT_EQ(a.preprocess,
+            "edgewindow size-samples=30 ! edgeinfer model=sha256:" + sha256("same bytes"));
+  EXPECT_EQ(a.preprocess, b.preprocess);
+  EXPECT_EQ(a.preprocess_sha256, b.preprocess_sha256);
+  EXPECT_NE(a.preprocess, c.preprocess);
+  EXPECT_NE(std::find(a.argv.begin(), a.argv.end(), "model=" + dir + "/a.tflite"), a.argv.end());
+  for (const char* file : {"a.tflite", "b.tflite", "c.tflite"})
+    std::remove((dir + "/" + file).c_str());
+  ::rmdir(dir.c_str());
 }
 
 void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {

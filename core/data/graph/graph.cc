@@ -425,6 +425,10 @@ ResolvedGraph resolve(const GraphDefinition& def, const std::string& mode,
             const std::string value = value_of(name, used);
             const Placeholder* p = def.placeholder(name);
             if (canonical && p && p->kind == ValueKind::kStatistics) return "${" + name + "}";
+            // A model file the preprocessing runs (a front end, a frozen backbone) is recorded
+            // by its content: the same file anywhere gives the same text.
+            if (canonical && p && p->kind == ValueKind::kFile)
+              return "sha256:" + sha256_file(value);
             return value;
           }));
           // What runs is checked (the canonical text keeps ${stats} in place of a path).

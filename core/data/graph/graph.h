@@ -19,8 +19,12 @@
 // path whose content is recorded on its own. A placeholder of kind `statistics` (a JSON file
 // of normalization statistics, e.g. sound's stats-file=${stats}) stays `${name}` in the
 // canonical text: the statistics' content travels (and is hashed) as the statistics entry of
-// the manifest and the model. The pipeline that runs gets the real path; `${preprocess}`
-// inside a word (a property value such as `preprocess=${preprocess}`) is the canonical text.
+// the manifest and the model. A placeholder of kind `file` (a model the preprocessing runs,
+// e.g. micro-speech's front end or sound-transfer's backbone) becomes `sha256:` and the hex
+// digest of the file's content, so the installed copy of a file matches the one a model was
+// trained with, and another file does not. The pipeline that runs gets the real path;
+// `${preprocess}` inside a word (a property value such as `preprocess=${preprocess}`) is the
+// canonical text.
 //
 // Resolution produces gst-launch-1.0 arguments, one word each (element, property=value, "!"),
 // exactly the argv that gst_parse_launchv() and the gst-launch-1.0 program take, so the printed
