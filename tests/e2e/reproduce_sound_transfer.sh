@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# sound-transfer (a head on the frozen person_detect backbone, issue 14) and
+# tools/reproduce/sound_transfer.sh, bounded for CI: 1 epoch a model, so this checks the
+# application, the runs and the table, never accuracy.
+set -u
+BUILD=${EDGE_BUILD_ROOT:-build}
+. "$(dirname "$0")/lib.sh"
+edgestream_setup
+DATA=$SHARED/sound/urbansound8k-folds1-2
+require_file "$DATA/metadata.csv" "UrbanSound8K folds 1-2 not found: $DATA"
+require_file "$SHARED/models/tflm/person_detect.tflite" "person_detect.tflite not found"
+make_tmp
+APP=$SRC/pipelines/sound-transfer
+
+# The bundled backbone is what `edgestream backbone` makes of TFLM's person_detect, byte for byte.
+$EDGE backbone "$SHARED/models/tflm/person_detect.tflite" \
+  --cut MobilenetV1/MobilenetV1/Conv2d_5_pointwise/Relu6 --bands 4 --out "$TMP/backbone.tflite" \
+  >"$TMP/backbone.log" 2>&1
+check "edgestream backbone exits 0" 0 $?
+cmp -s "$TMP/backbone.tflite" "$APP/models/person_detect_conv5_bands4.tflite"
+check "the bundled backbone is the cut of person_detect" 0 $?
+sum=$(sha256sum "$APP/models/person_detect_conv5_bands4.tflite" | cut -d' ' -f1)
+check "NOTICE.md gives the backbone's SHA-256" 1 "$(grep -c "$sum" "$APP/models/NOTICE.md")"
+
+# The canonical preprocess names the backbone by content, not by path.
+$EDGE launch sound-transfer realtime "model=$APP/models/person_detect_conv5_bands4.tflite" >"$TMP/launch.txt" 2>&1
+check "the preprocess records the backbone as sha256:$sum" 1 \
+  "$(grep -c "preprocess=[^']*edgeinfer model=sha256:$sum output-type=float32'" "$TMP/launch.txt")"
+
+EDGE_BUILD=$BUILD EDGE_SEEDS="1 x" bash "$SRC/tools/reproduce/sound_transfer.sh" "$TMP/x" \
+  >"$TMP/log" 2>&1
+check "a seed that is not a number is refused (exit 2)" 2 $?
+
+EDGE_BUILD=$BUILD EDGE_EPOCHS=1 timeout 900 bash "$SRC/tools/reproduce/sound_transfer.sh" \
+  "$TMP/out" >"$TMP/log" 2>&1
+code=$?
+grep -vE 'epoch [0-9]+/|^progress: ' "$TMP/log"
+check "sound_transfer.sh exits 0" 0 "$code"
+check "the head's dataset: 512 features a window" 1 \
+  "$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["window_shape"] in ([1, 512], [512])))' \
+     "$TMP/out/sound-transfer-dataset/manifest.json")"
+check "the table has both runs and their mean" 3 "$(grep -cE '^\| (seed 1 test [12]|mean of 2) \|' "$TMP/out/table.md")"
+check "each run scores 250 clips" 2 "$(grep -cE '^\| seed 1 test [12] \| 250 \|' "$TMP/out/table.md")"
+
+# The head classifies a clip live: classify finds sound-transfer by the model's own metadata.
+clip=$(ls "$DATA/audio/fold2" | head -1)
+timeout 120 $EDGE classify "$TMP/out/head-s1-test2-int8.tflite" \
+  --source "file:$DATA/audio/fold2/$clip" >"$TMP/classify.jsonl" 2>"$TMP/classify.err"
+check "classify exits 0" 0 $?
+check "classify labels the 4 s clip's 7 windows" 7 "$(grep -c '"label":' "$TMP/classify.jsonl")"
+
+EDGE_BUILD=$BUILD EDGE_EPOCHS=1 bash "$SRC/tools/reproduce/sound_transfer.sh" "$TMP/out" \
+  >"$TMP/log2" 2>&1
+check "rerun exits 0" 0 $?
+check "rerun trains nothing" 0 "$(grep -cE '^== [23]\. ' "$TMP/log2")"
+exit $fail
