@@ -80,9 +80,10 @@ struct SpectrumConfig {
   MelNorm mel_norm = MelNorm::kSlaney;
   LogScale log_scale = LogScale::kDecibel;
   float top_db = 80.0f;      // dB below each output's peak to clamp at; 0: no clamp
-  DbReference db_reference = DbReference::kOne;  // kDecibel only
   float log_offset = 1e-6f;  // added before ln() with LogScale::kNatural, > 0
   int n_mfcc = 13;           // MFCC coefficients, 1..mel_bands
+  // LogScale::kDecibel: 0 dB is a power of 1, or the peak of each output.
+  DbReference db_reference = DbReference::kOne;
 };
 
 // Frames a signal of n samples gives (see "Centre padding").
