@@ -99,6 +99,12 @@ layers = [
 [models.bn.training]
 batch_size = 1
 epochs = 2
+[models.bn-first]
+input = [180]
+layers = [
+  { type = "batchnorm", name = "bn_in" },
+  { type = "dense", units = "classes" },
+]
 [models.transposed]
 input = [6, 30, 1]
 layers = [ { type = "flatten" }, { type = "dense", units = "classes" } ]
@@ -106,6 +112,10 @@ TOML
 expect_error "batch normalization with batch size 1" \
   "model bn: training: batch_size 1 cannot train BatchNorm layer 'bn_1': batch normalization needs at least 2 samples per batch" \
   "$EDGE" train "$TMP/bn/graph.toml" --dataset "$TMP/ds" --out "$TMP/x.tflite"
+expect_error "batch normalization that follows no weighted layer, before training" \
+  "model bn-first: export_ir: layer 'bn_in' (BatchNorm) does not follow a Dense, Conv2D or DepthwiseConv2D layer that feeds only it, so it cannot be folded" \
+  "$EDGE" train "$TMP/bn/graph.toml" --model bn-first --dataset "$TMP/ds" --out "$TMP/x.tflite"
+check "no epoch ran before the refusal" 0 "$(grep -c '^epoch ' "$TMP/err.log")"
 expect_error "window shape that does not fit the model input" \
   "model transposed input = [6,30,1] does not match the windows of $TMP/ds ([30,6])" \
   "$EDGE" train "$TMP/bn/graph.toml" --model transposed --dataset "$TMP/ds" --out "$TMP/x.tflite"

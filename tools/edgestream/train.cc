@@ -353,6 +353,9 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
     fit.augmentation = settings.augment;
     fit.log_mel = settings.log_mel_augment;
     train::Trainer check(probe, *optimizer, fit);
+    // A layer the exporter cannot map (a batch normalization that follows no weighted layer)
+    // would only fail after training: export the untrained model once now.
+    train::export_ir(probe);
   } catch (const Error& e) {
     throw Error(msg(model_path, ": model ", spec.name, ": ", e.what()));
   }
