@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """The transfer table of tools/reproduce/sound_transfer.sh, from `edgestream eval --report`.
 
-    transfer_table.py NAME HEAD.csv HEAD_INT8.csv CNN.csv [NAME HEAD.csv HEAD_INT8.csv CNN.csv ...]
+    transfer_table.py [--no-mean] NAME HEAD.csv HEAD_INT8.csv CNN.csv [NAME HEAD.csv ...]
 
 Each group is one run (a seed and a test fold): the predictions.csv of the head (float32 and
 int8) and of the DS-CNN on the same clips. Fused is the mean of the head's and the DS-CNN's
 window probabilities, then, by clip, the mean over a clip's windows (edgestream's own fusion,
 clip_fusion.py). Windows are matched by clip name and position in the clip, so the two
 datasets need not list their clips in the same order. Prints a Markdown table with a row per
-run and the mean. A comparison script (docs/results.md), not part of the product.
+run and, unless --no-mean (rows that are not repeats of one recipe), their mean. A comparison script (docs/results.md), not part of the product.
 """
 import collections
 import sys
@@ -37,6 +37,9 @@ def accuracies(scored):
 
 def main():
     args = sys.argv[1:]
+    with_mean = not (args and args[0] == "--no-mean")
+    if not with_mean:
+        args = args[1:]
     if not args or len(args) % 4:
         sys.exit(__doc__)
     columns = ("head", "head int8", "DS-CNN", "fused")
@@ -55,6 +58,8 @@ def main():
         totals.append(scores)
         print(f"| {name} | {len(h)} | " +
               " | ".join(f"{w:.1%} / {k:.1%}" for w, k in scores) + " |")
+    if not with_mean:
+        return
     mean = np.mean(totals, 0)
     print(f"| mean of {len(totals)} | | " +
           " | ".join(f"{w:.1%} / {k:.1%}" for w, k in mean) + " |")
