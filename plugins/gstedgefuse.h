@@ -7,7 +7,14 @@
 
 G_BEGIN_DECLS
 
+// Declared by hand, not with G_DECLARE_FINAL_TYPE: GStreamer 1.14 (the Jetson's) defines no
+// autoptr cleanup for GstAggregator, which that macro chains up to.
 #define GST_TYPE_EDGE_FUSE (gst_edge_fuse_get_type())
-G_DECLARE_FINAL_TYPE(GstEdgeFuse, gst_edge_fuse, GST, EDGE_FUSE, GstAggregator)
+#define GST_EDGE_FUSE(obj) (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_EDGE_FUSE, GstEdgeFuse))
+typedef struct _GstEdgeFuse GstEdgeFuse;
+typedef struct {
+  GstAggregatorClass parent_class;
+} GstEdgeFuseClass;
+GType gst_edge_fuse_get_type(void);
 
 G_END_DECLS
