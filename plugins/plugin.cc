@@ -4,6 +4,7 @@
 #include "plugins/common/edgemeta.h"
 #include "plugins/gstedgedatasetsink.h"
 #include "plugins/gstedgedatasetsrc.h"
+#include "plugins/gstedgefuse.h"
 #include "plugins/gstedgegate.h"
 #include "plugins/gstedgeimusrc.h"
 #include "plugins/gstedgeinfer.h"
@@ -29,6 +30,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   gboolean ok = TRUE;
   ok &= gst_element_register(plugin, "edgedatasetsink", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SINK);
   ok &= gst_element_register(plugin, "edgedatasetsrc", GST_RANK_NONE, GST_TYPE_EDGE_DATASET_SRC);
+  ok &= gst_element_register(plugin, "edgefuse", GST_RANK_NONE, GST_TYPE_EDGE_FUSE);
   ok &= gst_element_register(plugin, "edgegate", GST_RANK_NONE, GST_TYPE_EDGE_GATE);
   ok &= gst_element_register(plugin, "edgeimusrc", GST_RANK_NONE, GST_TYPE_EDGE_IMU_SRC);
   ok &= gst_element_register(plugin, "edgeinfer", GST_RANK_NONE, GST_TYPE_EDGE_INFER);

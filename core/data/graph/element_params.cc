@@ -6,6 +6,7 @@
 #include "io/imu_source_params.h"
 #include "net/zmq_params.h"
 #include "nn/classifier_params.h"
+#include "post/fuse_params.h"
 #include "post/label_sink_params.h"
 #include "signal/capture_params.h"
 #include "signal/level_params.h"
@@ -25,7 +26,7 @@ const std::vector<const params::Table*>& all_element_params() {
         &nn::infer_params(),           &post::label_sink_params(), &signal::normalize_params(),
         &signal::resample_params(),    &signal::reshape_params(),  &spectrum_params(),
         &signal::window_params(),      &net::zmq_sink_params(),    &net::zmq_source_params(),
-        &signal::capture_params(),     &signal::gate_params(),
+        &signal::capture_params(),     &signal::gate_params(),     &post::fuse_params(),
     };
     std::sort(t.begin(), t.end(), [](const params::Table* a, const params::Table* b) {
       return a->element < b->element;
