@@ -466,8 +466,12 @@ static void gst_edge_fuse_class_init(GstEdgeFuseClass* klass) {
   gobject_class->finalize = gst_edge_fuse_finalize;
   edge::gst::install_params(gobject_class, kParams);
 
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
+  // GstAggregator pads on both sides: GStreamer 1.14's aggregator treats its src pad as a
+  // GstAggregatorPad (its segment) and only later versions default the template's type.
+  gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template,
+                                                       GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype(element_class, &src_template,
+                                                       GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_set_static_metadata(
       element_class, "Edge fuse", "Filter/Tensor",
       "Late fusion: the weighted mean of several classifiers' scores for the same window",
