@@ -139,6 +139,28 @@ TEST(DatasetMerge, AManifestThatIsNotAnObjectIsRefusedNamingIt) {
   std::system(("rm -rf " + root).c_str());
 }
 
+// A labels_by_index key that is not a number threw std::invalid_argument out of the merge
+// (found by fuzz_manifest); it is refused naming the manifest and the key.
+TEST(DatasetMerge, ALabelIndexThatIsNotANumberIsRefusedNamingIt) {
+  const std::string root = temp_dir();
+  write(root + "/a", 0, 3);
+  for (const char* key : {"labels_0", "", "-1", "1e3", "9999999"}) {
+    nlohmann::json m = manifest(root + "/a");
+    m["labels_by_index"] = {{key, "even"}, {"1", "odd"}};
+    std::ofstream(root + "/a/manifest.json") << m.dump();
+    try {
+      merge_datasets(root + "/merged", {root + "/a"});
+      ADD_FAILURE() << "no error for key '" << key << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a/manifest.json: labels_by_index key '" +
+                                           std::string(key) + "' is not a label index"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  std::system(("rm -rf " + root).c_str());
+}
+
 // Issue 11.7: `edgestream merge out A A` wrote every (clip, window) key twice with exit 0.
 TEST(DatasetMerge, AnInputTwiceOrOneKeyInTwoInputsIsRefused) {
   const std::string root = temp_dir();

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -280,6 +282,13 @@ MergeResult merge_datasets(const std::string& output, const std::vector<std::str
     try {
       const Json label_names = m.value("labels_by_index", Json::object());
       for (const auto& [index, name] : label_names.items()) {
+        // The key becomes a position in the merged label list: a small decimal number.
+        const bool decimal = !index.empty() && index.size() <= 6 &&
+                             std::all_of(index.begin(), index.end(),
+                                         [](unsigned char c) { return std::isdigit(c) != 0; });
+        if (!decimal)
+          throw Error(msg(inputs[i], "/manifest.json: labels_by_index key '", index,
+                          "' is not a label index (a number from 0 to 999999)"));
         auto inserted = labels.emplace(index, name.get<std::string>());
         if (!inserted.second && inserted.first->second != name.get<std::string>())
           throw Error(msg("cannot merge: label index ", index, " is '", inserted.first->second,
