@@ -184,6 +184,42 @@ TEST(ModelSpecErrors, NameFileModelLayerAndKey) {
   EXPECT_NE(error_of("").find("no [models.NAME]"), std::string::npos);
 }
 
+// pretrained = { model, layers }: the path is resolved against the model file's folder, the
+// layers must exist once each.
+TEST(ModelSpecPretrained, ParsedResolvedAndChecked) {
+  const std::string layers =
+      "layers=[{type=\"dense\", units=4, name=\"a\"}, {type=\"dense\", units=\"classes\", "
+      "name=\"b\"}]\n";
+  const auto file = parse_model_text("[models.m]\ninput=[4]\n" + layers +
+                                         "pretrained={model=\"models/x.tflite\", layers=[\"a\"]}\n",
+                                     "apps/one/model.toml");
+  const auto& spec = file.find("m").pretrained;
+  EXPECT_EQ(spec.model, "apps/one/models/x.tflite");
+  EXPECT_EQ(spec.layers, std::vector<std::string>{"a"});
+  EXPECT_TRUE(
+      parse_model_text("[models.m]\ninput=[4]\n" + layers, "m.toml").find("m").pretrained.empty());
+  const auto absolute = parse_model_text(
+      "[models.m]\ninput=[4]\n" + layers + "pretrained={model=\"/abs/x.tflite\", layers=[\"b\"]}\n",
+      "apps/one/model.toml");
+  EXPECT_EQ(absolute.find("m").pretrained.model, "/abs/x.tflite");
+
+  expect_error("[models.m]\ninput=[4]\n" + layers + "pretrained={layers=[\"a\"]}\n",
+               {"bad.toml:4", "models.m.pretrained", "missing key \"model\""});
+  expect_error("[models.m]\ninput=[4]\n" + layers + "pretrained={model=\"x.tflite\"}\n",
+               {"models.m.pretrained", "\"layers\" must be a non-empty array"});
+  expect_error(
+      "[models.m]\ninput=[4]\n" + layers + "pretrained={model=\"x.tflite\", layers=[\"c\"]}\n",
+      {"models.m.pretrained.layers", "no layer is named \"c\""});
+  expect_error("[models.m]\ninput=[4]\n" + layers +
+                   "pretrained={model=\"x.tflite\", layers=[\"a\", \"a\"]}\n",
+               {"\"a\" is listed twice"});
+  expect_error("[models.m]\ninput=[4]\n" + layers +
+                   "pretrained={model=\"x.tflite\", layers=[\"a\"], freeze=true}\n",
+               {"models.m.pretrained.freeze", "unknown key"});
+  expect_error("[models.m]\ninput=[4]\n" + layers + "pretrained=\"x.tflite\"\n",
+               {"models.m.pretrained", "expected a table"});
+}
+
 // Validation by recording, label smoothing and weight averaging: parsed, and refused when
 // they cannot work, naming the key.
 TEST(ModelSpecSettings, RecordingsSmoothingAndAveraging) {

@@ -33,6 +33,7 @@
 #include "tools/edgestream/commands.h"
 #include "train/export_ir.h"
 #include "train/model_spec.h"
+#include "train/pretrained.h"
 #include "train/trainer.h"
 
 namespace edge::cli {
@@ -81,6 +82,13 @@ std::function<std::string(const std::string&)> recording_namer(const std::string
   };
 }
 
+// Gives the layers the model file names their weights from another network (pretrained = {...}).
+void apply_pretrained(train::Model& model, const train::ModelSpec& spec) {
+  if (spec.pretrained.empty()) return;
+  const nn::Model source = nn::read_tflite_file(spec.pretrained.model);
+  train::load_pretrained_weights(model, source, spec.pretrained.layers);
+}
+
 struct Trained {
   train::Model model;
   train::History history;
@@ -96,6 +104,7 @@ Trained train_model(const train::ModelSpec& spec, const train::TrainingSpec& set
   Trained out;
   out.model = train::build_model(spec, int(data.labels.size()));
   out.model.initialize(init_seed);
+  apply_pretrained(out.model, spec);
   std::vector<int64_t> fit_indices = train_indices, validation_indices;
   if (settings.validation_split > 0.0) {
     const bool by_recording = !settings.validation_groups.empty();
@@ -345,6 +354,7 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
   // naming the model file, not after a fold has run.
   try {
     train::Model probe = train::build_model(spec, int(data.labels.size()));
+    apply_pretrained(probe, spec);
     auto optimizer = train::make_optimizer(settings);
     train::FitOptions fit;
     fit.epochs = settings.epochs;

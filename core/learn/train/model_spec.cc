@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -338,9 +339,43 @@ TrainingSpec parse_training(const toml::table& t, const Where& where) {
   return s;
 }
 
+PretrainedSpec parse_pretrained(const toml::node& node, const Where& model_where,
+                                const std::vector<LayerSpec>& layers) {
+  const toml::table* t = node.as_table();
+  if (!t) throw Error(msg(model_where.at(node, "pretrained"), ": expected a table"));
+  Where where{model_where.file, model_where.path + ".pretrained"};
+  check_keys(*t, where, {"model", "layers"});
+  PretrainedSpec spec;
+  spec.model = get_choice(*t, where, "model", "", {});
+  if (spec.model.empty())
+    throw Error(
+        msg(model_where.at(node, "pretrained"), ": missing key \"model\" (a .tflite path)"));
+  const std::filesystem::path path(spec.model);
+  if (path.is_relative())
+    spec.model = (std::filesystem::path(model_where.file).parent_path() / path).string();
+  const toml::node* list_node = t->get("layers");
+  const toml::array* list = list_node ? list_node->as_array() : nullptr;
+  if (!list || list->empty())
+    throw Error(msg(model_where.at(node, "pretrained"),
+                    ": \"layers\" must be a non-empty array of layer names"));
+  for (const auto& item : *list) {
+    const auto name = item.value_exact<std::string>();
+    if (!name) throw Error(msg(where.at(item, "layers"), ": expected layer names (strings)"));
+    const bool known = std::any_of(layers.begin(), layers.end(),
+                                   [&](const LayerSpec& l) { return l.name == *name; });
+    if (!known)
+      throw Error(msg(where.at(item, "layers"), ": no layer is named \"", *name,
+                      "\" (give the layer name = \"", *name, "\")"));
+    if (std::count(spec.layers.begin(), spec.layers.end(), *name))
+      throw Error(msg(where.at(item, "layers"), ": \"", *name, "\" is listed twice"));
+    spec.layers.push_back(*name);
+  }
+  return spec;
+}
+
 ModelSpec parse_model(const std::string& name, const toml::table& t, const std::string& file) {
   Where where{file, "models." + name};
-  check_keys(t, where, {"description", "input", "layers", "training"});
+  check_keys(t, where, {"description", "input", "layers", "training", "pretrained"});
   ModelSpec spec;
   spec.file = file;
   spec.name = name;
@@ -372,6 +407,8 @@ ModelSpec parse_model(const std::string& name, const toml::table& t, const std::
     if (!table) throw Error(msg(where.at(*training, "training"), ": expected a table"));
     spec.training = parse_training(*table, Where{file, "models." + name + ".training"});
   }
+  if (const toml::node* pretrained = t.get("pretrained"))
+    spec.pretrained = parse_pretrained(*pretrained, where, spec.layers);
   return spec;
 }
 

@@ -70,6 +70,12 @@
 //   optional, 0 = off; snr [0, 20], freq_mixstyle_alpha 0.3). A value
 //   that does not fit the input (a mask wider than the window) is refused before training.
 //
+// Model keys besides input, layers, description and training: pretrained [none], an inline
+// table { model = "models/x.tflite", layers = ["conv1", "dw1", ...] }: after the model's own
+// initialization, the weighted operators of that .tflite (relative paths are relative to this
+// file's folder), in file order, give their weights to the named layers (train/pretrained.h:
+// int8 weights are dequantized, shapes, strides and fused activations must match).
+//
 // Top-level tables other than `default` and `models` are errors, except `sequences`, which
 // belongs to core/learn/optimize/sequence.h and is skipped here.
 //
@@ -134,6 +140,14 @@ struct TrainingSpec {
   LogMelAugmentation log_mel_augment;    // augment = { type = "log-mel", ... }; none by default
 };
 
+// Weights another network gives some layers before training (train/pretrained.h).
+struct PretrainedSpec {
+  std::string model;                // .tflite path, resolved against the model file's folder
+  std::vector<std::string> layers;  // layer names, in the order of the file's weighted operators
+
+  bool empty() const { return model.empty(); }
+};
+
 struct ModelSpec {
   std::string file;  // the file it came from (for messages)
   std::string name;
@@ -141,6 +155,7 @@ struct ModelSpec {
   std::vector<int64_t> input;  // without the batch axis
   std::vector<LayerSpec> layers;
   TrainingSpec training;
+  PretrainedSpec pretrained;  // none by default
 
   int64_t input_elements() const;
 };
