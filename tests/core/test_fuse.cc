@@ -30,6 +30,7 @@ TEST(FuseWeights, RefusesNamingTheProperty) {
             std::string::npos)
       << error_of("1,2,3", 2);
   EXPECT_NE(error_of("1,-1", 2).find("-1 is negative"), std::string::npos);
+  EXPECT_EQ(error_of("1, -1.50", 2), "weights=\"1, -1.50\": -1.50 is negative");  // as written
   EXPECT_NE(error_of("0,0", 2).find("all weights are 0"), std::string::npos);
   EXPECT_NE(error_of("1,abc", 2).find("\"abc\" is not a number"), std::string::npos);
   EXPECT_NE(error_of("1,,2", 3).find("entry 2 is empty"), std::string::npos);

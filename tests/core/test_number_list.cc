@@ -1,4 +1,4 @@
-// Comma-separated number lists: accepted texts and refused ones.
+// Comma-separated number lists: accepted texts, refused entries, and which entry was refused.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,6 +26,24 @@ TEST(NumberList, RefusesNamingWhat) {
     ADD_FAILURE() << "1,x was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "std: \"x\" is not a finite number");
+  }
+}
+
+TEST(NumberList, SaysWhichEntryWasRefused) {
+  try {
+    parse_number_list("1, 2 , zz ,4", "weights");
+    ADD_FAILURE() << "zz was accepted";
+  } catch (const NumberListError& e) {
+    EXPECT_EQ(e.entry(), 3u);
+    EXPECT_EQ(e.item(), "zz");
+  }
+  try {
+    parse_number_list("1,\t,2", "weights");
+    ADD_FAILURE() << "an empty entry was accepted";
+  } catch (const NumberListError& e) {
+    EXPECT_EQ(e.entry(), 2u);
+    EXPECT_EQ(e.item(), "");
+    EXPECT_EQ(std::string(e.what()), "weights: empty number");
   }
 }
 

@@ -4,8 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "common/error.h"
-
 namespace edge {
 namespace {
 
@@ -42,8 +40,13 @@ double parse_number(const std::string& text, const std::string& what) {
 
 std::vector<double> parse_number_list(const std::string& text, const std::string& what) {
   std::vector<double> values;
-  for (const std::string& item : split_trimmed(text, ','))
-    values.push_back(parse_number(item, what));
+  for (const std::string& item : split_trimmed(text, ',')) {
+    try {
+      values.push_back(parse_number(item, what));
+    } catch (const Error& e) {
+      throw NumberListError(e.what(), values.size() + 1, item);
+    }
+  }
   return values;
 }
 
