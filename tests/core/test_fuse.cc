@@ -54,15 +54,6 @@ TEST(FuseScores, WeightedMean) {
   EXPECT_FLOAT_EQ(out[2], 0.1875f);
 }
 
-TEST(TopIndices, BestFirstTiesByIndex) {
-  const float s[5] = {0.1f, 0.3f, 0.3f, 0.05f, 0.25f};
-  std::vector<int> top;
-  top_indices(s, 5, 3, &top);
-  EXPECT_EQ(top, (std::vector<int>{1, 2, 4}));
-  top_indices(s, 5, 10, &top);
-  EXPECT_EQ(top, (std::vector<int>{1, 2, 4, 0, 3}));
-}
-
 TEST(FuseLabels, FirstInputNamesAndConflictsAreReported) {
   FuseLabels labels(2, 3);
   LabelConflict c;

@@ -62,17 +62,6 @@ void fuse_scores(const std::vector<const float*>& inputs, const std::vector<doub
   }
 }
 
-void top_indices(const float* scores, size_t count, size_t k, std::vector<int>* out) {
-  out->resize(count);
-  for (size_t i = 0; i < count; ++i) (*out)[i] = static_cast<int>(i);
-  const size_t n = std::min(k, count);
-  std::partial_sort(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(n), out->end(),
-                    [scores](int a, int b) {
-                      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-                    });
-  out->resize(n);
-}
-
 FuseLabels::FuseLabels(size_t inputs, size_t count)
     : names_(inputs, std::vector<std::string>(count)) {}
 
