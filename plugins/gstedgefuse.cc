@@ -31,6 +31,7 @@
 #include "plugins/common/tensorcaps.h"
 #include "post/fuse.h"
 #include "post/fuse_params.h"
+#include "post/ranking.h"
 
 GST_DEBUG_CATEGORY_STATIC(edge_fuse_debug);
 #define GST_CAT_DEFAULT edge_fuse_debug

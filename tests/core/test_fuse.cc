@@ -30,6 +30,7 @@ TEST(FuseWeights, RefusesNamingTheProperty) {
             std::string::npos)
       << error_of("1,2,3", 2);
   EXPECT_NE(error_of("1,-1", 2).find("-1 is negative"), std::string::npos);
+  EXPECT_EQ(error_of("1, -1.50", 2), "weights=\"1, -1.50\": -1.50 is negative");  // as written
   EXPECT_NE(error_of("0,0", 2).find("all weights are 0"), std::string::npos);
   EXPECT_NE(error_of("1,abc", 2).find("\"abc\" is not a number"), std::string::npos);
   EXPECT_NE(error_of("1,,2", 3).find("entry 2 is empty"), std::string::npos);
@@ -51,15 +52,6 @@ TEST(FuseScores, WeightedMean) {
   EXPECT_FLOAT_EQ(out[0], 0.375f);
   EXPECT_FLOAT_EQ(out[1], 0.4375f);
   EXPECT_FLOAT_EQ(out[2], 0.1875f);
-}
-
-TEST(TopIndices, BestFirstTiesByIndex) {
-  const float s[5] = {0.1f, 0.3f, 0.3f, 0.05f, 0.25f};
-  std::vector<int> top;
-  top_indices(s, 5, 3, &top);
-  EXPECT_EQ(top, (std::vector<int>{1, 2, 4}));
-  top_indices(s, 5, 10, &top);
-  EXPECT_EQ(top, (std::vector<int>{1, 2, 4, 0, 3}));
 }
 
 TEST(FuseLabels, FirstInputNamesAndConflictsAreReported) {

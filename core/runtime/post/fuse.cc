@@ -1,37 +1,28 @@
 #include "post/fuse.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 
 #include "common/error.h"
+#include "common/number_list.h"
 
 namespace edge::post {
 namespace {
 
-// The numbers of a comma-separated list; throws naming `weights` and the bad entry.
+// The numbers of a comma-separated list, each >= 0, not all 0; throws naming `weights`, the
+// whole value and the bad entry.
 std::vector<double> parse_weights(const std::string& text) {
   std::vector<double> weights;
-  size_t at = 0;
-  while (true) {
-    const size_t comma = text.find(',', at);
-    std::string item = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    const size_t first = item.find_first_not_of(" \t");
-    const size_t last = item.find_last_not_of(" \t");
-    item = first == std::string::npos ? std::string() : item.substr(first, last - first + 1);
-    if (item.empty())
-      throw Error(msg("weights=\"", text, "\": entry ", weights.size() + 1, " is empty"));
-    char* end = nullptr;
-    errno = 0;
-    const double w = std::strtod(item.c_str(), &end);
-    if (*end != '\0' || errno == ERANGE || !std::isfinite(w))
-      throw Error(msg("weights=\"", text, "\": \"", item, "\" is not a number"));
-    if (w < 0) throw Error(msg("weights=\"", text, "\": ", item, " is negative"));
-    weights.push_back(w);
-    if (comma == std::string::npos) break;
-    at = comma + 1;
+  try {
+    weights = parse_number_list(text, "weights");
+  } catch (const NumberListError& e) {
+    // edgefuse's own wording: it quotes the whole value, as the element's other errors do.
+    if (e.item().empty())
+      throw Error(msg("weights=\"", text, "\": entry ", e.entry(), " is empty"));
+    throw Error(msg("weights=\"", text, "\": \"", e.item(), "\" is not a number"));
   }
+  for (size_t i = 0; i < weights.size(); ++i)
+    if (weights[i] < 0)  // named as written ("-1.50"), not as the double prints
+      throw Error(msg("weights=\"", text, "\": ", split_trimmed(text, ',')[i], " is negative"));
   double sum = 0.0;
   for (double w : weights) sum += w;
   if (!(sum > 0)) throw Error(msg("weights=\"", text, "\": all weights are 0"));
@@ -69,17 +60,6 @@ void fuse_scores(const std::vector<const float*>& inputs, const std::vector<doub
     for (size_t k = 0; k < inputs.size(); ++k) sum += weights[k] * inputs[k][i];
     out[i] = static_cast<float>(sum / total);
   }
-}
-
-void top_indices(const float* scores, size_t count, size_t k, std::vector<int>* out) {
-  out->resize(count);
-  for (size_t i = 0; i < count; ++i) (*out)[i] = static_cast<int>(i);
-  const size_t n = std::min(k, count);
-  std::partial_sort(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(n), out->end(),
-                    [scores](int a, int b) {
-                      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-                    });
-  out->resize(n);
 }
 
 FuseLabels::FuseLabels(size_t inputs, size_t count)

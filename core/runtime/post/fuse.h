@@ -6,8 +6,8 @@
 // model's softmax output). The fused score of class i is sum_k w_k * x_k[i] / sum_k w_k,
 // accumulated in double and rounded once to float.
 //
-// Not thread-safe; FuseLabels is one instance per stream. fuse_scores and top_indices do not
-// allocate once `out` has its size.
+// Not thread-safe; FuseLabels is one instance per stream. fuse_scores does not allocate. The
+// best entries are ranked by post/ranking.h, as the label smoother ranks its classes.
 #pragma once
 
 #include <cstddef>
@@ -29,10 +29,6 @@ std::string check_fuse_weights(const std::string& text);
 // inputs.size() == weights.size(); out holds count floats.
 void fuse_scores(const std::vector<const float*>& inputs, const std::vector<double>& weights,
                  size_t count, float* out);
-
-// The indices of the `k` highest of scores[0..count) (all of them when k >= count), best
-// first, ties by lower index.
-void top_indices(const float* scores, size_t count, size_t k, std::vector<int>* out);
 
 // Two inputs naming one class differently.
 struct LabelConflict {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "post/ranking.h"
 
 namespace edge::post {
 
@@ -31,7 +32,6 @@ const Decision& LabelSmoother::push(const std::vector<float>& scores,
   if (sums_.empty()) {
     history_.assign(window_, std::vector<float>(scores.size(), 0.0f));
     sums_.assign(scores.size(), 0.0);
-    order_.resize(scores.size());
   } else if (scores.size() != sums_.size()) {
     throw Error(msg("the model gave ", scores.size(), " class scores after giving ", sums_.size(),
                     " before"));
@@ -45,12 +45,8 @@ const Decision& LabelSmoother::push(const std::vector<float>& scores,
   next_ = (next_ + 1) % window_;
   filled_ = std::min(filled_ + 1, window_);
 
-  for (size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<int>(i);
-  const size_t k = std::min(top_k_, order_.size());
-  // Ties go to the lower class index, so the ranking is deterministic.
-  std::partial_sort(
-      order_.begin(), order_.begin() + static_cast<long>(k), order_.end(),
-      [this](int a, int b) { return sums_[a] > sums_[b] || (sums_[a] == sums_[b] && a < b); });
+  top_indices(sums_.data(), sums_.size(), top_k_, &order_);
+  const size_t k = order_.size();
   decision_.top.resize(k);
   for (size_t r = 0; r < k; ++r) {
     RankedClass& c = decision_.top[r];

@@ -55,7 +55,7 @@ class LabelSmoother {
   std::vector<double> sums_;                 // per-class running sum over the ring
   size_t filled_ = 0;
   size_t next_ = 0;
-  std::vector<int> order_;
+  std::vector<int> order_;  // top_indices' output, reused across pushes
   Decision decision_;
   std::vector<std::string> background_;
 };

@@ -1,46 +1,17 @@
 #include "signal/normalize.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/number_list.h"
 #include "signal/normalize_neon.h"
 
 namespace edge::signal {
 
 namespace {
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  size_t e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  size_t begin = 0;
-  while (true) {
-    size_t end = text.find(sep, begin);
-    parts.push_back(trim(text.substr(begin, end == std::string::npos ? end : end - begin)));
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  return parts;
-}
-
-double parse_number(const std::string& part, const std::string& what) {
-  if (part.empty()) throw Error(msg(what, ": empty number"));
-  errno = 0;
-  char* end = nullptr;
-  double v = std::strtod(part.c_str(), &end);
-  if (*end != '\0' || errno == ERANGE || !std::isfinite(v))
-    throw Error(msg(what, ": \"", part, "\" is not a finite number"));
-  return v;
-}
-
 void check_count(size_t n, int channels, const std::string& what) {
   if (channels < 1) throw Error(msg(what, ": channels must be >= 1, got ", channels));
   if (n != 1 && n != static_cast<size_t>(channels))
@@ -49,21 +20,14 @@ void check_count(size_t n, int channels, const std::string& what) {
 }
 }  // namespace
 
-std::vector<double> parse_number_list(const std::string& text, const std::string& what) {
-  std::vector<double> values;
-  for (const std::string& part : split(text, ',')) values.push_back(parse_number(part, what));
-  return values;
-}
-
 std::vector<Range> parse_range_list(const std::string& text, const std::string& what) {
   std::vector<Range> ranges;
-  for (const std::string& part : split(text, ',')) {
+  for (const std::string& part : split_trimmed(text, ',')) {
     // The separator is the first ':' after the first character, so "-4:4" and "-4:-1" work.
     size_t colon = part.find(':', 1);
     if (part.empty() || colon == std::string::npos)
       throw Error(msg(what, ": expected min:max, got \"", part, "\""));
-    Range r{parse_number(trim(part.substr(0, colon)), what),
-            parse_number(trim(part.substr(colon + 1)), what)};
+    Range r{parse_number(part.substr(0, colon), what), parse_number(part.substr(colon + 1), what)};
     if (!(r.min < r.max)) throw Error(msg(what, ": range \"", part, "\" needs min < max"));
     ranges.push_back(r);
   }

@@ -62,8 +62,6 @@ class Normalizer {
   bool uniform_ = false;  // every channel has the same map: one flat loop
 };
 
-// Parses "a" or "a,b,c" into numbers; throws edge::Error naming `what` on garbage.
-std::vector<double> parse_number_list(const std::string& text, const std::string& what);
 // Parses "min:max" or "min:max,min:max,..."; throws naming `what` on garbage or min >= max.
 std::vector<Range> parse_range_list(const std::string& text, const std::string& what);
 

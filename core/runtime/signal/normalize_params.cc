@@ -1,6 +1,7 @@
 #include "signal/normalize_params.h"
 
 #include "common/error.h"
+#include "common/number_list.h"
 
 namespace edge::signal {
 namespace {

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "common/error.h"
-#include "signal/normalize.h"
+#include "common/number_list.h"
 
 namespace edge::signal {
 namespace {
