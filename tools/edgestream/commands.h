@@ -42,6 +42,9 @@ std::vector<std::string> applications_in(const std::string& dir);
 // ("out=": leave the key out to get its default) is an error.
 std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& words);
 
+// "a, b, c": a list for messages.
+std::string join(const std::vector<std::string>& items);
+
 // Resolves a mode and checks the values of kind file/directory/device it uses, and that no
 // property of the resolved pipeline is left empty (gst-launch would take the next word as its
 // value).

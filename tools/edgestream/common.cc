@@ -79,6 +79,12 @@ graph::GraphDefinition find_application(const std::string& name) {
   throw Error(msg("unknown application '", name, "'", searched));
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
 std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& words) {
   std::map<std::string, std::string> values;
   for (const std::string& word : words) {

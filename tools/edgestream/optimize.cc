@@ -56,12 +56,6 @@ void make_dir(const std::string& path, const char* what) {
   }
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // Accuracy of a model file's model on `data`, through nn::Classifier as edgeinfer runs it (an
 // input of `batch` samples takes that many at once).
 double accuracy(const nn::Model& model, const train::Dataset& data) {
