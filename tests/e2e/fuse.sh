@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Late fusion in a real gst-launch-1.0 graph (edgefuse, docs/pipelines.md "Late fusion of two
+# Late fusion in a real gst-launch-1.0 graph (edgefuse, docs/pipelines.md "Late fusion of
 # classifiers"): one UrbanSound8K clip from ../shared, a tee, the sound-logmel branch (DS-CNN on
 # log-mel) and the sound-transfer branch (a head on the frozen person_detect backbone), each
 # with its own 1-epoch model, into edgefuse and edgelabelsink. Checked: one line per window (a
-# 4 s clip at hop 0.5 s: 7), and each fused score equals the mean of the two branches' scores
-# for that window when each branch runs alone (to 1e-5). Accuracy is not the point.
+# 4 s clip at hop 0.5 s: 7), each fused score equals the mean of the two branches' scores for
+# that window when each branch runs alone (to 1e-5), `edgestream classify` with both models
+# gives the same, and it refuses --app and models of other labels. Accuracy is not the point.
 set -u
 BUILD=${EDGE_BUILD_ROOT:-build}
 . "$(dirname "$0")/lib.sh"
@@ -101,4 +102,57 @@ EOF
 code=$?
 cat "$TMP/compare.txt"
 check "fused scores are the mean of the branches' (1e-5), labels from the metas" 0 "$code"
+
+# The same fusion from one command: edgestream classify with both models builds the tee, each
+# model's branch from its own metadata, edgefuse and one edgelabelsink.
+"$EDGE" classify "$TMP/sound-logmel.tflite" "$TMP/sound-transfer.tflite" --source "file:$clip" \
+  --silence-gate off --print >"$TMP/classify-print.txt" 2>&1
+check "classify --print with two models: a tee into edgefuse, one edgelabelsink" 1 \
+  "$(grep -c 'tee name=edge_tee edge_tee\. ! queue ! audioconvert ! edgeresample .* output-type=float32 ! edge_fuse\.sink_0 edge_tee\. ! queue ! .* ! edge_fuse\.sink_1 edgefuse name=edge_fuse ! edgelabelsink' "$TMP/classify-print.txt")"
+timeout 300 "$EDGE" classify "$TMP/sound-logmel.tflite" "$TMP/sound-transfer.tflite" \
+  --source "file:$clip" --silence-gate off --output "$TMP/classify-fused.jsonl" \
+  >"$TMP/classify-fused.log" 2>&1
+check "classify with two models exits 0" 0 $?
+/usr/bin/python3 - "$TMP/classify-fused.jsonl" "$TMP/fused.jsonl" >"$TMP/compare2.txt" 2>&1 <<'EOF'
+import json, sys
+a, b = ([json.loads(line) for line in open(p)] for p in sys.argv[1:3])
+assert len(a) == len(b) == 7, (len(a), len(b))
+worst = 0.0
+for x, y in zip(a, b):
+    assert x["pts"] == y["pts"] and x["label"] == y["label"], (x, y)
+    sy = {e["label"]: e["score"] for e in y["top"]}
+    for e in x["top"]:
+        worst = max(worst, abs(e["score"] - sy[e["label"]]))
+print("largest difference from the gst-launch fusion %.3g" % worst)
+sys.exit(0 if worst <= 1e-6 else 1)
+EOF
+code=$?
+cat "$TMP/compare2.txt"
+check "classify's fused labels and scores are the gst-launch line's" 0 "$code"
+
+# An int8 model fuses as well: its scores are dequantized (output-type=float32) before the mean.
+run "$TMP/int8.log" "$EDGE" optimize "$TMP/sound-transfer.tflite" --app sound-transfer \
+  --sequence int8 --dataset "$TMP/sound-transfer-ds" --test-folds 2 --out "$TMP/sound-transfer-int8.tflite"
+timeout 300 "$EDGE" classify "$TMP/sound-logmel.tflite" "$TMP/sound-transfer-int8.tflite" \
+  --source "file:$clip" --silence-gate off --output "$TMP/classify-int8.jsonl" \
+  >"$TMP/classify-int8.log" 2>&1
+check "classify fuses a float32 and an int8 model" 0 $?
+check "one fused line per window with the int8 model" 7 "$(wc -l <"$TMP/classify-int8.jsonl")"
+
+"$EDGE" classify "$TMP/sound-logmel.tflite" "$TMP/sound-transfer.tflite" --source "file:$clip" \
+  --app sound-logmel >"$TMP/refused.txt" 2>&1
+check "--app with two models is refused" 1 $?
+check "the refusal says why" 1 "$(grep -c -- '--app describes one model; with 2 models' "$TMP/refused.txt")"
+# A model of other labels: two classes of folder-layout clips.
+mkdir -p "$TMP/two/a" "$TMP/two/b"
+cp "$clip" "$TMP/two/a/" && cp "$clip" "$TMP/two/b/"
+run "$TMP/two-dataset.log" "$EDGE" dataset sound-transfer dataset="$TMP/two" layout=folders \
+  out="$TMP/two-ds"
+run "$TMP/two-train.log" "$EDGE" train sound-transfer --dataset "$TMP/two-ds" --epochs 1 \
+  --split none --out "$TMP/two.tflite"
+"$EDGE" classify "$TMP/sound-transfer.tflite" "$TMP/two.tflite" --source "file:$clip" \
+  >"$TMP/refused2.txt" 2>&1
+check "models of different labels are refused" 1 $?
+check "the refusal names both label lists" 1 \
+  "$(grep -c 'classify into different labels, so their scores cannot be fused: \[air_conditioner, .*\] and \[a, b\]' "$TMP/refused2.txt")"
 exit $fail

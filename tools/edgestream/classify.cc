@@ -349,6 +349,7 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   }
 
   const Source source = make_source(r.source, profile.get(), r.end_on_disconnect);
+  plan->source_words = source.words.size();
   if (r.silence_gate.empty()) {
     char text[32];
     std::snprintf(text, sizeof(text), "%g", post::kDefaultSilenceGateDb);
@@ -461,6 +462,7 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
     insert_after(argv, window, {"edgegate", "min-level-db=" + plan->silence_gate});
   }
   const std::vector<std::string> labels = model_labels(r.labels, meta.labels);
+  plan->labels = labels;
   plan->background = r.background == "auto" ? post::conventional_background_labels(labels)
                                             : post::parse_background_labels(r.background, labels);
   std::string background;
@@ -477,6 +479,56 @@ std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& r) {
   return plan;
 }
 
+std::unique_ptr<FusedClassifyPlan> plan_fused_classify(const ClassifyRequest& r,
+                                                       const std::vector<std::string>& models) {
+  if (models.size() < 2) throw Error("fusion needs at least two models");
+  for (const auto& [option, value] : {std::pair<const char*, const std::string*>{"--app", &r.app},
+                                      {"--labels", &r.labels},
+                                      {"--preprocess", &r.preprocess}})
+    if (!value->empty())
+      throw Error(msg(option, " describes one model; with ", models.size(),
+                      " models each runs in the application its own metadata names"));
+  auto fused = std::make_unique<FusedClassifyPlan>();
+  for (const std::string& model : models) {
+    ClassifyRequest one = r;
+    one.model = model;
+    fused->branches.push_back(plan_classify(one));
+  }
+  const ClassifyPlan& first = *fused->branches.front();
+  for (size_t i = 1; i < models.size(); ++i) {
+    const ClassifyPlan& other = *fused->branches[i];
+    // Labels that only the application's labels file names are checked by edgefuse as it runs.
+    if (!other.labels.empty() && !first.labels.empty() && other.labels != first.labels)
+      throw Error(msg("models ", models[0], " and ", models[i],
+                      " classify into different labels, so their scores cannot be fused: [",
+                      join(first.labels), "] and [", join(other.labels), "]"));
+  }
+  // One source into a tee; each plan's words between its source and its edgelabelsink are a
+  // branch into edgefuse; the first plan's edgelabelsink (with the request's options) ends it.
+  std::vector<std::string>& argv = fused->argv;
+  argv.assign(first.argv.begin(), first.argv.begin() + std::ptrdiff_t(first.source_words));
+  for (const char* word : {"!", "tee", "name=edge_tee"}) argv.push_back(word);
+  for (size_t i = 0; i < models.size(); ++i) {
+    std::vector<std::string>& words = fused->branches[i]->argv;
+    // edgefuse averages probabilities: an int8 model's scores are dequantized first.
+    set_property(words, find_classifier(words), "output-type", "float32");
+    const size_t sink = find_element(words, "edgelabelsink");
+    const size_t begin = fused->branches[i]->source_words;
+    // The plan reads "<source> ! <branch> ! edgelabelsink ...".
+    if (sink >= words.size() || sink < begin + 3 || words[begin] != "!" || words[sink - 1] != "!")
+      throw Error(msg("model ", models[i], ": its real-time graph has no branch to fuse"));
+    for (const char* word : {"edge_tee.", "!", "queue", "!"}) argv.push_back(word);
+    argv.insert(argv.end(), words.begin() + std::ptrdiff_t(begin + 1),
+                words.begin() + std::ptrdiff_t(sink - 1));
+    argv.push_back("!");
+    argv.push_back(msg("edge_fuse.sink_", i));
+  }
+  for (const char* word : {"edgefuse", "name=edge_fuse", "!"}) argv.push_back(word);
+  const size_t sink = find_element(first.argv, "edgelabelsink");
+  argv.insert(argv.end(), first.argv.begin() + std::ptrdiff_t(sink), first.argv.end());
+  return fused;
+}
+
 void add_classify_command(CLI::App& app) {
   auto request = std::make_shared<ClassifyRequest>();
   auto print_only = std::make_shared<bool>(false);
@@ -485,7 +537,10 @@ void add_classify_command(CLI::App& app) {
       "classify",
       "Classify a live or recorded stream with a model: the real-time graph is built from the "
       "model's own labels, preprocess segment and statistics; JSON lines out");
-  cmd->add_option("model", request->model, ".tflite model (made by edgestream train/optimize)")
+  auto models = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("model", *models,
+                  ".tflite model (made by edgestream train/optimize); several models of the same "
+                  "labels are fused: the mean of their scores on each window (edgefuse)")
       ->required();
   cmd->add_option("--source", request->source,
                   "mic (the profile's, else the first of PulseAudio, PipeWire, ALSA that "
@@ -525,18 +580,25 @@ void add_classify_command(CLI::App& app) {
   cmd->add_flag("--end-on-disconnect", request->end_on_disconnect,
                 "serial source: end when the device goes away (default: reconnect and go on)");
   cmd->add_flag("--print", *print_only, "print the gst-launch-1.0 line instead of running it");
-  cmd->callback([request, print_only, no_check] {
+  cmd->callback([request, models, print_only, no_check] {
     request->check_preprocess = !*no_check;
     request->for_print = *print_only;
+    request->model = models->front();
     // From here SIGINT/SIGTERM stop the graph with EOS; the plan's files go with it.
     const StopOnSignals stop_on_signals;
-    const std::unique_ptr<ClassifyPlan> plan = plan_classify(*request);
+    std::unique_ptr<ClassifyPlan> plan;
+    std::unique_ptr<FusedClassifyPlan> fused;
+    if (models->size() == 1)
+      plan = plan_classify(*request);
+    else
+      fused = plan_fused_classify(*request, *models);
+    const std::vector<std::string>& argv = plan ? plan->argv : fused->argv;
     if (*print_only) {
-      std::printf("%s\n", graph::launch_line(plan->argv).c_str());
+      std::printf("%s\n", graph::launch_line(argv).c_str());
       return;
     }
     if (!stop_signal()) {
-      const PipelineSummary summary = run_pipeline(plan->argv);
+      const PipelineSummary summary = run_pipeline(argv);
       if (!stop_signal() && summary.results == 0 && request->source.compare(0, 5, "file:") == 0)
         throw Error(msg("--source ", request->source,
                         ": nothing was classified: no window came "

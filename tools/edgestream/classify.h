@@ -54,6 +54,8 @@ struct ClassifyPlan {
   bool owns_statistics_file = false;
   std::string silence_gate;             // edgegate's min-level-db ("" with an IMU source)
   std::vector<std::string> background;  // edgelabelsink's background classes
+  std::vector<std::string> labels;      // the model's classes, in output order
+  size_t source_words = 0;              // argv's leading words that read the source
   ClassifyPlan() = default;
   ClassifyPlan(const ClassifyPlan&) = delete;
   ClassifyPlan& operator=(const ClassifyPlan&) = delete;
@@ -65,6 +67,19 @@ struct ClassifyPlan {
 // source that does not fit the application (mic for an IMU model), an unknown profile
 // (lists the known ones).
 std::unique_ptr<ClassifyPlan> plan_classify(const ClassifyRequest& request);
+
+// Several classifiers of the same windows, fused (late fusion): one source, a tee, each model's
+// own real-time branch (its application's preprocessing and edgeinfer, found by its metadata as
+// for one model), edgefuse (the mean of their scores) and one edgelabelsink. The request's
+// options apply to every branch; --app, --labels and --preprocess, which describe one model,
+// are refused, as are models whose labels differ (both lists are named). `models` holds at
+// least two paths; request.model is ignored.
+struct FusedClassifyPlan {
+  std::vector<std::unique_ptr<ClassifyPlan>> branches;  // keep their statistics files
+  std::vector<std::string> argv;
+};
+std::unique_ptr<FusedClassifyPlan> plan_fused_classify(const ClassifyRequest& request,
+                                                       const std::vector<std::string>& models);
 
 // Writes `text` to a new file under $TMPDIR (or /tmp) named edgestream-stats-*.json; returns
 // its path (the caller removes it). Throws naming the path on failure.
