@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# sound-transfer (a head on the frozen person_detect backbone, issue 14) and
-# tools/reproduce/sound_transfer.sh, bounded for CI: 1 epoch a model, so this checks the
-# application, the runs and the table, never accuracy.
+# sound-transfer (a head on the frozen person_detect backbone, issue 14), sound-finetune (the
+# same layers trained from their weights) and tools/reproduce/sound_transfer.sh, bounded for CI:
+# 1 epoch a model, so this checks the applications, the runs and the table, never accuracy.
 set -u
 BUILD=${EDGE_BUILD_ROOT:-build}
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +39,13 @@ check "sound_transfer.sh exits 0" 0 "$code"
 check "the head's dataset: 512 features a window" 1 \
   "$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["window_shape"] in ([1, 512], [512])))' \
      "$TMP/out/sound-transfer-dataset/manifest.json")"
+check "the fine-tuned network's dataset: 96 x 96 images" 1 \
+  "$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["window_shape"] == [96, 96]))' \
+     "$TMP/out/sound-finetune-dataset/manifest.json")"
+check "training says where the fine-tuned layers' weights came from" 2 \
+  "$(grep -c '^pretrained: 11 layers (conv0 .. pw5) from .*person_detect_conv5_bands4.tflite' "$TMP/log")"
+check "the table has the fine-tuned network and its fusion" 1 \
+  "$(grep -c '| fine-tuned: window / clip | fine-tuned int8: window / clip | head + DS-CNN: window / clip | fine-tuned + DS-CNN: window / clip | all three: window / clip | all three, int8: window / clip |' "$TMP/out/table.md")"
 check "the table has both runs and their mean" 3 "$(grep -cE '^\| (seed 1 test [12]|mean of 2) \|' "$TMP/out/table.md")"
 check "each run scores 250 clips" 2 "$(grep -cE '^\| seed 1 test [12] \| 250 \|' "$TMP/out/table.md")"
 
@@ -48,9 +55,14 @@ timeout 120 $EDGE classify "$TMP/out/head-s1-test2-int8.tflite" \
   --source "file:$DATA/audio/fold2/$clip" >"$TMP/classify.jsonl" 2>"$TMP/classify.err"
 check "classify exits 0" 0 $?
 check "classify labels the 4 s clip's 7 windows" 7 "$(grep -c '"label":' "$TMP/classify.jsonl")"
+timeout 120 $EDGE classify "$TMP/out/finetune-s1-test2-int8.tflite" \
+  --source "file:$DATA/audio/fold2/$clip" >"$TMP/classify-ft.jsonl" 2>"$TMP/classify-ft.err"
+check "classify runs the fine-tuned int8 model" 0 $?
+check "classify finds sound-finetune by the model's metadata: 7 windows" 7 \
+  "$(grep -c '"label":' "$TMP/classify-ft.jsonl")"
 
 EDGE_BUILD=$BUILD EDGE_EPOCHS=1 bash "$SRC/tools/reproduce/sound_transfer.sh" "$TMP/out" \
   >"$TMP/log2" 2>&1
 check "rerun exits 0" 0 $?
-check "rerun trains nothing" 0 "$(grep -cE '^== [23]\. ' "$TMP/log2")"
+check "rerun trains nothing" 0 "$(grep -cE '^== [234]\. ' "$TMP/log2")"
 exit $fail

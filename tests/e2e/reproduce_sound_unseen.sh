@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# tools/reproduce/sound_logmel_unseen.sh (issue 14's sound target: train the DS-CNN and the
-# transfer head on all of UrbanSound8K folds 1 and 2, score unseen folds, fuse), bounded for
-# CI: 1 epoch for the DS-CNN, and as the "unseen" copy an
-# UrbanSound8K layout (the official CSV columns) of 20 clips of fold 2 renamed fold 3. Those
-# clips trained the model, so this checks the script's steps and outputs, never accuracy.
+# tools/reproduce/sound_logmel_unseen.sh (issue 14's sound target: train the DS-CNN, the
+# transfer head and the fine-tuned network on all of UrbanSound8K folds 1 and 2, score unseen
+# folds, fuse), bounded for CI: 1 epoch a model, and as the "unseen" copy an UrbanSound8K
+# layout (the official CSV columns) of 20 clips of fold 2 renamed fold 3. Those clips trained
+# the models, so this checks the script's steps and outputs, never accuracy.
 set -u
 BUILD=${EDGE_BUILD_ROOT:-build}
 . "$(dirname "$0")/lib.sh"
@@ -42,20 +42,23 @@ with open(root + "/metadata/UrbanSound8K.csv", "w", newline="") as f:
                       "class": r["class"]})
 EOF
 
-EDGE_BUILD=$BUILD EDGE_SET="epochs=1" EDGE_UNSEEN=$TMP/us8k timeout 600 \
+EDGE_BUILD=$BUILD EDGE_EPOCHS=1 EDGE_UNSEEN=$TMP/us8k timeout 600 \
   bash "$SCRIPT" "$TMP/out" >"$TMP/log" 2>&1
 code=$?
 grep -vE 'epoch [0-9]+/|^progress: ' "$TMP/log"
 check "sound_logmel_unseen.sh exits 0" 0 "$code"
-check "both models trained on every window of folds 1 and 2" 2 \
+check "the three models trained on every window of folds 1 and 2" 3 \
   "$(grep -c '^split: no test split: every labelled window (3500' "$TMP/log")"
-check "both scored fold 3 alone" 2 "$(grep -c 'test on folds \[3\] (140 windows)' "$TMP/log")"
+check "the three scored fold 3 alone" 3 "$(grep -c 'test on folds \[3\] (140 windows)' "$TMP/log")"
 check "float32 and int8 scored" 2 "$(grep -Ec '^\S*model(-int8)?\.tflite +[01]\.[0-9]{4} +[01]\.[0-9]{4}' "$TMP/log")"
 check "the head float32 and int8 scored" 2 "$(grep -Ec '^\S*head(-int8)?\.tflite +[01]\.[0-9]{4} +[01]\.[0-9]{4}' "$TMP/log")"
-check "the table: float32 and int8 rows of 20 clips, no mean" 2 \
-  "$(grep -cE '^\| (float32|int8), folds 3 \| 20 \|( [0-9.]+% / [0-9.]+% \|){4}$' "$TMP/out/table.md")"
+check "the fine-tuned network float32 and int8 scored" 2 "$(grep -Ec '^\S*finetune(-int8)?\.tflite +[01]\.[0-9]{4} +[01]\.[0-9]{4}' "$TMP/log")"
+check "the table: one row of 20 clips, each model and the fusions, float32 and int8" 1 \
+  "$(grep -cE '^\| folds 3 \| 20 \|( [0-9.]+% / [0-9.]+% \|){10}$' "$TMP/out/table.md")"
 check "the table has no mean row" 0 "$(grep -c 'mean of' "$TMP/out/table.md")"
-for f in model.tflite model-int8.tflite head.tflite head-int8.tflite reports/unseen-eval/report.json \
+for f in model.tflite model-int8.tflite head.tflite head-int8.tflite finetune.tflite \
+  finetune-int8.tflite reports/unseen-finetune-eval/finetune-int8.tflite/predictions.csv \
+  reports/unseen-eval/report.json \
   reports/unseen-eval/model.tflite/predictions.csv reports/unseen-eval/model-int8.tflite/predictions.csv \
   reports/unseen-head-eval/head.tflite/predictions.csv table.md; do
   check "output $f" 1 "$([ -s "$TMP/out/$f" ] && echo 1 || echo 0)"

@@ -82,11 +82,16 @@ std::function<std::string(const std::string&)> recording_namer(const std::string
   };
 }
 
-// Gives the layers the model file names their weights from another network (pretrained = {...}).
-void apply_pretrained(train::Model& model, const train::ModelSpec& spec) {
+// Gives the layers the model file names their weights from another network (pretrained = {...});
+// with `say`, prints which.
+void apply_pretrained(train::Model& model, const train::ModelSpec& spec, bool say = false) {
   if (spec.pretrained.empty()) return;
   const nn::Model source = nn::read_tflite_file(spec.pretrained.model);
   train::load_pretrained_weights(model, source, spec.pretrained.layers);
+  const auto& layers = spec.pretrained.layers;
+  if (say)
+    std::printf("pretrained: %zu layers (%s .. %s) from %s\n", layers.size(),
+                layers.front().c_str(), layers.back().c_str(), spec.pretrained.model.c_str());
 }
 
 struct Trained {
@@ -354,7 +359,7 @@ void train_one(const TrainOptions& o, const std::string& search_markdown, CvScor
   // naming the model file, not after a fold has run.
   try {
     train::Model probe = train::build_model(spec, int(data.labels.size()));
-    apply_pretrained(probe, spec);
+    apply_pretrained(probe, spec, /*say=*/true);
     auto optimizer = train::make_optimizer(settings);
     train::FitOptions fit;
     fit.epochs = settings.epochs;

@@ -2,13 +2,16 @@
 # Transfer learning for the sound classifier of issue 14 (docs/results.md, "Transfer"): on
 # UrbanSound8K folds 1 and 2 (../shared/data/sound/urbansound8k-folds1-2, not bundled), for each
 # seed and both directions (train fold 1, test fold 2; train fold 2, test fold 1):
-#   1. datasets  sound-transfer (512 features a window from the frozen person_detect backbone)
-#                and sound-logmel (49 x 40 log-mel), made once;
+#   1. datasets  sound-transfer (512 features a window from the frozen person_detect backbone),
+#                sound-logmel (49 x 40 log-mel) and sound-finetune (96 x 96 log-mel), made once;
 #   2. head      edgestream train sound-transfer (seconds), int8, eval float32 and int8;
-#   3. DS-CNN    edgestream train sound-logmel (its default recipe, minutes), eval;
-#   4. table     by window and by clip, per seed and direction and their mean: the head, the
-#                DS-CNN and the two fused (the mean of their window probabilities, then of a
-#                clip's windows), from eval's predictions.csv (transfer_table.py).
+#   3. DS-CNN    edgestream train sound-logmel (its default recipe, minutes), int8, eval;
+#   4. fine-tune edgestream train sound-finetune (person_detect's layers from their weights,
+#                minutes), int8, eval;
+#   5. table     by window and by clip, per seed and direction and their mean: each model, and
+#                the DS-CNN fused with the head and with the fine-tuned network (the mean of
+#                their window probabilities, then of a clip's windows), from eval's
+#                predictions.csv (transfer_table.py).
 # Finished runs are kept and skipped when the script runs again with the same OUT.
 #
 #   tools/reproduce/sound_transfer.sh [OUT]   (default out/reproduce/sound-transfer;
@@ -25,7 +28,7 @@ done
 epochs=()
 [ -n "${EDGE_EPOCHS:-}" ] && epochs=(--epochs "$EDGE_EPOCHS")
 
-for app in sound-transfer sound-logmel; do
+for app in sound-transfer sound-logmel sound-finetune; do
   if [ ! -f "$out/$app-dataset/manifest.json" ]; then
     step "1. dataset: $app windows of $data"
     rm -rf "$out/$app-dataset" "$out/$app-dataset.jobs"
@@ -36,7 +39,7 @@ done
 runs=()
 for s in $seeds; do
   for t in 2 1; do
-    head=head-s$s-test$t cnn=ds-cnn-s$s-test$t
+    head=head-s$s-test$t cnn=ds-cnn-s$s-test$t ft=finetune-s$s-test$t
     if [ ! -f "$out/reports/$head-eval/$head-int8.tflite/predictions.csv" ]; then
       step "2. head: seed $s, train fold $((3 - t)), test fold $t"
       "$edge" train sound-transfer --dataset "$out/sound-transfer-dataset" --test-folds "$t" \
@@ -47,19 +50,36 @@ for s in $seeds; do
       "$edge" eval "$out/$head.tflite" "$out/$head-int8.tflite" \
         --dataset "$out/sound-transfer-dataset" --test-folds "$t" --report "$out/reports/$head-eval"
     fi
-    if [ ! -f "$out/reports/$cnn-eval/$cnn.tflite/predictions.csv" ]; then
+    if [ ! -f "$out/reports/$cnn-eval/$cnn-int8.tflite/predictions.csv" ]; then
       step "3. DS-CNN: seed $s, train fold $((3 - t)), test fold $t"
-      "$edge" train sound-logmel --dataset "$out/sound-logmel-dataset" --test-folds "$t" \
-        --seed "$s" --threads "$threads" "${epochs[@]}" --out "$out/$cnn.tflite" \
-        --report "$out/reports/$cnn"
-      "$edge" eval "$out/$cnn.tflite" --dataset "$out/sound-logmel-dataset" --test-folds "$t" \
-        --report "$out/reports/$cnn-eval"
+      [ -f "$out/$cnn.tflite" ] ||
+        "$edge" train sound-logmel --dataset "$out/sound-logmel-dataset" --test-folds "$t" \
+          --seed "$s" --threads "$threads" "${epochs[@]}" --out "$out/$cnn.tflite" \
+          --report "$out/reports/$cnn"
+      "$edge" optimize "$out/$cnn.tflite" --app sound-logmel --sequence int8 \
+        --dataset "$out/sound-logmel-dataset" --test-folds "$t" --out "$out/$cnn-int8.tflite"
+      "$edge" eval "$out/$cnn.tflite" "$out/$cnn-int8.tflite" \
+        --dataset "$out/sound-logmel-dataset" --test-folds "$t" --report "$out/reports/$cnn-eval"
+    fi
+    if [ ! -f "$out/reports/$ft-eval/$ft-int8.tflite/predictions.csv" ]; then
+      step "4. fine-tuned: seed $s, train fold $((3 - t)), test fold $t"
+      "$edge" train sound-finetune --dataset "$out/sound-finetune-dataset" --test-folds "$t" \
+        --seed "$s" --threads "$threads" "${epochs[@]}" --out "$out/$ft.tflite" \
+        --report "$out/reports/$ft"
+      "$edge" optimize "$out/$ft.tflite" --app sound-finetune --sequence int8 \
+        --dataset "$out/sound-finetune-dataset" --test-folds "$t" --out "$out/$ft-int8.tflite"
+      "$edge" eval "$out/$ft.tflite" "$out/$ft-int8.tflite" \
+        --dataset "$out/sound-finetune-dataset" --test-folds "$t" --report "$out/reports/$ft-eval"
     fi
     runs+=("seed $s test $t" "$out/reports/$head-eval/$head.tflite/predictions.csv"
       "$out/reports/$head-eval/$head-int8.tflite/predictions.csv"
-      "$out/reports/$cnn-eval/$cnn.tflite/predictions.csv")
+      "$out/reports/$cnn-eval/$cnn.tflite/predictions.csv"
+      "$out/reports/$cnn-eval/$cnn-int8.tflite/predictions.csv"
+      "$out/reports/$ft-eval/$ft.tflite/predictions.csv"
+      "$out/reports/$ft-eval/$ft-int8.tflite/predictions.csv")
   done
 done
 
-step "4. by clip: the head, the DS-CNN and the two fused"
-/usr/bin/python3 "$root/tools/reproduce/transfer_table.py" "${runs[@]}" | tee "$out/table.md"
+step "5. by clip: the head, the DS-CNN, the fine-tuned network and the fusions"
+/usr/bin/python3 "$root/tools/reproduce/transfer_table.py" --fine-tuned "${runs[@]}" |
+  tee "$out/table.md"
