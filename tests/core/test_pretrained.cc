@@ -55,12 +55,19 @@ Tensor random_batch(int batch, const Shape& sample, uint64_t seed) {
   return x;
 }
 
-TEST(Pretrained, FloatWeightsAreCopiedExactly) {
-  Model source = small_model();
-  source.initialize(1);
-  const nn::Model ir = export_ir(source);
-  Model target = small_model();
-  target.initialize(2);
+// A float model file (the source's export) and a differently initialized model of its shape.
+class PretrainedFloat : public ::testing::Test {
+ protected:
+  PretrainedFloat() : source(small_model()), target(small_model()) {
+    source.initialize(1);
+    target.initialize(2);
+    ir = export_ir(source);
+  }
+  Model source, target;
+  nn::Model ir;
+};
+
+TEST_F(PretrainedFloat, WeightsAreCopiedExactly) {
   const std::vector<std::string> log =
       load_pretrained_weights(target, ir, {"conv", "dw", "pw", "logits"});
   ASSERT_EQ(log.size(), 4u);
@@ -73,12 +80,7 @@ TEST(Pretrained, FloatWeightsAreCopiedExactly) {
   for (int64_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "logit " << i;
 }
 
-TEST(Pretrained, APrefixOfTheOperatorsLeavesTheOtherLayersAsTheyWere) {
-  Model source = small_model();
-  source.initialize(1);
-  const nn::Model ir = export_ir(source);
-  Model target = small_model();
-  target.initialize(2);
+TEST_F(PretrainedFloat, APrefixOfTheOperatorsLeavesTheOtherLayersAsTheyWere) {
   const std::vector<float> logits_before(target.layer("logits").param("kernel").value->data(),
                                          target.layer("logits").param("kernel").value->data() + 24);
   load_pretrained_weights(target, ir, {"conv", "dw"});

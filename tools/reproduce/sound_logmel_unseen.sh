@@ -50,21 +50,20 @@ step "2. train: every clip of folds 1 and 2 (early stopping on 10 % of them)"
 step "3. optimize: int8 (full integer, calibrated on folds 1 and 2)"
 "$edge" optimize "$out/model.tflite" --dataset "$out/train-dataset" --app sound-logmel \
   --sequence int8 --seed "$seed" --out "$out/model-int8.tflite" --report "$out/reports/int8"
+# train_every_clip APP NAME: APP's dataset of folds 1 and 2 (NAME-dataset; the head's is
+# transfer-dataset), its default model trained on every clip (NAME.tflite) and its int8.
+train_every_clip() {
+  local app=$1 name=$2 dataset=$out/${3:-$2}-dataset
+  "$edge" dataset "$app" "dataset=$data" "out=$dataset"
+  "$edge" train "$app" --dataset "$dataset" --split none --threads "$threads" --seed "$seed" \
+    "${epochs[@]}" --out "$out/$name.tflite" --report "$out/reports/$name"
+  "$edge" optimize "$out/$name.tflite" --dataset "$dataset" --app "$app" --sequence int8 \
+    --seed "$seed" --out "$out/$name-int8.tflite" --report "$out/reports/$name-int8"
+}
 step "4. the head: sound-transfer's features of folds 1 and 2, train on every clip, int8"
-"$edge" dataset sound-transfer "dataset=$data" "out=$out/transfer-dataset"
-"$edge" train sound-transfer --dataset "$out/transfer-dataset" --split none \
-  --threads "$threads" --seed "$seed" "${epochs[@]}" --out "$out/head.tflite" \
-  --report "$out/reports/head"
-"$edge" optimize "$out/head.tflite" --dataset "$out/transfer-dataset" --app sound-transfer \
-  --sequence int8 --seed "$seed" --out "$out/head-int8.tflite" --report "$out/reports/head-int8"
+train_every_clip sound-transfer head transfer
 step "5. the fine-tuned network: sound-finetune's images of folds 1 and 2, every clip, int8"
-"$edge" dataset sound-finetune "dataset=$data" "out=$out/finetune-dataset"
-"$edge" train sound-finetune --dataset "$out/finetune-dataset" --split none \
-  --threads "$threads" --seed "$seed" "${epochs[@]}" --out "$out/finetune.tflite" \
-  --report "$out/reports/finetune"
-"$edge" optimize "$out/finetune.tflite" --dataset "$out/finetune-dataset" --app sound-finetune \
-  --sequence int8 --seed "$seed" --out "$out/finetune-int8.tflite" \
-  --report "$out/reports/finetune-int8"
+train_every_clip sound-finetune finetune
 if [ -z "${EDGE_UNSEEN:-}" ]; then
   echo
   echo "SKIPPED: the score on unseen folds; give EDGE_UNSEEN=/path/to/UrbanSound8K (models in $out)"
