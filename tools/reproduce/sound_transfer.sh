@@ -36,41 +36,28 @@ for app in sound-transfer sound-logmel sound-finetune; do
   fi
 done
 
+# run_model STEP WHAT APP NAME SEED TEST_FOLD: trains APP's default model (unless NAME.tflite is
+# there), converts it to int8 and scores both on the test fold, unless that was done.
+run_model() {
+  local step_name=$1 what=$2 app=$3 name=$4 s=$5 t=$6
+  [ -f "$out/reports/$name-eval/$name-int8.tflite/predictions.csv" ] && return 0
+  step "$step_name. $what: seed $s, train fold $((3 - t)), test fold $t"
+  [ -f "$out/$name.tflite" ] ||
+    "$edge" train "$app" --dataset "$out/$app-dataset" --test-folds "$t" --seed "$s" \
+      --threads "$threads" "${epochs[@]}" --out "$out/$name.tflite" --report "$out/reports/$name"
+  "$edge" optimize "$out/$name.tflite" --app "$app" --sequence int8 \
+    --dataset "$out/$app-dataset" --test-folds "$t" --out "$out/$name-int8.tflite"
+  "$edge" eval "$out/$name.tflite" "$out/$name-int8.tflite" \
+    --dataset "$out/$app-dataset" --test-folds "$t" --report "$out/reports/$name-eval"
+}
+
 runs=()
 for s in $seeds; do
   for t in 2 1; do
     head=head-s$s-test$t cnn=ds-cnn-s$s-test$t ft=finetune-s$s-test$t
-    if [ ! -f "$out/reports/$head-eval/$head-int8.tflite/predictions.csv" ]; then
-      step "2. head: seed $s, train fold $((3 - t)), test fold $t"
-      "$edge" train sound-transfer --dataset "$out/sound-transfer-dataset" --test-folds "$t" \
-        --seed "$s" --threads "$threads" "${epochs[@]}" --out "$out/$head.tflite" \
-        --report "$out/reports/$head"
-      "$edge" optimize "$out/$head.tflite" --app sound-transfer --sequence int8 \
-        --dataset "$out/sound-transfer-dataset" --test-folds "$t" --out "$out/$head-int8.tflite"
-      "$edge" eval "$out/$head.tflite" "$out/$head-int8.tflite" \
-        --dataset "$out/sound-transfer-dataset" --test-folds "$t" --report "$out/reports/$head-eval"
-    fi
-    if [ ! -f "$out/reports/$cnn-eval/$cnn-int8.tflite/predictions.csv" ]; then
-      step "3. DS-CNN: seed $s, train fold $((3 - t)), test fold $t"
-      [ -f "$out/$cnn.tflite" ] ||
-        "$edge" train sound-logmel --dataset "$out/sound-logmel-dataset" --test-folds "$t" \
-          --seed "$s" --threads "$threads" "${epochs[@]}" --out "$out/$cnn.tflite" \
-          --report "$out/reports/$cnn"
-      "$edge" optimize "$out/$cnn.tflite" --app sound-logmel --sequence int8 \
-        --dataset "$out/sound-logmel-dataset" --test-folds "$t" --out "$out/$cnn-int8.tflite"
-      "$edge" eval "$out/$cnn.tflite" "$out/$cnn-int8.tflite" \
-        --dataset "$out/sound-logmel-dataset" --test-folds "$t" --report "$out/reports/$cnn-eval"
-    fi
-    if [ ! -f "$out/reports/$ft-eval/$ft-int8.tflite/predictions.csv" ]; then
-      step "4. fine-tuned: seed $s, train fold $((3 - t)), test fold $t"
-      "$edge" train sound-finetune --dataset "$out/sound-finetune-dataset" --test-folds "$t" \
-        --seed "$s" --threads "$threads" "${epochs[@]}" --out "$out/$ft.tflite" \
-        --report "$out/reports/$ft"
-      "$edge" optimize "$out/$ft.tflite" --app sound-finetune --sequence int8 \
-        --dataset "$out/sound-finetune-dataset" --test-folds "$t" --out "$out/$ft-int8.tflite"
-      "$edge" eval "$out/$ft.tflite" "$out/$ft-int8.tflite" \
-        --dataset "$out/sound-finetune-dataset" --test-folds "$t" --report "$out/reports/$ft-eval"
-    fi
+    run_model 2 head sound-transfer "$head" "$s" "$t"
+    run_model 3 DS-CNN sound-logmel "$cnn" "$s" "$t"
+    run_model 4 fine-tuned sound-finetune "$ft" "$s" "$t"
     runs+=("seed $s test $t" "$out/reports/$head-eval/$head.tflite/predictions.csv"
       "$out/reports/$head-eval/$head-int8.tflite/predictions.csv"
       "$out/reports/$cnn-eval/$cnn.tflite/predictions.csv"
