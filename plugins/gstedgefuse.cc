@@ -16,12 +16,18 @@
 // the best of the fused scores, named by the inputs' metas (the first pad's names first); two
 // inputs naming one class differently is an error naming both. Its latency is the sum of the
 // inputs' invoke latencies. Clip-boundary events are forwarded from the first pad only (once the
-// stream has started); a window that some branch's silence gate took out (a GAP) is dropped on all
-// pads. Live or not: GstAggregator waits for a buffer on every pad and answers the latency query.
+// stream has started). A window that some branch's silence gate took out (edgegate's GAP event,
+// which GstAggregator turns into an empty GAP buffer) is dropped on all pads and its gate event
+// goes on in its place, the first gated pad's, so edgelabelsink writes the window's silence line
+// as it does for one model. Live or not: GstAggregator waits for a buffer on every pad and answers
+// the latency query.
 #include "plugins/gstedgefuse.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -67,6 +73,35 @@ struct State {
   edge::post::FuseStatistics counters;
 };
 
+// The gate events of windows a branch's edgegate took out, per pad name, in stream order:
+// noted by the pads' streaming threads (sink_event), taken by aggregate.
+class GateEvents {
+ public:
+  void note(const std::string& pad, const edge::gst::GateInfo& info) {
+    std::lock_guard<std::mutex> hold(lock_);
+    events_[pad].push_back(info);
+  }
+  // The pad's gate event for the window at `pts`, dropping older ones (windows the aggregator
+  // clipped away); false if it has none (a GAP from elsewhere).
+  bool take(const std::string& pad, GstClockTime pts, edge::gst::GateInfo* info) {
+    std::lock_guard<std::mutex> hold(lock_);
+    std::deque<edge::gst::GateInfo>& queue = events_[pad];
+    while (!queue.empty() && queue.front().pts < pts) queue.pop_front();
+    if (queue.empty() || queue.front().pts != pts) return false;
+    *info = queue.front();
+    queue.pop_front();
+    return true;
+  }
+  void clear() {
+    std::lock_guard<std::mutex> hold(lock_);
+    events_.clear();
+  }
+
+ private:
+  std::mutex lock_;
+  std::map<std::string, std::deque<edge::gst::GateInfo>> events_;
+};
+
 // The number of a pad named sink_N.
 guint64 pad_number(GstPad* pad) {
   const char* name = GST_PAD_NAME(pad);
@@ -91,6 +126,7 @@ struct _GstEdgeFuse {
   GstAggregator parent;
   Settings* settings;
   State* state;
+  GateEvents* gates;
 };
 
 G_DEFINE_TYPE(GstEdgeFuse, gst_edge_fuse, GST_TYPE_AGGREGATOR)
@@ -130,6 +166,7 @@ static gboolean gst_edge_fuse_start(GstAggregator* agg) {
   const Settings settings = *self->settings;
   *self->state = State();
   const guint pads = GST_ELEMENT(self)->numsinkpads;
+  self->gates->clear();
   GST_OBJECT_UNLOCK(self);
   if (pads < 2) {
     GST_ELEMENT_ERROR(self, CORE, PAD,
@@ -156,6 +193,7 @@ static gboolean gst_edge_fuse_stop(GstAggregator* agg) {
   *self->state = State();
   self->state->counters = counters;  // still readable after the run
   GST_OBJECT_UNLOCK(self);
+  self->gates->clear();
   return TRUE;
 }
 
@@ -219,6 +257,10 @@ static gboolean gst_edge_fuse_sink_event(GstAggregator* agg, GstAggregatorPad* a
       gst_event_unref(event);
       return FALSE;
     }
+  } else if (GST_EVENT_TYPE(event) == GST_EVENT_GAP) {
+    // Noted before the aggregator queues the GAP buffer it makes of it (parent's sink_event).
+    edge::gst::GateInfo gate;
+    if (edge::gst::gate_event_parse(event, &gate)) self->gates->note(GST_PAD_NAME(pad), gate);
   } else if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_DOWNSTREAM) {
     // Every branch carries the same clip boundaries: one copy goes on, from the first pad,
     // and only after the stream started (it may not precede stream-start downstream; before
@@ -359,6 +401,27 @@ static GstFlowReturn fuse_window(GstEdgeFuse* self) {
   return gst_aggregator_finish_buffer(GST_AGGREGATOR(self), out);
 }
 
+// The window every pad holds is one a branch's gate took out: the gate event of the first pad
+// that gated it goes downstream in the window's place (every gated pad's is consumed).
+static void forward_gate_event(GstEdgeFuse* self) {
+  State& st = *self->state;
+  bool forwarded = false;
+  for (size_t k = 0; k < st.pads.size(); ++k) {
+    GstBuffer* b = st.buffers[k];
+    edge::gst::GateInfo gate;
+    if (!GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_GAP) ||
+        !self->gates->take(GST_PAD_NAME(st.pads[k]), GST_BUFFER_PTS(b), &gate) || forwarded)
+      continue;
+    // The aggregator pushed stream-start, caps and segment when it negotiated, before the
+    // first aggregate; a gate event before them (no caps yet) would be misordered.
+    GstPad* src = GST_AGGREGATOR_SRC_PAD(self);
+    if (!gst_pad_has_current_caps(src)) continue;
+    if (!gst_pad_push_event(src, edge::gst::gate_event_new(gate)))
+      GST_DEBUG_OBJECT(self, "downstream did not take the gate event");
+    forwarded = true;
+  }
+}
+
 static GstFlowReturn gst_edge_fuse_aggregate(GstAggregator* agg, gboolean timeout) {
   GstEdgeFuse* self = GST_EDGE_FUSE(agg);
   State& st = *self->state;
@@ -436,6 +499,7 @@ static GstFlowReturn gst_edge_fuse_aggregate(GstAggregator* agg, gboolean timeou
   if (gap) {
     GST_DEBUG_OBJECT(self, "a branch's gate took out the window at %" GST_TIME_FORMAT ": dropped",
                      GST_TIME_ARGS(pts0));
+    forward_gate_event(self);
   } else {
     if (st.count == 0) return GST_FLOW_NOT_NEGOTIATED;
     ret = fuse_window(self);
@@ -455,6 +519,7 @@ static GstFlowReturn gst_edge_fuse_aggregate(GstAggregator* agg, gboolean timeou
 
 static void gst_edge_fuse_finalize(GObject* object) {
   GstEdgeFuse* self = GST_EDGE_FUSE(object);
+  delete self->gates;
   delete self->state;
   delete self->settings;
   G_OBJECT_CLASS(gst_edge_fuse_parent_class)->finalize(object);
@@ -489,4 +554,5 @@ static void gst_edge_fuse_class_init(GstEdgeFuseClass* klass) {
 static void gst_edge_fuse_init(GstEdgeFuse* self) {
   self->settings = new Settings();
   self->state = new State();
+  self->gates = new GateEvents();
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,12 +47,14 @@ bool contains(const std::string& text, const std::string& part) {
 // appsrc a -> fuse.sink_0, appsrc b -> fuse.sink_1, edgefuse -> appsink.
 class FuseGraph {
  public:
+  // `branch`: elements between each appsrc and its edgefuse pad ("edgegate ! ", say).
   explicit FuseGraph(const std::string& fuse_properties, int classes_a = 3, int classes_b = 3,
-                     int pads = 2) {
+                     int pads = 2, const std::string& branch = "") {
     std::string description = "edgefuse name=fuse " + fuse_properties +
                               " ! appsink name=out sync=false wait-on-eos=false "
-                              "appsrc name=a format=time ! fuse.sink_0 ";
-    if (pads > 1) description += "appsrc name=b format=time ! fuse.sink_1 ";
+                              "appsrc name=a format=time ! " +
+                              branch + "fuse.sink_0 ";
+    if (pads > 1) description += "appsrc name=b format=time ! " + branch + "fuse.sink_1 ";
     GError* error = nullptr;
     pipeline_ = gst_parse_launch(description.c_str(), &error);
     EXPECT_EQ(error, nullptr) << (error ? error->message : "");
@@ -61,6 +65,11 @@ class FuseGraph {
     out_ = gst_bin_get_by_name(GST_BIN(pipeline_), "out");
     set_caps(a_, classes_a);
     if (b_) set_caps(b_, classes_b);
+    GstPad* in = gst_element_get_static_pad(out_, "sink");
+    gst_pad_add_probe(
+        in, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        note_flow, this, nullptr);
+    gst_object_unref(in);
   }
   ~FuseGraph() {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -108,6 +117,13 @@ class FuseGraph {
     return eos;
   }
 
+  // What reached appsink, in order: "window PTS" per buffer, "gate PTS LEVEL" per gate event
+  // (PTS in ms, the level in whole dB).
+  std::vector<std::string> flow() {
+    std::lock_guard<std::mutex> hold(flow_lock_);
+    return flow_;
+  }
+
   // The buffers appsink received (after finish()), referenced.
   std::vector<GstBuffer*> output() {
     std::vector<GstBuffer*> buffers;
@@ -128,6 +144,25 @@ class FuseGraph {
     gst_caps_unref(caps);
   }
 
+  static GstPadProbeReturn note_flow(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* self = static_cast<FuseGraph*>(data);
+    std::string entry;
+    GateInfo gate;
+    if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
+      entry =
+          "window " + std::to_string(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)) / GST_MSECOND);
+    else if (gate_event_parse(GST_PAD_PROBE_INFO_EVENT(info), &gate))
+      entry = "gate " + std::to_string(gate.pts / GST_MSECOND) + " " +
+              std::to_string(static_cast<int>(std::lround(gate.level_db)));
+    if (!entry.empty()) {
+      std::lock_guard<std::mutex> hold(self->flow_lock_);
+      self->flow_.push_back(entry);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  std::mutex flow_lock_;
+  std::vector<std::string> flow_;
   GstElement* pipeline_ = nullptr;
   GstElement *a_ = nullptr, *b_ = nullptr, *fuse_ = nullptr, *out_ = nullptr;
 };
@@ -167,6 +202,36 @@ TEST(EdgeFuse, EqualWeightsAreTheMeanWithTheFirstPadsTimestamps) {
   guint64 windows = 0;
   g_object_get(g.fuse(), "windows", &windows, nullptr);
   EXPECT_EQ(windows, 3u);
+  unref_all(&out);
+}
+
+// Each branch gated as `edgestream classify A B` gates it: the windows edgegate takes out go on
+// as one gate event each (the first pad's), in stream order, so edgelabelsink writes their
+// silence lines; the first window gated comes before any fused one (a live microphone's start).
+TEST(EdgeFuse, GatedWindowsGoOnAsOneGateEventEach) {
+  FuseGraph g("", 3, 3, 2, "edgegate min-level-db=-40 ! ");
+  ASSERT_TRUE(g.play());
+  const std::vector<float> quiet_a = {0.001f, 0.001f, 0.001f};  // -60 dBFS
+  const std::vector<float> quiet_b = {0.002f, 0.002f, 0.002f};  // -54 dBFS
+  const std::vector<float> loud_a = {0.5f, 0.25f, 0.25f}, loud_b = {0.0f, 1.0f, 0.0f};
+  for (int w = 0; w < 5; ++w) {
+    const bool quiet = w != 1 && w != 4;
+    const GstClockTime pts = w * GST_SECOND / 2;
+    FuseGraph::push(g.a(), scores(quiet ? quiet_a : loud_a, pts));
+    FuseGraph::push(g.b(), scores(quiet ? quiet_b : loud_b, pts));
+  }
+  FuseGraph::eos(g.a());
+  FuseGraph::eos(g.b());
+  std::string error;
+  ASSERT_TRUE(g.finish(&error)) << error;
+  EXPECT_EQ(g.flow(), (std::vector<std::string>{"gate 0 -60", "window 500", "gate 1000 -60",
+                                                "gate 1500 -60", "window 2000"}));
+  std::vector<GstBuffer*> out = g.output();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(values_of(out[0]), (std::vector<float>{0.25f, 0.625f, 0.125f}));
+  guint64 windows = 0;
+  g_object_get(g.fuse(), "windows", &windows, nullptr);
+  EXPECT_EQ(windows, 2u);
   unref_all(&out);
 }
 
