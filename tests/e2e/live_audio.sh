@@ -10,7 +10,8 @@
 #   3. the server killed (kill -9) and started again: classify warns, reconnects, counts it,
 #      the time away shows as a pts jump, and the next clip is labelled again;
 #   4. classify stopped for 3 s (SIGSTOP): the audio lost is warned about and the pts jump;
-#   5. SIGINT and SIGTERM end classify with status 0 and leave no temporary file.
+#   5. SIGINT and SIGTERM end classify with status 0 and leave no temporary file;
+#   6. two models fused (`classify A B`) keep the silence lines around the clip they label.
 # The model is a fixture (tests/data/live-audio: z-scored log-mel, so it carries statistics
 # and classify writes a temporary statistics file), trained on the clips played, cached in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/edgestream/test-models keyed by its inputs. About 40 s of
@@ -97,21 +98,49 @@ if [ ! -f "$model" ] || ! "$cli" classify "$model" --source mic:pulse --print >/
   mv "$model.partial" "$model"
 fi
 
-# The reference: the label the model gives each clip read from its file (the majority of its
-# windows). Two clips with different labels are played.
-declare -A reference
+# The reference: the label the model gives each clip read from its file. A live window starts
+# anywhere in the clip, and its first and last windows hold part silence, so each clip is read
+# as played: after 0, 0.1, ... 0.4 s of silence and before 1 s of it, through the silence gate.
+# A clip counts when every start gives the same majority label; its margin is the smallest
+# share of that label among the windows heard. The two clips of different labels with the
+# widest margins are played (a margin under 70 % fails: the fixture model is too weak).
+shifted() {  # shifted IN OUT SECONDS: IN after SECONDS and before 1 s of silence
+  /usr/bin/python3 - "$@" <<'PY'
+import sys
+import numpy as np
+import scipy.io.wavfile as wav
+rate, x = wav.read(sys.argv[1])
+lead = np.zeros((int(rate * float(sys.argv[3])),) + x.shape[1:], x.dtype)
+tail = np.zeros((rate,) + x.shape[1:], x.dtype)
+wav.write(sys.argv[2], rate, np.concatenate([lead, x, tail]))
+PY
+}
+declare -A reference margin
 for f in $clips; do
-  label=$("$cli" classify "$model" --source "file:$us8k/audio/fold1/$f" --silence-gate off 2>/dev/null |
-    labels | sort | uniq -c | sort -rn | awk 'NR == 1 && $1 >= 5 { print $2 }')
-  [ -n "$label" ] && [ "$label" != null ] && reference[$f]=$label
+  majority= least=100
+  for lead in 0 0.1 0.2 0.3 0.4; do
+    shifted "$us8k/audio/fold1/$f" "$tmp/shifted.wav" "$lead" || { echo "FAIL: cannot shift $f"; exit 1; }
+    read -r count label total < <("$cli" classify "$model" --source "file:$tmp/shifted.wav" 2>/dev/null |
+      grep -v '"gate":"silence"' | labels | sort | uniq -c | sort -rn |
+      awk '{ t += $1 } NR == 1 { c = $1; l = $2 } END { print c + 0, (l == "" ? "null" : l), t + 0 }')
+    [ -z "$majority" ] && majority=$label
+    [ "$label" != "$majority" ] || [ "$label" = null ] || [ "$total" -eq 0 ] && { majority=; break; }
+    least=$((count * 100 / total < least ? count * 100 / total : least))
+  done
+  [ -n "$majority" ] && reference[$f]=$majority && margin[$f]=$least
 done
-first= second=
-for f in "${!reference[@]}"; do
-  [ -z "$first" ] && first=$f && continue
+by_margin=$(for f in "${!margin[@]}"; do echo "${margin[$f]} $f"; done | sort -k1,1nr -k2 | cut -d' ' -f2)
+first=$(echo "$by_margin" | sed -n 1p)
+second=
+for f in $by_margin; do
   [ "${reference[$f]}" != "${reference[$first]}" ] && second=$f && break
 done
 [ -n "$second" ] || { echo "FAIL: the fixture model gives fewer than two labels clearly"; exit 1; }
-echo "clips: $first (${reference[$first]}), $second (${reference[$second]})"
+for f in "$first" "$second"; do
+  [ "${margin[$f]}" -ge 70 ] ||
+    { echo "FAIL: $f is ${reference[$f]} by only ${margin[$f]} % of its windows"; exit 1; }
+done
+echo "clips: $first (${reference[$first]}, ${margin[$first]} %), $second (${reference[$second]}, ${margin[$second]} %)"
 
 # 1. No server answers.
 "$cli" classify "$model" --source mic:pulse >"$tmp/none.out" 2>"$tmp/none.err"
@@ -203,5 +232,29 @@ check "SIGTERM: exit status 0" 0 $?
 classify_pid=
 check "SIGTERM: no temporary file left" 0 "$(ls "$TMPDIR" | wc -l)"
 
-[ "$fail" -eq 0 ] || { sed 's/^/classify: /' "$tmp/live.err"; echo "FAIL"; exit 1; }
+# 6. Models fused live (the fixture twice: same labels) keep the silence lines: edgefuse passes
+# on the gate's events, from the first window on, and the clip between them is labelled.
+"$cli" classify "$model" "$model" --source mic:pulse:edge.monitor --output "$tmp/fused.jsonl" \
+  2>"$tmp/fused.err" &
+classify_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/fused.jsonl" ] && break; sleep 0.1; done
+check "fused: the first lines (silence) come before any sound" 1 \
+  "$(head -n 1 "$tmp/fused.jsonl" | grep -c '"gate":"silence"')"
+sleep 1
+play "$us8k/audio/fold1/$first"
+sleep 2
+kill -INT "$classify_pid"
+wait "$classify_pid"
+check "fused: exit status 0" 0 $?
+classify_pid=
+fused_labels=$(grep -v '"gate":"silence"' "$tmp/fused.jsonl" | labels)
+check "fused: the clip's windows say ${reference[$first]}" "${reference[$first]}" \
+  "$(echo "$fused_labels" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')"
+check "fused: silence lines before and after the clip" 1 "$(awk '
+  /"gate":"silence"/ { if (heard) after = 1; else before = 1; next } { heard = 1 }
+  END { print (before && heard && after) ? 1 : 0 }' "$tmp/fused.jsonl")"
+check "fused: silence has no label" 0 "$(grep '"gate":"silence"' "$tmp/fused.jsonl" | grep -vc '"label":null')"
+check "fused: every line is whole JSON" 0 "$(grep -vc '^{.*}$' "$tmp/fused.jsonl")"
+
+[ "$fail" -eq 0 ] || { sed 's/^/classify: /' "$tmp/live.err" "$tmp/fused.err" 2>/dev/null; echo "FAIL"; exit 1; }
 echo "PASS: live audio through PulseAudio"
