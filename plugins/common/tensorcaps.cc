@@ -3,23 +3,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
-#include <sstream>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "tensor/nns_header.h"
 
 namespace edge::gst {
 
 namespace {
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, sep)) parts.push_back(part);
-  if (!text.empty() && text.back() == sep) parts.emplace_back();
-  return parts;
-}
-
 // A field as text: gst-launch parses unquoted "dimensions=4" as an int (and "4:0" as
 // something else again), so anything that is not a string is read back serialized.
 bool field_text(const GstStructure* s, const char* field, std::string* out) {
@@ -38,11 +29,6 @@ bool field_text(const GstStructure* s, const char* field, std::string* out) {
   return true;
 }
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  size_t e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 }  // namespace
 
 bool shapes_match(const Shape& a, const Shape& b) {
@@ -150,8 +136,8 @@ bool parse(const GstCaps* caps, TensorsInfo* info, bool flexible_ok, std::string
     *error = "other/tensors caps need num_tensors, types and dimensions";
     return false;
   }
-  std::vector<std::string> type_list = split(types, ',');
-  std::vector<std::string> dim_list = split(dims, ',');
+  std::vector<std::string> type_list = split_trimmed(types, ',');
+  std::vector<std::string> dim_list = split_trimmed(dims, ',');
   if (num < 1 || static_cast<size_t>(num) != type_list.size() ||
       static_cast<size_t>(num) != dim_list.size()) {
     *error = "num_tensors=" + std::to_string(num) + " but types=\"" + types +

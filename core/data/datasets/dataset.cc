@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "datasets/gesture_csv.h"
 #include "io/csv.h"
 #include "io/path_guard.h"
@@ -197,7 +198,7 @@ int int_field(const io::CsvRecord& row, int column, const io::CsvTable& table, c
 
 std::string text_field(const io::CsvRecord& row, int column, const io::CsvTable& table,
                        const char* what) {
-  std::string value = io::trim(row.fields[column]);
+  std::string value = trim(row.fields[column]);
   if (value.empty()) {
     throw Error(msg(table.source(), " line ", row.line, ": ", what, " is empty"));
   }
@@ -223,7 +224,7 @@ void load_esc50(const PathGuard& guard, Dataset* ds) {
     e.label = text_field(row, c_category, table, "category");
     register_class(&ds->classes, e.label_index, e.label, e.origin);
     if (c_esc10 >= 0) {
-      const std::string flag = lower(io::trim(row.fields[c_esc10]));
+      const std::string flag = lower(trim(row.fields[c_esc10]));
       if (flag == "true" || flag == "1") {
         e.esc10 = true;
       } else if (flag != "false" && flag != "0") {
@@ -288,7 +289,7 @@ void apply_dcase_setup(const PathGuard& guard, Dataset* ds) {
         io::parse_csv(io::read_text_file(metadata_path(guard, rel, "dcase")), rel, tabs);
     for (const io::CsvRecord& r : records) {
       if (r.blank()) continue;
-      const std::string file = io::trim(r.fields[0]);
+      const std::string file = trim(r.fields[0]);
       if (file == "filename") continue;  // header line (TAU 2019 and later)
       auto found = by_path.find(file);
       if (found == by_path.end()) {
@@ -328,7 +329,7 @@ void load_dcase(const PathGuard& guard, Dataset* ds) {
     e.origin = msg(rel, " line ", row.line);
     e.path = text_field(row, c_file, table, "filename");
     e.clip_id = base_name(e.path);
-    e.label = io::trim(row.fields[c_scene]);
+    e.label = trim(row.fields[c_scene]);
     e.label_index = static_cast<int>(
         std::lower_bound(ds->classes.begin(), ds->classes.end(), e.label) - ds->classes.begin());
     add_entry(ds, guard, std::move(e));
@@ -346,7 +347,7 @@ std::set<std::string> read_list(const PathGuard& guard, const std::string& rel) 
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    std::string line = io::trim(text.substr(start, end - start));
+    std::string line = trim(text.substr(start, end - start));
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!line.empty()) items.insert(line);
     start = end + 1;
@@ -618,7 +619,7 @@ void select_shard(std::vector<Entry>* entries, int index, int count) {
 }
 
 std::pair<int, int> parse_shard(const std::string& text, const std::string& property) {
-  const std::string trimmed = io::trim(text);
+  const std::string trimmed = trim(text);
   const size_t slash = trimmed.find('/');
   int index = 0, count = 0;
   if (slash == std::string::npos || !io::parse_int(trimmed.substr(0, slash), &index) ||
@@ -646,12 +647,12 @@ std::vector<int> parse_fold_list(const std::string& text, const std::string& pro
 
 std::vector<std::string> parse_name_list(const std::string& text, const std::string& property) {
   std::vector<std::string> items;
-  if (io::trim(text).empty()) return items;
+  if (trim(text).empty()) return items;
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
-    std::string item = io::trim(text.substr(start, comma - start));
+    std::string item = trim(text.substr(start, comma - start));
     if (item.empty()) {
       throw Error(
           msg(property, ": empty item in \"", text, "\" (expected a comma-separated list)"));

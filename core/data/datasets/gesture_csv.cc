@@ -1,6 +1,7 @@
 #include "datasets/gesture_csv.h"
 
 #include "common/error.h"
+#include "common/text.h"
 #include "io/csv.h"
 
 namespace edge::datasets {
@@ -19,7 +20,7 @@ GestureFile parse_gesture_csv(const std::string& text, const std::string& name,
   const io::CsvRecord& header = records[i];
   bool all_numeric = true;
   for (const std::string& field : header.fields) {
-    std::string channel = io::trim(field);
+    std::string channel = trim(field);
     float unused;
     if (!io::parse_float(channel, &unused)) all_numeric = false;
     if (channel.empty()) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "optimize/float16.h"
 #include "train/pruning.h"
 #include "train/qat.h"
@@ -39,12 +40,8 @@ std::vector<std::string> split_words(const std::string& text) {
   return words;
 }
 
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+// A step's text may span lines in the model file (a TOML multi-line string).
+std::string trim_space(const std::string& s) { return trim(s, " \t\r\n"); }
 
 class StepParser {
  public:
@@ -54,7 +51,7 @@ class StepParser {
   SequenceStep parse() {
     const std::vector<std::string> words = split_words(text_);
     if (words.empty()) fail("", "is empty; expected a step name such as prune or int8");
-    step_.text = trim(text_);
+    step_.text = trim_space(text_);
     const std::string& name = words[0];
     for (size_t i = 1; i < words.size(); ++i) {
       const size_t eq = words[i].find('=');
@@ -160,7 +157,7 @@ class StepParser {
  private:
   template <typename... Parts>
   [[noreturn]] void fail(const std::string& key, Parts&&... parts) const {
-    throw Error(msg("sequence '", sequence_, "', step '", trim(text_), "'",
+    throw Error(msg("sequence '", sequence_, "', step '", trim_space(text_), "'",
                     key.empty() ? "" : ": key '" + key + "'", key.empty() ? ": " : " ",
                     std::forward<Parts>(parts)...));
   }
@@ -560,7 +557,7 @@ Sequence parse_steps(const std::string& semicolon_separated, const std::string& 
   std::string part;
   std::istringstream in(semicolon_separated);
   while (std::getline(in, part, ';')) {
-    if (trim(part).empty()) {
+    if (trim_space(part).empty()) {
       throw Error(msg("sequence '", name, "': empty step in '", semicolon_separated,
                       "' (steps are separated by ';')"));
     }

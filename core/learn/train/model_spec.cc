@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "train/activation.h"
 #include "train/architectures.h"
 #include "train/batchnorm.h"
@@ -456,10 +457,6 @@ toml::table parse_setting(const std::string& setting) {
   for (char c : setting)
     if (static_cast<unsigned char>(c) < 0x20)
       throw Error(msg("--set: a setting holds a control character (one KEY=VALUE per --set)"));
-  auto trim = [](std::string t) {
-    const size_t b = t.find_first_not_of(" \t"), e = t.find_last_not_of(" \t");
-    return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
-  };
   const std::string key = eq == std::string::npos ? "" : trim(setting.substr(0, eq));
   const std::string value = eq == std::string::npos ? "" : trim(setting.substr(eq + 1));
   if (key.empty() || value.empty())

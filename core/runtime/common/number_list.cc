@@ -4,28 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/text.h"
+
 namespace edge {
-namespace {
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  size_t e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-}  // namespace
-
-std::vector<std::string> split_trimmed(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  size_t begin = 0;
-  while (true) {
-    size_t end = text.find(sep, begin);
-    parts.push_back(trim(text.substr(begin, end == std::string::npos ? end : end - begin)));
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  return parts;
-}
 
 double parse_number(const std::string& text, const std::string& what) {
   const std::string part = trim(text);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/text.h"  // split_trimmed, which callers of the list use too
 
 namespace edge {
 
@@ -25,10 +26,6 @@ class NumberListError : public Error {
   size_t entry_;
   std::string item_;
 };
-
-// The parts of `text` between `sep`s, each without surrounding spaces and tabs. "" is one
-// empty part, "1," two.
-std::vector<std::string> split_trimmed(const std::string& text, char sep);
 
 // One finite number (surrounding spaces and tabs ignored); throws edge::Error naming `what`
 // when `text` is empty or is not one.

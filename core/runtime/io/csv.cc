@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "io/regular_file.h"
 
 namespace edge::io {
@@ -172,13 +173,6 @@ int CsvTable::require_column(const std::string& name) const {
                     "' (header has: ", found, ")"));
   }
   return index;
-}
-
-std::string trim(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
 }
 
 bool parse_int(const std::string& text, int* out) {

@@ -71,8 +71,7 @@ class CsvTable {
   std::vector<CsvRecord> rows_;
 };
 
-// Helpers for fields: trim ASCII spaces/tabs; parse a whole field as a number.
-std::string trim(const std::string& text);
+// Helpers for fields (trimmed of spaces and tabs, edge::trim): parse a whole field as a number.
 // True and *out set when `text` (trimmed) is a complete base-10 integer within int range.
 bool parse_int(const std::string& text, int* out);
 // True and *out set when `text` (trimmed) is a complete finite decimal number.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "tensor/tensor.h"
 
 namespace edge::net {
@@ -198,13 +199,6 @@ bool parse_kind(const std::string& name, MessageKind* kind) {
 }
 
 // ---- caps ----
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
 
 // Splits on `sep` outside double quotes (backslash escapes inside quotes).
 bool split_outside_quotes(const std::string& s, char sep, std::vector<std::string>* parts) {

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/text.h"
+
 namespace edge {
 
 namespace {
@@ -55,22 +57,13 @@ std::string shape_to_string(const Shape& shape) {
   return out.str();
 }
 
-namespace {
-// Blanks around a dimension are allowed ("1: 173").
-std::string trim_blanks(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  const size_t e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-}  // namespace
-
 bool dims_from_string(const std::string& text, Shape* shape) {
   Shape innermost_first;
-  std::istringstream in(trim_blanks(text));
+  std::istringstream in(trim(text));  // blanks around dimensions: "1: 173"
   std::string raw;
-  const bool trailing_colon = !text.empty() && trim_blanks(text).back() == ':';
+  const bool trailing_colon = !text.empty() && trim(text).back() == ':';
   while (std::getline(in, raw, ':')) {
-    const std::string part = trim_blanks(raw);
+    const std::string part = trim(raw);
     if (part.empty()) return false;
     char* end = nullptr;
     long value = std::strtol(part.c_str(), &end, 10);
