@@ -9,6 +9,7 @@
 #include "train/activation.h"
 #include "train/conv.h"
 #include "train/dense.h"
+#include "train/layer_weights.h"
 #include "train/pool.h"
 #include "train/shape_ops.h"
 
@@ -156,29 +157,12 @@ class Importer {
     }
   }
 
-  static void copy_into(Layer& layer, const std::string& param, const nn::Tensor& t) {
-    Tensor& value = *layer.param(param).value;
-    std::memcpy(value.data(), t.data, size_t(value.size()) * sizeof(float));
-  }
-
-  // Copies kernel and bias into the built layer, checking their shapes.
   void set_weights(size_t i, Layer& layer, const nn::Tensor& kernel, const nn::Tensor* bias) {
-    const Tensor& k = *layer.param("kernel").value;
-    if (k.shape() != kernel.shape) {
-      fail(i, "kernel '", kernel.name, "' has shape ", shape_to_string(kernel.shape),
-           ", the layer needs ", shape_to_string(k.shape()));
+    try {
+      set_layer_weights(layer, kernel, bias);
+    } catch (const Error& e) {
+      fail(i, e.what());
     }
-    copy_into(layer, "kernel", kernel);
-    Tensor& b = *layer.param("bias").value;
-    if (bias == nullptr) {
-      b.set_zero();
-      return;
-    }
-    if (Shape{int32_t(b.size())} != bias->shape) {
-      fail(i, "bias '", bias->name, "' has shape ", shape_to_string(bias->shape),
-           ", the layer needs [", b.size(), "]");
-    }
-    copy_into(layer, "bias", *bias);
   }
 
   static std::string weight_prefix(const nn::Tensor& kernel, const nn::Tensor& out) {

@@ -224,10 +224,14 @@ const std::vector<NodeId>& Model::layer_inputs(size_t index) const {
   return nodes_[index + 1]->inputs;
 }
 
-Layer& Model::layer(const std::string& name) {
-  for (auto& node : nodes_)
-    if (node->layer && node->layer->name() == name) return *node->layer;
-  throw Error(msg("Model: no layer named '", name, "'"));
+Layer& Model::layer(const std::string& name) { return layer(layer_index(name)); }
+
+size_t Model::layer_index(const std::string& name) const {
+  for (size_t i = 0; i < num_layers(); ++i)
+    if (layer(i).name() == name) return i;
+  std::string names;
+  for (size_t i = 0; i < num_layers(); ++i) names += (i ? ", " : "") + layer(i).name();
+  throw Error(msg("no layer \"", name, "\" (layers: ", names, ")"));
 }
 
 int64_t Model::forward_gemm_flops(int batch) const {

@@ -73,8 +73,10 @@ class Model {
   Layer& layer(size_t index);
   const Layer& layer(size_t index) const;
   const std::vector<NodeId>& layer_inputs(size_t index) const;
-  // The layer called `name`; throws when absent.
+  // The layer called `name`, and its index; throw edge::Error naming it and listing the
+  // model's layers when there is none.
   Layer& layer(const std::string& name);
+  size_t layer_index(const std::string& name) const;
 
   // Matrix-product FLOPs of one forward pass over `batch` samples.
   int64_t forward_gemm_flops(int batch) const;

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "train/conv.h"
 #include "train/dense.h"
+#include "train/layer_weights.h"
 
 namespace edge::train {
 namespace {
@@ -38,43 +39,6 @@ std::string activation_kind(nn::Activation a) {
   }
 }
 
-// A constant tensor's values as real numbers: float32 as is, int8 and int32 dequantized with the
-// parameters of each value's channel (along the quantized dimension of a row-major tensor).
-std::vector<float> real_values(const nn::Tensor& t) {
-  const int64_t n = t.elements();
-  std::vector<float> out(static_cast<size_t>(n));
-  if (t.type == DType::kFloat32) {
-    std::memcpy(out.data(), t.data, size_t(n) * sizeof(float));
-    return out;
-  }
-  if (t.quant.empty())
-    throw Error(msg("'", t.name, "' is ", dtype_name(t.type), " without quantization parameters"));
-  const int dim = t.quant.per_channel() ? t.quant.quantized_dimension : 0;
-  if (dim < 0 || dim >= int(t.shape.size()))
-    throw Error(msg("'", t.name, "' has quantized dimension ", dim, " outside its shape ",
-                    shape_to_string(t.shape)));
-  const int64_t channels = t.shape.empty() ? 1 : t.shape[size_t(dim)];
-  int64_t inner = 1;
-  for (size_t d = size_t(dim) + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
-  const size_t params = t.quant.scale.size();
-  if (params != 1 && int64_t(params) != channels)
-    throw Error(msg("'", t.name, "' has ", params, " scales for ", channels, " channels"));
-  for (int64_t i = 0; i < n; ++i) {
-    const size_t c = params == 1 ? 0 : size_t((i / inner) % channels);
-    const int64_t zero = c < t.quant.zero_point.size() ? t.quant.zero_point[c] : 0;
-    int64_t q;
-    if (t.type == DType::kInt8)
-      q = reinterpret_cast<const int8_t*>(t.data)[i];
-    else if (t.type == DType::kInt32)
-      q = reinterpret_cast<const int32_t*>(t.data)[i];
-    else
-      throw Error(msg("'", t.name, "' is ", dtype_name(t.type),
-                      "; weights must be float32 or int8, biases float32 or int32"));
-    out[size_t(i)] = t.quant.scale[c] * float(q - zero);
-  }
-  return out;
-}
-
 nn::Activation fused_activation(const nn::Operator& op) {
   if (auto* o = op.options_as<nn::Conv2DOptions>()) return o->activation;
   if (auto* o = op.options_as<nn::DepthwiseConv2DOptions>()) return o->activation;
@@ -93,15 +57,6 @@ const Layer* only_consumer(const Model& model, size_t index) {
     }
   }
   return found;
-}
-
-size_t layer_index(const Model& model, const std::string& name) {
-  for (size_t i = 0; i < model.num_layers(); ++i)
-    if (model.layer(i).name() == name) return i;
-  std::string names;
-  for (size_t i = 0; i < model.num_layers(); ++i)
-    names += (names.empty() ? "" : ", ") + model.layer(i).name();
-  throw Error(msg("no layer \"", name, "\" (layers: ", names, ")"));
 }
 
 void check_window(const std::string& where, const Window2D& w, int32_t stride_h, int32_t stride_w,
@@ -138,7 +93,7 @@ std::vector<std::string> load_pretrained_weights(Model& model, const nn::Model& 
     const std::string where = msg(source.source(), ": operator ", op_index, " (", op.name(),
                                   ") -> layer \"", layers[k], "\"");
     try {
-      const size_t index = layer_index(model, layers[k]);
+      const size_t index = model.layer_index(layers[k]);
       Layer& layer = model.layer(index);
       if (std::string(layer.kind()) != layer_kind_for(op.op))
         throw Error(
@@ -167,34 +122,8 @@ std::vector<std::string> load_pretrained_weights(Model& model, const nn::Model& 
                                            std::string(want == "ReLU" ? "relu" : "relu6") + "\")"));
       if (op.inputs.size() < 2 || op.inputs[1] < 0) throw Error("it has no kernel");
       const nn::Tensor& kernel = source.tensor(op.inputs[1]);
-      if (!kernel.is_constant || !kernel.data)
-        throw Error(msg("kernel '", kernel.name, "' is not constant"));
-      Tensor& layer_kernel = *layer.param("kernel").value;
-      if (layer_kernel.shape() != kernel.shape)
-        throw Error(msg("kernel '", kernel.name, "' has shape ", shape_to_string(kernel.shape),
-                        ", the layer's is ", shape_to_string(layer_kernel.shape())));
-      const std::vector<float> kv = real_values(kernel);
-      std::memcpy(layer_kernel.data(), kv.data(), kv.size() * sizeof(float));
       const bool has_bias = op.inputs.size() > 2 && op.inputs[2] >= 0;
-      bool layer_bias = false;
-      for (const Param& p : layer.params()) layer_bias = layer_bias || p.name == "bias";
-      if (has_bias && !layer_bias)
-        throw Error("the file has a bias, the layer has none (use_bias = false)");
-      if (layer_bias) {
-        Tensor& b = *layer.param("bias").value;
-        if (!has_bias) {
-          b.set_zero();
-        } else {
-          const nn::Tensor& bias = source.tensor(op.inputs[2]);
-          if (!bias.is_constant || !bias.data)
-            throw Error(msg("bias '", bias.name, "' is not constant"));
-          if (bias.elements() != b.size())
-            throw Error(msg("bias '", bias.name, "' has ", bias.elements(), " values, the layer ",
-                            b.size()));
-          const std::vector<float> bv = real_values(bias);
-          std::memcpy(b.data(), bv.data(), bv.size() * sizeof(float));
-        }
-      }
+      set_layer_weights(layer, kernel, has_bias ? &source.tensor(op.inputs[2]) : nullptr);
       log.push_back(msg(layers[k], " <- operator ", op_index, " ", op.name(), " kernel ",
                         shape_to_string(kernel.shape), " ", dtype_name(kernel.type)));
     } catch (const Error& e) {

@@ -221,12 +221,11 @@ StructuredResult remove_units(const Model& model, const std::string& layer_name,
   if (!(fraction >= 0.0f && fraction < 1.0f)) {
     throw Error(msg("structured pruning: fraction must be in [0, 1), got ", fraction));
   }
-  size_t target = model.num_layers();
-  for (size_t i = 0; i < model.num_layers(); ++i) {
-    if (model.layer(i).name() == layer_name) target = i;
-  }
-  if (target == model.num_layers()) {
-    throw Error(msg("structured pruning: no layer named '", layer_name, "'"));
+  size_t target = 0;
+  try {
+    target = model.layer_index(layer_name);
+  } catch (const Error& e) {
+    throw Error(msg("structured pruning: ", e.what()));
   }
   const Layer& layer = model.layer(target);
   if (!dynamic_cast<const Dense*>(&layer) && !dynamic_cast<const Conv2D*>(&layer)) {
