@@ -43,6 +43,8 @@ test_packages=(
   clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libarmnntfliteparser-dev libarmnn-dev libarmnn-cpuref-backend22 gcc-arm-none-eabi
   liborc-0.4-dev liborc-0.4-dev-bin
+  # the GStreamer 1.14.5 peer (tools/peers/gstreamer-1.14.sh) is built from its tarballs
+  flex bison
   parallel slurm-wlm munge
   # live audio (edgemicsrc, tests/e2e/live_audio.sh): a real sound server and the capture elements
   pulseaudio pulseaudio-utils gstreamer1.0-pulseaudio gstreamer1.0-alsa gstreamer1.0-pipewire
