@@ -49,6 +49,24 @@ check "the table has the fine-tuned network and its fusion" 1 \
 check "the table has both runs and their mean" 3 "$(grep -cE '^\| (seed 1 test [12]|mean of 2) \|' "$TMP/out/table.md")"
 check "each run scores 250 clips" 2 "$(grep -cE '^\| seed 1 test [12] \| 250 \|' "$TMP/out/table.md")"
 
+# EDGE_CLIPS=375: the learning curve's split (folds halved by recording), three parts to train
+# on and the fourth to test; one part here (EDGE_PARTS=1), 1 epoch.
+EDGE_BUILD=$BUILD EDGE_CLIPS=300 bash "$SRC/tools/reproduce/sound_transfer.sh" "$TMP/x" \
+  >"$TMP/log375" 2>&1
+check "a training size the script has not is refused (exit 2)" 2 $?
+EDGE_BUILD=$BUILD EDGE_CLIPS=375 EDGE_PARTS=1 EDGE_EPOCHS=1 timeout 900 \
+  bash "$SRC/tools/reproduce/sound_transfer.sh" "$TMP/out375" >"$TMP/log375" 2>&1
+code=$?
+grep -vE 'epoch [0-9]+/|^progress: ' "$TMP/log375"
+check "sound_transfer.sh with 375 clips exits 0" 0 "$code"
+part1=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "fold") f = i; next } $f == 1' \
+  "$TMP/out375/us8k-halves/metadata.csv" | wc -l)
+check "part 1 holds about a quarter of the 500 clips" 1 "$([ "$part1" -ge 110 ] && [ "$part1" -le 140 ] && echo 1)"
+check "the 375-clip run scores part 1's clips" 1 \
+  "$(grep -cE "^\| seed 1 part 1 \| $part1 \|" "$TMP/out375/table.md")"
+check "the 375-clip models train on the other three parts" 1 \
+  "$(grep -c 'train the parts other than 1, test part 1' "$TMP/log375" | awk '{ print ($1 == 3) }')"
+
 # The head classifies a clip live: classify finds sound-transfer by the model's own metadata.
 clip=$(ls "$DATA/audio/fold2" | head -1)
 timeout 120 $EDGE classify "$TMP/out/head-s1-test2-int8.tflite" \
