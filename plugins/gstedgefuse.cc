@@ -96,6 +96,10 @@ class GateEvents {
     std::lock_guard<std::mutex> hold(lock_);
     events_.clear();
   }
+  void clear(const std::string& pad) {
+    std::lock_guard<std::mutex> hold(lock_);
+    events_.erase(pad);
+  }
 
  private:
   std::mutex lock_;
@@ -261,6 +265,8 @@ static gboolean gst_edge_fuse_sink_event(GstAggregator* agg, GstAggregatorPad* a
     // Noted before the aggregator queues the GAP buffer it makes of it (parent's sink_event).
     edge::gst::GateInfo gate;
     if (edge::gst::gate_event_parse(event, &gate)) self->gates->note(GST_PAD_NAME(pad), gate);
+  } else if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
+    self->gates->clear(GST_PAD_NAME(pad));  // the pad's queued windows are gone with them
   } else if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_DOWNSTREAM) {
     // Every branch carries the same clip boundaries: one copy goes on, from the first pad,
     // and only after the stream started (it may not precede stream-start downstream; before
